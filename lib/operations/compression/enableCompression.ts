@@ -1,0 +1,44 @@
+import { quoteLiteral, quoteTable } from '../../sql/quote.js';
+import {
+  displayName,
+  lookupHypertable,
+  LOOKUP_DECLARE,
+  reversible,
+  type ReversibleOperation,
+  type TableArg,
+  type TimescaleOption,
+} from '../common.js';
+import { guarded } from '../guard.js';
+import { effectiveMode } from '../mode.js';
+import { disableCompression } from './disableCompression.js';
+import { compressionParameters, type CompressionSettings } from './settings.js';
+
+export interface EnableCompressionOptions extends TimescaleOption, CompressionSettings {}
+
+/**
+ * Turns on native compression with the given segment-by and order-by. Settings apply to
+ * chunks compressed from now on; chunks already compressed keep theirs.
+ */
+function forward(table: TableArg, options: EnableCompressionOptions = {}): string {
+  const alter = `ALTER TABLE ${quoteTable(table)} SET (${compressionParameters(options)})`;
+  return guarded({
+    mode: effectiveMode(options.timescale),
+    feature: 'licensed',
+    what: `compression on ${displayName(table)}`,
+    declare: LOOKUP_DECLARE,
+    body: [
+      ...lookupHypertable(
+        table,
+        `RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: cannot enable compression: ${displayName(table)} is not a hypertable`)}, HINT = 'create it with pgm.createHypertable first';`,
+      ),
+      `EXECUTE ${quoteLiteral(alter)};`,
+    ],
+  });
+}
+
+export const enableCompression: ReversibleOperation<[TableArg, EnableCompressionOptions?]> =
+  reversible(
+    forward,
+    (table: TableArg, options: EnableCompressionOptions = {}): string | string[] =>
+      disableCompression(table, { timescale: options.timescale }),
+  );

@@ -1,0 +1,91 @@
+/**
+ * TimescaleDB statements wrapped so that one migration file runs on TimescaleDB and on
+ * plain PostgreSQL. What the server can do is decided when the SQL runs: a DO block
+ * looks up the extension's schema (every TimescaleDB function is called qualified with
+ * it, so an empty search_path cannot break the call), its version and its licence.
+ *
+ * - `auto`: what the server cannot do is skipped with a NOTICE.
+ * - `require`: the block raises an error naming what is missing; the migration's
+ *   transaction rolls back, so nothing changes.
+ * - `off`: nothing TimescaleDB-specific is emitted.
+ */
+import { dollarQuote, quoteLiteral } from '../sql/quote.js';
+import type { TimescaleMode } from './mode.js';
+
+/** `hypertable`: needs the extension. `licensed`: also needs the non-Apache build. */
+export type TimescaleFeature = 'hypertable' | 'licensed';
+
+/** Marks where the extension's schema goes in a statement built with `tsFormat`. */
+export const TS = Symbol('timescaledb schema');
+
+/**
+ * Builds a `format()` template: interpolated SQL (already quoted) has `%` escaped and
+ * `TS` becomes the schema placeholder `%1$I`.
+ */
+export function tsFormat(strings: TemplateStringsArray, ...parts: (string | typeof TS)[]): string {
+  let out = escapePercent(strings[0] as string);
+  parts.forEach((part, i) => {
+    out += part === TS ? '%1$I' : escapePercent(part);
+    out += escapePercent(strings[i + 1] as string);
+  });
+  return out;
+}
+
+function escapePercent(s: string): string {
+  return s.replaceAll('%', '%%');
+}
+
+/** A plpgsql statement that runs a `tsFormat` template with the extension schema filled in. */
+export function execTs(template: string): string {
+  return `EXECUTE pg_catalog.format(${quoteLiteral(template)}, ts_schema);`;
+}
+
+/** A plpgsql statement running a template and storing its single result in `into`. */
+export function execTsInto(template: string, into: string): string {
+  return `EXECUTE pg_catalog.format(${quoteLiteral(template)}, ts_schema) INTO ${into};`;
+}
+
+export interface GuardedBlock {
+  readonly mode: TimescaleMode;
+  readonly feature: TimescaleFeature;
+  /** Human description used in NOTICE/error texts, e.g. `retention policy on "metrics"`. */
+  readonly what: string;
+  /** Extra DECLARE lines. */
+  readonly declare?: readonly string[];
+  /** plpgsql statements; may use `ts_schema`, `ts_version` (int[]) and `ts_license`. */
+  readonly body: readonly string[];
+}
+
+const MISSING_EXTENSION = 'TimescaleDB is not installed in this database';
+const UNLICENSED =
+  'the TimescaleDB build here is Apache-only (timescaledb.license is not "timescale"); compression and policies need the Timescale License build';
+
+export function guarded(block: GuardedBlock): string {
+  if (block.mode === 'off') {
+    return `-- prism: timescale mode is off: ${block.what.replaceAll('\n', ' ')} skipped`;
+  }
+  const skip = (reason: string): string =>
+    block.mode === 'require'
+      ? `RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: ${block.what} needs TimescaleDB: ${reason}`)}, HINT = ${quoteLiteral('install the timescaledb extension with the Timescale License build, or run with --timescale auto to skip TimescaleDB features')};`
+      : `RAISE NOTICE '%', ${quoteLiteral(`prism: ${block.what} skipped: ${reason}`)}; RETURN;`;
+  const lines = [
+    'DECLARE',
+    '  ts_schema text;',
+    '  ts_version int[];',
+    '  ts_license text;',
+    ...(block.declare ?? []).map((d) => `  ${d}`),
+    'BEGIN',
+    "  SELECT n.nspname, pg_catalog.string_to_array(pg_catalog.split_part(e.extversion, '-', 1), '.')::int[]",
+    '    INTO ts_schema, ts_version',
+    '    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace',
+    "    WHERE e.extname = 'timescaledb';",
+    "  ts_license := pg_catalog.current_setting('timescaledb.license', true);",
+    `  IF ts_schema IS NULL THEN ${skip(MISSING_EXTENSION)} END IF;`,
+    ...(block.feature === 'licensed'
+      ? [`  IF ts_license IS DISTINCT FROM 'timescale' THEN ${skip(UNLICENSED)} END IF;`]
+      : []),
+    ...block.body.map((b) => `  ${b}`),
+    'END',
+  ];
+  return `DO ${dollarQuote(`\n${lines.join('\n')}\n`)};`;
+}

@@ -1,0 +1,64 @@
+import { intervalSql, type IntervalInput } from '../../sql/interval.js';
+import { quoteLiteral } from '../../sql/quote.js';
+import {
+  reversible,
+  type ReversibleOperation,
+  regclass,
+  displayName,
+  type TableArg,
+  type TimescaleOption,
+} from '../common.js';
+import { execTs, guarded, tsFormat, TS } from '../guard.js';
+import { effectiveMode } from '../mode.js';
+import { revertHypertable } from './revertHypertable.js';
+
+export interface CreateHypertableOptions extends TimescaleOption {
+  readonly timeColumn: string;
+  /** Interval text (`1 day`) or, for integer time columns, a whole number of units. */
+  readonly chunkInterval?: IntervalInput | undefined;
+  /** Skip (with a NOTICE) when the table already is a hypertable. Default false. */
+  readonly ifNotExists?: boolean | undefined;
+  /** Move existing rows into chunks (rewrites every row, under lock). Default true. */
+  readonly migrateData?: boolean | undefined;
+}
+
+function forward(table: TableArg, options: CreateHypertableOptions): string {
+  if (!options || typeof options.timeColumn !== 'string') {
+    throw new TypeError('createHypertable(table, { timeColumn }) needs the time column name');
+  }
+  const column = quoteLiteral(options.timeColumn);
+  const interval =
+    options.chunkInterval === undefined
+      ? undefined
+      : intervalSql(options.chunkInterval, 'chunkInterval');
+  const flags = `if_not_exists => ${options.ifNotExists === true}, migrate_data => ${options.migrateData !== false}`;
+  const rel = regclass(table);
+  const generic = interval
+    ? tsFormat`SELECT ${TS}.create_hypertable(${rel}, ${TS}.by_range(${column}, ${interval}), ${flags})`
+    : tsFormat`SELECT ${TS}.create_hypertable(${rel}, ${TS}.by_range(${column}), ${flags})`;
+  const legacy = interval
+    ? tsFormat`SELECT ${TS}.create_hypertable(${rel}, ${column}, chunk_time_interval => ${interval}, ${flags})`
+    : tsFormat`SELECT ${TS}.create_hypertable(${rel}, ${column}, ${flags})`;
+  return guarded({
+    mode: effectiveMode(options.timescale),
+    feature: 'hypertable',
+    what: `hypertable ${displayName(table)}`,
+    body: [
+      // by_range and the generic create_hypertable exist since 2.13.
+      'IF ts_version >= ARRAY[2, 13] THEN',
+      `  ${execTs(generic)}`,
+      'ELSE',
+      `  ${execTs(legacy)}`,
+      'END IF;',
+    ],
+  });
+}
+
+/**
+ * Makes a table a hypertable. Its reverse turns the hypertable back into a plain table
+ * (there is no TimescaleDB function for that; see revertHypertable).
+ */
+export const createHypertable: ReversibleOperation<[TableArg, CreateHypertableOptions]> =
+  reversible(forward, (table: TableArg, options: CreateHypertableOptions): string | string[] =>
+    revertHypertable(table, { timescale: options?.timescale }),
+  );

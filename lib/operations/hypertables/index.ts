@@ -1,0 +1,3 @@
+export { createHypertable, type CreateHypertableOptions } from './createHypertable.js';
+export { revertHypertable, type RevertHypertableOptions } from './revertHypertable.js';
+export { setChunkTimeInterval, type SetChunkTimeIntervalOptions } from './setChunkTimeInterval.js';

@@ -1,0 +1,101 @@
+import type { IntervalInput } from '../../sql/interval.js';
+import { quoteLiteral } from '../../sql/quote.js';
+import {
+  displayName,
+  lookupHypertable,
+  LOOKUP_DECLARE,
+  reversible,
+  type ReversibleOperation,
+  type TableArg,
+  type TimescaleOption,
+} from '../common.js';
+import { guarded } from '../guard.js';
+import { effectiveMode } from '../mode.js';
+import { createHypertable } from './createHypertable.js';
+
+export interface RevertHypertableOptions extends TimescaleOption {
+  /** Needed only to reverse this operation (re-create the hypertable). */
+  readonly timeColumn?: string | undefined;
+  readonly chunkInterval?: IntervalInput | undefined;
+}
+
+/**
+ * TimescaleDB has no function that turns a hypertable back into a plain table, so this
+ * copies it inside the migration's transaction: a new table LIKE the old one (defaults,
+ * CHECK constraints, identity, column comments), every row, then the old indexes and
+ * key/foreign-key constraints under their old names, the table comment, and the serial
+ * and identity sequences. Policies and chunks go with the old table. Dependent views or
+ * foreign keys from other tables make the DROP fail, which rolls the migration back.
+ */
+function forward(table: TableArg, options: RevertHypertableOptions = {}): string {
+  const name = displayName(table);
+  return guarded({
+    mode: effectiveMode(options.timescale),
+    feature: 'hypertable',
+    what: `reverting hypertable ${name} to a plain table`,
+    declare: [
+      ...LOOKUP_DECLARE,
+      'tmp_name text;',
+      'qualified text;',
+      'tmp_qualified text;',
+      'table_comment text;',
+      'index_defs text[];',
+      'constraint_defs text[];',
+      'owned_sequences text[];',
+      'identity_columns text[];',
+      'stmt text;',
+      'col text;',
+    ],
+    body: [
+      ...lookupHypertable(
+        table,
+        `RAISE NOTICE '%', ${quoteLiteral(`prism: ${name} is not a hypertable; nothing to revert`)}; RETURN;`,
+      ),
+      "qualified := pg_catalog.format('%I.%I', rel_schema, rel_name);",
+      "tmp_name := pg_catalog.left(rel_name, 40) || '_prism_revert';",
+      "tmp_qualified := pg_catalog.format('%I.%I', rel_schema, tmp_name);",
+      "table_comment := pg_catalog.obj_description(target, 'pg_class');",
+      'SELECT pg_catalog.array_agg(pg_catalog.pg_get_indexdef(i.indexrelid) ORDER BY i.indexrelid) INTO index_defs',
+      '  FROM pg_catalog.pg_index i WHERE i.indrelid = target',
+      '  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = target);',
+      "SELECT pg_catalog.array_agg(pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s', qualified, k.conname, pg_catalog.pg_get_constraintdef(k.oid)) ORDER BY k.contype DESC, k.oid)",
+      "  INTO constraint_defs FROM pg_catalog.pg_constraint k WHERE k.conrelid = target AND k.contype IN ('p', 'u', 'x', 'f');",
+      "SELECT pg_catalog.array_agg(pg_catalog.format('ALTER SEQUENCE %s OWNED BY %s.%I', d.objid::pg_catalog.regclass, tmp_qualified, a.attname))",
+      '  INTO owned_sequences FROM pg_catalog.pg_depend d',
+      '  JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid',
+      "  WHERE d.refobjid = target AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a';",
+      "SELECT pg_catalog.array_agg(a.attname::text) INTO identity_columns FROM pg_catalog.pg_attribute a WHERE a.attrelid = target AND a.attidentity <> '' AND NOT a.attisdropped;",
+      "EXECUTE pg_catalog.format('CREATE TABLE %s (LIKE %s INCLUDING ALL EXCLUDING INDEXES)', tmp_qualified, qualified);",
+      "EXECUTE pg_catalog.format('INSERT INTO %s OVERRIDING SYSTEM VALUE SELECT * FROM %s', tmp_qualified, qualified);",
+      'FOREACH stmt IN ARRAY pg_catalog.coalesce(owned_sequences, ARRAY[]::text[]) LOOP',
+      // Re-own serial sequences (they are still named after the old table) before the drop.
+      '  EXECUTE stmt;',
+      'END LOOP;',
+      "EXECUTE pg_catalog.format('DROP TABLE %s', qualified);",
+      "EXECUTE pg_catalog.format('ALTER TABLE %s RENAME TO %I', tmp_qualified, rel_name);",
+      'FOREACH stmt IN ARRAY pg_catalog.coalesce(constraint_defs, ARRAY[]::text[]) LOOP EXECUTE stmt; END LOOP;',
+      'FOREACH stmt IN ARRAY pg_catalog.coalesce(index_defs, ARRAY[]::text[]) LOOP EXECUTE stmt; END LOOP;',
+      'FOREACH col IN ARRAY pg_catalog.coalesce(identity_columns, ARRAY[]::text[]) LOOP',
+      "  EXECUTE pg_catalog.format('SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(%L, %L), pg_catalog.coalesce((SELECT max(%I) FROM %s), 0) + 1, false)', qualified, col, col, qualified);",
+      'END LOOP;',
+      "IF table_comment IS NOT NULL THEN EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', qualified, table_comment); END IF;",
+    ],
+  });
+}
+
+export const revertHypertable: ReversibleOperation<[TableArg, RevertHypertableOptions?]> =
+  reversible(
+    forward,
+    (table: TableArg, options: RevertHypertableOptions = {}): string | string[] => {
+      if (options.timeColumn === undefined) {
+        throw new Error(
+          'Impossible to reverse pgm.revertHypertable() without the time column: pass { timeColumn, chunkInterval } or write an explicit down',
+        );
+      }
+      return createHypertable(table, {
+        timeColumn: options.timeColumn,
+        chunkInterval: options.chunkInterval,
+        timescale: options.timescale,
+      });
+    },
+  );

@@ -1,0 +1,43 @@
+import { intervalSql, type IntervalInput } from '../../sql/interval.js';
+import {
+  displayName,
+  regclass,
+  reversible,
+  type TableArg,
+  type TimescaleOption,
+} from '../common.js';
+import { execTs, guarded, tsFormat, TS } from '../guard.js';
+import { effectiveMode } from '../mode.js';
+
+export interface SetChunkTimeIntervalOptions extends TimescaleOption {
+  readonly chunkInterval: IntervalInput;
+  /** The interval before this change; needed to reverse it. */
+  readonly previous?: IntervalInput | undefined;
+}
+
+function forward(table: TableArg, options: SetChunkTimeIntervalOptions): string {
+  const interval = intervalSql(options.chunkInterval, 'chunkInterval');
+  return guarded({
+    mode: effectiveMode(options.timescale),
+    feature: 'hypertable',
+    what: `chunk interval of ${displayName(table)}`,
+    // Changes only chunks created from now on; existing chunks keep their size.
+    body: [execTs(tsFormat`SELECT ${TS}.set_chunk_time_interval(${regclass(table)}, ${interval})`)],
+  });
+}
+
+export const setChunkTimeInterval = reversible(
+  forward,
+  (table: TableArg, options: SetChunkTimeIntervalOptions) => {
+    if (options.previous === undefined) {
+      throw new Error(
+        'Impossible to reverse pgm.setChunkTimeInterval() without { previous }: pass the interval it replaces or write an explicit down',
+      );
+    }
+    return forward(table, {
+      chunkInterval: options.previous,
+      previous: options.chunkInterval,
+      timescale: options.timescale,
+    });
+  },
+);

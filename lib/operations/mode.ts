@@ -1,0 +1,25 @@
+/**
+ * How an operation treats TimescaleDB. A migration may pass `timescale` per call; the
+ * runner's `--timescale` flag overrides every call for one run.
+ */
+import { UsageError } from '../errors.js';
+
+export type TimescaleMode = 'auto' | 'require' | 'off';
+export const TIMESCALE_MODES: readonly TimescaleMode[] = Object.freeze(['auto', 'require', 'off']);
+
+let override: TimescaleMode | undefined;
+
+/** Set by the runner for the duration of one run; `undefined` clears it. */
+export function setTimescaleModeOverride(mode: TimescaleMode | undefined): void {
+  override = mode;
+}
+
+export function effectiveMode(requested: TimescaleMode | undefined): TimescaleMode {
+  const mode = override ?? requested ?? 'auto';
+  if (!TIMESCALE_MODES.includes(mode)) {
+    throw new UsageError(`unknown timescale mode ${JSON.stringify(mode)}`, {
+      hint: `use one of: ${TIMESCALE_MODES.join(', ')}`,
+    });
+  }
+  return mode;
+}

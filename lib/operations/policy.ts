@@ -1,0 +1,138 @@
+/**
+ * Compression and retention policies share one shape: a TimescaleDB job per hypertable
+ * whose config holds one interval. Adding never silently keeps a different existing
+ * policy (TimescaleDB's if_not_exists would only warn): the same duration is skipped,
+ * a different one is an error that says how to change it.
+ */
+import { intervalSql, type IntervalInput } from '../sql/interval.js';
+import { quoteLiteral } from '../sql/quote.js';
+import {
+  displayName,
+  lookupHypertable,
+  LOOKUP_DECLARE,
+  regclass,
+  type TableArg,
+  type TimescaleOption,
+} from './common.js';
+import { execTs, guarded, tsFormat, TS } from './guard.js';
+import { effectiveMode } from './mode.js';
+
+export interface PolicyKind {
+  /** `compression` or `retention`, for messages. */
+  readonly label: string;
+  /** proc_name of the job in timescaledb_information.jobs. */
+  readonly proc: string;
+  /** Key of the interval in the job config, also the argument name of the add function. */
+  readonly configKey: string;
+  readonly addFunction: string;
+  readonly removeFunction: string;
+  /** pgm method names, for messages. */
+  readonly addOperation: string;
+  readonly removeOperation: string;
+}
+
+export interface AddPolicyOptions extends TimescaleOption {
+  readonly ifNotExists?: boolean | undefined;
+}
+
+export interface RemovePolicyOptions extends TimescaleOption {
+  readonly ifExists?: boolean | undefined;
+}
+
+const POLICY_DECLARE = [...LOOKUP_DECLARE, 'job_config jsonb;'];
+
+function findJob(kind: PolicyKind): string {
+  return `SELECT j.config INTO job_config FROM timescaledb_information.jobs j WHERE j.proc_name = ${quoteLiteral(kind.proc)} AND j.hypertable_schema = rel_schema AND j.hypertable_name = rel_name LIMIT 1;`;
+}
+
+export function addPolicySql(
+  kind: PolicyKind,
+  table: TableArg,
+  amount: IntervalInput,
+  options: AddPolicyOptions,
+): string {
+  const value = intervalSql(amount, kind.configKey);
+  const cast = typeof amount === 'string' ? 'pg_catalog.interval' : 'bigint';
+  const name = displayName(table);
+  const stored = `(job_config ->> ${quoteLiteral(kind.configKey)})`;
+  return guarded({
+    mode: effectiveMode(options.timescale),
+    feature: 'licensed',
+    what: `${kind.label} policy on ${name}`,
+    declare: POLICY_DECLARE,
+    body: [
+      ...lookupHypertable(
+        table,
+        `RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: cannot add a ${kind.label} policy: ${name} is not a hypertable`)}, HINT = 'create it with pgm.createHypertable first';`,
+      ),
+      findJob(kind),
+      'IF job_config IS NOT NULL THEN',
+      ...(options.ifNotExists
+        ? [
+            // Compared as durations: '1 mon' equals '30 days'.
+            `  IF ${stored}::${cast} = ${value} THEN`,
+            `    RAISE NOTICE '%', ${quoteLiteral(`prism: ${kind.label} policy on ${name} already exists with the same ${kind.configKey}, skipping`)};`,
+            '    RETURN;',
+            '  END IF;',
+          ]
+        : []),
+      `  RAISE EXCEPTION USING MESSAGE = pg_catalog.format(${quoteLiteral(`prism: a ${kind.label} policy already exists on ${name.replaceAll('%', '%%')} with ${kind.configKey} = %s`)}, ${stored}),`,
+      `    HINT = ${quoteLiteral(`remove it first (pgm.${kind.removeOperation}) and add the new one; existing chunks are not changed by either`)};`,
+      'END IF;',
+      execTs(
+        tsFormat`SELECT ${TS}.${kind.addFunction}(${regclass(table)}, ${kind.configKey} => ${value})`,
+      ),
+    ],
+  });
+}
+
+export function removePolicySql(
+  kind: PolicyKind,
+  table: TableArg,
+  options: RemovePolicyOptions,
+): string {
+  const ifExists = options.ifExists === true;
+  return guarded({
+    mode: effectiveMode(options.timescale),
+    feature: 'licensed',
+    what: `removing the ${kind.label} policy on ${displayName(table)}`,
+    declare: POLICY_DECLARE,
+    body: [
+      ...(ifExists
+        ? lookupHypertable(
+            table,
+            `RAISE NOTICE '%', ${quoteLiteral(`prism: ${displayName(table)} is not a hypertable; no ${kind.label} policy to remove`)}; RETURN;`,
+          )
+        : []),
+      execTs(
+        tsFormat`SELECT ${TS}.${kind.removeFunction}(${regclass(table)}, if_exists => ${String(ifExists)})`,
+      ),
+    ],
+  });
+}
+
+export function cannotReverseRemove(kind: PolicyKind): never {
+  throw new Error(
+    `Impossible to reverse pgm.${kind.removeOperation}() without the previous ${kind.configKey}: pass { ${kind.configKey === 'compress_after' ? 'after' : 'dropAfter'} } with the value being removed, or write an explicit down`,
+  );
+}
+
+export const COMPRESSION_POLICY: PolicyKind = Object.freeze({
+  label: 'compression',
+  proc: 'policy_compression',
+  configKey: 'compress_after',
+  addFunction: 'add_compression_policy',
+  removeFunction: 'remove_compression_policy',
+  addOperation: 'addCompressionPolicy',
+  removeOperation: 'removeCompressionPolicy',
+});
+
+export const RETENTION_POLICY: PolicyKind = Object.freeze({
+  label: 'retention',
+  proc: 'policy_retention',
+  configKey: 'drop_after',
+  addFunction: 'add_retention_policy',
+  removeFunction: 'remove_retention_policy',
+  addOperation: 'addRetentionPolicy',
+  removeOperation: 'removeRetentionPolicy',
+});
