@@ -93,7 +93,11 @@ export function parseInterval(input: unknown): IntervalResult {
     }
     const amount = BigInt(amountText);
     if (amount > MAX_AMOUNT) {
-      return { ok: false, reason: `interval ${JSON.stringify(input)} is too large`, hint: EXAMPLE_HINT };
+      return {
+        ok: false,
+        reason: `interval ${JSON.stringify(input)} is too large`,
+        hint: EXAMPLE_HINT,
+      };
     }
     amounts.set(unit, (amounts.get(unit) ?? 0n) + amount);
   }
@@ -106,7 +110,11 @@ export function parseInterval(input: unknown): IntervalResult {
     parts.push(`${n} ${unit}${n === 1n ? '' : 's'}`);
   }
   if (micros === 0n) {
-    return { ok: false, reason: `interval ${JSON.stringify(input)} is zero`, hint: 'use a positive duration, e.g. 1 day' };
+    return {
+      ok: false,
+      reason: `interval ${JSON.stringify(input)} is zero`,
+      hint: 'use a positive duration, e.g. 1 day',
+    };
   }
   return { ok: true, interval: Object.freeze({ kind: 'interval', text: parts.join(' '), micros }) };
 }

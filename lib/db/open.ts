@@ -1,0 +1,90 @@
+/**
+ * Opens the database a command uses and returns a connection string for `pg`: a server
+ * URL as given, or the embedded database — through the port of a running `embedded
+ * start`, or opened by this process (holding the lock) and served on a private port.
+ */
+import { existsSync } from 'node:fs';
+import { DatabaseError } from '../errors.js';
+import { acquireLock, inspectLock, type LockInfo } from './embedded/lock.js';
+import { closeEngine, openEngine } from './embedded/pglite.js';
+import { SessionServer } from './embedded/server.js';
+import { redactUrl, type DatabaseTarget } from './target.js';
+
+export interface OpenDatabase {
+  readonly url: string;
+  readonly description: string;
+  readonly embedded: boolean;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Recorded in the lock file, e.g. `up`. */
+  readonly command: string;
+  /** Progress lines (stderr in the CLI). */
+  readonly log?: ((line: string) => void) | undefined;
+  /** Read-only commands never create the embedded database. */
+  readonly mustExist?: boolean | undefined;
+}
+
+export function embeddedUrl(host: string, port: number): string {
+  return `postgres://postgres@${host}:${port}/postgres`;
+}
+
+function describeOwner(info: LockInfo): string {
+  return `pid ${info.pid} at ${info.host ?? '127.0.0.1'}:${info.port}`;
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions): Promise<OpenDatabase> {
+  const log = options.log ?? (() => undefined);
+  if (target.kind === 'server') {
+    return { url: target.url, description: redactUrl(target.url), embedded: false, close: async () => undefined };
+  }
+  const { dataDir } = target;
+  const lock = inspectLock(dataDir);
+  if (lock.state === 'owned' && lock.info.port !== null) {
+    log(`using the embedded database served by \`prism-migrate embedded start\` (${describeOwner(lock.info)})`);
+    return {
+      url: embeddedUrl(lock.info.host ?? '127.0.0.1', lock.info.port),
+      description: `embedded database ${dataDir} via ${describeOwner(lock.info)}`,
+      embedded: true,
+      close: async () => undefined,
+    };
+  }
+  if (options.mustExist && !existsSync(dataDir)) {
+    throw new DatabaseError(`there is no embedded database at ${dataDir} yet`, {
+      hint: 'run `prism-migrate up` to create it, or pass --database-url',
+    });
+  }
+  const handle = acquireLock(dataDir, options.command, (previous) =>
+    log(`taking over the lock of the embedded database left by pid ${previous?.pid ?? '?'}, which is no longer running`),
+  );
+  try {
+    const engine = await openEngine(dataDir);
+    const server = new SessionServer(engine, { host: '127.0.0.1', port: 0 });
+    const { host, port } = await server.start().catch(async (error: unknown) => {
+      await closeEngine(engine);
+      throw error;
+    });
+    let closed = false;
+    return {
+      url: embeddedUrl(host, port),
+      description: `embedded database ${dataDir}`,
+      embedded: true,
+      async close() {
+        if (closed) return;
+        closed = true;
+        try {
+          await server.stop();
+          await closeEngine(engine);
+        } finally {
+          handle.release();
+        }
+      },
+    };
+  } catch (error) {
+    handle.release();
+    throw new DatabaseError(`could not open the embedded database ${dataDir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,29 @@
+/** Migration files in a directory, ordered as node-pg-migrate orders them. */
+import { readdirSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { UsageError } from '../errors.js';
+
+const MIGRATION_EXTENSIONS = new Set(['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts', '.sql']);
+
+export interface MigrationFile {
+  readonly name: string;
+  readonly path: string;
+}
+
+export function listMigrationFiles(dir: string): MigrationFile[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new UsageError(`the migrations directory ${dir} does not exist`, {
+        hint: 'create a migration with `prism-migrate create <name>`, or point --migrations-dir at your migrations',
+      });
+    }
+    throw error;
+  }
+  return entries
+    .filter((f) => !f.startsWith('.') && MIGRATION_EXTENSIONS.has(extname(f)) && statSync(join(dir, f)).isFile())
+    .map((f) => ({ name: f.slice(0, -extname(f).length), path: join(dir, f) }))
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+}

@@ -1,0 +1,183 @@
+/**
+ * up / down / redo / status on node-pg-migrate's programmatic runner, with its
+ * migrations table and advisory lock, one transaction per migration.
+ *
+ * node-pg-migrate, when a statement fails, leaves the transaction aborted and its unlock
+ * then fails, so the lock stays held for the session. We hand it our own client and,
+ * after any failure, roll back and release every advisory lock of that session, so the
+ * database is left as it was before the failing migration.
+ */
+import pg from 'pg';
+import { runner, type RunnerOption } from 'node-pg-migrate';
+import { DatabaseError, UsageError } from '../errors.js';
+import { detectTimescale, missingForRequire } from '../db/detect.js';
+import { redactUrl } from '../db/target.js';
+import { registerOperations } from '../operations/register.js';
+import { setTimescaleModeOverride, type TimescaleMode } from '../operations/mode.js';
+import { listMigrationFiles } from './files.js';
+
+export const MIGRATIONS_TABLE = 'pgmigrations';
+
+export interface MigrateOptions {
+  readonly url: string;
+  readonly migrationsDir: string;
+  readonly direction: 'up' | 'down';
+  /** Number of migrations; default all pending for up, 1 for down. */
+  readonly count?: number | undefined;
+  readonly dryRun?: boolean | undefined;
+  /** Overrides the mode of every operation for this run. */
+  readonly timescale?: TimescaleMode | undefined;
+  readonly log?: ((line: string) => void) | undefined;
+}
+
+export interface MigrationRun {
+  readonly name: string;
+  readonly direction: 'up' | 'down';
+  /** The SQL, for dry runs. */
+  readonly sql?: string | undefined;
+}
+
+export class MigrationFailedError extends DatabaseError {
+  constructor(
+    readonly migration: string | undefined,
+    readonly direction: 'up' | 'down',
+    cause: unknown,
+  ) {
+    const e = cause as { message?: string; detail?: string; hint?: string; code?: string };
+    const where = migration ? `migration ${migration} (${direction})` : `${direction} migration`;
+    const detail = e.detail ? `\n  detail: ${e.detail}` : '';
+    super(
+      `${where} failed: ${e.message ?? String(cause)}${e.code ? ` [${e.code}]` : ''}${detail}\n  it was rolled back: nothing from this migration was applied`,
+      { hint: e.hint, cause },
+    );
+  }
+}
+
+export async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new DatabaseError(`could not connect to ${redactUrl(url)}: ${(error as Error).message}`, {
+      hint: 'check --database-url / DATABASE_URL, or leave both unset to use the embedded database',
+      cause: error,
+    });
+  }
+  client.on('error', () => undefined);
+  return client;
+}
+
+/** Ends a failed run: no aborted transaction and no advisory lock stay behind. */
+async function cleanUp(client: pg.Client): Promise<void> {
+  await client.query('ROLLBACK').catch(() => undefined);
+  await client.query('SELECT pg_catalog.pg_advisory_unlock_all()').catch(() => undefined);
+}
+
+async function preflightRequire(client: pg.Client): Promise<void> {
+  const missing = missingForRequire(await detectTimescale(client));
+  if (missing) {
+    throw new DatabaseError(`--timescale require: ${missing}; nothing was changed`, {
+      hint: 'install TimescaleDB with the Timescale License build, or use --timescale auto to skip its features',
+    });
+  }
+}
+
+function classify(error: unknown, migration: string | undefined, direction: 'up' | 'down'): Error {
+  const message = (error as Error)?.message ?? String(error);
+  if ((error as { code?: string })?.code !== undefined && migration !== undefined) {
+    return new MigrationFailedError(migration, direction, error);
+  }
+  if (message.startsWith('Error loading migration files')) {
+    return new UsageError(message, { hint: 'fix the migration file named above', cause: error });
+  }
+  if (migration !== undefined) return new MigrationFailedError(migration, direction, error);
+  return new DatabaseError(message, { cause: error });
+}
+
+export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> {
+  listMigrationFiles(options.migrationsDir); // a clear error when the directory is missing
+  registerOperations();
+  const log = options.log ?? (() => undefined);
+  const client = await connect(options.url);
+  let current: string | undefined;
+  const sqlByMigration = new Map<string, string>();
+  const logger = {
+    debug: (msg: string) => {
+      if (current !== undefined) sqlByMigration.set(current, String(msg).trimEnd());
+    },
+    info: (msg: string) => {
+      const m = /^### MIGRATION (.+) \((UP|DOWN)\) ###$/.exec(String(msg));
+      if (m) current = m[1];
+      else if (!String(msg).startsWith('>')) log(String(msg));
+    },
+    // node-pg-migrate's own unlock fails after a failed statement; cleanUp() handles it.
+    warn: (msg: string) => {
+      if (!String(msg).includes('current transaction is aborted')) log(String(msg));
+    },
+    error: () => undefined, // the thrown error says it, once
+  };
+  setTimescaleModeOverride(options.timescale);
+  try {
+    if (options.timescale === 'require') await preflightRequire(client);
+    if (options.dryRun) await client.query('BEGIN');
+    const runnerOptions: RunnerOption = {
+      dbClient: client,
+      dir: options.migrationsDir,
+      migrationsTable: MIGRATIONS_TABLE,
+      direction: options.direction,
+      count: options.count ?? (options.direction === 'up' ? Infinity : 1),
+      checkOrder: true,
+      singleTransaction: false,
+      dryRun: options.dryRun === true,
+      noLock: options.dryRun === true,
+      verbose: options.dryRun === true,
+      logger,
+    };
+    const ran = await runner(runnerOptions);
+    if (options.dryRun) await client.query('ROLLBACK');
+    return ran.map((m) => ({ name: m.name, direction: options.direction, sql: sqlByMigration.get(m.name) }));
+  } catch (error) {
+    await cleanUp(client);
+    if (error instanceof DatabaseError || error instanceof UsageError) throw error;
+    throw classify(error, current, options.direction);
+  } finally {
+    setTimescaleModeOverride(undefined);
+    await client.end().catch(() => undefined);
+  }
+}
+
+export interface MigrationState {
+  readonly name: string;
+  readonly applied: boolean;
+  readonly runOn: Date | null;
+  /** Applied, but its file is gone. */
+  readonly missingFile: boolean;
+}
+
+export async function migrationStatus(url: string, migrationsDir: string): Promise<MigrationState[]> {
+  const files = listMigrationFiles(migrationsDir);
+  const client = await connect(url);
+  try {
+    const exists = await client.query<{ t: string | null }>(`SELECT pg_catalog.to_regclass($1)::text AS t`, [
+      `public.${MIGRATIONS_TABLE}`,
+    ]);
+    const applied = exists.rows[0]?.t
+      ? (await client.query<{ name: string; run_on: Date }>(`SELECT name, run_on FROM public.${MIGRATIONS_TABLE} ORDER BY run_on, id`)).rows
+      : [];
+    const appliedByName = new Map(applied.map((r) => [r.name, r.run_on]));
+    const fileNames = new Set(files.map((f) => f.name));
+    return [
+      ...applied
+        .filter((r) => !fileNames.has(r.name))
+        .map((r) => ({ name: r.name, applied: true, runOn: r.run_on, missingFile: true })),
+      ...files.map((f) => ({
+        name: f.name,
+        applied: appliedByName.has(f.name),
+        runOn: appliedByName.get(f.name) ?? null,
+        missingFile: false,
+      })),
+    ];
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,120 @@
+/** Field checks and the normalized Field; type-specific keys only where they mean something. */
+import type { Finding, Path } from './findings.js';
+import { duplicateError, specError } from './findings.js';
+import { parseDefault } from './defaults.js';
+import type { RawField } from './raw.js';
+import type { Field, FieldType } from './types.js';
+
+const TYPE_KEYS = Object.freeze({
+  max_length: 'string',
+  precision: 'decimal',
+  scale: 'decimal',
+  values: 'enum',
+} as const satisfies Record<string, FieldType>);
+
+function misplacedKeys(raw: RawField, path: Path): Finding[] {
+  return Object.entries(TYPE_KEYS)
+    .filter(([key, type]) => raw[key as keyof typeof TYPE_KEYS] !== undefined && raw.type !== type)
+    .map(([key, type]) =>
+      specError(
+        [...path, key],
+        `${key} only applies to type ${type}, not ${raw.type}`,
+        `remove ${key}, or change the type to ${type}`,
+        'key',
+      ),
+    );
+}
+
+function enumValueProblem(value: string): string | undefined {
+  if (value === '') return 'an enum value must not be empty';
+  if (value.includes('\0')) return 'an enum value must not contain a NUL character';
+  if (Buffer.byteLength(value, 'utf8') > 63) return `enum value ${JSON.stringify(value)} is longer than 63 bytes`;
+  return undefined;
+}
+
+function enumFindings(raw: RawField, path: Path): Finding[] {
+  if (raw.type !== 'enum') return [];
+  if (raw.values === undefined) {
+    return [specError(path, `enum field '${raw.name}' needs values`, 'add e.g. `values: [draft, published]`')];
+  }
+  const findings: Finding[] = [];
+  const first = new Map<string, number>();
+  raw.values.forEach((value, k) => {
+    const problem = enumValueProblem(value);
+    if (problem !== undefined) findings.push(specError([...path, 'values', k], problem, 'PostgreSQL enum labels are 1 to 63 bytes of text'));
+    const seen = first.get(value);
+    if (seen === undefined) first.set(value, k);
+    else findings.push(duplicateError([...path, 'values', k], [...path, 'values', seen], `duplicate enum value ${JSON.stringify(value)}`, 'list each value once'));
+  });
+  return findings;
+}
+
+function decimalFindings(raw: RawField, path: Path): Finding[] {
+  if (raw.type !== 'decimal' || raw.scale === undefined) return [];
+  if (raw.precision === undefined) {
+    return [specError([...path, 'scale'], 'scale needs precision', 'add precision, e.g. `precision: 12`', 'key')];
+  }
+  return raw.scale > raw.precision
+    ? [specError([...path, 'scale'], `scale ${raw.scale} is larger than precision ${raw.precision}`, 'scale counts digits after the point and must be at most precision')]
+    : [];
+}
+
+function optionFindings(raw: RawField, path: Path): Finding[] {
+  return raw.primary_key && raw.optional
+    ? [specError([...path, 'optional'], `primary key field '${raw.name}' cannot be optional`, 'remove `optional: true` (primary key columns are NOT NULL)')]
+    : [];
+}
+
+function defaultFindings(raw: RawField, path: Path): Finding[] {
+  if (raw.default === undefined) return [];
+  const result = parseDefault(raw.default, fieldTarget(raw));
+  return result.ok ? [] : [specError([...path, 'default'], result.message, result.hint)];
+}
+
+function fieldTarget(raw: RawField): Parameters<typeof parseDefault>[1] {
+  return { type: raw.type, maxLength: raw.max_length, precision: raw.precision, scale: raw.scale, values: raw.values };
+}
+
+export function fieldFindings(raw: RawField, path: Path): Finding[] {
+  return [
+    ...misplacedKeys(raw, path),
+    ...enumFindings(raw, path),
+    ...decimalFindings(raw, path),
+    ...optionFindings(raw, path),
+    ...defaultFindings(raw, path),
+  ];
+}
+
+/** Second and later uses of each name, pointing back at the first. */
+export function duplicateNameFindings(
+  items: readonly { readonly name: string; readonly path: Path }[],
+  what: string,
+  hint: string,
+): Finding[] {
+  const first = new Map<string, Path>();
+  const findings: Finding[] = [];
+  for (const item of items) {
+    const seen = first.get(item.name);
+    if (seen === undefined) first.set(item.name, item.path);
+    else findings.push(duplicateError(item.path, seen, `duplicate ${what} '${item.name}'`, hint));
+  }
+  return findings;
+}
+
+/** The normalized field; call only when fieldFindings found no error. */
+export function buildField(raw: RawField, notNull: boolean): Field {
+  const parsed = raw.default === undefined ? undefined : parseDefault(raw.default, fieldTarget(raw));
+  return Object.freeze({
+    name: raw.name,
+    type: raw.type,
+    maxLength: raw.max_length,
+    precision: raw.precision,
+    scale: raw.scale,
+    values: raw.values === undefined ? undefined : Object.freeze([...raw.values]),
+    primaryKey: raw.primary_key,
+    index: raw.index,
+    unique: raw.unique,
+    optional: notNull ? false : raw.optional,
+    default: parsed?.ok ? parsed.value : undefined,
+  });
+}

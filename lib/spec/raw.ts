@@ -1,0 +1,62 @@
+/**
+ * The document as the joi schema guarantees it (defaults filled in), before semantic
+ * checks. Names follow prism.yaml's snake_case keys.
+ */
+import type { FieldType, IndexType, TimescaleMode } from './types.js';
+
+export type RawTimeAmount = string | number;
+
+export interface RawField {
+  readonly name: string;
+  readonly type: FieldType;
+  readonly max_length?: number;
+  readonly precision?: number;
+  readonly scale?: number;
+  readonly values?: readonly string[];
+  readonly primary_key: boolean;
+  readonly index: boolean;
+  readonly unique: boolean;
+  readonly optional: boolean;
+  readonly default?: string | number | boolean;
+}
+
+export interface RawCompression {
+  readonly enabled: boolean;
+  readonly after?: RawTimeAmount;
+  readonly segment_by?: readonly string[];
+  readonly order_by?: readonly string[];
+}
+
+export interface RawRetention {
+  readonly enabled: boolean;
+  readonly drop_after?: RawTimeAmount;
+}
+
+export interface RawIndex {
+  readonly columns: readonly string[];
+  readonly type: IndexType;
+  readonly unique: boolean;
+  readonly name?: string;
+}
+
+export interface RawTimeseries {
+  readonly time_column: string;
+  readonly chunk_interval?: RawTimeAmount;
+  readonly time_unit?: 's' | 'ms' | 'us';
+  readonly compression?: RawCompression;
+  readonly retention?: RawRetention;
+  readonly indexes?: readonly RawIndex[];
+}
+
+export interface RawModel {
+  readonly name: string;
+  readonly table?: string;
+  readonly timescale?: TimescaleMode;
+  readonly fields: readonly RawField[];
+  readonly timeseries?: RawTimeseries;
+}
+
+export interface RawSpec {
+  readonly timescale: TimescaleMode;
+  readonly models: readonly RawModel[];
+}
