@@ -1,0 +1,321 @@
+/**
+ * The command line: parses arguments, calls the library, prints. No SQL here.
+ * Exit codes: 0 ok, 1 check failed, 2 bad input, 3 database error.
+ */
+import { existsSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DatabaseError, ExitCode, PrismError, UsageError } from '../errors.js';
+import { describeFailure, createOutput, type Output } from './output.js';
+import { loadSpec } from '../spec/load.js';
+import { resolveTarget, type DatabaseTarget } from '../db/target.js';
+import { openDatabase, type OpenDatabase } from '../db/open.js';
+import { inspectLock } from '../db/embedded/lock.js';
+import { DEFAULT_EMBEDDED_PORT, startEmbeddedServer } from '../db/embedded/serve.js';
+import { detectTimescale } from '../db/detect.js';
+import { listHypertables } from '../introspect/hypertables.js';
+import { connect, migrate, migrationStatus, type MigrationRun } from '../runner/migrate.js';
+import { createMigration, type MigrationLanguage } from '../generate/create.js';
+import { TIMESCALE_MODES, type TimescaleMode } from '../operations/mode.js';
+
+interface GlobalOptions {
+  spec: string;
+  migrationsDir: string;
+  databaseUrl?: string;
+  json?: boolean;
+}
+
+/** Work to undo if the process is interrupted (an open embedded database holds a lock). */
+const cleanups = new Set<() => Promise<void>>();
+
+function positiveCount(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return Number(value);
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError('expected a port number 1-65535');
+  return n;
+}
+
+async function withDatabase<T>(
+  globals: GlobalOptions,
+  command: string,
+  out: Output,
+  work: (db: OpenDatabase) => Promise<T>,
+  mustExist = false,
+): Promise<T> {
+  const target: DatabaseTarget = resolveTarget({ databaseUrl: globals.databaseUrl });
+  const db = await openDatabase(target, { command, log: (l) => out.info(l), mustExist });
+  const close = () => db.close();
+  cleanups.add(close);
+  try {
+    return await work(db);
+  } finally {
+    cleanups.delete(close);
+    await db.close();
+  }
+}
+
+function printRuns(out: Output, runs: MigrationRun[], dryRun: boolean): void {
+  if (runs.length === 0) out.line('No migrations to run.');
+  for (const run of runs) {
+    if (dryRun) {
+      out.line(`-- ${run.name} (${run.direction}, dry run: nothing applied)`);
+      out.line(run.sql ?? '');
+    } else {
+      out.line(`${run.direction === 'up' ? 'applied ' : 'reverted'} ${run.name}`);
+    }
+  }
+  out.result({ dryRun, migrations: runs });
+}
+
+function runCommand(program: Command, direction: 'up' | 'down', out: Output) {
+  return async (count: number | undefined, opts: { dryRun?: boolean; timescale?: TimescaleMode }) => {
+    const globals = program.opts<GlobalOptions>();
+    await withDatabase(globals, direction, out, async (db) => {
+      out.info(`database: ${db.description}`);
+      const runs = await migrate({
+        url: db.url,
+        migrationsDir: resolve(globals.migrationsDir),
+        direction,
+        count,
+        dryRun: opts.dryRun,
+        timescale: opts.timescale,
+        log: (l) => out.info(l),
+      });
+      printRuns(out, runs, opts.dryRun === true);
+    });
+  };
+}
+
+function dirSize(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(path).reduce((sum, entry) => sum + dirSize(join(path, entry)), 0);
+}
+
+export function buildProgram(out: Output): Command {
+  const program = new Command('prism-migrate')
+    .description('TimescaleDB schemas from prism.yaml, applied with node-pg-migrate')
+    .option('--spec <file>', 'the spec file', 'prism.yaml')
+    .option('--migrations-dir <dir>', 'migrations directory', 'migrations')
+    .option('--database-url <url>', 'database URL (default: DATABASE_URL, else the embedded database in ./.prism/db)')
+    .option('--json', 'machine-readable output on stdout')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+
+  const timescaleOption = () =>
+    new Option('--timescale <mode>', 'override the TimescaleDB mode of every operation').choices(TIMESCALE_MODES);
+
+  program
+    .command('validate')
+    .description('validate the spec and print its models')
+    .action(async () => {
+      const globals = program.opts<GlobalOptions>();
+      const loaded = await loadSpec(resolve(globals.spec));
+      for (const a of loaded.adjustments) out.info(`${a.file}:${a.line}:${a.column}: note: ${a.message}`);
+      for (const w of loaded.warnings) out.info(`${w.file}:${w.line}:${w.column}: warning: ${w.message}`);
+      for (const m of loaded.spec.models) {
+        const ts = m.timeseries ? ` hypertable on ${m.timeseries.timeColumn}` : ' plain table';
+        out.line(`${m.name} -> ${m.table}:${ts}, ${m.fields.length} fields, primary key (${m.primaryKey.join(', ')})`);
+      }
+      out.line(`${globals.spec}: valid (${loaded.spec.models.length} models)`);
+      out.result({ valid: true, spec: loaded.spec, warnings: loaded.warnings, adjustments: loaded.adjustments });
+    });
+
+  program
+    .command('up')
+    .description('apply pending migrations (all, or N)')
+    .argument('[N]', 'how many', positiveCount)
+    .option('--dry-run', 'print the SQL and apply nothing')
+    .addOption(timescaleOption())
+    .action(runCommand(program, 'up', out));
+
+  program
+    .command('down')
+    .description('revert the last N applied migrations (default 1)')
+    .argument('[N]', 'how many', positiveCount)
+    .option('--dry-run', 'print the SQL and apply nothing')
+    .addOption(timescaleOption())
+    .action(runCommand(program, 'down', out));
+
+  program
+    .command('redo')
+    .description('revert the last N migrations and apply them again (default 1)')
+    .argument('[N]', 'how many', positiveCount)
+    .addOption(timescaleOption())
+    .action(async (count: number | undefined, opts: { timescale?: TimescaleMode }) => {
+      const globals = program.opts<GlobalOptions>();
+      await withDatabase(globals, 'redo', out, async (db) => {
+        const common = { url: db.url, migrationsDir: resolve(globals.migrationsDir), timescale: opts.timescale, log: (l: string) => out.info(l) };
+        const down = await migrate({ ...common, direction: 'down', count: count ?? 1 });
+        const up = await migrate({ ...common, direction: 'up', count: down.length });
+        printRuns(out, [...down, ...up], false);
+      });
+    });
+
+  program
+    .command('status')
+    .description('applied and pending migrations, and the TimescaleDB objects in the database')
+    .action(async () => {
+      const globals = program.opts<GlobalOptions>();
+      await withDatabase(
+        globals,
+        'status',
+        out,
+        async (db) => {
+          const migrations = await migrationStatus(db.url, resolve(globals.migrationsDir));
+          const client = await connect(db.url);
+          try {
+            const timescale = await detectTimescale(client);
+            const hypertables = timescale.installed ? await listHypertables(client) : [];
+            out.line(`database: ${db.description}`);
+            out.line(
+              timescale.installed
+                ? `TimescaleDB ${timescale.version} (license: ${timescale.license ?? 'unknown'})`
+                : `TimescaleDB: not installed (PostgreSQL ${timescale.serverVersion}); timeseries models are plain tables`,
+            );
+            out.line('migrations:');
+            for (const m of migrations) {
+              const state = m.missingFile ? 'applied, FILE MISSING' : m.applied ? 'applied' : 'pending';
+              out.line(`  ${state.padEnd(8)} ${m.name}`);
+            }
+            if (hypertables.length > 0) out.line('hypertables:');
+            for (const h of hypertables) {
+              out.line(
+                `  ${h.table} on ${h.timeColumn}: chunks of ${h.chunkInterval}, ${h.chunks} chunks, compression ${h.compressionEnabled ? 'on' : 'off'}` +
+                  `${h.compressionPolicy ? `, compress after ${h.compressionPolicy}` : ''}${h.retentionPolicy ? `, drop after ${h.retentionPolicy}` : ''}`,
+              );
+            }
+            out.result({ database: db.description, timescale, migrations, hypertables });
+          } finally {
+            await client.end();
+          }
+        },
+        true,
+      );
+    });
+
+  program
+    .command('create')
+    .description('write a new migration file from the template')
+    .argument('<name>', 'e.g. add-metrics')
+    .addOption(new Option('--language <lang>', 'ts or js').choices(['ts', 'js']).default('ts'))
+    .action((name: string, opts: { language: MigrationLanguage }) => {
+      const globals = program.opts<GlobalOptions>();
+      const file = createMigration(name, { dir: resolve(globals.migrationsDir), language: opts.language });
+      out.line(file);
+      out.result({ file });
+    });
+
+  const embedded = program.command('embedded').description('the embedded TimescaleDB in ./.prism/db');
+  embedded
+    .command('start')
+    .description('serve the embedded database for psql, GUI clients and other commands until Ctrl-C')
+    .option('--port <port>', 'port', port, DEFAULT_EMBEDDED_PORT)
+    .option('--host <host>', 'host', '127.0.0.1')
+    .option('--wait-timeout <ms>', 'how long a client waits for the session', positiveCount, 30000)
+    .action(async (opts: { port: number; host: string; waitTimeout: number }) => {
+      const target = resolveTarget({});
+      if (target.kind !== 'embedded') {
+        throw new UsageError('DATABASE_URL is set: the embedded database is not used', { hint: 'unset DATABASE_URL (or remove it from .env) to serve the embedded database' });
+      }
+      const server = await startEmbeddedServer({
+        dataDir: target.dataDir,
+        port: opts.port,
+        host: opts.host,
+        waitTimeoutMs: opts.waitTimeout,
+        log: (l) => out.info(l),
+      });
+      out.line(`embedded TimescaleDB serving ${target.dataDir}`);
+      out.line(`  psql ${server.url}`);
+      out.line('one client session at a time; other prism-migrate commands connect through this server. Ctrl-C stops it.');
+      out.result({ url: server.url, port: server.port, pid: process.pid });
+      await new Promise<void>((resolveStop) => {
+        const stop = () => {
+          out.info('stopping the embedded database…');
+          server.stop().then(resolveStop, resolveStop);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      out.info('stopped; the lock is released');
+    });
+
+  embedded
+    .command('status')
+    .description('whether the embedded database is served, by which pid on which port, and its size')
+    .action(() => {
+      const target = resolveTarget({ env: {} });
+      if (target.kind !== 'embedded') return;
+      const lock = inspectLock(target.dataDir);
+      const exists = existsSync(target.dataDir);
+      const size = dirSize(target.dataDir);
+      const state =
+        lock.state === 'owned'
+          ? lock.info.port !== null
+            ? `running: pid ${lock.info.pid}, postgres://postgres@${lock.info.host ?? '127.0.0.1'}:${lock.info.port}/postgres, since ${lock.info.startedAt}`
+            : `in use by pid ${lock.info.pid} (\`${lock.info.command}\`, since ${lock.info.startedAt})`
+          : lock.state === 'stale'
+            ? `not running (a stale lock from pid ${lock.info?.pid ?? '?'} will be taken over)`
+            : 'not running';
+      out.line(`${target.dataDir}: ${exists ? `${(size / 1024 / 1024).toFixed(1)} MiB` : 'not created yet'}`);
+      out.line(state);
+      out.result({ dataDir: target.dataDir, exists, sizeBytes: size, lock });
+    });
+
+  embedded
+    .command('reset')
+    .description('delete the embedded database (refused while it is in use)')
+    .option('--yes', 'confirm deleting every table and row in ./.prism/db')
+    .action((opts: { yes?: boolean }) => {
+      const target = resolveTarget({ env: {} });
+      if (target.kind !== 'embedded') return;
+      if (!opts.yes) {
+        throw new UsageError(`this deletes ${target.dataDir} and all its data`, { hint: 'run `prism-migrate embedded reset --yes` to confirm' });
+      }
+      const lock = inspectLock(target.dataDir);
+      if (lock.state === 'owned') {
+        throw new DatabaseError(`the embedded database is in use by pid ${lock.info.pid} (\`${lock.info.command}\`)`, {
+          hint: 'stop it first (Ctrl-C in the terminal running `prism-migrate embedded start`)',
+        });
+      }
+      rmSync(target.dataDir, { recursive: true, force: true });
+      rmSync(`${target.dataDir}.lock`, { force: true });
+      out.line(`deleted ${target.dataDir}`);
+      out.result({ deleted: target.dataDir });
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const out = createOutput(json);
+  const program = buildProgram(out);
+  const interrupt = (signal: NodeJS.Signals) => {
+    if (cleanups.size === 0) return;
+    out.info(`${signal}: closing the database…`);
+    void Promise.allSettled([...cleanups].map((c) => c())).then(() => process.exit(130));
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.badInput;
+    }
+    process.stderr.write(`${describeFailure(error)}\n`);
+    return error instanceof PrismError ? error.exitCode : ExitCode.database;
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+}
