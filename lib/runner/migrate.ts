@@ -28,6 +28,8 @@ export interface MigrateOptions {
   /** Overrides the mode of every operation for this run. */
   readonly timescale?: TimescaleMode | undefined;
   readonly log?: ((line: string) => void) | undefined;
+  /** Use this connection instead of opening one from `url`; it is left open. */
+  readonly client?: pg.Client | undefined;
 }
 
 export interface MigrationRun {
@@ -98,8 +100,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
   listMigrationFiles(options.migrationsDir); // a clear error when the directory is missing
   registerOperations();
   const log = options.log ?? (() => undefined);
-  const client = await connect(options.url);
+  const client = options.client ?? (await connect(options.url));
+  /** The migration whose SQL is running (node-pg-migrate logs it after calling `up`/`down`). */
   let current: string | undefined;
+  const toRun: string[] = [];
   const sqlByMigration = new Map<string, string>();
   const logger = {
     debug: (msg: string) => {
@@ -107,7 +111,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
     },
     info: (msg: string) => {
       const m = /^### MIGRATION (.+) \((UP|DOWN)\) ###$/.exec(String(msg));
+      const listed = /^> - (.+)$/.exec(String(msg));
       if (m) current = m[1];
+      else if (listed) toRun.push(listed[1] as string);
       else if (!String(msg).startsWith('>')) log(String(msg));
     },
     // node-pg-migrate's own unlock fails after a failed statement; cleanUp() handles it.
@@ -139,10 +145,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
   } catch (error) {
     await cleanUp(client);
     if (error instanceof DatabaseError || error instanceof UsageError) throw error;
-    throw classify(error, current, options.direction);
+    // A database error comes from running `current`'s SQL; any other error from
+    // building the next migration's steps (its up/down function threw).
+    const failed =
+      (error as { code?: string })?.code !== undefined ? current : toRun[current === undefined ? 0 : toRun.indexOf(current) + 1];
+    throw classify(error, failed, options.direction);
   } finally {
     setTimescaleModeOverride(undefined);
-    await client.end().catch(() => undefined);
+    if (!options.client) await client.end().catch(() => undefined);
   }
 }
 

@@ -1,0 +1,64 @@
+/**
+ * A comparable picture of a database schema: names, definitions, settings, policy
+ * configs and row counts — never OIDs, job ids or chunk names.
+ */
+import type pg from 'pg';
+
+export interface CatalogSnapshot {
+  readonly columns: unknown[];
+  readonly indexes: unknown[];
+  readonly constraints: unknown[];
+  readonly hypertables: unknown[];
+  readonly compression: unknown[];
+  readonly jobs: unknown[];
+  readonly rowCounts: Record<string, number>;
+}
+
+export async function snapshotCatalog(client: pg.Client, tables: readonly string[]): Promise<CatalogSnapshot> {
+  const q = async (sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows;
+  const columns = await q(
+    `SELECT table_name, column_name, data_type, is_nullable, column_default
+       FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ANY($1) ORDER BY 1, ordinal_position`,
+    [tables],
+  );
+  const indexes = await q(
+    `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1) ORDER BY 1, 2`,
+    [tables],
+  );
+  const constraints = await q(
+    `SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) AS def FROM pg_constraint k
+       JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relname = ANY($1) ORDER BY 1, 2`,
+    [tables],
+  );
+  const hasTimescale = (await q(`SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'`)).length > 0;
+  const hypertables = hasTimescale
+    ? await q(
+        `SELECT d.hypertable_name, d.column_name, d.time_interval::text, d.integer_interval::text, h.compression_enabled
+           FROM timescaledb_information.dimensions d JOIN timescaledb_information.hypertables h
+             ON h.hypertable_schema = d.hypertable_schema AND h.hypertable_name = d.hypertable_name
+          WHERE d.hypertable_name = ANY($1) ORDER BY 1`,
+        [tables],
+      )
+    : [];
+  const compression = hasTimescale
+    ? await q(
+        `SELECT hypertable::text, segmentby, orderby FROM timescaledb_information.hypertable_compression_settings
+          WHERE hypertable::text = ANY($1) ORDER BY 1`,
+        [tables],
+      )
+    : [];
+  const jobs = hasTimescale
+    ? await q(
+        `SELECT hypertable_name, proc_name, config - 'hypertable_id' AS config FROM timescaledb_information.jobs
+          WHERE hypertable_name = ANY($1) ORDER BY 1, 2`,
+        [tables],
+      )
+    : [];
+  const rowCounts: Record<string, number> = {};
+  for (const t of tables) {
+    const exists = (await q(`SELECT to_regclass($1) AS r`, [`public.${t}`]))[0] as { r: string | null };
+    if (exists.r) rowCounts[t] = Number(((await q(`SELECT count(*) AS n FROM public."${t}"`))[0] as { n: string }).n);
+  }
+  return { columns, indexes, constraints, hypertables, compression, jobs, rowCounts };
+}
