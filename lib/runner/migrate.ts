@@ -122,6 +122,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
     },
     error: () => undefined, // the thrown error says it, once
   };
+  // NOTICEs say what was skipped (e.g. TimescaleDB features on plain PostgreSQL).
+  const onNotice = (notice: { message?: string }) => log(`notice: ${notice.message ?? ''}`);
+  client.on('notice', onNotice);
   setTimescaleModeOverride(options.timescale);
   try {
     if (options.timescale === 'require') await preflightRequire(client);
@@ -152,6 +155,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
     throw classify(error, failed, options.direction);
   } finally {
     setTimescaleModeOverride(undefined);
+    client.off('notice', onNotice);
     if (!options.client) await client.end().catch(() => undefined);
   }
 }
