@@ -41,13 +41,28 @@ function tablePath(model: RawModel, path: Path): Path {
   return model.table === undefined ? [...path, 'name'] : [...path, 'table'];
 }
 
-function tableFindings(models: readonly Located<Model>[], raws: readonly Located<RawModel>[]): Finding[] {
-  const items = models.map((m, k) => ({ name: m.value.table, path: tablePath((raws[k] as Located<RawModel>).value, m.path) }));
-  return duplicateNameFindings(items, 'table name', 'two models would share one table; set `table:` on one of them');
+function tableFindings(
+  models: readonly Located<Model>[],
+  raws: readonly Located<RawModel>[],
+): Finding[] {
+  const items = models.map((m, k) => ({
+    name: m.value.table,
+    path: tablePath((raws[k] as Located<RawModel>).value, m.path),
+  }));
+  return duplicateNameFindings(
+    items,
+    'table name',
+    'two models would share one table; set `table:` on one of them',
+  );
 }
 
-function indexFindings(models: readonly Located<Model>[], raws: readonly Located<RawModel>[]): Finding[] {
-  const tables = new Map(models.map((m, k) => [m.value.table, tablePath((raws[k] as Located<RawModel>).value, m.path)]));
+function indexFindings(
+  models: readonly Located<Model>[],
+  raws: readonly Located<RawModel>[],
+): Finding[] {
+  const tables = new Map(
+    models.map((m, k) => [m.value.table, tablePath((raws[k] as Located<RawModel>).value, m.path)]),
+  );
   const items = models.flatMap((m, k) =>
     (m.value.timeseries?.indexes ?? []).map((index, n) => {
       const raw = (raws[k] as Located<RawModel>).value.timeseries?.indexes?.[n];
@@ -57,24 +72,53 @@ function indexFindings(models: readonly Located<Model>[], raws: readonly Located
   );
   const clashes = items.flatMap((i) => {
     const table = tables.get(i.name);
-    return table === undefined ? [] : [duplicateError(i.path, table, `index name '${i.name}' is already a table name`, 'tables and indexes share one namespace; set `name:` on the index')];
+    return table === undefined
+      ? []
+      : [
+          duplicateError(
+            i.path,
+            table,
+            `index name '${i.name}' is already a table name`,
+            'tables and indexes share one namespace; set `name:` on the index',
+          ),
+        ];
   });
-  return [...duplicateNameFindings(items, 'index name', 'index names must be unique in the schema; set `name:` on one of them'), ...clashes];
+  return [
+    ...duplicateNameFindings(
+      items,
+      'index name',
+      'index names must be unique in the schema; set `name:` on one of them',
+    ),
+    ...clashes,
+  ];
 }
 
 export function checkSpec(document: unknown): SpecCheck {
   const structure = validateStructure(specSchema, document);
   const broken = brokenModels(structure.findings);
   const value = structure.value as RawSpec | null | undefined;
-  if (broken === 'all' || !Array.isArray(value?.models)) return { spec: undefined, findings: structure.findings };
-  const raws = value.models.map((m, i) => ({ value: m, path: ['models', i] as Path })).filter((_, i) => !broken.has(i));
+  if (broken === 'all' || !Array.isArray(value?.models))
+    return { spec: undefined, findings: structure.findings };
+  const raws = value.models
+    .map((m, i) => ({ value: m, path: ['models', i] as Path }))
+    .filter((_, i) => !broken.has(i));
   const results = raws.map((r) => checkModel(r.value, r.path, value.timescale));
   const findings = [...structure.findings, ...results.flatMap((r) => r.findings)];
   const names = raws.map((r) => ({ name: r.value.name, path: [...r.path, 'name'] }));
   findings.push(...duplicateNameFindings(names, 'model name', 'each model needs its own name'));
-  const built = results.flatMap((r, k) => (r.value === undefined ? [] : [{ value: r.value, path: (raws[k] as Located<RawModel>).path }]));
-  const builtRaws = results.flatMap((r, k) => (r.value === undefined ? [] : [raws[k] as Located<RawModel>]));
+  const built = results.flatMap((r, k) =>
+    r.value === undefined ? [] : [{ value: r.value, path: (raws[k] as Located<RawModel>).path }],
+  );
+  const builtRaws = results.flatMap((r, k) =>
+    r.value === undefined ? [] : [raws[k] as Located<RawModel>],
+  );
   findings.push(...tableFindings(built, builtRaws), ...indexFindings(built, builtRaws));
   if (hasErrors(findings)) return { spec: undefined, findings };
-  return { spec: Object.freeze({ timescale: value.timescale, models: Object.freeze(built.map((b) => b.value)) }), findings };
+  return {
+    spec: Object.freeze({
+      timescale: value.timescale,
+      models: Object.freeze(built.map((b) => b.value)),
+    }),
+    findings,
+  };
 }

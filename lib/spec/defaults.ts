@@ -19,12 +19,13 @@ export type DefaultResult =
 
 type FunctionName = Extract<FieldDefault, { kind: 'function' }>['name'];
 
-const FUNCTIONS: Readonly<Record<(typeof DEFAULT_FUNCTIONS)[number], { name: FunctionName; types: readonly FieldType[] }>> =
-  Object.freeze({
-    'now()': { name: 'now', types: ['datetime', 'date', 'time'] },
-    'gen_random_uuid()': { name: 'gen_random_uuid', types: ['uuid'] },
-    current_date: { name: 'current_date', types: ['date', 'datetime'] },
-  });
+const FUNCTIONS: Readonly<
+  Record<(typeof DEFAULT_FUNCTIONS)[number], { name: FunctionName; types: readonly FieldType[] }>
+> = Object.freeze({
+  'now()': { name: 'now', types: ['datetime', 'date', 'time'] },
+  'gen_random_uuid()': { name: 'gen_random_uuid', types: ['uuid'] },
+  current_date: { name: 'current_date', types: ['date', 'datetime'] },
+});
 
 const INT4 = { min: -2_147_483_648, max: 2_147_483_647 };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -56,7 +57,9 @@ function functionDefault(text: keyof typeof FUNCTIONS, field: DefaultTarget): De
     .map(([t]) => t);
   return fail(
     `default ${text} does not fit type ${field.type}`,
-    fitting.length > 0 ? `use ${fitting.join(' or ')}, or a literal` : `use a literal ${field.type} value`,
+    fitting.length > 0
+      ? `use ${fitting.join(' or ')}, or a literal`
+      : `use a literal ${field.type} value`,
   );
 }
 
@@ -69,7 +72,10 @@ function decimalFits(text: string, field: DefaultTarget): boolean {
 
 function checkString(value: string, field: DefaultTarget): DefaultResult {
   if (field.maxLength !== undefined && [...value].length > field.maxLength) {
-    return fail(`default is longer than max_length ${field.maxLength}`, 'shorten the default or raise max_length');
+    return fail(
+      `default is longer than max_length ${field.maxLength}`,
+      'shorten the default or raise max_length',
+    );
   }
   return literal(value);
 }
@@ -80,41 +86,91 @@ function checkLiteral(value: string | number | boolean, field: DefaultTarget): D
   switch (field.type) {
     case 'string':
     case 'text':
-      return isString ? checkString(value, field) : fail(`default for type ${field.type} must be text`, `quote it: default: '${value}'`);
+      return isString
+        ? checkString(value, field)
+        : fail(`default for type ${field.type} must be text`, `quote it: default: '${value}'`);
     case 'uuid':
-      return isString && UUID.test(value) ? literal(value) : fail('default is not a UUID', "write e.g. '00000000-0000-0000-0000-000000000000', or use gen_random_uuid()");
-    case 'int':
-      return Number.isInteger(value) && (value as number) >= INT4.min && (value as number) <= INT4.max
+      return isString && UUID.test(value)
         ? literal(value)
-        : fail('default for type int must be a whole number between -2147483648 and 2147483647', 'write e.g. default: 0, or use type bigint');
+        : fail(
+            'default is not a UUID',
+            "write e.g. '00000000-0000-0000-0000-000000000000', or use gen_random_uuid()",
+          );
+    case 'int':
+      return Number.isInteger(value) &&
+        (value as number) >= INT4.min &&
+        (value as number) <= INT4.max
+        ? literal(value)
+        : fail(
+            'default for type int must be a whole number between -2147483648 and 2147483647',
+            'write e.g. default: 0, or use type bigint',
+          );
     case 'bigint':
-      return Number.isSafeInteger(value) ? literal(value) : fail('default for type bigint must be a whole number', 'write e.g. default: 0 (at most 2^53 - 1)');
+      return Number.isSafeInteger(value)
+        ? literal(value)
+        : fail(
+            'default for type bigint must be a whole number',
+            'write e.g. default: 0 (at most 2^53 - 1)',
+          );
     case 'float':
-      return typeof value === 'number' && Number.isFinite(value) ? literal(value) : fail('default for type float must be a number', 'write e.g. default: 0.5');
+      return typeof value === 'number' && Number.isFinite(value)
+        ? literal(value)
+        : fail('default for type float must be a number', 'write e.g. default: 0.5');
     case 'decimal':
-      return (typeof value === 'number' && Number.isFinite(value)) || (isString && DECIMAL.test(value))
+      return (typeof value === 'number' && Number.isFinite(value)) ||
+        (isString && DECIMAL.test(value))
         ? decimalFits(String(value), field)
           ? literal(value)
-          : fail(`default ${value} does not fit decimal(${field.precision}, ${field.scale ?? 0})`, 'use fewer digits or raise precision/scale')
-        : fail('default for type decimal must be a number', "write e.g. default: '12.50' (quoted keeps every digit)");
+          : fail(
+              `default ${value} does not fit decimal(${field.precision}, ${field.scale ?? 0})`,
+              'use fewer digits or raise precision/scale',
+            )
+        : fail(
+            'default for type decimal must be a number',
+            "write e.g. default: '12.50' (quoted keeps every digit)",
+          );
     case 'boolean':
-      return typeof value === 'boolean' ? literal(value) : fail('default for type boolean must be true or false', 'write default: true or default: false');
+      return typeof value === 'boolean'
+        ? literal(value)
+        : fail(
+            'default for type boolean must be true or false',
+            'write default: true or default: false',
+          );
     case 'datetime':
       return isString && DATETIME.test(value) && !Number.isNaN(Date.parse(value.replace(' ', 'T')))
         ? literal(value)
-        : fail('default for type datetime must be a timestamp with a time zone', "write e.g. '2024-01-01T00:00:00Z', or use now()");
+        : fail(
+            'default for type datetime must be a timestamp with a time zone',
+            "write e.g. '2024-01-01T00:00:00Z', or use now()",
+          );
     case 'date':
       return isString && /^\d{4}-\d{2}-\d{2}$/.test(value) && isCalendarDate(value)
         ? literal(value)
-        : fail('default for type date must be a date', "write e.g. '2024-01-31', or use current_date");
+        : fail(
+            'default for type date must be a date',
+            "write e.g. '2024-01-31', or use current_date",
+          );
     case 'time':
-      return isString && TIME.test(value) ? literal(value) : fail('default for type time must be a time of day', "write e.g. '08:30:00', or use now()");
+      return isString && TIME.test(value)
+        ? literal(value)
+        : fail(
+            'default for type time must be a time of day',
+            "write e.g. '08:30:00', or use now()",
+          );
     case 'json':
-      return isString && isJson(value) ? literal(value) : fail('default for type json must be JSON text', `write it as a quoted string, e.g. default: '{}'`);
+      return isString && isJson(value)
+        ? literal(value)
+        : fail(
+            'default for type json must be JSON text',
+            `write it as a quoted string, e.g. default: '{}'`,
+          );
     case 'enum':
       return isString && (field.values ?? []).includes(value)
         ? literal(value)
-        : fail(`default ${JSON.stringify(value)} is not one of the enum values`, `use one of: ${(field.values ?? []).join(', ')}`);
+        : fail(
+            `default ${JSON.stringify(value)} is not one of the enum values`,
+            `use one of: ${(field.values ?? []).join(', ')}`,
+          );
   }
 }
 
@@ -127,7 +183,10 @@ function isJson(text: string): boolean {
   }
 }
 
-export function parseDefault(value: string | number | boolean, field: DefaultTarget): DefaultResult {
+export function parseDefault(
+  value: string | number | boolean,
+  field: DefaultTarget,
+): DefaultResult {
   if (typeof value === 'string' && value.includes('\0')) {
     return fail('default contains a NUL character', 'PostgreSQL text cannot hold NUL; remove it');
   }

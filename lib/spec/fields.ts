@@ -28,23 +28,45 @@ function misplacedKeys(raw: RawField, path: Path): Finding[] {
 function enumValueProblem(value: string): string | undefined {
   if (value === '') return 'an enum value must not be empty';
   if (value.includes('\0')) return 'an enum value must not contain a NUL character';
-  if (Buffer.byteLength(value, 'utf8') > 63) return `enum value ${JSON.stringify(value)} is longer than 63 bytes`;
+  if (Buffer.byteLength(value, 'utf8') > 63)
+    return `enum value ${JSON.stringify(value)} is longer than 63 bytes`;
   return undefined;
 }
 
 function enumFindings(raw: RawField, path: Path): Finding[] {
   if (raw.type !== 'enum') return [];
   if (raw.values === undefined) {
-    return [specError(path, `enum field '${raw.name}' needs values`, 'add e.g. `values: [draft, published]`')];
+    return [
+      specError(
+        path,
+        `enum field '${raw.name}' needs values`,
+        'add e.g. `values: [draft, published]`',
+      ),
+    ];
   }
   const findings: Finding[] = [];
   const first = new Map<string, number>();
   raw.values.forEach((value, k) => {
     const problem = enumValueProblem(value);
-    if (problem !== undefined) findings.push(specError([...path, 'values', k], problem, 'PostgreSQL enum labels are 1 to 63 bytes of text'));
+    if (problem !== undefined)
+      findings.push(
+        specError(
+          [...path, 'values', k],
+          problem,
+          'PostgreSQL enum labels are 1 to 63 bytes of text',
+        ),
+      );
     const seen = first.get(value);
     if (seen === undefined) first.set(value, k);
-    else findings.push(duplicateError([...path, 'values', k], [...path, 'values', seen], `duplicate enum value ${JSON.stringify(value)}`, 'list each value once'));
+    else
+      findings.push(
+        duplicateError(
+          [...path, 'values', k],
+          [...path, 'values', seen],
+          `duplicate enum value ${JSON.stringify(value)}`,
+          'list each value once',
+        ),
+      );
   });
   return findings;
 }
@@ -52,16 +74,35 @@ function enumFindings(raw: RawField, path: Path): Finding[] {
 function decimalFindings(raw: RawField, path: Path): Finding[] {
   if (raw.type !== 'decimal' || raw.scale === undefined) return [];
   if (raw.precision === undefined) {
-    return [specError([...path, 'scale'], 'scale needs precision', 'add precision, e.g. `precision: 12`', 'key')];
+    return [
+      specError(
+        [...path, 'scale'],
+        'scale needs precision',
+        'add precision, e.g. `precision: 12`',
+        'key',
+      ),
+    ];
   }
   return raw.scale > raw.precision
-    ? [specError([...path, 'scale'], `scale ${raw.scale} is larger than precision ${raw.precision}`, 'scale counts digits after the point and must be at most precision')]
+    ? [
+        specError(
+          [...path, 'scale'],
+          `scale ${raw.scale} is larger than precision ${raw.precision}`,
+          'scale counts digits after the point and must be at most precision',
+        ),
+      ]
     : [];
 }
 
 function optionFindings(raw: RawField, path: Path): Finding[] {
   return raw.primary_key && raw.optional
-    ? [specError([...path, 'optional'], `primary key field '${raw.name}' cannot be optional`, 'remove `optional: true` (primary key columns are NOT NULL)')]
+    ? [
+        specError(
+          [...path, 'optional'],
+          `primary key field '${raw.name}' cannot be optional`,
+          'remove `optional: true` (primary key columns are NOT NULL)',
+        ),
+      ]
     : [];
 }
 
@@ -72,7 +113,13 @@ function defaultFindings(raw: RawField, path: Path): Finding[] {
 }
 
 function fieldTarget(raw: RawField): Parameters<typeof parseDefault>[1] {
-  return { type: raw.type, maxLength: raw.max_length, precision: raw.precision, scale: raw.scale, values: raw.values };
+  return {
+    type: raw.type,
+    maxLength: raw.max_length,
+    precision: raw.precision,
+    scale: raw.scale,
+    values: raw.values,
+  };
 }
 
 export function fieldFindings(raw: RawField, path: Path): Finding[] {
@@ -103,7 +150,8 @@ export function duplicateNameFindings(
 
 /** The normalized field; call only when fieldFindings found no error. */
 export function buildField(raw: RawField, notNull: boolean): Field {
-  const parsed = raw.default === undefined ? undefined : parseDefault(raw.default, fieldTarget(raw));
+  const parsed =
+    raw.default === undefined ? undefined : parseDefault(raw.default, fieldTarget(raw));
   return Object.freeze({
     name: raw.name,
     type: raw.type,

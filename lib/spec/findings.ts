@@ -17,7 +17,12 @@ export interface Finding {
   readonly firstAt?: Path | undefined;
 }
 
-export function specError(path: Path, message: string, hint?: string, at: 'key' | 'value' = 'value'): Finding {
+export function specError(
+  path: Path,
+  message: string,
+  hint?: string,
+  at: 'key' | 'value' = 'value',
+): Finding {
   return Object.freeze({ severity: 'error', path, at, message, hint });
 }
 

@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { IDENTIFIER_PATTERN, MAX_IDENTIFIER_BYTES } from './schema.js';
 
-const RULE = 'use letters, digits and underscores only, not starting with a digit, at most 63 bytes';
+const RULE =
+  'use letters, digits and underscores only, not starting with a digit, at most 63 bytes';
 
 export function isIdentifier(value: string): boolean {
   return IDENTIFIER_PATTERN.test(value) && value.length <= MAX_IDENTIFIER_BYTES;

@@ -10,7 +10,10 @@ import { identifierHint } from './identifiers.js';
 import { describeValue, identifierNoun, objectNoun } from './nouns.js';
 import { FIELD_TYPES } from './types.js';
 
-const INTERVAL_EXAMPLE = "e.g. '7 days' or '1 day 12 hours' (datetime/date time column) or 86400 (integer time column)";
+const INTERVAL_EXAMPLE =
+  "e.g. '7 days' or '1 day 12 hours' (datetime/date time column) or 86400 (integer time column)";
+
+const AMOUNT_KEYS: ReadonlySet<string> = new Set(['chunk_interval', 'after', 'drop_after']);
 
 const REQUIRED_HINTS: Readonly<Record<string, string>> = Object.freeze({
   models: 'e.g.\nmodels:\n  - name: DataPoint\n    fields:\n      - name: id\n        type: uuid',
@@ -102,7 +105,8 @@ function tooLong(detail: Joi.ValidationErrorItem): Finding {
 
 function wrongType(detail: Joi.ValidationErrorItem): Finding {
   const expected = detail.type.split('.')[0];
-  const article = expected === 'array' ? 'a list' : expected === 'object' ? 'a mapping' : `a ${expected}`;
+  const article =
+    expected === 'array' ? 'a list' : expected === 'object' ? 'a mapping' : `a ${expected}`;
   return specError(
     detail.path,
     `${pathText(detail.path)} must be ${article}, got ${describeValue(detail.context?.value)}`,
@@ -114,25 +118,50 @@ function noAlternative(detail: Joi.ValidationErrorItem): Finding {
   const key = lastKey(detail.path);
   const got = describeValue(detail.context?.value);
   if (key === 'default') {
-    return specError(detail.path, `default must be a single value, got ${got}`, 'write a literal of the field type, or now(), gen_random_uuid(), current_date');
+    return specError(
+      detail.path,
+      `default must be a single value, got ${got}`,
+      'write a literal of the field type, or now(), gen_random_uuid(), current_date',
+    );
   }
-  return specError(detail.path, `${pathText(detail.path)} must be an interval or a positive integer, got ${got}`, INTERVAL_EXAMPLE);
+  return specError(
+    detail.path,
+    `${pathText(detail.path)} must be an interval or a positive integer, got ${got}`,
+    INTERVAL_EXAMPLE,
+  );
 }
 
 function emptyList(detail: Joi.ValidationErrorItem): Finding {
   const key = lastKey(detail.path);
-  const hint = key === 'values' ? 'list the allowed values, e.g. `values: [draft, published]`' : REQUIRED_HINTS[key];
+  const hint =
+    key === 'values'
+      ? 'list the allowed values, e.g. `values: [draft, published]`'
+      : REQUIRED_HINTS[key];
   return specError(detail.path, `${pathText(detail.path)} must not be empty`, hint);
+}
+
+function isIdentifierSchema(d: Description | undefined): boolean {
+  const rules = (d?.rules ?? []) as { name: string; args?: { options?: { name?: string } } }[];
+  return rules.some((r) => r.name === 'pattern' && r.args?.options?.name === 'identifier');
+}
+
+function emptyStringHint(path: Path, desc: Description): string | undefined {
+  if (isIdentifierSchema(describeAt(desc, path))) return identifierHint('');
+  return AMOUNT_KEYS.has(lastKey(path)) ? INTERVAL_EXAMPLE : undefined;
 }
 
 /** Joi's own sentence, with its quoted label replaced by our path text. */
 function fallback(detail: Joi.ValidationErrorItem): Finding {
   const message = detail.message.replace(/^"[^"]*"/, pathText(detail.path));
-  const hint = /interval|after|chunk/.test(lastKey(detail.path)) ? INTERVAL_EXAMPLE : undefined;
+  const hint = AMOUNT_KEYS.has(lastKey(detail.path)) ? INTERVAL_EXAMPLE : undefined;
   return specError(detail.path, message, hint);
 }
 
-export function joiFinding(detail: Joi.ValidationErrorItem, raw: unknown, desc: Description): Finding {
+export function joiFinding(
+  detail: Joi.ValidationErrorItem,
+  raw: unknown,
+  desc: Description,
+): Finding {
   switch (detail.type) {
     case 'object.unknown':
       return unknownKey(detail, raw, desc);
@@ -145,7 +174,11 @@ export function joiFinding(detail: Joi.ValidationErrorItem, raw: unknown, desc: 
     case 'string.max':
       return tooLong(detail);
     case 'string.empty':
-      return specError(detail.path, `${pathText(detail.path)} must not be empty`, identifierHint(''));
+      return specError(
+        detail.path,
+        `${pathText(detail.path)} must not be empty`,
+        emptyStringHint(detail.path, desc),
+      );
     case 'array.min':
       return emptyList(detail);
     case 'alternatives.types':

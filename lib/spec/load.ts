@@ -12,7 +12,8 @@ import type { Finding } from './findings.js';
 import { positionAt } from './locate.js';
 import type { LoadedSpec, SpecNotice } from './types.js';
 
-const EMPTY_HINT = 'start with e.g.\nmodels:\n  - name: DataPoint\n    fields:\n      - name: id\n        type: uuid';
+const EMPTY_HINT =
+  'start with e.g.\nmodels:\n  - name: DataPoint\n    fields:\n      - name: id\n        type: uuid';
 
 interface Source {
   readonly doc: Document;
@@ -23,7 +24,13 @@ interface Source {
 function yamlIssues(source: Source): SpecIssue[] {
   return source.doc.errors.map((e) => {
     const { line, col } = source.lines.linePos(e.pos[0]);
-    return { file: source.file, line, column: col, message: `YAML syntax error: ${e.message}`, hint: 'fix the YAML syntax at this position (indentation, quotes, brackets)' };
+    return {
+      file: source.file,
+      line,
+      column: col,
+      message: `YAML syntax error: ${e.message}`,
+      hint: 'fix the YAML syntax at this position (indentation, quotes, brackets)',
+    };
   });
 }
 
@@ -33,7 +40,14 @@ function toPlain(source: Source): unknown {
     return source.doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new SpecError([{ file: source.file, line: 1, column: 1, message: `cannot read the YAML document: ${message}` }]);
+    throw new SpecError([
+      {
+        file: source.file,
+        line: 1,
+        column: 1,
+        message: `cannot read the YAML document: ${message}`,
+      },
+    ]);
   }
 }
 
@@ -69,10 +83,15 @@ export function parseSpec(text: string, file: string): LoadedSpec {
   if (syntax.length > 0) throw new SpecError(syntax);
   const document = toPlain(source);
   if (document === null || document === undefined) {
-    throw new SpecError([{ file, line: 1, column: 1, message: 'the spec is empty', hint: EMPTY_HINT }]);
+    throw new SpecError([
+      { file, line: 1, column: 1, message: 'the spec is empty', hint: EMPTY_HINT },
+    ]);
   }
   const { spec, findings } = checkSpec(document);
-  const errors = findings.filter((f) => f.severity === 'error').map((f) => toIssue(source, f));
+  const errors = findings
+    .filter((f) => f.severity === 'error')
+    .map((f) => toIssue(source, f))
+    .sort((a, b) => a.line - b.line || a.column - b.column);
   if (spec === undefined || errors.length > 0) throw new SpecError(errors);
   const notices = (severity: Finding['severity']): SpecNotice[] =>
     findings.filter((f) => f.severity === severity).map((f) => toNotice(source, f));
@@ -88,8 +107,12 @@ export async function loadSpec(file: string): Promise<LoadedSpec> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
-    throw new UsageError(`spec file ${file} ${reason}`, { hint: 'pass the path of your prism.yaml with --spec <file>', cause: error });
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+    throw new UsageError(`spec file ${file} ${reason}`, {
+      hint: 'pass the path of your prism.yaml with --spec <file>',
+      cause: error,
+    });
   }
   return parseSpec(text, file);
 }

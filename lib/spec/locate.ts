@@ -22,7 +22,9 @@ function step(node: Node | undefined, part: string | number, doc: Document): Ste
   const target = resolve(node, doc);
   if (isMap(target)) {
     const pair = target.items.find((p) => isScalar(p.key) && String(p.key.value) === String(part));
-    return pair === undefined ? undefined : { key: pair.key as Node, value: pair.value as Node | undefined };
+    return pair === undefined
+      ? undefined
+      : { key: pair.key as Node, value: pair.value as Node | undefined };
   }
   if (isSeq(target) && typeof part === 'number') {
     const item = target.items[part] as Node | undefined;
@@ -33,7 +35,10 @@ function step(node: Node | undefined, part: string | number, doc: Document): Ste
 
 /** An empty value (`fields:`) has a zero-width node just after the colon: report the key. */
 function isEmpty(node: Node | undefined): boolean {
-  return node === undefined || (isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1]);
+  return (
+    node === undefined ||
+    (isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1])
+  );
 }
 
 /**
@@ -51,7 +56,12 @@ export function nodeAt(doc: Document, path: Path, at: 'key' | 'value'): Node | u
   return isEmpty(current.value) ? (current.key ?? current.value) : current.value;
 }
 
-export function positionAt(doc: Document, lines: LineCounter, path: Path, at: 'key' | 'value'): Position {
+export function positionAt(
+  doc: Document,
+  lines: LineCounter,
+  path: Path,
+  at: 'key' | 'value',
+): Position {
   const offset = nodeAt(doc, path, at)?.range?.[0];
   if (offset === undefined) return { line: 1, column: 1 };
   const { line, col } = lines.linePos(offset);

@@ -23,10 +23,19 @@ export function objectNoun(root: unknown, path: Path): string {
   const parent = path[path.length - 2];
   if (typeof last === 'number') {
     const name = nameOf(root, path);
-    const kind = parent === 'models' ? 'model' : parent === 'fields' ? 'field' : parent === 'indexes' ? 'index' : 'item';
+    const kind =
+      parent === 'models'
+        ? 'model'
+        : parent === 'fields'
+          ? 'field'
+          : parent === 'indexes'
+            ? 'index'
+            : 'item';
     return name === undefined ? `${kind} ${pathText(path)}` : `${kind} '${name}'`;
   }
-  return `'${pathText(path)}'`;
+  const owner = path.findLastIndex((part) => typeof part === 'number');
+  if (owner < 0) return `'${pathText(path)}'`;
+  return `'${path.slice(owner + 1).join('.')}' of ${objectNoun(root, path.slice(0, owner + 1))}`;
 }
 
 /** What an identifier at `path` names: "model name", "field name", "column name", … */

@@ -14,13 +14,19 @@ export const MAX_IDENTIFIER_BYTES = 63;
 export const TIMESCALE_MODES = Object.freeze(['auto', 'require', 'off'] as const);
 export const TIME_UNITS = Object.freeze(['s', 'ms', 'us'] as const);
 export const INDEX_TYPES = Object.freeze(['btree', 'brin', 'hash', 'gin'] as const);
-export const DEFAULT_FUNCTIONS = Object.freeze(['now()', 'gen_random_uuid()', 'current_date'] as const);
+export const DEFAULT_FUNCTIONS = Object.freeze([
+  'now()',
+  'gen_random_uuid()',
+  'current_date',
+] as const);
 
 const identifier = (what: string): Joi.StringSchema =>
   Joi.string()
     .pattern(IDENTIFIER_PATTERN, 'identifier')
     .max(MAX_IDENTIFIER_BYTES)
-    .description(`${what}: letters, digits and underscores, not starting with a digit, at most 63 bytes`);
+    .description(
+      `${what}: letters, digits and underscores, not starting with a digit, at most 63 bytes`,
+    );
 
 const timescaleMode = Joi.string()
   .valid(...TIMESCALE_MODES)
@@ -42,9 +48,17 @@ const fieldSchema = Joi.object({
     .valid(...FIELD_TYPES)
     .required()
     .description('Column type (datetime is timestamptz, json is jsonb)'),
-  max_length: Joi.number().integer().min(1).max(10_485_760).description('For type string: varchar length'),
+  max_length: Joi.number()
+    .integer()
+    .min(1)
+    .max(10_485_760)
+    .description('For type string: varchar length'),
   precision: Joi.number().integer().min(1).max(1000).description('For type decimal: total digits'),
-  scale: Joi.number().integer().min(0).max(1000).description('For type decimal: digits after the point'),
+  scale: Joi.number()
+    .integer()
+    .min(0)
+    .max(1000)
+    .description('For type decimal: digits after the point'),
   values: Joi.array()
     .items(Joi.string())
     .min(1)
@@ -53,17 +67,21 @@ const fieldSchema = Joi.object({
   index: Joi.boolean().default(false).description('Create a btree index on this column'),
   unique: Joi.boolean()
     .default(false)
-    .description('Unique constraint (not on timeseries models: use a timeseries index with the time column)'),
+    .description(
+      'Unique constraint (not on timeseries models: use a timeseries index with the time column)',
+    ),
   optional: Joi.boolean().default(false).description('Allow NULL (default: NOT NULL)'),
   default: Joi.alternatives()
-    .try(Joi.string(), Joi.number(), Joi.boolean())
+    .try(Joi.string().allow(''), Joi.number(), Joi.boolean())
     .description("A literal of the field's type, or one of now(), gen_random_uuid(), current_date"),
 });
 
 const compressionSchema = Joi.object({
   enabled: Joi.boolean().default(true).description('Enable compression (columnstore)'),
   after: timeAmount('Compress chunks older than this'),
-  segment_by: Joi.array().items(identifier('Column')).description('Columns to segment compressed data by'),
+  segment_by: Joi.array()
+    .items(identifier('Column'))
+    .description('Columns to segment compressed data by'),
   order_by: Joi.array()
     .items(Joi.string())
     .description("Compressed ordering, each 'column [ASC|DESC] [NULLS FIRST|LAST]'"),
@@ -75,7 +93,11 @@ const retentionSchema = Joi.object({
 });
 
 const indexSchema = Joi.object({
-  columns: Joi.array().items(identifier('Column')).min(1).required().description('Indexed columns, in order'),
+  columns: Joi.array()
+    .items(identifier('Column'))
+    .min(1)
+    .required()
+    .description('Indexed columns, in order'),
   type: Joi.string()
     .valid(...INDEX_TYPES)
     .default('btree')
@@ -89,7 +111,9 @@ const timeseriesSchema = Joi.object({
   chunk_interval: timeAmount('Time range covered by one chunk'),
   time_unit: Joi.string()
     .valid(...TIME_UNITS)
-    .description('For int/bigint time columns: the unit of the integer (seconds, milliseconds, microseconds)'),
+    .description(
+      'For int/bigint time columns: the unit of the integer (seconds, milliseconds, microseconds)',
+    ),
   compression: compressionSchema,
   retention: retentionSchema,
   indexes: Joi.array().items(indexSchema).description('Extra indexes on the hypertable'),
@@ -105,7 +129,10 @@ const modelSchema = Joi.object({
 
 export const specSchema: Joi.ObjectSchema = Joi.object({
   timescale: timescaleMode.default('auto'),
-  models: Joi.array().items(modelSchema).required().description('Data models; each becomes a table'),
+  models: Joi.array()
+    .items(modelSchema)
+    .required()
+    .description('Data models; each becomes a table'),
 })
   .required()
   .description('prism.yaml: data models for prism-migrate');

@@ -21,7 +21,11 @@ export type AmountResult =
   | { readonly ok: true; readonly amount: TimeAmount }
   | { readonly ok: false; readonly finding: Finding };
 
-const UNIT_MICROS: Readonly<Record<TimeUnit, bigint>> = Object.freeze({ s: 1_000_000n, ms: 1_000n, us: 1n });
+const UNIT_MICROS: Readonly<Record<TimeUnit, bigint>> = Object.freeze({
+  s: 1_000_000n,
+  ms: 1_000n,
+  us: 1n,
+});
 const INT4_MAX = 2_147_483_647;
 
 export function isIntegerTime(type: FieldType): boolean {
@@ -37,29 +41,51 @@ function integerHint(raw: RawTimeAmount, key: string, unit: TimeUnit | undefined
   return `write a positive whole number without quotes, e.g. \`${key}: 86400\` (one day when the column counts seconds)`;
 }
 
-function integerAmount(raw: RawTimeAmount, key: string, column: TimeColumn, path: Path): AmountResult {
+function integerAmount(
+  raw: RawTimeAmount,
+  key: string,
+  column: TimeColumn,
+  path: Path,
+): AmountResult {
   if (typeof raw !== 'number') {
     const message = `${key} must be an integer number of time-column units because time_column '${column.name}' is ${column.type}`;
     return { ok: false, finding: specError(path, message, integerHint(raw, key, column.unit)) };
   }
   if (!Number.isSafeInteger(raw) || (column.type === 'int' && raw > INT4_MAX)) {
     const limit = column.type === 'int' ? `${INT4_MAX} (int)` : `${Number.MAX_SAFE_INTEGER}`;
-    return { ok: false, finding: specError(path, `${key} ${raw} is too large`, `use at most ${limit}`) };
+    return {
+      ok: false,
+      finding: specError(path, `${key} ${raw} is too large`, `use at most ${limit}`),
+    };
   }
   return { ok: true, amount: Object.freeze({ kind: 'integer', value: BigInt(raw) }) };
 }
 
-function intervalAmount(raw: RawTimeAmount, key: string, column: TimeColumn, path: Path): AmountResult {
+function intervalAmount(
+  raw: RawTimeAmount,
+  key: string,
+  column: TimeColumn,
+  path: Path,
+): AmountResult {
   if (typeof raw === 'number') {
     const message = `${key} must be an interval such as '7 days' because time_column '${column.name}' is ${column.type}`;
-    return { ok: false, finding: specError(path, message, `give the number a unit, e.g. \`${key}: ${raw} days\``) };
+    return {
+      ok: false,
+      finding: specError(path, message, `give the number a unit, e.g. \`${key}: ${raw} days\``),
+    };
   }
   const parsed = parseInterval(raw);
-  if (!parsed.ok) return { ok: false, finding: specError(path, `${key}: ${parsed.reason}`, parsed.hint) };
+  if (!parsed.ok)
+    return { ok: false, finding: specError(path, `${key}: ${parsed.reason}`, parsed.hint) };
   return { ok: true, amount: Object.freeze({ kind: 'interval', interval: parsed.interval }) };
 }
 
-export function parseTimeAmount(raw: RawTimeAmount, key: string, column: TimeColumn, path: Path): AmountResult {
+export function parseTimeAmount(
+  raw: RawTimeAmount,
+  key: string,
+  column: TimeColumn,
+  path: Path,
+): AmountResult {
   return isIntegerTime(column.type)
     ? integerAmount(raw, key, column, path)
     : intervalAmount(raw, key, column, path);

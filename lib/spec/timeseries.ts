@@ -7,10 +7,24 @@ import type { Finding, Path } from './findings.js';
 import { duplicateError, hasErrors, specError, specWarning } from './findings.js';
 import { defaultIndexName } from './identifiers.js';
 import { ORDER_BY_HINT, parseOrderBy } from './order-by.js';
-import type { RawCompression, RawField, RawIndex, RawRetention, RawTimeAmount, RawTimeseries } from './raw.js';
+import type {
+  RawCompression,
+  RawField,
+  RawIndex,
+  RawRetention,
+  RawTimeAmount,
+  RawTimeseries,
+} from './raw.js';
 import type { TimeColumn } from './time-amount.js';
 import { amountText, compareAmounts, isIntegerTime, parseTimeAmount } from './time-amount.js';
-import type { Compression, OrderByItem, Retention, TimeAmount, Timeseries, TimeseriesIndex } from './types.js';
+import type {
+  Compression,
+  OrderByItem,
+  Retention,
+  TimeAmount,
+  Timeseries,
+  TimeseriesIndex,
+} from './types.js';
 
 export interface TimeseriesContext {
   readonly modelName: string;
@@ -26,7 +40,8 @@ interface Checked<T> {
 }
 
 const TIME_TYPES = Object.freeze(['datetime', 'date', 'int', 'bigint']);
-const INT_NOW_HINT = "set time_unit (s, ms or us: the unit the integer counts) so prism-migrate creates TimescaleDB's integer-now function";
+const INT_NOW_HINT =
+  "set time_unit (s, ms or us: the unit the integer counts) so prism-migrate creates TimescaleDB's integer-now function";
 
 function missingColumn(ctx: TimeseriesContext, name: string, path: Path, role: string): Finding[] {
   if (ctx.fields.has(name)) return [];
@@ -36,7 +51,9 @@ function missingColumn(ctx: TimeseriesContext, name: string, path: Path, role: s
     specError(
       path,
       `${role} '${name}' is not a field of model '${ctx.modelName}'`,
-      near === undefined ? `fields of '${ctx.modelName}': ${names.join(', ')}` : `did you mean '${near}'?`,
+      near === undefined
+        ? `fields of '${ctx.modelName}': ${names.join(', ')}`
+        : `did you mean '${near}'?`,
     ),
   ];
 }
@@ -44,7 +61,16 @@ function missingColumn(ctx: TimeseriesContext, name: string, path: Path, role: s
 function repeatedColumns(columns: readonly string[], path: Path, role: string): Finding[] {
   return columns.flatMap((c, k) => {
     const first = columns.indexOf(c);
-    return first < k ? [duplicateError([...path, k], [...path, first], `column '${c}' appears twice in ${role}`, 'list each column once')] : [];
+    return first < k
+      ? [
+          duplicateError(
+            [...path, k],
+            [...path, first],
+            `column '${c}' appears twice in ${role}`,
+            'list each column once',
+          ),
+        ]
+      : [];
   });
 }
 
@@ -54,94 +80,238 @@ function timeColumnOf(ts: RawTimeseries, ctx: TimeseriesContext): Checked<TimeCo
   const field = ctx.fields.get(ts.time_column);
   if (field === undefined) return { value: undefined, findings: missing };
   if (!TIME_TYPES.includes(field.type)) {
-    const fitting = [...ctx.fields.values()].filter((f) => TIME_TYPES.includes(f.type)).map((f) => f.name);
-    const hint = fitting.length > 0 ? `use ${fitting.map((n) => `'${n}'`).join(' or ')}, or change the type of '${field.name}'` : `change the type of '${field.name}' to datetime`;
-    return { value: undefined, findings: [specError(path, `time_column '${field.name}' is ${field.type}; a hypertable needs a datetime, date, int or bigint column`, hint)] };
+    const fitting = [...ctx.fields.values()]
+      .filter((f) => TIME_TYPES.includes(f.type))
+      .map((f) => f.name);
+    const hint =
+      fitting.length > 0
+        ? `use ${fitting.map((n) => `'${n}'`).join(' or ')}, or change the type of '${field.name}'`
+        : `change the type of '${field.name}' to datetime`;
+    return {
+      value: undefined,
+      findings: [
+        specError(
+          path,
+          `time_column '${field.name}' is ${field.type}; a hypertable needs a datetime, date, int or bigint column`,
+          hint,
+        ),
+      ],
+    };
   }
-  return { value: { name: field.name, type: field.type, unit: ts.time_unit }, findings: timeUnitFindings(ts, field, ctx) };
+  return {
+    value: { name: field.name, type: field.type, unit: ts.time_unit },
+    findings: timeUnitFindings(ts, field, ctx),
+  };
 }
 
 function timeUnitFindings(ts: RawTimeseries, field: RawField, ctx: TimeseriesContext): Finding[] {
   const path = [...ctx.path, 'time_unit'];
   if (ts.time_unit === undefined) return [];
   if (!isIntegerTime(field.type)) {
-    return [specError(path, `time_unit only applies to int/bigint time columns; '${field.name}' is ${field.type}`, 'remove time_unit', 'key')];
+    return [
+      specError(
+        path,
+        `time_unit only applies to int/bigint time columns; '${field.name}' is ${field.type}`,
+        'remove time_unit',
+        'key',
+      ),
+    ];
   }
   if (field.type === 'int' && ts.time_unit !== 's') {
-    return [specError(path, `an int time column cannot count ${ts.time_unit}: it overflows after ${ts.time_unit === 'ms' ? '25 days' : '36 minutes'}`, `make '${field.name}' bigint, or use time_unit: s`)];
+    return [
+      specError(
+        path,
+        `an int time column cannot count ${ts.time_unit}: it overflows after ${ts.time_unit === 'ms' ? '25 days' : '36 minutes'}`,
+        `make '${field.name}' bigint, or use time_unit: s`,
+      ),
+    ];
   }
-  return field.type === 'int' ? [specWarning(path, `an int time column counting seconds overflows in January 2038; consider bigint for '${field.name}'`)] : [];
+  return field.type === 'int'
+    ? [
+        specWarning(
+          path,
+          `an int time column counting seconds overflows in January 2038; consider bigint for '${field.name}'`,
+        ),
+      ]
+    : [];
 }
 
-function amountOf(raw: RawTimeAmount | undefined, key: string, col: TimeColumn | undefined, path: Path): Checked<TimeAmount | undefined> {
+function amountOf(
+  raw: RawTimeAmount | undefined,
+  key: string,
+  col: TimeColumn | undefined,
+  path: Path,
+): Checked<TimeAmount | undefined> {
   if (raw === undefined || col === undefined) return { value: undefined, findings: [] };
   const result = parseTimeAmount(raw, key, col, path);
-  return result.ok ? { value: result.amount, findings: [] } : { value: undefined, findings: [result.finding] };
+  return result.ok
+    ? { value: result.amount, findings: [] }
+    : { value: undefined, findings: [result.finding] };
 }
 
-function orderByOf(items: readonly string[], segmentBy: readonly string[], ctx: TimeseriesContext, path: Path): Checked<OrderByItem[]> {
+function orderByOf(
+  items: readonly string[],
+  segmentBy: readonly string[],
+  ctx: TimeseriesContext,
+  path: Path,
+): Checked<OrderByItem[]> {
   const value: OrderByItem[] = [];
   const findings: Finding[] = [];
   items.forEach((text, k) => {
     const parsed = parseOrderBy(text);
     if (!parsed.ok) {
-      findings.push(specError([...path, k], `invalid order_by ${JSON.stringify(text)}: ${parsed.reason}`, ORDER_BY_HINT));
+      findings.push(
+        specError(
+          [...path, k],
+          `invalid order_by ${JSON.stringify(text)}: ${parsed.reason}`,
+          ORDER_BY_HINT,
+        ),
+      );
       return;
     }
     findings.push(...missingColumn(ctx, parsed.item.column, [...path, k], 'order_by column'));
     if (segmentBy.includes(parsed.item.column)) {
-      findings.push(specError([...path, k], `column '${parsed.item.column}' is in both segment_by and order_by`, 'TimescaleDB refuses this; keep it in one of them'));
+      findings.push(
+        specError(
+          [...path, k],
+          `column '${parsed.item.column}' is in both segment_by and order_by`,
+          'TimescaleDB refuses this; keep it in one of them',
+        ),
+      );
     }
     value.push(parsed.item);
   });
-  findings.push(...repeatedColumns(value.map((i) => i.column), path, 'order_by'));
+  findings.push(
+    ...repeatedColumns(
+      value.map((i) => i.column),
+      path,
+      'order_by',
+    ),
+  );
   return { value, findings };
 }
 
-function compressionOf(raw: RawCompression, ctx: TimeseriesContext, col: TimeColumn | undefined): Checked<Compression> {
+function compressionOf(
+  raw: RawCompression,
+  ctx: TimeseriesContext,
+  col: TimeColumn | undefined,
+): Checked<Compression> {
   const path = [...ctx.path, 'compression'];
   const segmentBy = raw.segment_by ?? [];
-  const segmentFindings = segmentBy.flatMap((c, k) => missingColumn(ctx, c, [...path, 'segment_by', k], 'segment_by column'));
+  const segmentFindings = segmentBy.flatMap((c, k) =>
+    missingColumn(ctx, c, [...path, 'segment_by', k], 'segment_by column'),
+  );
   const orderBy = orderByOf(raw.order_by ?? [], segmentBy, ctx, [...path, 'order_by']);
   const after = amountOf(raw.after, 'after', col, [...path, 'after']);
-  const needsIntNow = raw.enabled && raw.after !== undefined && col !== undefined && isIntegerTime(col.type) && col.unit === undefined;
+  const needsIntNow =
+    raw.enabled &&
+    raw.after !== undefined &&
+    col !== undefined &&
+    isIntegerTime(col.type) &&
+    col.unit === undefined;
   const warning = needsIntNow
-    ? [specWarning([...path, 'after'], `the compression policy on integer time column '${col.name}' needs an integer-now function to run; without time_unit its job will fail`)]
+    ? [
+        specWarning(
+          [...path, 'after'],
+          `the compression policy on integer time column '${col.name}' needs an integer-now function to run; without time_unit its job will fail`,
+        ),
+      ]
     : [];
   return {
-    value: Object.freeze({ enabled: raw.enabled, after: after.value, segmentBy: Object.freeze([...segmentBy]), orderBy: Object.freeze(orderBy.value) }),
-    findings: [...segmentFindings, ...repeatedColumns(segmentBy, [...path, 'segment_by'], 'segment_by'), ...orderBy.findings, ...after.findings, ...warning],
+    value: Object.freeze({
+      enabled: raw.enabled,
+      after: after.value,
+      segmentBy: Object.freeze([...segmentBy]),
+      orderBy: Object.freeze(orderBy.value),
+    }),
+    findings: [
+      ...segmentFindings,
+      ...repeatedColumns(segmentBy, [...path, 'segment_by'], 'segment_by'),
+      ...orderBy.findings,
+      ...after.findings,
+      ...warning,
+    ],
   };
 }
 
-function retentionOf(raw: RawRetention, ctx: TimeseriesContext, col: TimeColumn | undefined): Checked<Retention | undefined> {
+function retentionOf(
+  raw: RawRetention,
+  ctx: TimeseriesContext,
+  col: TimeColumn | undefined,
+): Checked<Retention | undefined> {
   const path = [...ctx.path, 'retention'];
   if (raw.drop_after === undefined) {
     return raw.enabled
-      ? { value: undefined, findings: [specError(path, 'retention needs drop_after when it is enabled', 'add e.g. `drop_after: 1 year`, or set `enabled: false`')] }
+      ? {
+          value: undefined,
+          findings: [
+            specError(
+              path,
+              'retention needs drop_after when it is enabled',
+              'add e.g. `drop_after: 1 year`, or set `enabled: false`',
+            ),
+          ],
+        }
       : { value: undefined, findings: [] };
   }
   const dropAfter = amountOf(raw.drop_after, 'drop_after', col, [...path, 'drop_after']);
-  const needsIntNow = raw.enabled && col !== undefined && isIntegerTime(col.type) && col.unit === undefined;
+  const needsIntNow =
+    raw.enabled && col !== undefined && isIntegerTime(col.type) && col.unit === undefined;
   const intNow = needsIntNow
-    ? [specError([...path, 'drop_after'], `a retention policy on integer time column '${col.name}' needs an integer-now function, which TimescaleDB cannot infer from the column`, INT_NOW_HINT)]
+    ? [
+        specError(
+          [...path, 'drop_after'],
+          `a retention policy on integer time column '${col.name}' needs an integer-now function, which TimescaleDB cannot infer from the column`,
+          INT_NOW_HINT,
+        ),
+      ]
     : [];
-  const value = dropAfter.value === undefined ? undefined : Object.freeze({ enabled: raw.enabled, dropAfter: dropAfter.value });
+  const value =
+    dropAfter.value === undefined
+      ? undefined
+      : Object.freeze({ enabled: raw.enabled, dropAfter: dropAfter.value });
   return { value, findings: [...dropAfter.findings, ...intNow] };
 }
 
-function indexProblems(raw: RawIndex, ctx: TimeseriesContext, timeColumn: string, path: Path): Finding[] {
-  const problems: Finding[] = raw.columns.flatMap((c, k) => missingColumn(ctx, c, [...path, 'columns', k], 'index column'));
+function indexProblems(
+  raw: RawIndex,
+  ctx: TimeseriesContext,
+  timeColumn: string,
+  path: Path,
+): Finding[] {
+  const problems: Finding[] = raw.columns.flatMap((c, k) =>
+    missingColumn(ctx, c, [...path, 'columns', k], 'index column'),
+  );
   problems.push(...repeatedColumns(raw.columns, [...path, 'columns'], 'the index'));
   if (raw.unique && raw.type !== 'btree') {
-    problems.push(specError([...path, 'type'], `a ${raw.type} index cannot be unique`, 'PostgreSQL only builds unique btree indexes; use type: btree'));
+    problems.push(
+      specError(
+        [...path, 'type'],
+        `a ${raw.type} index cannot be unique`,
+        'PostgreSQL only builds unique btree indexes; use type: btree',
+      ),
+    );
   }
   if (raw.type === 'hash' && raw.columns.length > 1) {
-    problems.push(specError([...path, 'columns'], 'a hash index covers exactly one column', 'use type: btree for several columns'));
+    problems.push(
+      specError(
+        [...path, 'columns'],
+        'a hash index covers exactly one column',
+        'use type: btree for several columns',
+      ),
+    );
   }
-  const nonJson = raw.columns.filter((c) => ctx.fields.has(c) && ctx.fields.get(c)?.type !== 'json');
+  const nonJson = raw.columns.filter(
+    (c) => ctx.fields.has(c) && ctx.fields.get(c)?.type !== 'json',
+  );
   if (raw.type === 'gin' && nonJson.length > 0) {
-    problems.push(specError([...path, 'type'], `a gin index needs json columns; '${nonJson[0]}' is ${ctx.fields.get(nonJson[0] as string)?.type}`, 'use type: btree, or index a json field'));
+    problems.push(
+      specError(
+        [...path, 'type'],
+        `a gin index needs json columns; '${nonJson[0]}' is ${ctx.fields.get(nonJson[0] as string)?.type}`,
+        'use type: btree, or index a json field',
+      ),
+    );
   }
   if (raw.unique && !raw.columns.includes(timeColumn)) {
     problems.push(uniqueWithoutTime([...path, 'unique'], raw.columns, timeColumn));
@@ -150,7 +320,11 @@ function indexProblems(raw: RawIndex, ctx: TimeseriesContext, timeColumn: string
 }
 
 /** TimescaleDB error TS103: unique indexes on a hypertable must contain the time column. */
-export function uniqueWithoutTime(path: Path, columns: readonly string[], timeColumn: string): Finding {
+export function uniqueWithoutTime(
+  path: Path,
+  columns: readonly string[],
+  timeColumn: string,
+): Finding {
   return specError(
     path,
     `a unique index on a hypertable must include the time column '${timeColumn}': TimescaleDB refuses unique indexes without the partitioning column`,
@@ -158,7 +332,11 @@ export function uniqueWithoutTime(path: Path, columns: readonly string[], timeCo
   );
 }
 
-function indexesOf(raw: readonly RawIndex[], ctx: TimeseriesContext, timeColumn: string): Checked<TimeseriesIndex[]> {
+function indexesOf(
+  raw: readonly RawIndex[],
+  ctx: TimeseriesContext,
+  timeColumn: string,
+): Checked<TimeseriesIndex[]> {
   const path = [...ctx.path, 'indexes'];
   const findings = raw.flatMap((index, k) => indexProblems(index, ctx, timeColumn, [...path, k]));
   const value = raw.map((index) =>
@@ -172,7 +350,11 @@ function indexesOf(raw: readonly RawIndex[], ctx: TimeseriesContext, timeColumn:
   return { value, findings };
 }
 
-function lifecycleWarning(c: Compression | undefined, r: Retention | undefined, path: Path): Finding[] {
+function lifecycleWarning(
+  c: Compression | undefined,
+  r: Retention | undefined,
+  path: Path,
+): Finding[] {
   if (c?.after === undefined || r === undefined || !c.enabled || !r.enabled) return [];
   const order = compareAmounts(c.after, r.dropAfter);
   if (order === undefined || order < 0) return [];
@@ -184,11 +366,19 @@ function lifecycleWarning(c: Compression | undefined, r: Retention | undefined, 
   ];
 }
 
-export function checkTimeseries(raw: RawTimeseries, ctx: TimeseriesContext): Checked<Timeseries | undefined> {
+export function checkTimeseries(
+  raw: RawTimeseries,
+  ctx: TimeseriesContext,
+): Checked<Timeseries | undefined> {
   const col = timeColumnOf(raw, ctx);
-  const chunk = amountOf(raw.chunk_interval, 'chunk_interval', col.value, [...ctx.path, 'chunk_interval']);
-  const compression = raw.compression === undefined ? undefined : compressionOf(raw.compression, ctx, col.value);
-  const retention = raw.retention === undefined ? undefined : retentionOf(raw.retention, ctx, col.value);
+  const chunk = amountOf(raw.chunk_interval, 'chunk_interval', col.value, [
+    ...ctx.path,
+    'chunk_interval',
+  ]);
+  const compression =
+    raw.compression === undefined ? undefined : compressionOf(raw.compression, ctx, col.value);
+  const retention =
+    raw.retention === undefined ? undefined : retentionOf(raw.retention, ctx, col.value);
   const indexes = indexesOf(raw.indexes ?? [], ctx, raw.time_column);
   const findings = [
     ...col.findings,
