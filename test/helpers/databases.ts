@@ -24,9 +24,9 @@ function urlWithDatabase(base: string, database: string): string {
 }
 
 /** A new empty database on the PostgreSQL server; dropped by dispose(). */
-export async function createServerDatabase(prefix = 'prism_test'): Promise<TestDatabase> {
+export async function createServerDatabase(prefix = 'prism_test', serverUrl = PG_SERVER_URL): Promise<TestDatabase> {
   const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: PG_SERVER_URL });
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE "${name}"`);
@@ -34,10 +34,10 @@ export async function createServerDatabase(prefix = 'prism_test'): Promise<TestD
     await admin.end();
   }
   return {
-    url: urlWithDatabase(PG_SERVER_URL, name),
+    url: urlWithDatabase(serverUrl, name),
     label: 'PostgreSQL server',
     async dispose() {
-      const c = new pg.Client({ connectionString: PG_SERVER_URL });
+      const c = new pg.Client({ connectionString: serverUrl });
       await c.connect();
       try {
         await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

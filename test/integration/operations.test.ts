@@ -19,14 +19,8 @@ async function run(db: TestDatabase, dir: string, direction: 'up' | 'down', coun
 
 const snapshot = (db: TestDatabase) => withClient(db.url, (c) => snapshotCatalog(c, ['metrics']));
 
-describe('every operation on embedded TimescaleDB', function () {
-  let db: Awaited<ReturnType<typeof createEmbeddedDatabase>>;
-  before(async () => {
-    db = await createEmbeddedDatabase();
-  });
-  after(async () => db?.dispose());
-
-  it('goes up, down and up again with identical catalogs at each step', async () => {
+/** Up, down and up again through every operation, comparing catalogs at each step. */
+export async function exerciseEveryOperation(db: TestDatabase): Promise<void> {
     await run(db, EVERY_OPERATION, 'up', 1, 'require');
     const plain = await snapshot(db);
     await run(db, EVERY_OPERATION, 'up', 2, 'require');
@@ -73,7 +67,16 @@ describe('every operation on embedded TimescaleDB', function () {
     expect(await snapshot(db)).to.deep.equal(created);
     await run(db, EVERY_OPERATION, 'up');
     expect(await snapshot(db)).to.deep.equal(reverted);
+  }
+
+describe('every operation on embedded TimescaleDB', function () {
+  let db: Awaited<ReturnType<typeof createEmbeddedDatabase>>;
+  before(async () => {
+    db = await createEmbeddedDatabase();
   });
+  after(async () => db?.dispose());
+
+  it('goes up, down and up again with identical catalogs at each step', () => exerciseEveryOperation(db));
 
   it('refuses to add a policy that differs from an existing one, and skips an equal one', async () => {
     await withClient(db.url, async (c) => {

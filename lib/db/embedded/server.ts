@@ -46,6 +46,20 @@ export interface ServerAddress {
 
 const COPY_FROM_STDIN = /^\s*COPY\s+([\s\S]+?)\s+FROM\s+STDIN\b([\s\S]*?)\s*;?\s*$/i;
 
+/** `-c key=value` and `--key=value` words of the startup `options` parameter. */
+export function parseStartupOptions(options: string): [string, string][] {
+  const words = options.match(/(?:\\.|\S)+/g) ?? [];
+  const unescape = (w: string) => w.replace(/\\(.)/g, '$1');
+  const settings: [string, string][] = [];
+  for (let i = 0; i < words.length; i += 1) {
+    const word = unescape(words[i] as string);
+    const setting = word === '-c' ? unescape(words[++i] ?? '') : word.startsWith('--') ? word.slice(2) : word.startsWith('-c') ? word.slice(2) : '';
+    const eq = setting.indexOf('=');
+    if (eq > 0) settings.push([setting.slice(0, eq).replaceAll('-', '_'), setting.slice(eq + 1)]);
+  }
+  return settings;
+}
+
 type Phase = 'startup' | 'waiting' | 'active' | 'closed';
 
 class ClientSession {
@@ -222,7 +236,24 @@ export class SessionServer {
     if (auth && auth.body.readInt32BE(0) !== 0) {
       response = await this.#engine.execProtocolRaw(new Uint8Array(passwordMessage('embedded')));
     }
+    await this.#applyStartupSettings(session);
     this.#write(session, response);
+  }
+
+  /**
+   * PGlite's backend started long ago, so it ignores the settings in a client's startup
+   * message; apply them (application_name, `options=-c key=value`, …) as PostgreSQL would.
+   */
+  async #applyStartupSettings(session: ClientSession): Promise<void> {
+    const settings: [string, string][] = [];
+    for (const [key, value] of Object.entries(session.params)) {
+      if (key === 'user' || key === 'database' || key === 'replication') continue;
+      if (key === 'options') settings.push(...parseStartupOptions(value));
+      else settings.push([key, value]);
+    }
+    for (const [key, value] of settings) {
+      await this.#engine.query('SELECT pg_catalog.set_config($1, $2, false)', [key, value]);
+    }
   }
 
   async #handleMessage(session: ClientSession, message: Buffer): Promise<void> {
