@@ -126,21 +126,19 @@ export function buildProgram(out: Output): Command {
       out.result({ valid: true, spec: loaded.spec, warnings: loaded.warnings, adjustments: loaded.adjustments });
     });
 
-  program
-    .command('up')
-    .description('apply pending migrations (all, or N)')
-    .argument('[N]', 'how many', positiveCount)
-    .option('--dry-run', 'print the SQL and apply nothing')
-    .addOption(timescaleOption())
-    .action(runCommand(program, 'up', out));
-
-  program
-    .command('down')
-    .description('revert the last N applied migrations (default 1)')
-    .argument('[N]', 'how many', positiveCount)
-    .option('--dry-run', 'print the SQL and apply nothing')
-    .addOption(timescaleOption())
-    .action(runCommand(program, 'down', out));
+  const directions = [
+    ['up', 'apply pending migrations (all, or N)'],
+    ['down', 'revert the last N applied migrations (default 1)'],
+  ] as const;
+  for (const [direction, description] of directions) {
+    program
+      .command(direction)
+      .description(description)
+      .argument('[N]', 'how many', positiveCount)
+      .option('--dry-run', 'print the SQL and apply nothing')
+      .addOption(timescaleOption())
+      .action(runCommand(program, direction, out));
+  }
 
   program
     .command('redo')
