@@ -320,7 +320,7 @@ export class SessionServer {
   }
 
   #fail(session: ClientSession, error: unknown): void {
-    this.#options.log?.(`session of ${session.describe()} failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (!this.#stopping) this.#options.log?.(`session of ${session.describe()} failed: ${error instanceof Error ? error.message : String(error)}`);
     this.#refuse(session, 'XX000', `embedded database error: ${error instanceof Error ? error.message : String(error)}`);
   }
 
@@ -336,9 +336,10 @@ export class SessionServer {
       this.#removeWaiting(session);
       return;
     }
-    // Reset only after the client's last message has been answered.
+    // Reset only after the client's last message has been answered; a stopping server
+    // closes the engine instead, which discards the session anyway.
     session.chain = session.chain
-      .then(() => resetSession(this.#engine))
+      .then(() => (this.#stopping ? undefined : resetSession(this.#engine)))
       .catch((error: unknown) => this.#options.log?.(`resetting the session failed: ${String(error)}`))
       .then(() => {
         this.#active = undefined;
