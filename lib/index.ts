@@ -7,7 +7,13 @@ export * from './operations/index.js';
 export { registerOperations, PRISM_OPERATIONS } from './operations/register.js';
 export { loadSpec, parseSpec } from './spec/load.js';
 export type { Spec, Model, Field, Timeseries, LoadedSpec } from './spec/types.js';
-export { migrate, migrationStatus, MigrationFailedError, type MigrateOptions, type MigrationRun } from './runner/migrate.js';
+export {
+  migrate,
+  migrationStatus,
+  MigrationFailedError,
+  type MigrateOptions,
+  type MigrationRun,
+} from './runner/migrate.js';
 export { openDatabase, type OpenDatabase } from './db/open.js';
 export { resolveTarget, type DatabaseTarget } from './db/target.js';
 export { detectTimescale, type TimescaleSupport } from './db/detect.js';

@@ -29,13 +29,15 @@ interface GlobalOptions {
 const cleanups = new Set<() => Promise<void>>();
 
 function positiveCount(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError('expected a whole number ≥ 1');
   return Number(value);
 }
 
 function port(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError('expected a port number 1-65535');
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535)
+    throw new InvalidArgumentError('expected a port number 1-65535');
   return n;
 }
 
@@ -72,7 +74,10 @@ function printRuns(out: Output, runs: MigrationRun[], dryRun: boolean): void {
 }
 
 function runCommand(program: Command, direction: 'up' | 'down', out: Output) {
-  return async (count: number | undefined, opts: { dryRun?: boolean; timescale?: TimescaleMode }) => {
+  return async (
+    count: number | undefined,
+    opts: { dryRun?: boolean; timescale?: TimescaleMode },
+  ) => {
     const globals = program.opts<GlobalOptions>();
     await withDatabase(globals, direction, out, async (db) => {
       out.info(`database: ${db.description}`);
@@ -102,13 +107,21 @@ export function buildProgram(out: Output): Command {
     .description('TimescaleDB schemas from prism.yaml, applied with node-pg-migrate')
     .option('--spec <file>', 'the spec file', 'prism.yaml')
     .option('--migrations-dir <dir>', 'migrations directory', 'migrations')
-    .option('--database-url <url>', 'database URL (default: DATABASE_URL, else the embedded database in ./.prism/db)')
+    .option(
+      '--database-url <url>',
+      'database URL (default: DATABASE_URL, else the embedded database in ./.prism/db)',
+    )
     .option('--json', 'machine-readable output on stdout')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+    });
 
   const timescaleOption = () =>
-    new Option('--timescale <mode>', 'override the TimescaleDB mode of every operation').choices(TIMESCALE_MODES);
+    new Option('--timescale <mode>', 'override the TimescaleDB mode of every operation').choices(
+      TIMESCALE_MODES,
+    );
 
   program
     .command('validate')
@@ -116,14 +129,23 @@ export function buildProgram(out: Output): Command {
     .action(async () => {
       const globals = program.opts<GlobalOptions>();
       const loaded = await loadSpec(resolve(globals.spec));
-      for (const a of loaded.adjustments) out.info(`${a.file}:${a.line}:${a.column}: note: ${a.message}`);
-      for (const w of loaded.warnings) out.info(`${w.file}:${w.line}:${w.column}: warning: ${w.message}`);
+      for (const a of loaded.adjustments)
+        out.info(`${a.file}:${a.line}:${a.column}: note: ${a.message}`);
+      for (const w of loaded.warnings)
+        out.info(`${w.file}:${w.line}:${w.column}: warning: ${w.message}`);
       for (const m of loaded.spec.models) {
         const ts = m.timeseries ? ` hypertable on ${m.timeseries.timeColumn}` : ' plain table';
-        out.line(`${m.name} -> ${m.table}:${ts}, ${m.fields.length} fields, primary key (${m.primaryKey.join(', ')})`);
+        out.line(
+          `${m.name} -> ${m.table}:${ts}, ${m.fields.length} fields, primary key (${m.primaryKey.join(', ')})`,
+        );
       }
       out.line(`${globals.spec}: valid (${loaded.spec.models.length} models)`);
-      out.result({ valid: true, spec: loaded.spec, warnings: loaded.warnings, adjustments: loaded.adjustments });
+      out.result({
+        valid: true,
+        spec: loaded.spec,
+        warnings: loaded.warnings,
+        adjustments: loaded.adjustments,
+      });
     });
 
   const directions = [
@@ -148,7 +170,12 @@ export function buildProgram(out: Output): Command {
     .action(async (count: number | undefined, opts: { timescale?: TimescaleMode }) => {
       const globals = program.opts<GlobalOptions>();
       await withDatabase(globals, 'redo', out, async (db) => {
-        const common = { url: db.url, migrationsDir: resolve(globals.migrationsDir), timescale: opts.timescale, log: (l: string) => out.info(l) };
+        const common = {
+          url: db.url,
+          migrationsDir: resolve(globals.migrationsDir),
+          timescale: opts.timescale,
+          log: (l: string) => out.info(l),
+        };
         const down = await migrate({ ...common, direction: 'down', count: count ?? 1 });
         const up = await migrate({ ...common, direction: 'up', count: down.length });
         printRuns(out, [...down, ...up], false);
@@ -178,7 +205,11 @@ export function buildProgram(out: Output): Command {
             );
             out.line('migrations:');
             for (const m of migrations) {
-              const state = m.missingFile ? 'applied, FILE MISSING' : m.applied ? 'applied' : 'pending';
+              const state = m.missingFile
+                ? 'applied, FILE MISSING'
+                : m.applied
+                  ? 'applied'
+                  : 'pending';
               out.line(`  ${state.padEnd(8)} ${m.name}`);
             }
             if (hypertables.length > 0) out.line('hypertables:');
@@ -204,22 +235,31 @@ export function buildProgram(out: Output): Command {
     .addOption(new Option('--language <lang>', 'ts or js').choices(['ts', 'js']).default('ts'))
     .action((name: string, opts: { language: MigrationLanguage }) => {
       const globals = program.opts<GlobalOptions>();
-      const file = createMigration(name, { dir: resolve(globals.migrationsDir), language: opts.language });
+      const file = createMigration(name, {
+        dir: resolve(globals.migrationsDir),
+        language: opts.language,
+      });
       out.line(file);
       out.result({ file });
     });
 
-  const embedded = program.command('embedded').description('the embedded TimescaleDB in ./.prism/db');
+  const embedded = program
+    .command('embedded')
+    .description('the embedded TimescaleDB in ./.prism/db');
   embedded
     .command('start')
-    .description('serve the embedded database for psql, GUI clients and other commands until Ctrl-C')
+    .description(
+      'serve the embedded database for psql, GUI clients and other commands until Ctrl-C',
+    )
     .option('--port <port>', 'port', port, DEFAULT_EMBEDDED_PORT)
     .option('--host <host>', 'host', '127.0.0.1')
     .option('--wait-timeout <ms>', 'how long a client waits for the session', positiveCount, 30000)
     .action(async (opts: { port: number; host: string; waitTimeout: number }) => {
       const target = resolveTarget({});
       if (target.kind !== 'embedded') {
-        throw new UsageError('DATABASE_URL is set: the embedded database is not used', { hint: 'unset DATABASE_URL (or remove it from .env) to serve the embedded database' });
+        throw new UsageError('DATABASE_URL is set: the embedded database is not used', {
+          hint: 'unset DATABASE_URL (or remove it from .env) to serve the embedded database',
+        });
       }
       const server = await startEmbeddedServer({
         dataDir: target.dataDir,
@@ -230,7 +270,9 @@ export function buildProgram(out: Output): Command {
       });
       out.line(`embedded TimescaleDB serving ${target.dataDir}`);
       out.line(`  psql ${server.url}`);
-      out.line('one client session at a time; other prism-migrate commands connect through this server. Ctrl-C stops it.');
+      out.line(
+        'one client session at a time; other prism-migrate commands connect through this server. Ctrl-C stops it.',
+      );
       out.result({ url: server.url, port: server.port, pid: process.pid });
       await new Promise<void>((resolveStop) => {
         const stop = () => {
@@ -245,7 +287,9 @@ export function buildProgram(out: Output): Command {
 
   embedded
     .command('status')
-    .description('whether the embedded database is served, by which pid on which port, and its size')
+    .description(
+      'whether the embedded database is served, by which pid on which port, and its size',
+    )
     .action(() => {
       const target = resolveTarget({ env: {} });
       if (target.kind !== 'embedded') return;
@@ -260,7 +304,9 @@ export function buildProgram(out: Output): Command {
           : lock.state === 'stale'
             ? `not running (a stale lock from pid ${lock.info?.pid ?? '?'} will be taken over)`
             : 'not running';
-      out.line(`${target.dataDir}: ${exists ? `${(size / 1024 / 1024).toFixed(1)} MiB` : 'not created yet'}`);
+      out.line(
+        `${target.dataDir}: ${exists ? `${(size / 1024 / 1024).toFixed(1)} MiB` : 'not created yet'}`,
+      );
       out.line(state);
       out.result({ dataDir: target.dataDir, exists, sizeBytes: size, lock });
     });
@@ -273,13 +319,18 @@ export function buildProgram(out: Output): Command {
       const target = resolveTarget({ env: {} });
       if (target.kind !== 'embedded') return;
       if (!opts.yes) {
-        throw new UsageError(`this deletes ${target.dataDir} and all its data`, { hint: 'run `prism-migrate embedded reset --yes` to confirm' });
+        throw new UsageError(`this deletes ${target.dataDir} and all its data`, {
+          hint: 'run `prism-migrate embedded reset --yes` to confirm',
+        });
       }
       const lock = inspectLock(target.dataDir);
       if (lock.state === 'owned') {
-        throw new DatabaseError(`the embedded database is in use by pid ${lock.info.pid} (\`${lock.info.command}\`)`, {
-          hint: 'stop it first (Ctrl-C in the terminal running `prism-migrate embedded start`)',
-        });
+        throw new DatabaseError(
+          `the embedded database is in use by pid ${lock.info.pid} (\`${lock.info.command}\`)`,
+          {
+            hint: 'stop it first (Ctrl-C in the terminal running `prism-migrate embedded start`)',
+          },
+        );
       }
       rmSync(target.dataDir, { recursive: true, force: true });
       rmSync(`${target.dataDir}.lock`, { force: true });
@@ -307,7 +358,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return ExitCode.ok;
       return ExitCode.badInput;
     }
     process.stderr.write(`${describeFailure(error)}\n`);

@@ -34,15 +34,25 @@ function describeOwner(info: LockInfo): string {
   return `pid ${info.pid} at ${info.host ?? '127.0.0.1'}:${info.port}`;
 }
 
-export async function openDatabase(target: DatabaseTarget, options: OpenOptions): Promise<OpenDatabase> {
+export async function openDatabase(
+  target: DatabaseTarget,
+  options: OpenOptions,
+): Promise<OpenDatabase> {
   const log = options.log ?? (() => undefined);
   if (target.kind === 'server') {
-    return { url: target.url, description: redactUrl(target.url), embedded: false, close: async () => undefined };
+    return {
+      url: target.url,
+      description: redactUrl(target.url),
+      embedded: false,
+      close: async () => undefined,
+    };
   }
   const { dataDir } = target;
   const lock = inspectLock(dataDir);
   if (lock.state === 'owned' && lock.info.port !== null) {
-    log(`using the embedded database served by \`prism-migrate embedded start\` (${describeOwner(lock.info)})`);
+    log(
+      `using the embedded database served by \`prism-migrate embedded start\` (${describeOwner(lock.info)})`,
+    );
     return {
       url: embeddedUrl(lock.info.host ?? '127.0.0.1', lock.info.port),
       description: `embedded database ${dataDir} via ${describeOwner(lock.info)}`,
@@ -56,7 +66,9 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions)
     });
   }
   const handle = acquireLock(dataDir, options.command, (previous) =>
-    log(`taking over the lock of the embedded database left by pid ${previous?.pid ?? '?'}, which is no longer running`),
+    log(
+      `taking over the lock of the embedded database left by pid ${previous?.pid ?? '?'}, which is no longer running`,
+    ),
   );
   try {
     const engine = await openEngine(dataDir);
@@ -83,8 +95,11 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions)
     };
   } catch (error) {
     handle.release();
-    throw new DatabaseError(`could not open the embedded database ${dataDir}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new DatabaseError(
+      `could not open the embedded database ${dataDir}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
 }

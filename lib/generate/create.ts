@@ -6,9 +6,18 @@ import { UsageError } from '../errors.js';
 
 export type MigrationLanguage = 'ts' | 'js';
 
-const TEMPLATES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'migrations-templates');
+const TEMPLATES_DIR = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'migrations-templates',
+);
 
-export function createMigration(name: string, options: { dir: string; language?: MigrationLanguage; now?: Date }): string {
+export function createMigration(
+  name: string,
+  options: { dir: string; language?: MigrationLanguage; now?: Date },
+): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$/.test(name)) {
     throw new UsageError(`invalid migration name ${JSON.stringify(name)}`, {
       hint: 'use letters, digits, - and _ (e.g. add-metrics-retention)',
@@ -16,12 +25,15 @@ export function createMigration(name: string, options: { dir: string; language?:
   }
   const language = options.language ?? 'ts';
   if (language !== 'ts' && language !== 'js') {
-    throw new UsageError(`unknown language ${JSON.stringify(language)}`, { hint: 'use --language ts or --language js' });
+    throw new UsageError(`unknown language ${JSON.stringify(language)}`, {
+      hint: 'use --language ts or --language js',
+    });
   }
   const template = readFileSync(join(TEMPLATES_DIR, `migration.${language}`), 'utf8');
   mkdirSync(options.dir, { recursive: true });
   const file = join(options.dir, `${(options.now ?? new Date()).getTime()}_${name}.${language}`);
-  if (existsSync(file)) throw new UsageError(`${file} already exists`, { hint: 'wait a millisecond and try again' });
+  if (existsSync(file))
+    throw new UsageError(`${file} already exists`, { hint: 'wait a millisecond and try again' });
   writeFileSync(file, template, { flag: 'wx' });
   return file;
 }

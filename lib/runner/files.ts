@@ -23,7 +23,12 @@ export function listMigrationFiles(dir: string): MigrationFile[] {
     throw error;
   }
   return entries
-    .filter((f) => !f.startsWith('.') && MIGRATION_EXTENSIONS.has(extname(f)) && statSync(join(dir, f)).isFile())
+    .filter(
+      (f) =>
+        !f.startsWith('.') &&
+        MIGRATION_EXTENSIONS.has(extname(f)) &&
+        statSync(join(dir, f)).isFile(),
+    )
     .map((f) => ({ name: f.slice(0, -extname(f).length), path: join(dir, f) }))
     .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
 }

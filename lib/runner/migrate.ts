@@ -144,14 +144,20 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
     };
     const ran = await runner(runnerOptions);
     if (options.dryRun) await client.query('ROLLBACK');
-    return ran.map((m) => ({ name: m.name, direction: options.direction, sql: sqlByMigration.get(m.name) }));
+    return ran.map((m) => ({
+      name: m.name,
+      direction: options.direction,
+      sql: sqlByMigration.get(m.name),
+    }));
   } catch (error) {
     await cleanUp(client);
     if (error instanceof DatabaseError || error instanceof UsageError) throw error;
     // A database error comes from running `current`'s SQL; any other error from
     // building the next migration's steps (its up/down function threw).
     const failed =
-      (error as { code?: string })?.code !== undefined ? current : toRun[current === undefined ? 0 : toRun.indexOf(current) + 1];
+      (error as { code?: string })?.code !== undefined
+        ? current
+        : toRun[current === undefined ? 0 : toRun.indexOf(current) + 1];
     throw classify(error, failed, options.direction);
   } finally {
     setTimescaleModeOverride(undefined);
@@ -168,15 +174,23 @@ export interface MigrationState {
   readonly missingFile: boolean;
 }
 
-export async function migrationStatus(url: string, migrationsDir: string): Promise<MigrationState[]> {
+export async function migrationStatus(
+  url: string,
+  migrationsDir: string,
+): Promise<MigrationState[]> {
   const files = listMigrationFiles(migrationsDir);
   const client = await connect(url);
   try {
-    const exists = await client.query<{ t: string | null }>(`SELECT pg_catalog.to_regclass($1)::text AS t`, [
-      `public.${MIGRATIONS_TABLE}`,
-    ]);
+    const exists = await client.query<{ t: string | null }>(
+      `SELECT pg_catalog.to_regclass($1)::text AS t`,
+      [`public.${MIGRATIONS_TABLE}`],
+    );
     const applied = exists.rows[0]?.t
-      ? (await client.query<{ name: string; run_on: Date }>(`SELECT name, run_on FROM public.${MIGRATIONS_TABLE} ORDER BY run_on, id`)).rows
+      ? (
+          await client.query<{ name: string; run_on: Date }>(
+            `SELECT name, run_on FROM public.${MIGRATIONS_TABLE} ORDER BY run_on, id`,
+          )
+        ).rows
       : [];
     const appliedByName = new Map(applied.map((r) => [r.name, r.run_on]));
     const fileNames = new Set(files.map((f) => f.name));

@@ -14,7 +14,10 @@ export interface CatalogSnapshot {
   readonly rowCounts: Record<string, number>;
 }
 
-export async function snapshotCatalog(client: pg.Client, tables: readonly string[]): Promise<CatalogSnapshot> {
+export async function snapshotCatalog(
+  client: pg.Client,
+  tables: readonly string[],
+): Promise<CatalogSnapshot> {
   const q = async (sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows;
   const columns = await q(
     `SELECT table_name, column_name, data_type, is_nullable, column_default
@@ -31,7 +34,8 @@ export async function snapshotCatalog(client: pg.Client, tables: readonly string
       WHERE n.nspname = 'public' AND c.relname = ANY($1) ORDER BY 1, 2`,
     [tables],
   );
-  const hasTimescale = (await q(`SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'`)).length > 0;
+  const hasTimescale =
+    (await q(`SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'`)).length > 0;
   const hypertables = hasTimescale
     ? await q(
         `SELECT d.hypertable_name, d.column_name, d.time_interval::text, d.integer_interval::text, h.compression_enabled
@@ -57,8 +61,13 @@ export async function snapshotCatalog(client: pg.Client, tables: readonly string
     : [];
   const rowCounts: Record<string, number> = {};
   for (const t of tables) {
-    const exists = (await q(`SELECT to_regclass($1) AS r`, [`public.${t}`]))[0] as { r: string | null };
-    if (exists.r) rowCounts[t] = Number(((await q(`SELECT count(*) AS n FROM public."${t}"`))[0] as { n: string }).n);
+    const exists = (await q(`SELECT to_regclass($1) AS r`, [`public.${t}`]))[0] as {
+      r: string | null;
+    };
+    if (exists.r)
+      rowCounts[t] = Number(
+        ((await q(`SELECT count(*) AS n FROM public."${t}"`))[0] as { n: string }).n,
+      );
   }
   return { columns, indexes, constraints, hypertables, compression, jobs, rowCounts };
 }

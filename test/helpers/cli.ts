@@ -10,11 +10,19 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolveRun, reject) => {
     const env = { ...process.env, ...options.env };
-    if (options.env && 'DATABASE_URL' in options.env && options.env['DATABASE_URL'] === undefined) delete env['DATABASE_URL'];
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (options.env && 'DATABASE_URL' in options.env && options.env['DATABASE_URL'] === undefined)
+      delete env['DATABASE_URL'];
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { openDatabase, type OpenDatabase } from '../../lib/db/open.js';
 
-export const PG_SERVER_URL = process.env['PRISM_TEST_PG_URL'] ?? 'postgres://root@127.0.0.1:5432/test';
+export const PG_SERVER_URL =
+  process.env['PRISM_TEST_PG_URL'] ?? 'postgres://root@127.0.0.1:5432/test';
 
 export interface TestDatabase {
   readonly url: string;
@@ -24,7 +25,10 @@ function urlWithDatabase(base: string, database: string): string {
 }
 
 /** A new empty database on the PostgreSQL server; dropped by dispose(). */
-export async function createServerDatabase(prefix = 'prism_test', serverUrl = PG_SERVER_URL): Promise<TestDatabase> {
+export async function createServerDatabase(
+  prefix = 'prism_test',
+  serverUrl = PG_SERVER_URL,
+): Promise<TestDatabase> {
   const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
@@ -53,7 +57,9 @@ export function tempDir(prefix = 'prism-test-'): string {
 }
 
 /** Embedded TimescaleDB in a new temporary directory, opened by this process. */
-export async function createEmbeddedDatabase(): Promise<TestDatabase & { readonly dataDir: string; readonly db: OpenDatabase }> {
+export async function createEmbeddedDatabase(): Promise<
+  TestDatabase & { readonly dataDir: string; readonly db: OpenDatabase }
+> {
   const root = tempDir('prism-embedded-');
   const dataDir = join(root, '.prism', 'db');
   const db = await openDatabase({ kind: 'embedded', dataDir }, { command: 'test' });
@@ -69,7 +75,10 @@ export async function createEmbeddedDatabase(): Promise<TestDatabase & { readonl
   };
 }
 
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  url: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -3,7 +3,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { runCli } from '../helpers/cli.js';
-import { createServerDatabase, tempDir, withClient, type TestDatabase } from '../helpers/databases.js';
+import {
+  createServerDatabase,
+  tempDir,
+  withClient,
+  type TestDatabase,
+} from '../helpers/databases.js';
 
 const NO_STACK = /^\s+at /m;
 
@@ -12,25 +17,29 @@ describe('prism-migrate CLI', function () {
     it("accepts the seed's DataPoint spec and says the key became composite", async () => {
       const r = await runCli(['--spec', resolve('spec/examples/datapoint.yaml'), 'validate']);
       expect(r.code).to.equal(0);
-      expect(r.stdout).to.include('DataPoint -> datapoint: hypertable on timestamp, 5 fields, primary key (id, timestamp)');
-      expect(r.stderr).to.match(/datapoint\.yaml:\d+:\d+: note: primary key of model 'DataPoint' is \(id, timestamp\)/);
+      expect(r.stdout).to.include(
+        'DataPoint -> datapoint: hypertable on timestamp, 5 fields, primary key (id, timestamp)',
+      );
+      expect(r.stderr).to.match(
+        /datapoint\.yaml:\d+:\d+: note: primary key of model 'DataPoint' is \(id, timestamp\)/,
+      );
     });
 
     const badSpecs: Record<string, { yaml: string; expect: RegExp }> = {
       'a typo in a key': {
         yaml: 'models:\n  - name: M\n    feilds:\n      - name: id\n        type: int\n',
-        expect: /prism\.yaml:3:5: .*feilds.*\n  hint: .*fields/,
+        expect: /prism\.yaml:3:5: .*feilds.*\n {2}hint: .*fields/,
       },
       'an unknown type': {
         yaml: 'models:\n  - name: M\n    fields:\n      - name: id\n        type: integer\n',
         expect: /prism\.yaml:5:15: /,
       },
       'an injection attempt in an interval': {
-        yaml: "models:\n  - name: M\n    fields:\n      - name: ts\n        type: datetime\n    timeseries:\n      time_column: ts\n      chunk_interval: \"1 day'); DROP TABLE x; --\"\n",
+        yaml: 'models:\n  - name: M\n    fields:\n      - name: ts\n        type: datetime\n    timeseries:\n      time_column: ts\n      chunk_interval: "1 day\'); DROP TABLE x; --"\n',
         expect: /prism\.yaml:8:23: .*interval/,
       },
       'an injection attempt in an identifier': {
-        yaml: 'models:\n  - name: M\n    fields:\n      - name: \'id"; DROP TABLE x; --\'\n        type: int\n',
+        yaml: "models:\n  - name: M\n    fields:\n      - name: 'id\"; DROP TABLE x; --'\n        type: int\n",
         expect: /prism\.yaml:4:15: /,
       },
       'a YAML syntax error': {
@@ -64,7 +73,12 @@ describe('prism-migrate CLI', function () {
 
   describe('arguments', () => {
     it('exits 2 on an unknown command, flag or bad count', async () => {
-      for (const args of [['frobnicate'], ['up', '--frob'], ['down', '0'], ['up', '--timescale', 'maybe']]) {
+      for (const args of [
+        ['frobnicate'],
+        ['up', '--frob'],
+        ['down', '0'],
+        ['up', '--timescale', 'maybe'],
+      ]) {
         const r = await runCli(args, { cwd: tempDir() });
         expect(r.code, args.join(' ')).to.equal(2);
         expect(r.stderr, args.join(' ')).to.match(/error/);
@@ -74,14 +88,20 @@ describe('prism-migrate CLI', function () {
     it('exits 3 with a readable message when the database cannot be reached', async () => {
       const dir = tempDir();
       mkdirSync(join(dir, 'migrations'));
-      const r = await runCli(['up', '--database-url', 'postgres://root@127.0.0.1:1/nowhere'], { cwd: dir });
+      const r = await runCli(['up', '--database-url', 'postgres://root@127.0.0.1:1/nowhere'], {
+        cwd: dir,
+      });
       expect(r.code).to.equal(3);
-      expect(r.stderr).to.match(/error: could not connect to postgres:\/\/root@127\.0\.0\.1:1\/nowhere/);
+      expect(r.stderr).to.match(
+        /error: could not connect to postgres:\/\/root@127\.0\.0\.1:1\/nowhere/,
+      );
       expect(r.stderr).to.not.match(NO_STACK);
     });
 
     it('exits 2 when the migrations directory is missing', async () => {
-      const r = await runCli(['up', '--database-url', 'postgres://root@127.0.0.1:1/nowhere'], { cwd: tempDir() });
+      const r = await runCli(['up', '--database-url', 'postgres://root@127.0.0.1:1/nowhere'], {
+        cwd: tempDir(),
+      });
       expect(r.code).to.equal(2);
       expect(r.stderr).to.match(/the migrations directory .* does not exist/);
     });
@@ -102,19 +122,32 @@ describe('prism-migrate CLI', function () {
       expect(ts.code).to.equal(0);
       const tsFile = ts.stdout.trim();
       expect(tsFile).to.match(/migrations\/\d+_add-metrics\.ts$/);
-      expect(readFileSync(tsFile, 'utf8')).to.equal(readFileSync(resolve('migrations-templates/migration.ts'), 'utf8'));
+      expect(readFileSync(tsFile, 'utf8')).to.equal(
+        readFileSync(resolve('migrations-templates/migration.ts'), 'utf8'),
+      );
       writeFileSync(
         tsFile,
-        readFileSync(tsFile, 'utf8').replace(
-          '// pgm.createHypertable',
-          "pgm.createTable('metrics', { time: { type: 'timestamptz', notNull: true } });\n  pgm.createHypertable",
-        ).replace("'time', chunkInterval: '1 day' });", "'time', chunkInterval: '1 day' });"),
+        readFileSync(tsFile, 'utf8')
+          .replace(
+            '// pgm.createHypertable',
+            "pgm.createTable('metrics', { time: { type: 'timestamptz', notNull: true } });\n  pgm.createHypertable",
+          )
+          .replace("'time', chunkInterval: '1 day' });", "'time', chunkInterval: '1 day' });"),
       );
       await new Promise((r) => setTimeout(r, 5));
-      const js = await runCli(['create', 'metrics-retention', '--language', 'js'], { cwd: dir, env: env() });
+      const js = await runCli(['create', 'metrics-retention', '--language', 'js'], {
+        cwd: dir,
+        env: env(),
+      });
       expect(js.code).to.equal(0);
       const jsFile = js.stdout.trim();
-      writeFileSync(jsFile, readFileSync(jsFile, 'utf8').replace("// pgm.createHypertable('metrics', { timeColumn: 'time', chunkInterval: '1 day' });", "pgm.addRetentionPolicy('metrics', { dropAfter: '30 days' });"));
+      writeFileSync(
+        jsFile,
+        readFileSync(jsFile, 'utf8').replace(
+          "// pgm.createHypertable('metrics', { timeColumn: 'time', chunkInterval: '1 day' });",
+          "pgm.addRetentionPolicy('metrics', { dropAfter: '30 days' });",
+        ),
+      );
       expect(readdirSync(join(dir, 'migrations'))).to.have.length(2);
     });
 
@@ -124,7 +157,15 @@ describe('prism-migrate CLI', function () {
       expect(r.stdout).to.include('CREATE TABLE "metrics"');
       expect(r.stdout).to.include('create_hypertable');
       expect(r.stdout).to.include('add_retention_policy');
-      const t = await withClient(db.url, async (c) => (await c.query(`SELECT to_regclass('public.pgmigrations')::text AS m, to_regclass('public.metrics')::text AS t`)).rows[0]);
+      const t = await withClient(
+        db.url,
+        async (c) =>
+          (
+            await c.query(
+              `SELECT to_regclass('public.pgmigrations')::text AS m, to_regclass('public.metrics')::text AS t`,
+            )
+          ).rows[0],
+      );
       expect(t).to.deep.equal({ m: null, t: null });
     });
 
@@ -132,22 +173,37 @@ describe('prism-migrate CLI', function () {
       const up = await runCli(['up'], { cwd: dir, env: env() });
       expect(up.code, up.stderr).to.equal(0);
       expect(up.stdout).to.match(/applied +\d+_add-metrics\napplied +\d+_metrics-retention/);
-      expect(up.stderr).to.include('prism: hypertable metrics skipped: TimescaleDB is not installed');
+      expect(up.stderr).to.include(
+        'prism: hypertable metrics skipped: TimescaleDB is not installed',
+      );
       const status = await runCli(['status', '--json'], { cwd: dir, env: env() });
       expect(status.code).to.equal(0);
-      const parsed = JSON.parse(status.stdout) as { migrations: { applied: boolean }[]; timescale: { installed: boolean } };
+      const parsed = JSON.parse(status.stdout) as {
+        migrations: { applied: boolean }[];
+        timescale: { installed: boolean };
+      };
       expect(parsed.migrations.map((m) => m.applied)).to.deep.equal([true, true]);
       expect(parsed.timescale.installed).to.equal(false);
       const down = await runCli(['down', '2'], { cwd: dir, env: env() });
       expect(down.code, down.stderr).to.equal(0);
-      const t = await withClient(db.url, async (c) => (await c.query(`SELECT to_regclass('public.metrics')::text AS t, (SELECT count(*)::int FROM pgmigrations) AS n`)).rows[0]);
+      const t = await withClient(
+        db.url,
+        async (c) =>
+          (
+            await c.query(
+              `SELECT to_regclass('public.metrics')::text AS t, (SELECT count(*)::int FROM pgmigrations) AS n`,
+            )
+          ).rows[0],
+      );
       expect(t).to.deep.equal({ t: null, n: 0 });
     });
 
     it('up --timescale require exits 3 before changing anything', async () => {
       const r = await runCli(['up', '--timescale', 'require'], { cwd: dir, env: env() });
       expect(r.code).to.equal(3);
-      expect(r.stderr).to.match(/error: --timescale require: the timescaledb extension is not installed/);
+      expect(r.stderr).to.match(
+        /error: --timescale require: the timescaledb extension is not installed/,
+      );
       expect(existsSync(join(dir, '.prism'))).to.equal(false);
     });
   });

@@ -8,12 +8,23 @@ import { expect } from 'chai';
 import { DatabaseError } from '../../lib/errors.js';
 import { migrate, MigrationFailedError } from '../../lib/runner/migrate.js';
 import { snapshotCatalog } from '../helpers/catalog.js';
-import { createEmbeddedDatabase, createServerDatabase, withClient, type TestDatabase } from '../helpers/databases.js';
+import {
+  createEmbeddedDatabase,
+  createServerDatabase,
+  withClient,
+  type TestDatabase,
+} from '../helpers/databases.js';
 
 const EVERY_OPERATION = resolve('test/fixtures/migrations/every-operation');
 const FAILS_HALFWAY = resolve('test/fixtures/migrations/fails-halfway');
 
-async function run(db: TestDatabase, dir: string, direction: 'up' | 'down', count?: number, timescale?: 'auto' | 'require') {
+async function run(
+  db: TestDatabase,
+  dir: string,
+  direction: 'up' | 'down',
+  count?: number,
+  timescale?: 'auto' | 'require',
+) {
   return migrate({ url: db.url, migrationsDir: dir, direction, count, timescale });
 }
 
@@ -21,53 +32,75 @@ const snapshot = (db: TestDatabase) => withClient(db.url, (c) => snapshotCatalog
 
 /** Up, down and up again through every operation, comparing catalogs at each step. */
 export async function exerciseEveryOperation(db: TestDatabase): Promise<void> {
-    await run(db, EVERY_OPERATION, 'up', 1, 'require');
-    const plain = await snapshot(db);
-    await run(db, EVERY_OPERATION, 'up', 2, 'require');
-    const tuned = await snapshot(db);
-    expect(tuned.hypertables).to.deep.equal([
-      { hypertable_name: 'metrics', column_name: 'time', time_interval: '12:00:00', integer_interval: null, compression_enabled: true },
-    ]);
-    expect(tuned.compression).to.deep.equal([{ hypertable: 'metrics', segmentby: 'device', orderby: '"time" DESC' }]);
-    expect(tuned.jobs).to.deep.equal([
-      { hypertable_name: 'metrics', proc_name: 'policy_compression', config: { compress_after: '14 days' } },
-      { hypertable_name: 'metrics', proc_name: 'policy_retention', config: { drop_after: '400 days' } },
-    ]);
-    expect(tuned.rowCounts).to.deep.equal({ metrics: 500 });
+  await run(db, EVERY_OPERATION, 'up', 1, 'require');
+  const plain = await snapshot(db);
+  await run(db, EVERY_OPERATION, 'up', 2, 'require');
+  const tuned = await snapshot(db);
+  expect(tuned.hypertables).to.deep.equal([
+    {
+      hypertable_name: 'metrics',
+      column_name: 'time',
+      time_interval: '12:00:00',
+      integer_interval: null,
+      compression_enabled: true,
+    },
+  ]);
+  expect(tuned.compression).to.deep.equal([
+    { hypertable: 'metrics', segmentby: 'device', orderby: '"time" DESC' },
+  ]);
+  expect(tuned.jobs).to.deep.equal([
+    {
+      hypertable_name: 'metrics',
+      proc_name: 'policy_compression',
+      config: { compress_after: '14 days' },
+    },
+    {
+      hypertable_name: 'metrics',
+      proc_name: 'policy_retention',
+      config: { drop_after: '400 days' },
+    },
+  ]);
+  expect(tuned.rowCounts).to.deep.equal({ metrics: 500 });
 
-    await run(db, EVERY_OPERATION, 'up');
-    const reverted = await snapshot(db);
-    expect(reverted.hypertables).to.deep.equal([]);
-    expect(reverted.jobs).to.deep.equal([]);
-    expect(reverted.rowCounts).to.deep.equal({ metrics: 500 });
-    expect(reverted.indexes.map((i) => (i as { indexname: string }).indexname)).to.include('metrics_pkey');
+  await run(db, EVERY_OPERATION, 'up');
+  const reverted = await snapshot(db);
+  expect(reverted.hypertables).to.deep.equal([]);
+  expect(reverted.jobs).to.deep.equal([]);
+  expect(reverted.rowCounts).to.deep.equal({ metrics: 500 });
+  expect(reverted.indexes.map((i) => (i as { indexname: string }).indexname)).to.include(
+    'metrics_pkey',
+  );
 
-    await run(db, EVERY_OPERATION, 'down');
-    expect(await snapshot(db)).to.deep.equal(tuned);
+  await run(db, EVERY_OPERATION, 'down');
+  expect(await snapshot(db)).to.deep.equal(tuned);
 
-    await run(db, EVERY_OPERATION, 'down', 1);
-    const created = await snapshot(db);
-    expect(created.jobs).to.deep.equal([
-      { hypertable_name: 'metrics', proc_name: 'policy_compression', config: { compress_after: '7 days' } },
-      { hypertable_name: 'metrics', proc_name: 'policy_retention', config: { drop_after: '1 year' } },
-    ]);
-    expect((created.hypertables[0] as { time_interval: string }).time_interval).to.equal('1 day');
+  await run(db, EVERY_OPERATION, 'down', 1);
+  const created = await snapshot(db);
+  expect(created.jobs).to.deep.equal([
+    {
+      hypertable_name: 'metrics',
+      proc_name: 'policy_compression',
+      config: { compress_after: '7 days' },
+    },
+    { hypertable_name: 'metrics', proc_name: 'policy_retention', config: { drop_after: '1 year' } },
+  ]);
+  expect((created.hypertables[0] as { time_interval: string }).time_interval).to.equal('1 day');
 
-    await run(db, EVERY_OPERATION, 'down', 1);
-    const plainAgain = await snapshot(db);
-    expect(plainAgain.hypertables).to.deep.equal([]);
-    expect(plainAgain.rowCounts).to.deep.equal({ metrics: 500 });
-    expect(plainAgain.constraints).to.deep.equal(plain.constraints);
-    expect(plainAgain.columns).to.deep.equal(plain.columns);
+  await run(db, EVERY_OPERATION, 'down', 1);
+  const plainAgain = await snapshot(db);
+  expect(plainAgain.hypertables).to.deep.equal([]);
+  expect(plainAgain.rowCounts).to.deep.equal({ metrics: 500 });
+  expect(plainAgain.constraints).to.deep.equal(plain.constraints);
+  expect(plainAgain.columns).to.deep.equal(plain.columns);
 
-    await run(db, EVERY_OPERATION, 'down', 1);
-    expect((await snapshot(db)).columns).to.deep.equal([]);
+  await run(db, EVERY_OPERATION, 'down', 1);
+  expect((await snapshot(db)).columns).to.deep.equal([]);
 
-    await run(db, EVERY_OPERATION, 'up', 2);
-    expect(await snapshot(db)).to.deep.equal(created);
-    await run(db, EVERY_OPERATION, 'up');
-    expect(await snapshot(db)).to.deep.equal(reverted);
-  }
+  await run(db, EVERY_OPERATION, 'up', 2);
+  expect(await snapshot(db)).to.deep.equal(created);
+  await run(db, EVERY_OPERATION, 'up');
+  expect(await snapshot(db)).to.deep.equal(reverted);
+}
 
 describe('every operation on embedded TimescaleDB', function () {
   let db: Awaited<ReturnType<typeof createEmbeddedDatabase>>;
@@ -76,7 +109,8 @@ describe('every operation on embedded TimescaleDB', function () {
   });
   after(async () => db?.dispose());
 
-  it('goes up, down and up again with identical catalogs at each step', () => exerciseEveryOperation(db));
+  it('goes up, down and up again with identical catalogs at each step', () =>
+    exerciseEveryOperation(db));
 
   it('refuses to add a policy that differs from an existing one, and skips an equal one', async () => {
     await withClient(db.url, async (c) => {
@@ -88,11 +122,17 @@ describe('every operation on embedded TimescaleDB', function () {
     await withClient(db.url, async (c) => {
       const notices: string[] = [];
       c.on('notice', (n) => notices.push(n.message ?? ''));
-      await c.query(addRetentionPolicy('pol', { dropAfter: '30 days', ifNotExists: true }) as string);
+      await c.query(
+        addRetentionPolicy('pol', { dropAfter: '30 days', ifNotExists: true }) as string,
+      );
       expect(notices.join('\n')).to.match(/already exists with the same drop_after, skipping/);
       let failure: Error | undefined;
-      await c.query(addRetentionPolicy('pol', { dropAfter: '45 days', ifNotExists: true }) as string).catch((e: Error) => (failure = e));
-      expect(failure?.message).to.match(/a retention policy already exists on pol with drop_after = 1 mon/);
+      await c
+        .query(addRetentionPolicy('pol', { dropAfter: '45 days', ifNotExists: true }) as string)
+        .catch((e: Error) => (failure = e));
+      expect(failure?.message).to.match(
+        /a retention policy already exists on pol with drop_after = 1 mon/,
+      );
     });
   });
 });
@@ -109,7 +149,9 @@ describe('every operation on the PostgreSQL server without TimescaleDB', functio
     const applied = await snapshot(db);
     expect(applied.hypertables).to.deep.equal([]);
     expect(applied.rowCounts).to.deep.equal({ metrics: 500 });
-    expect(applied.constraints.map((k) => (k as { conname: string }).conname)).to.include('metrics_pkey');
+    expect(applied.constraints.map((k) => (k as { conname: string }).conname)).to.include(
+      'metrics_pkey',
+    );
     await run(db, EVERY_OPERATION, 'down', 4);
     expect((await snapshot(db)).columns).to.deep.equal([]);
     await run(db, EVERY_OPERATION, 'up');
@@ -123,7 +165,9 @@ describe('every operation on the PostgreSQL server without TimescaleDB', functio
       c.on('notice', (n) => notices.push(n.message ?? ''));
       await c.query('CREATE TABLE m (time timestamptz NOT NULL)');
       await c.query(createHypertable('m', { timeColumn: 'time' }) as string);
-      expect(notices).to.deep.equal(['prism: hypertable m skipped: TimescaleDB is not installed in this database']);
+      expect(notices).to.deep.equal([
+        'prism: hypertable m skipped: TimescaleDB is not installed in this database',
+      ]);
     });
   });
 
@@ -131,8 +175,18 @@ describe('every operation on the PostgreSQL server without TimescaleDB', functio
     let failure: unknown;
     await run(db, EVERY_OPERATION, 'up', undefined, 'require').catch((e: unknown) => (failure = e));
     expect(failure).to.be.instanceOf(DatabaseError);
-    expect((failure as Error).message).to.match(/--timescale require: the timescaledb extension is not installed/);
-    const tables = await withClient(db.url, async (c) => (await c.query(`SELECT to_regclass('public.pgmigrations') AS t, to_regclass('public.metrics') AS m`)).rows[0]);
+    expect((failure as Error).message).to.match(
+      /--timescale require: the timescaledb extension is not installed/,
+    );
+    const tables = await withClient(
+      db.url,
+      async (c) =>
+        (
+          await c.query(
+            `SELECT to_regclass('public.pgmigrations') AS t, to_regclass('public.metrics') AS m`,
+          )
+        ).rows[0],
+    );
     expect(tables).to.deep.equal({ t: null, m: null });
   });
 
@@ -141,8 +195,12 @@ describe('every operation on the PostgreSQL server without TimescaleDB', functio
     await withClient(db.url, async (c) => {
       await c.query('CREATE TABLE m (time timestamptz NOT NULL)');
       let failure: Error | undefined;
-      await c.query(createHypertable('m', { timeColumn: 'time', timescale: 'require' }) as string).catch((e: Error) => (failure = e));
-      expect(failure?.message).to.equal('prism: hypertable m needs TimescaleDB: TimescaleDB is not installed in this database');
+      await c
+        .query(createHypertable('m', { timeColumn: 'time', timescale: 'require' }) as string)
+        .catch((e: Error) => (failure = e));
+      expect(failure?.message).to.equal(
+        'prism: hypertable m needs TimescaleDB: TimescaleDB is not installed in this database',
+      );
     });
   });
 });
@@ -159,9 +217,16 @@ describe('a migration that fails halfway', function () {
       it('is rolled back whole and leaves no aborted transaction or advisory lock', async () => {
         await withClient(db.url, async (client) => {
           let failure: unknown;
-          await migrate({ url: db.url, client, migrationsDir: FAILS_HALFWAY, direction: 'up' }).catch((e: unknown) => (failure = e));
+          await migrate({
+            url: db.url,
+            client,
+            migrationsDir: FAILS_HALFWAY,
+            direction: 'up',
+          }).catch((e: unknown) => (failure = e));
           expect(failure).to.be.instanceOf(MigrationFailedError);
-          expect((failure as Error).message).to.match(/^migration 2000_breaks \(up\) failed: division by zero \[22012\]/);
+          expect((failure as Error).message).to.match(
+            /^migration 2000_breaks \(up\) failed: division by zero \[22012\]/,
+          );
           // Same session: usable, outside any transaction, holding no advisory lock.
           const state = (
             await client.query(
@@ -170,7 +235,12 @@ describe('a migration that fails halfway', function () {
                       (SELECT array_agg(name ORDER BY name) FROM pgmigrations) AS applied`,
             )
           ).rows[0];
-          expect(state).to.deep.equal({ locks: 0, first: 'first', second: null, applied: ['1000_ok'] });
+          expect(state).to.deep.equal({
+            locks: 0,
+            first: 'first',
+            second: null,
+            applied: ['1000_ok'],
+          });
           await client.query('BEGIN');
           await client.query('ROLLBACK');
         });

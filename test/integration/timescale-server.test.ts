@@ -35,12 +35,15 @@ describe('every operation on a real TimescaleDB server', function () {
       this.skip();
     }
     db = await createServerDatabase('prism_ts', url);
-    await (await import('../helpers/databases.js')).withClient(db.url, (c) => c.query('CREATE EXTENSION IF NOT EXISTS timescaledb'));
+    await (
+      await import('../helpers/databases.js')
+    ).withClient(db.url, (c) => c.query('CREATE EXTENSION IF NOT EXISTS timescaledb'));
   });
   after(async () => {
     await db?.dispose();
     await stopContainer?.();
   });
 
-  it('goes up, down and up again with identical catalogs at each step', () => exerciseEveryOperation(db as TestDatabase));
+  it('goes up, down and up again with identical catalogs at each step', () =>
+    exerciseEveryOperation(db as TestDatabase));
 });

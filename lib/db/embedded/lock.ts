@@ -89,7 +89,13 @@ export function acquireLock(
 ): LockHandle {
   const path = lockPath(dataDir);
   mkdirSync(dirname(path), { recursive: true });
-  let info: LockInfo = { pid: process.pid, port: null, host: null, startedAt: new Date().toISOString(), command };
+  let info: LockInfo = {
+    pid: process.pid,
+    port: null,
+    host: null,
+    startedAt: new Date().toISOString(),
+    command,
+  };
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
       // Written aside and linked into place, so no reader ever sees a half-written lock.

@@ -18,25 +18,35 @@ export interface RunningEmbeddedServer {
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<RunningEmbeddedServer> {
+export async function startEmbeddedServer(
+  options: EmbeddedServerOptions,
+): Promise<RunningEmbeddedServer> {
   const log = options.log ?? (() => undefined);
   if (options.port === 5432) {
-    throw new DatabaseError('port 5432 is reserved for a real PostgreSQL server', { hint: 'use --port 5433 or another port' });
+    throw new DatabaseError('port 5432 is reserved for a real PostgreSQL server', {
+      hint: 'use --port 5433 or another port',
+    });
   }
   const lock = acquireLock(options.dataDir, 'embedded start', (previous: LockInfo | undefined) =>
     log(`taking over the lock left by pid ${previous?.pid ?? '?'}, which is no longer running`),
   );
   try {
     const engine = await openEngine(options.dataDir);
-    const server = new SessionServer(engine, { ...options, port: options.port ?? DEFAULT_EMBEDDED_PORT });
+    const server = new SessionServer(engine, {
+      ...options,
+      port: options.port ?? DEFAULT_EMBEDDED_PORT,
+    });
     let address;
     try {
       address = await server.start();
     } catch (error) {
       await closeEngine(engine);
-      throw new DatabaseError(`could not listen on ${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_EMBEDDED_PORT}: ${(error as Error).message}`, {
-        hint: 'pick another port with --port',
-      });
+      throw new DatabaseError(
+        `could not listen on ${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_EMBEDDED_PORT}: ${(error as Error).message}`,
+        {
+          hint: 'pick another port with --port',
+        },
+      );
     }
     lock.setPort(address.host, address.port);
     let stopped = false;

@@ -53,7 +53,14 @@ export function parseStartupOptions(options: string): [string, string][] {
   const settings: [string, string][] = [];
   for (let i = 0; i < words.length; i += 1) {
     const word = unescape(words[i] as string);
-    const setting = word === '-c' ? unescape(words[++i] ?? '') : word.startsWith('--') ? word.slice(2) : word.startsWith('-c') ? word.slice(2) : '';
+    const setting =
+      word === '-c'
+        ? unescape(words[++i] ?? '')
+        : word.startsWith('--')
+          ? word.slice(2)
+          : word.startsWith('-c')
+            ? word.slice(2)
+            : '';
     const eq = setting.indexOf('=');
     if (eq > 0) settings.push([setting.slice(0, eq).replaceAll('-', '_'), setting.slice(eq + 1)]);
   }
@@ -69,7 +76,8 @@ class ClientSession {
   params: Record<string, string> = {};
   grantedAt = 0;
   waitTimer: NodeJS.Timeout | undefined;
-  copy: { readonly target: string; readonly options: string; readonly chunks: Buffer[] } | undefined;
+  copy:
+    { readonly target: string; readonly options: string; readonly chunks: Buffer[] } | undefined;
   /** Serializes this client's work on the backend. */
   chain: Promise<void> = Promise.resolve();
 
@@ -84,7 +92,8 @@ class ClientSession {
 
 export class SessionServer {
   readonly #engine: EmbeddedEngine;
-  readonly #options: Required<Omit<SessionServerOptions, 'log'>> & Pick<SessionServerOptions, 'log'>;
+  readonly #options: Required<Omit<SessionServerOptions, 'log'>> &
+    Pick<SessionServerOptions, 'log'>;
   #server: Server | undefined;
   #active: ClientSession | undefined;
   readonly #waiting: ClientSession[] = [];
@@ -113,7 +122,8 @@ export class SessionServer {
       });
     });
     const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('server has no TCP address');
+    if (address === null || typeof address === 'string')
+      throw new Error('server has no TCP address');
     return { host: this.#options.host, port: address.port };
   }
 
@@ -123,7 +133,9 @@ export class SessionServer {
     const active = this.#active;
     for (const socket of this.#sockets) socket.destroy();
     if (active) await active.chain.catch(() => undefined);
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.#server ? this.#server.close(() => resolve()) : resolve(),
+    );
   }
 
   #accept(socket: Socket): void {
@@ -173,7 +185,11 @@ export class SessionServer {
       return;
     }
     if (code !== PROTOCOL_3) {
-      this.#refuse(session, '08P01', `unsupported frontend protocol ${code >> 16}.${code & 0xffff}`);
+      this.#refuse(
+        session,
+        '08P01',
+        `unsupported frontend protocol ${code >> 16}.${code & 0xffff}`,
+      );
       return;
     }
     session.startup = Buffer.from(message);
@@ -292,20 +308,36 @@ export class SessionServer {
     const inTransaction = this.#engine.isInTransaction();
     if (type === 'f') {
       const reason = message.subarray(5, message.length - 1).toString('utf8');
-      this.#write(session, Buffer.concat([errorResponse('ERROR', '57014', `COPY from stdin failed: ${reason}`), readyForQuery(inTransaction ? 'E' : 'I')]));
+      this.#write(
+        session,
+        Buffer.concat([
+          errorResponse('ERROR', '57014', `COPY from stdin failed: ${reason}`),
+          readyForQuery(inTransaction ? 'E' : 'I'),
+        ]),
+      );
       return;
     }
     try {
-      const result = await this.#engine.query(`COPY ${copy.target} FROM '/dev/blob'${copy.options}`, [], {
-        blob: new Blob(copy.chunks.map((c) => new Uint8Array(c))),
-      });
+      const result = await this.#engine.query(
+        `COPY ${copy.target} FROM '/dev/blob'${copy.options}`,
+        [],
+        {
+          blob: new Blob(copy.chunks.map((c) => new Uint8Array(c))),
+        },
+      );
       const status = this.#engine.isInTransaction() ? 'T' : 'I';
-      this.#write(session, Buffer.concat([commandComplete(`COPY ${result.affectedRows ?? 0}`), readyForQuery(status)]));
+      this.#write(
+        session,
+        Buffer.concat([commandComplete(`COPY ${result.affectedRows ?? 0}`), readyForQuery(status)]),
+      );
     } catch (error) {
       const e = error as { code?: string; message?: string };
       this.#write(
         session,
-        Buffer.concat([errorResponse('ERROR', e.code ?? 'XX000', e.message ?? String(error)), readyForQuery(inTransaction ? 'E' : 'I')]),
+        Buffer.concat([
+          errorResponse('ERROR', e.code ?? 'XX000', e.message ?? String(error)),
+          readyForQuery(inTransaction ? 'E' : 'I'),
+        ]),
       );
     }
   }
@@ -320,8 +352,15 @@ export class SessionServer {
   }
 
   #fail(session: ClientSession, error: unknown): void {
-    if (!this.#stopping) this.#options.log?.(`session of ${session.describe()} failed: ${error instanceof Error ? error.message : String(error)}`);
-    this.#refuse(session, 'XX000', `embedded database error: ${error instanceof Error ? error.message : String(error)}`);
+    if (!this.#stopping)
+      this.#options.log?.(
+        `session of ${session.describe()} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    this.#refuse(
+      session,
+      'XX000',
+      `embedded database error: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 
   #removeWaiting(session: ClientSession): void {
@@ -340,7 +379,9 @@ export class SessionServer {
     // closes the engine instead, which discards the session anyway.
     session.chain = session.chain
       .then(() => (this.#stopping ? undefined : resetSession(this.#engine)))
-      .catch((error: unknown) => this.#options.log?.(`resetting the session failed: ${String(error)}`))
+      .catch((error: unknown) =>
+        this.#options.log?.(`resetting the session failed: ${String(error)}`),
+      )
       .then(() => {
         this.#active = undefined;
         const next = this.#waiting.shift();

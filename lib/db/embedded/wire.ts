@@ -17,7 +17,12 @@ function cstring(s: string): Buffer {
 }
 
 /** ErrorResponse with severity, SQLSTATE, message and an optional hint. */
-export function errorResponse(severity: 'ERROR' | 'FATAL', code: string, text: string, hint?: string): Buffer {
+export function errorResponse(
+  severity: 'ERROR' | 'FATAL',
+  code: string,
+  text: string,
+  hint?: string,
+): Buffer {
   const fields = [
     Buffer.from('S'),
     cstring(severity),
@@ -69,7 +74,10 @@ export function startupParameters(msg: Buffer): Record<string, string> {
  * Splits a buffer into complete messages. Before startup completes, messages have no
  * type byte (length first); afterwards they are `type, int32 length, body`.
  */
-export function takeMessage(buffer: Buffer, untyped: boolean): { message: Buffer; rest: Buffer } | undefined {
+export function takeMessage(
+  buffer: Buffer,
+  untyped: boolean,
+): { message: Buffer; rest: Buffer } | undefined {
   if (untyped) {
     if (buffer.length < 4) return undefined;
     const length = buffer.readInt32BE(0);

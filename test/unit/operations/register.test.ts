@@ -10,18 +10,30 @@ import { addRetentionPolicy, removeRetentionPolicy } from '../../../lib/operatio
 
 const db = { query: async () => ({ rows: [] }), select: async () => [] };
 const newBuilder = () =>
-  new MigrationBuilder(db as never, {}, false, { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } as never);
+  new MigrationBuilder(db as never, {}, false, {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  } as never);
 
 describe('registering operations on MigrationBuilder', () => {
   before(() => registerOperations());
 
   it('runs against the pinned node-pg-migrate 9.0.0', () => {
-    const version = (createRequire(import.meta.url)('node-pg-migrate/package.json') as { version: string }).version;
+    const version = (
+      createRequire(import.meta.url)('node-pg-migrate/package.json') as { version: string }
+    ).version;
     expect(version).to.equal('9.0.0');
   });
 
   it('MigrationBuilder still keeps _steps and _REVERSE_MODE as we use them', () => {
-    const pgm = newBuilder() as unknown as { _steps: unknown; _REVERSE_MODE: unknown; enableReverseMode(): void; sql(s: string): void };
+    const pgm = newBuilder() as unknown as {
+      _steps: unknown;
+      _REVERSE_MODE: unknown;
+      enableReverseMode(): void;
+      sql(s: string): void;
+    };
     expect(pgm._steps).to.deep.equal([]);
     expect(pgm._REVERSE_MODE).to.equal(false);
     pgm.sql('SELECT 1');
@@ -55,6 +67,8 @@ describe('registering operations on MigrationBuilder', () => {
 
   it('a remove without the previous value cannot be reversed, and says why', () => {
     const down = newBuilder().enableReverseMode();
-    expect(() => down.removeRetentionPolicy('m')).to.throw('Impossible to reverse pgm.removeRetentionPolicy()');
+    expect(() => down.removeRetentionPolicy('m')).to.throw(
+      'Impossible to reverse pgm.removeRetentionPolicy()',
+    );
   });
 });

@@ -34,7 +34,9 @@ describe('operations', () => {
 
     it('is a guarded DO block that skips with a NOTICE under auto', () => {
       expect(out).to.match(/^DO \$prism\$/);
-      expect(out).to.include(`IF ts_schema IS NULL THEN RAISE NOTICE '%', 'prism: hypertable metrics skipped: TimescaleDB is not installed in this database'; RETURN; END IF;`);
+      expect(out).to.include(
+        `IF ts_schema IS NULL THEN RAISE NOTICE '%', 'prism: hypertable metrics skipped: TimescaleDB is not installed in this database'; RETURN; END IF;`,
+      );
       expect(out).to.not.include('ts_license IS DISTINCT FROM');
     });
 
@@ -42,20 +44,28 @@ describe('operations', () => {
       expect(sql(createHypertable('m', { timeColumn: 't', timescale: 'require' }))).to.include(
         `RAISE EXCEPTION USING MESSAGE = 'prism: hypertable m needs TimescaleDB: TimescaleDB is not installed in this database'`,
       );
-      expect(sql(createHypertable('m', { timeColumn: 't', timescale: 'off' }))).to.equal('-- prism: timescale mode is off: hypertable m skipped');
+      expect(sql(createHypertable('m', { timeColumn: 't', timescale: 'off' }))).to.equal(
+        '-- prism: timescale mode is off: hypertable m skipped',
+      );
     });
 
     it('lets --timescale override the mode of every call', () => {
       setTimescaleModeOverride('off');
-      expect(sql(createHypertable('m', { timeColumn: 't', timescale: 'require' }))).to.match(/^-- prism: timescale mode is off/);
+      expect(sql(createHypertable('m', { timeColumn: 't', timescale: 'require' }))).to.match(
+        /^-- prism: timescale mode is off/,
+      );
     });
 
     it('takes integer chunk intervals for integer time columns', () => {
-      expect(sql(createHypertable('m', { timeColumn: 't', chunkInterval: 86400 }))).to.include("by_range(''t'', 86400)");
+      expect(sql(createHypertable('m', { timeColumn: 't', chunkInterval: 86400 }))).to.include(
+        "by_range(''t'', 86400)",
+      );
     });
 
     it('quotes hostile names and doubles quotes inside them', () => {
-      const evil = sql(createHypertable({ schema: 'a"b', name: "x'); DROP TABLE y; --" }, { timeColumn: 'ts"' }));
+      const evil = sql(
+        createHypertable({ schema: 'a"b', name: "x'); DROP TABLE y; --" }, { timeColumn: 'ts"' }),
+      );
       expect(evil).to.include(`''"a""b"."x''''); DROP TABLE y; --"''::pg_catalog.regclass`);
       expect(evil).to.include(`by_range(''ts"''`);
     });
@@ -66,28 +76,39 @@ describe('operations', () => {
     });
 
     it('refuses intervals outside the grammar', () => {
-      expect(() => createHypertable('m', { timeColumn: 't', chunkInterval: "1 day'; DROP TABLE m; --" })).to.throw(UsageError, /chunkInterval: invalid interval/);
-      expect(() => createHypertable('m', { timeColumn: 't', chunkInterval: '1 fortnight' })).to.throw(UsageError, /unknown unit "fortnight"/);
-      expect(() => createHypertable('m', { timeColumn: 't', chunkInterval: -5 })).to.throw(UsageError, /must be positive/);
+      expect(() =>
+        createHypertable('m', { timeColumn: 't', chunkInterval: "1 day'; DROP TABLE m; --" }),
+      ).to.throw(UsageError, /chunkInterval: invalid interval/);
+      expect(() =>
+        createHypertable('m', { timeColumn: 't', chunkInterval: '1 fortnight' }),
+      ).to.throw(UsageError, /unknown unit "fortnight"/);
+      expect(() => createHypertable('m', { timeColumn: 't', chunkInterval: -5 })).to.throw(
+        UsageError,
+        /must be positive/,
+      );
     });
 
     it('reverses to revertHypertable', () => {
-      expect(sql(createHypertable.reverse('m', { timeColumn: 't' }))).to.equal(sql(revertHypertable('m')));
+      expect(sql(createHypertable.reverse('m', { timeColumn: 't' }))).to.equal(
+        sql(revertHypertable('m')),
+      );
     });
   });
 
   describe('revertHypertable', () => {
     it('copies into a plain table and restores names', () => {
       const out = sql(revertHypertable('m'));
-      expect(out).to.include("CREATE TABLE %s (LIKE %s INCLUDING ALL EXCLUDING INDEXES)");
+      expect(out).to.include('CREATE TABLE %s (LIKE %s INCLUDING ALL EXCLUDING INDEXES)');
       expect(out).to.include('OVERRIDING SYSTEM VALUE');
-      expect(out).to.include("ALTER TABLE %s ADD CONSTRAINT %I %s");
+      expect(out).to.include('ALTER TABLE %s ADD CONSTRAINT %I %s');
     });
     it('reverses only when told the time column', () => {
-      expect(() => revertHypertable.reverse('m', {})).to.throw('Impossible to reverse pgm.revertHypertable() without the time column');
-      expect(sql(revertHypertable.reverse('m', { timeColumn: 't', chunkInterval: '2 days' }))).to.equal(
-        sql(createHypertable('m', { timeColumn: 't', chunkInterval: '2 days' })),
+      expect(() => revertHypertable.reverse('m', {})).to.throw(
+        'Impossible to reverse pgm.revertHypertable() without the time column',
       );
+      expect(
+        sql(revertHypertable.reverse('m', { timeColumn: 't', chunkInterval: '2 days' })),
+      ).to.equal(sql(createHypertable('m', { timeColumn: 't', chunkInterval: '2 days' })));
     });
   });
 
@@ -96,29 +117,47 @@ describe('operations', () => {
       expect(sql(setChunkTimeInterval('m', { chunkInterval: '12 hours' }))).to.include(
         "SELECT %1$I.set_chunk_time_interval(''\"m\"''::pg_catalog.regclass, INTERVAL ''12 hours'')",
       );
-      expect(sql(setChunkTimeInterval.reverse('m', { chunkInterval: '12 hours', previous: '1 day' }))).to.include("INTERVAL ''1 day''");
-      expect(() => setChunkTimeInterval.reverse('m', { chunkInterval: '1 day' })).to.throw('without { previous }');
+      expect(
+        sql(setChunkTimeInterval.reverse('m', { chunkInterval: '12 hours', previous: '1 day' })),
+      ).to.include("INTERVAL ''1 day''");
+      expect(() => setChunkTimeInterval.reverse('m', { chunkInterval: '1 day' })).to.throw(
+        'without { previous }',
+      );
     });
   });
 
   describe('compression', () => {
     it('enables with quoted segment-by and order-by, licensed-only', () => {
-      const out = sql(enableCompression('m', { segmentBy: ['device', 'a"b'], orderBy: ['time DESC NULLS LAST', { column: 'v', direction: 'ASC' }] }));
+      const out = sql(
+        enableCompression('m', {
+          segmentBy: ['device', 'a"b'],
+          orderBy: ['time DESC NULLS LAST', { column: 'v', direction: 'ASC' }],
+        }),
+      );
       expect(out).to.include(
         `EXECUTE 'ALTER TABLE "m" SET (timescaledb.compress, timescaledb.compress_segmentby = ''"device", "a""b"'', timescaledb.compress_orderby = ''"time" DESC NULLS LAST, "v" ASC'')';`,
       );
       expect(out).to.include(`IF ts_license IS DISTINCT FROM 'timescale' THEN RAISE NOTICE`);
     });
     it('refuses a malformed order-by', () => {
-      expect(() => enableCompression('m', { orderBy: ['time; DROP'] })).to.throw(UsageError, /invalid order-by term/);
+      expect(() => enableCompression('m', { orderBy: ['time; DROP'] })).to.throw(
+        UsageError,
+        /invalid order-by term/,
+      );
     });
     it('disables after decompressing, refusing while a policy exists; reverses with the settings', () => {
       const out = sql(disableCompression('m'));
       expect(out).to.include('decompress_chunk(c, true)');
       expect(out).to.include('cannot disable compression on m while it has a compression policy');
-      expect(out.indexOf('decompress_chunk')).to.be.lessThan(out.indexOf('timescaledb.compress = false'));
-      expect(() => disableCompression.reverse('m', {})).to.throw('without the settings it turns off');
-      expect(sql(disableCompression.reverse('m', { segmentBy: ['d'] }))).to.equal(sql(enableCompression('m', { segmentBy: ['d'] })));
+      expect(out.indexOf('decompress_chunk')).to.be.lessThan(
+        out.indexOf('timescaledb.compress = false'),
+      );
+      expect(() => disableCompression.reverse('m', {})).to.throw(
+        'without the settings it turns off',
+      );
+      expect(sql(disableCompression.reverse('m', { segmentBy: ['d'] }))).to.equal(
+        sql(enableCompression('m', { segmentBy: ['d'] })),
+      );
       expect(sql(enableCompression.reverse('m', {}))).to.equal(sql(disableCompression('m')));
     });
   });
@@ -126,20 +165,28 @@ describe('operations', () => {
   describe('policies', () => {
     it('adds a compression policy, refusing a different existing one', () => {
       const out = sql(addCompressionPolicy('m', { after: '1 month' }));
-      expect(out).to.include("SELECT %1$I.add_compression_policy(''\"m\"''::pg_catalog.regclass, compress_after => INTERVAL ''1 month'')");
+      expect(out).to.include(
+        "SELECT %1$I.add_compression_policy(''\"m\"''::pg_catalog.regclass, compress_after => INTERVAL ''1 month'')",
+      );
       expect(out).to.include('a compression policy already exists on m with compress_after = %s');
       expect(out).to.not.include('skipping');
     });
     it('with ifNotExists skips an equal duration (compared as intervals)', () => {
       const out = sql(addRetentionPolicy('m', { dropAfter: '1 year', ifNotExists: true }));
-      expect(out).to.include("IF (job_config ->> 'drop_after')::pg_catalog.interval = INTERVAL '1 year' THEN");
+      expect(out).to.include(
+        "IF (job_config ->> 'drop_after')::pg_catalog.interval = INTERVAL '1 year' THEN",
+      );
       expect(out).to.include('already exists with the same drop_after, skipping');
     });
     it('compares integer policies as integers', () => {
-      expect(sql(addRetentionPolicy('m', { dropAfter: 1000, ifNotExists: true }))).to.include("(job_config ->> 'drop_after')::bigint = 1000");
+      expect(sql(addRetentionPolicy('m', { dropAfter: 1000, ifNotExists: true }))).to.include(
+        "(job_config ->> 'drop_after')::bigint = 1000",
+      );
     });
     it('reverse of add is remove if_exists; reverse of remove re-adds the given value', () => {
-      expect(sql(addCompressionPolicy.reverse('m', { after: '7 days' }))).to.equal(sql(removeCompressionPolicy('m', { ifExists: true })));
+      expect(sql(addCompressionPolicy.reverse('m', { after: '7 days' }))).to.equal(
+        sql(removeCompressionPolicy('m', { ifExists: true })),
+      );
       expect(sql(removeRetentionPolicy.reverse('m', { dropAfter: '1 year' }))).to.equal(
         sql(addRetentionPolicy('m', { dropAfter: '1 year', ifNotExists: true })),
       );
@@ -149,7 +196,9 @@ describe('operations', () => {
       expect(() => removeRetentionPolicy.reverse('m', {})).to.throw('pass { dropAfter }');
     });
     it('removes with if_exists', () => {
-      expect(sql(removeRetentionPolicy('m', { ifExists: true }))).to.include("remove_retention_policy(''\"m\"''::pg_catalog.regclass, if_exists => true)");
+      expect(sql(removeRetentionPolicy('m', { ifExists: true }))).to.include(
+        "remove_retention_policy(''\"m\"''::pg_catalog.regclass, if_exists => true)",
+      );
       expect(sql(removeRetentionPolicy('m'))).to.include('if_exists => false');
     });
   });
