@@ -4,6 +4,7 @@
  * passed the interval grammar, and every referenced column exists.
  */
 import type { Interval } from '../sql/interval.js';
+import type { OrderByTerm } from '../sql/order-by.js';
 
 export type TimescaleMode = 'auto' | 'require' | 'off';
 
@@ -48,11 +49,8 @@ export type TimeAmount =
   | { readonly kind: 'interval'; readonly interval: Interval }
   | { readonly kind: 'integer'; readonly value: bigint };
 
-export interface OrderByItem {
-  readonly column: string;
-  readonly direction: 'ASC' | 'DESC';
-  readonly nulls?: 'FIRST' | 'LAST' | undefined;
-}
+/** `col [ASC|DESC] [NULLS FIRST|LAST]`, as parsed by the shared grammar. */
+export type OrderByItem = OrderByTerm;
 
 export interface Compression {
   readonly enabled: boolean;

@@ -1,4 +1,4 @@
-/** `col [ASC|DESC] [NULLS FIRST|LAST]`: the only order-by form accepted for compression. */
+/** `col [ASC|DESC] [NULLS FIRST|LAST]`: the one order-by grammar, for specs and operations. */
 import { UsageError } from '../errors.js';
 import { quoteIdent } from './quote.js';
 
@@ -8,29 +8,49 @@ export interface OrderByTerm {
   readonly nulls?: 'FIRST' | 'LAST' | undefined;
 }
 
-const ORDER_BY = /^\s*(\S+?)(?:\s+(ASC|DESC))?(?:\s+NULLS\s+(FIRST|LAST))?\s*$/i;
+export const ORDER_BY_HINT = "write 'column [ASC|DESC] [NULLS FIRST|LAST]', e.g. 'timestamp DESC'";
 
-/** Parses `ts DESC NULLS LAST`; returns undefined when the text does not fit the form. */
-export function parseOrderByTerm(text: string): OrderByTerm | undefined {
-  const m = ORDER_BY.exec(text);
-  if (!m) return undefined;
-  const [, column, direction, nulls] = m;
-  return Object.freeze({
-    column: column as string,
-    direction: (direction?.toUpperCase() ?? 'ASC') as 'ASC' | 'DESC',
-    nulls: nulls === undefined ? undefined : (nulls.toUpperCase() as 'FIRST' | 'LAST'),
-  });
+export type OrderByParse =
+  | { readonly ok: true; readonly term: OrderByTerm }
+  | { readonly ok: false; readonly reason: string };
+
+function directionOf(word: string | undefined): 'ASC' | 'DESC' | undefined {
+  const w = word?.toUpperCase();
+  return w === 'ASC' || w === 'DESC' ? w : undefined;
+}
+
+/** Parses `ts DESC NULLS LAST`. The column is any name; callers decide what names they allow. */
+export function parseOrderByTerm(text: string): OrderByParse {
+  const words = text.trim().split(/\s+/);
+  const column = words[0] ?? '';
+  if (column === '') return { ok: false, reason: 'the column name is missing' };
+  let i = 1;
+  const direction = directionOf(words[i]);
+  if (direction !== undefined) i += 1;
+  let nulls: 'FIRST' | 'LAST' | undefined;
+  if (words[i]?.toUpperCase() === 'NULLS') {
+    const which = words[i + 1]?.toUpperCase();
+    if (which !== 'FIRST' && which !== 'LAST') {
+      return { ok: false, reason: 'NULLS must be followed by FIRST or LAST' };
+    }
+    nulls = which;
+    i += 2;
+  }
+  if (i < words.length) {
+    return { ok: false, reason: `unexpected ${JSON.stringify(words.slice(i).join(' '))}` };
+  }
+  return { ok: true, term: Object.freeze({ column, direction: direction ?? 'ASC', nulls }) };
 }
 
 export function toOrderByTerm(term: string | OrderByTerm): OrderByTerm {
   if (typeof term !== 'string') return term;
   const parsed = parseOrderByTerm(term);
-  if (!parsed) {
-    throw new UsageError(`invalid order-by term ${JSON.stringify(term)}`, {
-      hint: "write '<column> [ASC|DESC] [NULLS FIRST|LAST]', e.g. 'ts DESC'",
+  if (!parsed.ok) {
+    throw new UsageError(`invalid order-by term ${JSON.stringify(term)}: ${parsed.reason}`, {
+      hint: ORDER_BY_HINT,
     });
   }
-  return parsed;
+  return parsed.term;
 }
 
 export function orderByTermSql(term: OrderByTerm): string {
