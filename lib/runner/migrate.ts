@@ -123,7 +123,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
     error: () => undefined, // the thrown error says it, once
   };
   // NOTICEs say what was skipped (e.g. TimescaleDB features on plain PostgreSQL).
-  const onNotice = (notice: { message?: string }) => log(`notice: ${notice.message ?? ''}`);
+  // The embedded build also sends DEBUG messages (e.g. `EventTriggerInvoke`): not for users.
+  const onNotice = (notice: { message?: string; severity?: string }) => {
+    if (!notice.severity?.startsWith('DEBUG')) log(`notice: ${notice.message ?? ''}`);
+  };
   client.on('notice', onNotice);
   setTimescaleModeOverride(options.timescale);
   try {
