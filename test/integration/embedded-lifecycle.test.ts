@@ -175,7 +175,9 @@ describe('embedded database life cycle through the CLI (child processes)', funct
         `using the embedded database served by \`prism-migrate embedded start\` (pid ${server.pid} at 127.0.0.1:${server.port})`,
       );
       expect(r.stdout).to.match(/applied\s+1000_items/);
-      expect(r.stderr, 'the embedded build\'s DEBUG messages are not shown').to.not.match(/EventTriggerInvoke/);
+      expect(r.stderr, "the embedded build's DEBUG messages are not shown").to.not.match(
+        /EventTriggerInvoke/,
+      );
       expect(readLock(dataDir)?.pid, 'up must not take the lock').to.equal(server.pid);
     });
 
