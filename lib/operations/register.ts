@@ -24,6 +24,9 @@ import {
   createHypertable,
   revertHypertable,
   setChunkTimeInterval,
+  setIntegerNowFunction,
+  dropIntegerNowFunction,
+  type IntegerNowOptions,
   type CreateHypertableOptions,
   type RevertHypertableOptions,
   type SetChunkTimeIntervalOptions,
@@ -46,6 +49,8 @@ export const PRISM_OPERATIONS = Object.freeze({
   createHypertable,
   revertHypertable,
   setChunkTimeInterval,
+  setIntegerNowFunction,
+  dropIntegerNowFunction,
   enableCompression,
   disableCompression,
   addCompressionPolicy,
@@ -88,6 +93,10 @@ declare module 'node-pg-migrate' {
     revertHypertable(table: TableArg, options?: RevertHypertableOptions): void;
     /** Chunk size for future chunks. Reverse (with previous): the previous interval. */
     setChunkTimeInterval(table: TableArg, options: SetChunkTimeIntervalOptions): void;
+    /** Registers a "now" in the units of an integer time column. Reverse: dropIntegerNowFunction. */
+    setIntegerNowFunction(table: TableArg, options: IntegerNowOptions): void;
+    /** Drops that function. Reverse: setIntegerNowFunction. */
+    dropIntegerNowFunction(table: TableArg, options: IntegerNowOptions): void;
     /** Turns on compression. Reverse: disableCompression. */
     enableCompression(table: TableArg, options?: EnableCompressionOptions): void;
     /** Decompresses all chunks and turns compression off. Reverse (with settings): enableCompression. */

@@ -1,0 +1,150 @@
+/**
+ * A schema change as frozen, tagged data. The diff produces them, the destructive-change
+ * analyzer reads them, the renderer turns each into `pgm.*` calls. Every change carries
+ * what its inverse needs, so `invert` is total and `invert(invert(c))` equals `c`.
+ */
+import type { Compression, Field, Model, TimeAmount, TimescaleMode, TimeseriesIndex } from '../spec/types.js';
+
+/** An index in the table, from a field's `index`/`unique` or a timeseries `indexes` entry. */
+export interface IndexDef {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly type: 'btree' | 'brin' | 'hash' | 'gin';
+  readonly unique: boolean;
+}
+
+export interface HypertableDef {
+  readonly timeColumn: string;
+  readonly chunkInterval?: TimeAmount | undefined;
+}
+
+/** Settings of compression, without its policy. */
+export type CompressionSettings = Pick<Compression, 'segmentBy' | 'orderBy'>;
+
+export type Change =
+  /**
+   * A whole model: its table, keys, indexes, hypertable, compression and policies
+   * (rendered as the steps of `modelCreationSteps`). Its inverse drops the table, which
+   * takes chunks, jobs and indexes with it — no decompressing or copying first.
+   */
+  | { readonly kind: 'createModel'; readonly model: Model }
+  | { readonly kind: 'dropModel'; readonly model: Model }
+  /** The plain table with its columns and primary key only. */
+  | { readonly kind: 'createTable'; readonly model: Model }
+  | { readonly kind: 'dropTable'; readonly model: Model }
+  | { readonly kind: 'renameTable'; readonly from: string; readonly to: string }
+  | { readonly kind: 'addColumn'; readonly table: string; readonly field: Field }
+  | { readonly kind: 'dropColumn'; readonly table: string; readonly field: Field }
+  | { readonly kind: 'renameColumn'; readonly table: string; readonly from: string; readonly to: string }
+  | { readonly kind: 'alterColumn'; readonly table: string; readonly from: Field; readonly to: Field }
+  | { readonly kind: 'setPrimaryKey'; readonly table: string; readonly from: readonly string[]; readonly to: readonly string[] }
+  | { readonly kind: 'addIndex'; readonly table: string; readonly index: IndexDef }
+  | { readonly kind: 'dropIndex'; readonly table: string; readonly index: IndexDef }
+  | { readonly kind: 'createHypertable'; readonly table: string; readonly hypertable: HypertableDef; readonly timescale: TimescaleMode }
+  | { readonly kind: 'revertHypertable'; readonly table: string; readonly hypertable: HypertableDef; readonly timescale: TimescaleMode }
+  | {
+      readonly kind: 'setChunkInterval';
+      readonly table: string;
+      readonly from: TimeAmount | undefined;
+      readonly to: TimeAmount | undefined;
+      readonly timescale: TimescaleMode;
+    }
+  | { readonly kind: 'enableCompression'; readonly table: string; readonly settings: CompressionSettings; readonly timescale: TimescaleMode }
+  | { readonly kind: 'disableCompression'; readonly table: string; readonly settings: CompressionSettings; readonly timescale: TimescaleMode }
+  | {
+      readonly kind: 'alterCompression';
+      readonly table: string;
+      readonly from: CompressionSettings;
+      readonly to: CompressionSettings;
+      readonly timescale: TimescaleMode;
+    }
+  | { readonly kind: 'addCompressionPolicy'; readonly table: string; readonly after: TimeAmount; readonly timescale: TimescaleMode }
+  | { readonly kind: 'removeCompressionPolicy'; readonly table: string; readonly after: TimeAmount; readonly timescale: TimescaleMode }
+  | { readonly kind: 'addRetentionPolicy'; readonly table: string; readonly dropAfter: TimeAmount; readonly timescale: TimescaleMode }
+  | { readonly kind: 'removeRetentionPolicy'; readonly table: string; readonly dropAfter: TimeAmount; readonly timescale: TimescaleMode }
+  | {
+      readonly kind: 'setIntegerNow';
+      readonly table: string;
+      readonly timeColumn: string;
+      readonly columnType: 'int' | 'bigint';
+      readonly unit: 's' | 'ms' | 'us';
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'dropIntegerNow';
+      readonly table: string;
+      readonly timeColumn: string;
+      readonly columnType: 'int' | 'bigint';
+      readonly unit: 's' | 'ms' | 'us';
+      readonly timescale: TimescaleMode;
+    };
+
+export type ChangeKind = Change['kind'];
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled change ${JSON.stringify(x)}`);
+}
+
+export function invert(change: Change): Change {
+  const c = change;
+  switch (c.kind) {
+    case 'createModel':
+      return { kind: 'dropModel', model: c.model };
+    case 'dropModel':
+      return { kind: 'createModel', model: c.model };
+    case 'createTable':
+      return { kind: 'dropTable', model: c.model };
+    case 'dropTable':
+      return { kind: 'createTable', model: c.model };
+    case 'renameTable':
+      return { kind: 'renameTable', from: c.to, to: c.from };
+    case 'addColumn':
+      return { kind: 'dropColumn', table: c.table, field: c.field };
+    case 'dropColumn':
+      return { kind: 'addColumn', table: c.table, field: c.field };
+    case 'renameColumn':
+      return { kind: 'renameColumn', table: c.table, from: c.to, to: c.from };
+    case 'alterColumn':
+      return { kind: 'alterColumn', table: c.table, from: c.to, to: c.from };
+    case 'setPrimaryKey':
+      return { kind: 'setPrimaryKey', table: c.table, from: c.to, to: c.from };
+    case 'addIndex':
+      return { kind: 'dropIndex', table: c.table, index: c.index };
+    case 'dropIndex':
+      return { kind: 'addIndex', table: c.table, index: c.index };
+    case 'createHypertable':
+      return { ...c, kind: 'revertHypertable' };
+    case 'revertHypertable':
+      return { ...c, kind: 'createHypertable' };
+    case 'setChunkInterval':
+      return { ...c, from: c.to, to: c.from };
+    case 'enableCompression':
+      return { ...c, kind: 'disableCompression' };
+    case 'disableCompression':
+      return { ...c, kind: 'enableCompression' };
+    case 'alterCompression':
+      return { ...c, from: c.to, to: c.from };
+    case 'addCompressionPolicy':
+      return { ...c, kind: 'removeCompressionPolicy' };
+    case 'removeCompressionPolicy':
+      return { ...c, kind: 'addCompressionPolicy' };
+    case 'addRetentionPolicy':
+      return { ...c, kind: 'removeRetentionPolicy' };
+    case 'removeRetentionPolicy':
+      return { ...c, kind: 'addRetentionPolicy' };
+    case 'setIntegerNow':
+      return { ...c, kind: 'dropIntegerNow' };
+    case 'dropIntegerNow':
+      return { ...c, kind: 'setIntegerNow' };
+    default:
+      return assertNever(c);
+  }
+}
+
+/** The steps of `down`: the inverses, newest first. */
+export function invertAll(changes: readonly Change[]): Change[] {
+  return [...changes].reverse().map(invert);
+}
+
+export { assertNever };
+export type { Field, Model, TimeAmount, TimeseriesIndex };

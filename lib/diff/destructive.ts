@@ -1,0 +1,62 @@
+/**
+ * Which changes lose data or rewrite tables, with stable codes. Pure: the generator marks
+ * them in the migration file, and the runner can check them against live data.
+ */
+import type { Change } from './changes.js';
+import { sameAmount } from './diff.js';
+
+export type DestructiveCode = 'PM101' | 'PM102' | 'PM103' | 'PM104' | 'PM105';
+
+export interface DestructiveChange {
+  readonly code: DestructiveCode;
+  readonly direction: 'up' | 'down';
+  readonly table: string;
+  readonly message: string;
+}
+
+function durationText(amount: { kind: string } & ({ interval: { text: string } } | { value: bigint })): string {
+  return 'interval' in amount ? amount.interval.text : String(amount.value);
+}
+
+export function destructiveChanges(changes: readonly Change[], direction: 'up' | 'down'): DestructiveChange[] {
+  const found: DestructiveChange[] = [];
+  const add = (code: DestructiveCode, table: string, message: string) => found.push({ code, direction, table, message });
+  const removedRetention = new Map<string, Extract<Change, { kind: 'removeRetentionPolicy' }>>();
+  for (const c of changes) {
+    switch (c.kind) {
+      case 'dropModel':
+      case 'dropTable':
+        add('PM101', c.model.table, `drops table ${c.model.table} and every row in it`);
+        break;
+      case 'dropColumn':
+        add('PM102', c.table, `drops column ${c.table}.${c.field.name} and its values`);
+        break;
+      case 'removeRetentionPolicy':
+        removedRetention.set(c.table, c);
+        break;
+      case 'addRetentionPolicy': {
+        const before = removedRetention.get(c.table);
+        const shorter =
+          before === undefined ||
+          (before.dropAfter.kind === 'interval' && c.dropAfter.kind === 'interval'
+            ? c.dropAfter.interval.micros < before.dropAfter.interval.micros
+            : before.dropAfter.kind === 'integer' && c.dropAfter.kind === 'integer' && c.dropAfter.value < before.dropAfter.value);
+        if (shorter && !(before && sameAmount(before.dropAfter, c.dropAfter))) {
+          add('PM103', c.table, `retention drops chunks of ${c.table} older than ${durationText(c.dropAfter)} on its first run`);
+        }
+        break;
+      }
+      case 'revertHypertable':
+        add('PM104', c.table, `turns hypertable ${c.table} back into a plain table: every row is copied under lock, policies go`);
+        break;
+      case 'alterColumn':
+        if (c.from.type !== c.to.type || c.from.maxLength !== c.to.maxLength || c.from.scale !== c.to.scale) {
+          add('PM105', c.table, `changes the type of ${c.table}.${c.to.name}: values may be cut or refused`);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return found;
+}

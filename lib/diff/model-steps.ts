@@ -1,0 +1,72 @@
+/** The pieces of one model as changes: its indexes and its timeseries setup. */
+import { defaultIndexName } from '../spec/identifiers.js';
+import type { Model } from '../spec/types.js';
+import type { Change, CompressionSettings, IndexDef } from './changes.js';
+
+/**
+ * Indexes of a model: `index`/`unique` fields (not primary-key columns) and timeseries
+ * `indexes`, by name (a timeseries index wins over a field index of the same name).
+ */
+export function indexesOf(model: Model): IndexDef[] {
+  const byName = new Map<string, IndexDef>();
+  for (const f of model.fields) {
+    if (!(f.index || f.unique) || (model.primaryKey.length === 1 && model.primaryKey[0] === f.name)) continue;
+    const name = defaultIndexName(model.table, [f.name]);
+    byName.set(name, Object.freeze({ name, columns: [f.name], type: 'btree', unique: f.unique }));
+  }
+  for (const i of model.timeseries?.indexes ?? []) {
+    byName.set(i.name, Object.freeze({ name: i.name, columns: i.columns, type: i.type, unique: i.unique }));
+  }
+  return [...byName.values()];
+}
+
+export function compressionSettingsOf(model: Model): CompressionSettings | undefined {
+  const c = model.timeseries?.compression;
+  return c?.enabled ? { segmentBy: c.segmentBy, orderBy: c.orderBy } : undefined;
+}
+
+export function integerNowOf(model: Model): Extract<Change, { kind: 'setIntegerNow' }> | undefined {
+  const ts = model.timeseries;
+  if (!ts?.timeUnit) return undefined;
+  const column = model.fields.find((f) => f.name === ts.timeColumn);
+  if (column?.type !== 'int' && column?.type !== 'bigint') return undefined;
+  return {
+    kind: 'setIntegerNow',
+    table: model.table,
+    timeColumn: ts.timeColumn,
+    columnType: column.type,
+    unit: ts.timeUnit,
+    timescale: model.timescale,
+  };
+}
+
+/** Hypertable, integer-now, compression and policies of a model whose table exists. */
+export function timeseriesSteps(model: Model): Change[] {
+  const ts = model.timeseries;
+  if (!ts) return [];
+  const { table, timescale } = model;
+  const steps: Change[] = [
+    { kind: 'createHypertable', table, hypertable: { timeColumn: ts.timeColumn, chunkInterval: ts.chunkInterval }, timescale },
+  ];
+  const integerNow = integerNowOf(model);
+  if (integerNow) steps.push(integerNow);
+  const settings = compressionSettingsOf(model);
+  if (settings) {
+    steps.push({ kind: 'enableCompression', table, settings, timescale });
+    if (ts.compression?.after) steps.push({ kind: 'addCompressionPolicy', table, after: ts.compression.after, timescale });
+  }
+  if (ts.retention?.enabled) steps.push({ kind: 'addRetentionPolicy', table, dropAfter: ts.retention.dropAfter, timescale });
+  return steps;
+}
+
+/**
+ * Everything `createModel` stands for. Indexes come before the hypertable so that an
+ * index on the time column keeps its name (TimescaleDB then adds no default index).
+ */
+export function modelCreationSteps(model: Model): Change[] {
+  return [
+    { kind: 'createTable', model },
+    ...indexesOf(model).map((index): Change => ({ kind: 'addIndex', table: model.table, index })),
+    ...timeseriesSteps(model),
+  ];
+}
