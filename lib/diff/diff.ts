@@ -7,10 +7,6 @@ import type { Field, Model, Spec, TimeAmount } from '../spec/types.js';
 import type { Change, CompressionSettings, IndexDef } from './changes.js';
 import { compressionSettingsOf, indexesOf, integerNowOf } from './model-steps.js';
 
-function renamedFrom(x: Model | Field): string | undefined {
-  return (x as { renamedFrom?: string | undefined }).renamedFrom;
-}
-
 export function sameAmount(a: TimeAmount | undefined, b: TimeAmount | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   if (a.kind === 'interval' && b.kind === 'interval') return a.interval.micros === b.interval.micros;
@@ -45,7 +41,7 @@ function match<T extends Model | Field>(
   const pairs: [T, T][] = [];
   const added: T[] = [];
   for (const n of news) {
-    const key = oldByName.has(n.name) ? n.name : renamedFrom(n);
+    const key = oldByName.has(n.name) ? n.name : n.renamedFrom;
     const o = key === undefined ? undefined : oldByName.get(key);
     if (o && !used.has(o.name)) {
       used.add(o.name);

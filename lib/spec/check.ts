@@ -8,6 +8,7 @@ import { duplicateNameFindings } from './fields.js';
 import { validateStructure } from './joi-findings.js';
 import { checkModel } from './model.js';
 import type { RawModel, RawSpec } from './raw.js';
+import { renameFindings } from './renames.js';
 import { specSchema } from './schema.js';
 import type { Model, TimescaleMode } from './types.js';
 
@@ -106,6 +107,12 @@ export function checkSpec(document: unknown): SpecCheck {
   const findings = [...structure.findings, ...results.flatMap((r) => r.findings)];
   const names = raws.map((r) => ({ name: r.value.name, path: [...r.path, 'name'] }));
   findings.push(...duplicateNameFindings(names, 'model name', 'each model needs its own name'));
+  findings.push(
+    ...renameFindings(
+      raws.map((r) => ({ name: r.value.name, renamedFrom: r.value.renamed_from, path: r.path })),
+      { kind: 'model', within: 'the spec' },
+    ),
+  );
   const built = results.flatMap((r, k) =>
     r.value === undefined ? [] : [{ value: r.value, path: (raws[k] as Located<RawModel>).path }],
   );

@@ -164,5 +164,7 @@ export function buildField(raw: RawField, notNull: boolean): Field {
     unique: raw.unique,
     optional: notNull ? false : raw.optional,
     default: parsed?.ok ? parsed.value : undefined,
+    // Only when given, so specs without renames build exactly the objects they did before.
+    ...(raw.renamed_from === undefined ? {} : { renamedFrom: raw.renamed_from }),
   });
 }

@@ -15,6 +15,8 @@ export interface Finding {
   readonly hint?: string | undefined;
   /** For duplicates: where the first one is, so the message can name its line. */
   readonly firstAt?: Path | undefined;
+  /** How the message names `firstAt`'s position; 'first at' unless given. */
+  readonly firstAtLabel?: string | undefined;
 }
 
 export function specError(
@@ -37,6 +39,25 @@ export function specAdjustment(path: Path, message: string, at: 'key' | 'value' 
 /** A second use of a name that must be unique; points at the second, names the first. */
 export function duplicateError(path: Path, firstAt: Path, message: string, hint: string): Finding {
   return Object.freeze({ severity: 'error', path, at: 'value', message, hint, firstAt });
+}
+
+/** An error about the value at `path` that involves another place, named as `label` line:column. */
+export function relatedError(
+  path: Path,
+  relatedAt: Path,
+  label: string,
+  message: string,
+  hint: string,
+): Finding {
+  return Object.freeze({
+    severity: 'error',
+    path,
+    at: 'value',
+    message,
+    hint,
+    firstAt: relatedAt,
+    firstAtLabel: label,
+  });
 }
 
 export function hasErrors(findings: readonly Finding[]): boolean {

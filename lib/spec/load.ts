@@ -54,7 +54,7 @@ function toPlain(source: Source): unknown {
 function withFirst(source: Source, f: Finding): string {
   if (f.firstAt === undefined) return f.message;
   const first = positionAt(source.doc, source.lines, f.firstAt, 'value');
-  return `${f.message} (first at line ${first.line}, column ${first.column})`;
+  return `${f.message} (${f.firstAtLabel ?? 'first at'} line ${first.line}, column ${first.column})`;
 }
 
 function toIssue(source: Source, f: Finding): SpecIssue {

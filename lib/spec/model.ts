@@ -4,6 +4,7 @@ import { hasErrors, specAdjustment } from './findings.js';
 import { buildField, duplicateNameFindings, fieldFindings } from './fields.js';
 import { defaultTableName } from './identifiers.js';
 import type { RawField, RawModel } from './raw.js';
+import { renameFindings } from './renames.js';
 import { checkTimeseries, uniqueWithoutTime } from './timeseries.js';
 import type { Model, TimescaleMode } from './types.js';
 
@@ -72,6 +73,14 @@ export function checkModel(raw: RawModel, path: Path, specMode: TimescaleMode): 
   const names = raw.fields.map((f, j) => ({ name: f.name, path: [...path, 'fields', j, 'name'] }));
   findings.push(
     ...duplicateNameFindings(names, 'field name', 'each field of a model needs its own name'),
+    ...renameFindings(
+      raw.fields.map((f, j) => ({
+        name: f.name,
+        renamedFrom: f.renamed_from,
+        path: [...path, 'fields', j],
+      })),
+      { kind: 'field', within: `model '${raw.name}'` },
+    ),
   );
   const ts =
     raw.timeseries === undefined
@@ -95,6 +104,7 @@ export function checkModel(raw: RawModel, path: Path, specMode: TimescaleMode): 
     primaryKey: Object.freeze(pk.key),
     timeseries: ts?.value,
     timescale: raw.timescale ?? specMode,
+    ...(raw.renamed_from === undefined ? {} : { renamedFrom: raw.renamed_from }),
   });
   return { value: model, findings };
 }

@@ -18,6 +18,7 @@ export interface RawField {
   readonly unique: boolean;
   readonly optional: boolean;
   readonly default?: string | number | boolean;
+  readonly renamed_from?: string;
 }
 
 export interface RawCompression {
@@ -54,6 +55,7 @@ export interface RawModel {
   readonly timescale?: TimescaleMode;
   readonly fields: readonly RawField[];
   readonly timeseries?: RawTimeseries;
+  readonly renamed_from?: string;
 }
 
 export interface RawSpec {

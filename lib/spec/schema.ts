@@ -74,6 +74,9 @@ const fieldSchema = Joi.object({
   default: Joi.alternatives()
     .try(Joi.string().allow(''), Joi.number(), Joi.boolean())
     .description("A literal of the field's type, or one of now(), gen_random_uuid(), current_date"),
+  renamed_from: identifier(
+    'Previous name of this field in the same model: the migration renames the column instead of dropping it and adding a new one',
+  ),
 });
 
 const compressionSchema = Joi.object({
@@ -125,6 +128,9 @@ const modelSchema = Joi.object({
   timescale: timescaleMode,
   fields: Joi.array().items(fieldSchema).min(1).required().description('Columns of the table'),
   timeseries: timeseriesSchema.description('Makes the model a TimescaleDB hypertable'),
+  renamed_from: identifier(
+    "Previous name of this model: the migration renames the old model's table instead of dropping it and creating a new one",
+  ),
 });
 
 export const specSchema: Joi.ObjectSchema = Joi.object({

@@ -42,6 +42,8 @@ export interface Field {
   readonly unique: boolean;
   readonly optional: boolean;
   readonly default?: FieldDefault | undefined;
+  /** The field's previous name in the same model (`renamed_from`): the column is renamed. */
+  readonly renamedFrom?: string | undefined;
 }
 
 /** An integer-time amount or a validated interval. */
@@ -91,6 +93,8 @@ export interface Model {
   readonly primaryKey: readonly string[];
   readonly timeseries?: Timeseries | undefined;
   readonly timescale: TimescaleMode;
+  /** The model's previous name (`renamed_from`): its table is renamed from the old model's. */
+  readonly renamedFrom?: string | undefined;
 }
 
 export interface Spec {

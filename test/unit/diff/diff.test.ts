@@ -57,6 +57,9 @@ const CASES: { name: string; from: string | undefined; to: string; expect: strin
   { name: 'compression after written differently, same duration', from: BASE, to: edit('after: 7 days', 'after: 1 week'), expect: [] },
   { name: 'retention changed', from: BASE, to: edit('drop_after: 90 days', 'drop_after: 30 days'), expect: ['removeRetentionPolicy', 'addRetentionPolicy'] },
   { name: 'retention disabled', from: BASE, to: edit('retention: { drop_after: 90 days }', 'retention: { enabled: false, drop_after: 90 days }'), expect: ['removeRetentionPolicy'] },
+  { name: 'a field renamed through renamed_from (compressed: off and on again)', from: BASE, to: edit('{ name: value, type: float, optional: true }', '{ name: reading, type: float, optional: true, renamed_from: value }'), expect: ['removeCompressionPolicy', 'disableCompression', 'renameColumn', 'enableCompression', 'addCompressionPolicy'] },
+  { name: 'a renamed field without renamed_from is a drop and an add', from: PLAIN, to: PLAIN.replace('name: value,', 'name: reading,'), expect: ['addColumn', 'dropColumn'] },
+  { name: 'a model renamed through renamed_from', from: BASE, to: edit('  - name: Reading\n', '  - name: Sample\n    renamed_from: Reading\n'), expect: ['renameTable'] },
   { name: 'a table renamed', from: BASE, to: edit('  - name: Reading\n', '  - name: Reading\n    table: readings\n'), expect: ['renameTable'] },
 ];
 
@@ -78,7 +81,7 @@ describe('diffSpecs', () => {
         expect(describeChange(change)).to.be.a('string').and.not.equal('');
       }
     }
-    for (const kind of ['createModel', 'dropModel', 'addColumn', 'dropColumn', 'alterColumn', 'setPrimaryKey', 'addIndex', 'dropIndex', 'createHypertable', 'revertHypertable', 'setChunkInterval', 'enableCompression', 'disableCompression', 'alterCompression', 'addCompressionPolicy', 'removeCompressionPolicy', 'addRetentionPolicy', 'removeRetentionPolicy', 'renameTable']) {
+    for (const kind of ['createModel', 'dropModel', 'addColumn', 'dropColumn', 'alterColumn', 'setPrimaryKey', 'addIndex', 'dropIndex', 'createHypertable', 'revertHypertable', 'setChunkInterval', 'enableCompression', 'disableCompression', 'alterCompression', 'addCompressionPolicy', 'removeCompressionPolicy', 'addRetentionPolicy', 'removeRetentionPolicy', 'renameTable', 'renameColumn']) {
       expect(seen, kind).to.include(kind);
     }
   });

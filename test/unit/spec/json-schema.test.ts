@@ -50,6 +50,8 @@ describe('spec/prism.schema.json', () => {
     expect(at(field, 'type').enum).to.include.members(['uuid', 'datetime', 'enum']);
     expect(at(field, 'name')).to.include({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 63 });
     expect(at(field, 'optional')).to.include({ type: 'boolean', default: false });
+    for (const renamedFrom of [at(field, 'renamed_from'), at(model, 'properties', 'renamed_from')])
+      expect(renamedFrom).to.include({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 63 });
     const compression = at(
       model,
       'properties',
