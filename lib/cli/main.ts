@@ -5,17 +5,18 @@
 import { existsSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DatabaseError, ExitCode, PrismError, UsageError } from '../errors.js';
+import { CheckFailedError, DatabaseError, ExitCode, PrismError, UsageError } from '../errors.js';
 import { describeFailure, createOutput, type Output } from './output.js';
 import { loadSpec } from '../spec/load.js';
-import { resolveTarget, type DatabaseTarget } from '../db/target.js';
+import { EMBEDDED_DIR, resolveTarget, type DatabaseTarget } from '../db/target.js';
 import { openDatabase, type OpenDatabase } from '../db/open.js';
-import { inspectLock } from '../db/embedded/lock.js';
+import { acquireLock, inspectLock } from '../db/embedded/lock.js';
 import { DEFAULT_EMBEDDED_PORT, startEmbeddedServer } from '../db/embedded/serve.js';
 import { detectTimescale } from '../db/detect.js';
 import { listHypertables } from '../introspect/hypertables.js';
 import { connect, migrate, migrationStatus, type MigrationRun } from '../runner/migrate.js';
 import { createMigration, type MigrationLanguage } from '../generate/create.js';
+import { generateMigration, pendingChanges } from '../generate/generate.js';
 import { TIMESCALE_MODES, type TimescaleMode } from '../operations/mode.js';
 
 interface GlobalOptions {
@@ -27,6 +28,8 @@ interface GlobalOptions {
 
 /** Work to undo if the process is interrupted (an open embedded database holds a lock). */
 const cleanups = new Set<() => Promise<void>>();
+/** A command that handles Ctrl-C itself (`embedded start` stops and exits 0). */
+let onInterrupt: (() => void) | undefined;
 
 function positiveCount(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1)
@@ -79,19 +82,26 @@ function runCommand(program: Command, direction: 'up' | 'down', out: Output) {
     opts: { dryRun?: boolean; timescale?: TimescaleMode },
   ) => {
     const globals = program.opts<GlobalOptions>();
-    await withDatabase(globals, direction, out, async (db) => {
-      out.info(`database: ${db.description}`);
-      const runs = await migrate({
-        url: db.url,
-        migrationsDir: resolve(globals.migrationsDir),
-        direction,
-        count,
-        dryRun: opts.dryRun,
-        timescale: opts.timescale,
-        log: (l) => out.info(l),
-      });
-      printRuns(out, runs, opts.dryRun === true);
-    });
+    // A dry run changes nothing, so it does not create the embedded database either.
+    await withDatabase(
+      globals,
+      direction,
+      out,
+      async (db) => {
+        out.info(`database: ${db.description}`);
+        const runs = await migrate({
+          url: db.url,
+          migrationsDir: resolve(globals.migrationsDir),
+          direction,
+          count,
+          dryRun: opts.dryRun,
+          timescale: opts.timescale,
+          log: (l) => out.info(l),
+        });
+        printRuns(out, runs, opts.dryRun === true);
+      },
+      opts.dryRun === true,
+    );
   };
 }
 
@@ -146,6 +156,63 @@ export function buildProgram(out: Output): Command {
         warnings: loaded.warnings,
         adjustments: loaded.adjustments,
       });
+    });
+
+  program
+    .command('generate')
+    .description(
+      'write one migration with the changes of the spec since the last one (and the new snapshot)',
+    )
+    .option('--name <name>', 'file name after the timestamp (default: from the changes)')
+    .addOption(new Option('--language <lang>', 'ts or js').choices(['ts', 'js']).default('ts'))
+    .action(async (opts: { name?: string; language: MigrationLanguage }) => {
+      const globals = program.opts<GlobalOptions>();
+      const loaded = await loadSpec(resolve(globals.spec));
+      const result = generateMigration({
+        spec: loaded.spec,
+        migrationsDir: resolve(globals.migrationsDir),
+        name: opts.name,
+        language: opts.language,
+      });
+      for (const d of result.destructive.filter((x) => x.direction === 'up')) {
+        out.info(`warning: ${d.code} ${d.message}`);
+      }
+      if (!result.written) {
+        out.line('No changes: the spec matches the last generated migration.');
+      } else {
+        for (const d of result.descriptions) out.line(`  ${d}`);
+        out.line(result.file);
+      }
+      out.result(
+        result.written
+          ? { file: result.file, changes: result.descriptions, destructive: result.destructive }
+          : { file: null, changes: [] },
+      );
+    });
+
+  program
+    .command('check')
+    .description('exit 1 when the spec holds changes that no generated migration holds')
+    .action(async () => {
+      const globals = program.opts<GlobalOptions>();
+      const loaded = await loadSpec(resolve(globals.spec));
+      const pending = pendingChanges(loaded.spec, resolve(globals.migrationsDir));
+      out.result({
+        upToDate: pending.changes.length === 0,
+        changes: pending.descriptions,
+        destructive: pending.destructive,
+      });
+      if (pending.changes.length === 0) {
+        out.line('The migrations hold every change of the spec.');
+        return;
+      }
+      for (const d of pending.descriptions) out.line(`  ${d}`);
+      throw new CheckFailedError(
+        `${pending.changes.length} change(s) of ${globals.spec} are in no migration`,
+        {
+          hint: 'run `prism-migrate generate` and commit the migration and migrations/.prism/snapshot.json',
+        },
+      );
     });
 
   const directions = [
@@ -268,20 +335,30 @@ export function buildProgram(out: Output): Command {
         waitTimeoutMs: opts.waitTimeout,
         log: (l) => out.info(l),
       });
+      if (!/^(127\.|localhost$|::1$)/.test(opts.host)) {
+        out.info(
+          `warning: ${opts.host} is not a loopback address: anyone who can reach this port gets a superuser session without a password`,
+        );
+      }
       out.line(`embedded TimescaleDB serving ${target.dataDir}`);
       out.line(`  psql ${server.url}`);
       out.line(
         'one client session at a time; other prism-migrate commands connect through this server. Ctrl-C stops it.',
       );
       out.result({ url: server.url, port: server.port, pid: process.pid });
-      await new Promise<void>((resolveStop) => {
-        const stop = () => {
+      const stopped = new Promise<void>((resolveStop) => {
+        onInterrupt = () => {
           out.info('stopping the embedded database…');
           server.stop().then(resolveStop, resolveStop);
         };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
       });
+      const failed = await Promise.race([stopped.then(() => undefined), server.failure]);
+      onInterrupt = undefined;
+      if (failed) {
+        throw new DatabaseError(`the embedded database engine stopped: ${failed.message}`, {
+          hint: 'start it again; committed rows are kept',
+        });
+      }
       out.info('stopped; the lock is released');
     });
 
@@ -291,8 +368,7 @@ export function buildProgram(out: Output): Command {
       'whether the embedded database is served, by which pid on which port, and its size',
     )
     .action(() => {
-      const target = resolveTarget({ env: {} });
-      if (target.kind !== 'embedded') return;
+      const target = { dataDir: resolve(EMBEDDED_DIR) };
       const lock = inspectLock(target.dataDir);
       const exists = existsSync(target.dataDir);
       const size = dirSize(target.dataDir);
@@ -316,24 +392,19 @@ export function buildProgram(out: Output): Command {
     .description('delete the embedded database (refused while it is in use)')
     .option('--yes', 'confirm deleting every table and row in ./.prism/db')
     .action((opts: { yes?: boolean }) => {
-      const target = resolveTarget({ env: {} });
-      if (target.kind !== 'embedded') return;
+      const target = { dataDir: resolve(EMBEDDED_DIR) };
       if (!opts.yes) {
         throw new UsageError(`this deletes ${target.dataDir} and all its data`, {
           hint: 'run `prism-migrate embedded reset --yes` to confirm',
         });
       }
-      const lock = inspectLock(target.dataDir);
-      if (lock.state === 'owned') {
-        throw new DatabaseError(
-          `the embedded database is in use by pid ${lock.info.pid} (\`${lock.info.command}\`)`,
-          {
-            hint: 'stop it first (Ctrl-C in the terminal running `prism-migrate embedded start`)',
-          },
-        );
+      // Held while deleting, so no other process opens the directory half-deleted.
+      const lock = acquireLock(target.dataDir, 'embedded reset');
+      try {
+        rmSync(target.dataDir, { recursive: true, force: true });
+      } finally {
+        lock.release();
       }
-      rmSync(target.dataDir, { recursive: true, force: true });
-      rmSync(`${target.dataDir}.lock`, { force: true });
       out.line(`deleted ${target.dataDir}`);
       out.result({ deleted: target.dataDir });
     });
@@ -346,8 +417,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   const json = argv.includes('--json');
   const out = createOutput(json);
   const program = buildProgram(out);
+  let interrupted = false;
   const interrupt = (signal: NodeJS.Signals) => {
-    if (cleanups.size === 0) return;
+    // A second Ctrl-C does not wait for a clean close.
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    if (onInterrupt) {
+      onInterrupt();
+      return;
+    }
+    if (cleanups.size === 0) process.exit(130);
     out.info(`${signal}: closing the database…`);
     void Promise.allSettled([...cleanups].map((c) => c())).then(() => process.exit(130));
   };

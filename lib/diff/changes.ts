@@ -3,7 +3,14 @@
  * analyzer reads them, the renderer turns each into `pgm.*` calls. Every change carries
  * what its inverse needs, so `invert` is total and `invert(invert(c))` equals `c`.
  */
-import type { Compression, Field, Model, TimeAmount, TimescaleMode, TimeseriesIndex } from '../spec/types.js';
+import type {
+  Compression,
+  Field,
+  Model,
+  TimeAmount,
+  TimescaleMode,
+  TimeseriesIndex,
+} from '../spec/types.js';
 
 /** An index in the table, from a field's `index`/`unique` or a timeseries `indexes` entry. */
 export interface IndexDef {
@@ -35,13 +42,38 @@ export type Change =
   | { readonly kind: 'renameTable'; readonly from: string; readonly to: string }
   | { readonly kind: 'addColumn'; readonly table: string; readonly field: Field }
   | { readonly kind: 'dropColumn'; readonly table: string; readonly field: Field }
-  | { readonly kind: 'renameColumn'; readonly table: string; readonly from: string; readonly to: string }
-  | { readonly kind: 'alterColumn'; readonly table: string; readonly from: Field; readonly to: Field }
-  | { readonly kind: 'setPrimaryKey'; readonly table: string; readonly from: readonly string[]; readonly to: readonly string[] }
+  | {
+      readonly kind: 'renameColumn';
+      readonly table: string;
+      readonly from: string;
+      readonly to: string;
+    }
+  | {
+      readonly kind: 'alterColumn';
+      readonly table: string;
+      readonly from: Field;
+      readonly to: Field;
+    }
+  | {
+      readonly kind: 'setPrimaryKey';
+      readonly table: string;
+      readonly from: readonly string[];
+      readonly to: readonly string[];
+    }
   | { readonly kind: 'addIndex'; readonly table: string; readonly index: IndexDef }
   | { readonly kind: 'dropIndex'; readonly table: string; readonly index: IndexDef }
-  | { readonly kind: 'createHypertable'; readonly table: string; readonly hypertable: HypertableDef; readonly timescale: TimescaleMode }
-  | { readonly kind: 'revertHypertable'; readonly table: string; readonly hypertable: HypertableDef; readonly timescale: TimescaleMode }
+  | {
+      readonly kind: 'createHypertable';
+      readonly table: string;
+      readonly hypertable: HypertableDef;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'revertHypertable';
+      readonly table: string;
+      readonly hypertable: HypertableDef;
+      readonly timescale: TimescaleMode;
+    }
   | {
       readonly kind: 'setChunkInterval';
       readonly table: string;
@@ -49,8 +81,18 @@ export type Change =
       readonly to: TimeAmount | undefined;
       readonly timescale: TimescaleMode;
     }
-  | { readonly kind: 'enableCompression'; readonly table: string; readonly settings: CompressionSettings; readonly timescale: TimescaleMode }
-  | { readonly kind: 'disableCompression'; readonly table: string; readonly settings: CompressionSettings; readonly timescale: TimescaleMode }
+  | {
+      readonly kind: 'enableCompression';
+      readonly table: string;
+      readonly settings: CompressionSettings;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'disableCompression';
+      readonly table: string;
+      readonly settings: CompressionSettings;
+      readonly timescale: TimescaleMode;
+    }
   | {
       readonly kind: 'alterCompression';
       readonly table: string;
@@ -58,10 +100,30 @@ export type Change =
       readonly to: CompressionSettings;
       readonly timescale: TimescaleMode;
     }
-  | { readonly kind: 'addCompressionPolicy'; readonly table: string; readonly after: TimeAmount; readonly timescale: TimescaleMode }
-  | { readonly kind: 'removeCompressionPolicy'; readonly table: string; readonly after: TimeAmount; readonly timescale: TimescaleMode }
-  | { readonly kind: 'addRetentionPolicy'; readonly table: string; readonly dropAfter: TimeAmount; readonly timescale: TimescaleMode }
-  | { readonly kind: 'removeRetentionPolicy'; readonly table: string; readonly dropAfter: TimeAmount; readonly timescale: TimescaleMode }
+  | {
+      readonly kind: 'addCompressionPolicy';
+      readonly table: string;
+      readonly after: TimeAmount;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'removeCompressionPolicy';
+      readonly table: string;
+      readonly after: TimeAmount;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'addRetentionPolicy';
+      readonly table: string;
+      readonly dropAfter: TimeAmount;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'removeRetentionPolicy';
+      readonly table: string;
+      readonly dropAfter: TimeAmount;
+      readonly timescale: TimescaleMode;
+    }
   | {
       readonly kind: 'setIntegerNow';
       readonly table: string;

@@ -67,7 +67,10 @@ export function migrationSlug(changes: readonly Change[]): string {
   const first = changes[0];
   if (!first) return 'no-changes';
   const table = 'model' in first ? first.model.table : 'table' in first ? first.table : first.to;
-  const verb = first.kind === 'createModel' ? 'create' : first.kind === 'dropModel' ? 'drop' : 'alter';
+  const verb =
+    first.kind === 'createModel' ? 'create' : first.kind === 'dropModel' ? 'drop' : 'alter';
   const slug = `${verb}-${table}`.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-  return changes.length > 1 && verb !== 'alter' && changes.some((c) => c.kind !== first.kind) ? `${slug}-and-more` : slug;
+  return changes.length > 1 && verb !== 'alter' && changes.some((c) => c.kind !== first.kind)
+    ? `${slug}-and-more`
+    : slug;
 }

@@ -14,13 +14,19 @@ export interface DestructiveChange {
   readonly message: string;
 }
 
-function durationText(amount: { kind: string } & ({ interval: { text: string } } | { value: bigint })): string {
+function durationText(
+  amount: { kind: string } & ({ interval: { text: string } } | { value: bigint }),
+): string {
   return 'interval' in amount ? amount.interval.text : String(amount.value);
 }
 
-export function destructiveChanges(changes: readonly Change[], direction: 'up' | 'down'): DestructiveChange[] {
+export function destructiveChanges(
+  changes: readonly Change[],
+  direction: 'up' | 'down',
+): DestructiveChange[] {
   const found: DestructiveChange[] = [];
-  const add = (code: DestructiveCode, table: string, message: string) => found.push({ code, direction, table, message });
+  const add = (code: DestructiveCode, table: string, message: string) =>
+    found.push({ code, direction, table, message });
   const removedRetention = new Map<string, Extract<Change, { kind: 'removeRetentionPolicy' }>>();
   for (const c of changes) {
     switch (c.kind) {
@@ -40,18 +46,36 @@ export function destructiveChanges(changes: readonly Change[], direction: 'up' |
           before === undefined ||
           (before.dropAfter.kind === 'interval' && c.dropAfter.kind === 'interval'
             ? c.dropAfter.interval.micros < before.dropAfter.interval.micros
-            : before.dropAfter.kind === 'integer' && c.dropAfter.kind === 'integer' && c.dropAfter.value < before.dropAfter.value);
+            : before.dropAfter.kind === 'integer' &&
+              c.dropAfter.kind === 'integer' &&
+              c.dropAfter.value < before.dropAfter.value);
         if (shorter && !(before && sameAmount(before.dropAfter, c.dropAfter))) {
-          add('PM103', c.table, `retention drops chunks of ${c.table} older than ${durationText(c.dropAfter)} on its first run`);
+          add(
+            'PM103',
+            c.table,
+            `retention drops chunks of ${c.table} older than ${durationText(c.dropAfter)} on its first run`,
+          );
         }
         break;
       }
       case 'revertHypertable':
-        add('PM104', c.table, `turns hypertable ${c.table} back into a plain table: every row is copied under lock, policies go`);
+        add(
+          'PM104',
+          c.table,
+          `turns hypertable ${c.table} back into a plain table: every row is copied under lock, policies go`,
+        );
         break;
       case 'alterColumn':
-        if (c.from.type !== c.to.type || c.from.maxLength !== c.to.maxLength || c.from.scale !== c.to.scale) {
-          add('PM105', c.table, `changes the type of ${c.table}.${c.to.name}: values may be cut or refused`);
+        if (
+          c.from.type !== c.to.type ||
+          c.from.maxLength !== c.to.maxLength ||
+          c.from.scale !== c.to.scale
+        ) {
+          add(
+            'PM105',
+            c.table,
+            `changes the type of ${c.table}.${c.to.name}: values may be cut or refused`,
+          );
         }
         break;
       default:

@@ -9,18 +9,29 @@ import { compressionSettingsOf, indexesOf, integerNowOf } from './model-steps.js
 
 export function sameAmount(a: TimeAmount | undefined, b: TimeAmount | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  if (a.kind === 'interval' && b.kind === 'interval') return a.interval.micros === b.interval.micros;
+  if (a.kind === 'interval' && b.kind === 'interval')
+    return a.interval.micros === b.interval.micros;
   if (a.kind === 'integer' && b.kind === 'integer') return a.value === b.value;
   return false;
 }
 
 /** What of a field reaches the column definition. */
 function columnShape(f: Field): string {
-  return JSON.stringify([f.type, f.maxLength, f.precision, f.scale, f.values, f.optional, f.default]);
+  return JSON.stringify([
+    f.type,
+    f.maxLength,
+    f.precision,
+    f.scale,
+    f.values,
+    f.optional,
+    f.default,
+  ]);
 }
 
 function sameIndex(a: IndexDef, b: IndexDef): boolean {
-  return JSON.stringify([a.columns, a.type, a.unique]) === JSON.stringify([b.columns, b.type, b.unique]);
+  return (
+    JSON.stringify([a.columns, a.type, a.unique]) === JSON.stringify([b.columns, b.type, b.unique])
+  );
 }
 
 function sameSettings(a: CompressionSettings, b: CompressionSettings): boolean {
@@ -54,10 +65,20 @@ function match<T extends Model | Field>(
 }
 
 /** Whether column changes need compression off first (TimescaleDB refuses them otherwise). */
-function needsDecompression(o: Model, n: Model, fieldChanges: { pairs: [Field, Field][]; dropped: Field[]; added: Field[] }): boolean {
+function needsDecompression(
+  o: Model,
+  n: Model,
+  fieldChanges: { pairs: [Field, Field][]; dropped: Field[]; added: Field[] },
+): boolean {
   if (!compressionSettingsOf(o) || !compressionSettingsOf(n)) return false;
-  const typeChanged = fieldChanges.pairs.some(([a, b]) => JSON.stringify([a.type, a.maxLength, a.precision, a.scale]) !== JSON.stringify([b.type, b.maxLength, b.precision, b.scale]));
-  const addedNotNullWithoutDefault = fieldChanges.added.some((f) => !f.optional && f.default === undefined);
+  const typeChanged = fieldChanges.pairs.some(
+    ([a, b]) =>
+      JSON.stringify([a.type, a.maxLength, a.precision, a.scale]) !==
+      JSON.stringify([b.type, b.maxLength, b.precision, b.scale]),
+  );
+  const addedNotNullWithoutDefault = fieldChanges.added.some(
+    (f) => !f.optional && f.default === undefined,
+  );
   const renamed = fieldChanges.pairs.some(([a, b]) => a.name !== b.name);
   return typeChanged || fieldChanges.dropped.length > 0 || addedNotNullWithoutDefault || renamed;
 }
@@ -71,9 +92,11 @@ function diffModel(o: Model, n: Model): Change[] {
   const fields = match(o.fields, n.fields);
   const oTs = o.timeseries;
   const nTs = n.timeseries;
-  const newName = (column: string) => fields.pairs.find(([a]) => a.name === column)?.[1].name ?? column;
+  const newName = (column: string) =>
+    fields.pairs.find(([a]) => a.name === column)?.[1].name ?? column;
   // The same hypertable: partitioned on the same column (possibly renamed) before and after.
-  const sameHypertable = oTs !== undefined && nTs !== undefined && newName(oTs.timeColumn) === nTs.timeColumn;
+  const sameHypertable =
+    oTs !== undefined && nTs !== undefined && newName(oTs.timeColumn) === nTs.timeColumn;
   const wrap = sameHypertable && needsDecompression(o, n, fields);
 
   // 1. policies that go away or change, then compression that goes away.
@@ -85,10 +108,14 @@ function diffModel(o: Model, n: Model): Change[] {
   const nDrop = nTs?.retention?.enabled ? nTs.retention.dropAfter : undefined;
   const keepCompressionPolicy = sameHypertable && !wrap && sameAmount(oAfter, nAfter);
   const keepRetention = sameHypertable && sameAmount(oDrop, nDrop);
-  const keepCompression = sameHypertable && !wrap && oCompression !== undefined && nCompression !== undefined;
-  if (oDrop && !keepRetention) steps.push({ kind: 'removeRetentionPolicy', table, dropAfter: oDrop, timescale });
-  if (oAfter && !keepCompressionPolicy) steps.push({ kind: 'removeCompressionPolicy', table, after: oAfter, timescale });
-  if (oCompression && !keepCompression) steps.push({ kind: 'disableCompression', table, settings: oCompression, timescale });
+  const keepCompression =
+    sameHypertable && !wrap && oCompression !== undefined && nCompression !== undefined;
+  if (oDrop && !keepRetention)
+    steps.push({ kind: 'removeRetentionPolicy', table, dropAfter: oDrop, timescale });
+  if (oAfter && !keepCompressionPolicy)
+    steps.push({ kind: 'removeCompressionPolicy', table, after: oAfter, timescale });
+  if (oCompression && !keepCompression)
+    steps.push({ kind: 'disableCompression', table, settings: oCompression, timescale });
 
   // 2. indexes that go away or change.
   const oIndexes = indexesOf({ ...o, table });
@@ -103,20 +130,29 @@ function diffModel(o: Model, n: Model): Change[] {
   // 3. the hypertable itself, when it goes away.
   const oIntegerNow = integerNowOf({ ...o, table });
   const nIntegerNow = integerNowOf(n);
-  const keepIntegerNow = sameHypertable && JSON.stringify(oIntegerNow) === JSON.stringify(nIntegerNow);
+  const keepIntegerNow =
+    sameHypertable && JSON.stringify(oIntegerNow) === JSON.stringify(nIntegerNow);
   if (oIntegerNow && !keepIntegerNow) steps.push({ ...oIntegerNow, kind: 'dropIntegerNow' });
   if (oTs && !sameHypertable) {
-    steps.push({ kind: 'revertHypertable', table, hypertable: { timeColumn: oTs.timeColumn, chunkInterval: oTs.chunkInterval }, timescale: o.timescale });
+    steps.push({
+      kind: 'revertHypertable',
+      table,
+      hypertable: { timeColumn: oTs.timeColumn, chunkInterval: oTs.chunkInterval },
+      timescale: o.timescale,
+    });
   }
 
   // 4. columns: renames, additions, alterations, the key, then drops.
-  for (const [a, b] of fields.pairs) if (a.name !== b.name) steps.push({ kind: 'renameColumn', table, from: a.name, to: b.name });
+  for (const [a, b] of fields.pairs)
+    if (a.name !== b.name) steps.push({ kind: 'renameColumn', table, from: a.name, to: b.name });
   for (const f of fields.added) steps.push({ kind: 'addColumn', table, field: f });
   for (const [a, b] of fields.pairs) {
-    if (columnShape(a) !== columnShape(b)) steps.push({ kind: 'alterColumn', table, from: { ...a, name: b.name }, to: b });
+    if (columnShape(a) !== columnShape(b))
+      steps.push({ kind: 'alterColumn', table, from: { ...a, name: b.name }, to: b });
   }
   const renamedKey = o.primaryKey.map(newName);
-  if (!sameList(renamedKey, n.primaryKey)) steps.push({ kind: 'setPrimaryKey', table, from: renamedKey, to: n.primaryKey });
+  if (!sameList(renamedKey, n.primaryKey))
+    steps.push({ kind: 'setPrimaryKey', table, from: renamedKey, to: n.primaryKey });
   for (const f of fields.dropped) steps.push({ kind: 'dropColumn', table, field: f });
 
   // 5. indexes that are new or changed.
@@ -127,17 +163,42 @@ function diffModel(o: Model, n: Model): Change[] {
 
   // 6. the hypertable, when it is new, and its settings.
   if (nTs && !sameHypertable) {
-    steps.push({ kind: 'createHypertable', table, hypertable: { timeColumn: nTs.timeColumn, chunkInterval: nTs.chunkInterval }, timescale });
+    steps.push({
+      kind: 'createHypertable',
+      table,
+      hypertable: { timeColumn: nTs.timeColumn, chunkInterval: nTs.chunkInterval },
+      timescale,
+    });
   } else if (nTs && oTs && !sameAmount(oTs.chunkInterval, nTs.chunkInterval)) {
-    steps.push({ kind: 'setChunkInterval', table, from: oTs.chunkInterval, to: nTs.chunkInterval, timescale });
+    steps.push({
+      kind: 'setChunkInterval',
+      table,
+      from: oTs.chunkInterval,
+      to: nTs.chunkInterval,
+      timescale,
+    });
   }
   if (nIntegerNow && !keepIntegerNow) steps.push(nIntegerNow);
-  if (nCompression && !keepCompression) steps.push({ kind: 'enableCompression', table, settings: nCompression, timescale });
-  if (keepCompression && oCompression && nCompression && !sameSettings(oCompression, nCompression)) {
-    steps.push({ kind: 'alterCompression', table, from: oCompression, to: nCompression, timescale });
+  if (nCompression && !keepCompression)
+    steps.push({ kind: 'enableCompression', table, settings: nCompression, timescale });
+  if (
+    keepCompression &&
+    oCompression &&
+    nCompression &&
+    !sameSettings(oCompression, nCompression)
+  ) {
+    steps.push({
+      kind: 'alterCompression',
+      table,
+      from: oCompression,
+      to: nCompression,
+      timescale,
+    });
   }
-  if (nAfter && !keepCompressionPolicy) steps.push({ kind: 'addCompressionPolicy', table, after: nAfter, timescale });
-  if (nDrop && !keepRetention) steps.push({ kind: 'addRetentionPolicy', table, dropAfter: nDrop, timescale });
+  if (nAfter && !keepCompressionPolicy)
+    steps.push({ kind: 'addCompressionPolicy', table, after: nAfter, timescale });
+  if (nDrop && !keepRetention)
+    steps.push({ kind: 'addRetentionPolicy', table, dropAfter: nDrop, timescale });
   return steps;
 }
 

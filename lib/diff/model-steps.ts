@@ -10,12 +10,16 @@ import type { Change, CompressionSettings, IndexDef } from './changes.js';
 export function indexesOf(model: Model): IndexDef[] {
   const byName = new Map<string, IndexDef>();
   for (const f of model.fields) {
-    if (!(f.index || f.unique) || (model.primaryKey.length === 1 && model.primaryKey[0] === f.name)) continue;
+    if (!(f.index || f.unique) || (model.primaryKey.length === 1 && model.primaryKey[0] === f.name))
+      continue;
     const name = defaultIndexName(model.table, [f.name]);
     byName.set(name, Object.freeze({ name, columns: [f.name], type: 'btree', unique: f.unique }));
   }
   for (const i of model.timeseries?.indexes ?? []) {
-    byName.set(i.name, Object.freeze({ name: i.name, columns: i.columns, type: i.type, unique: i.unique }));
+    byName.set(
+      i.name,
+      Object.freeze({ name: i.name, columns: i.columns, type: i.type, unique: i.unique }),
+    );
   }
   return [...byName.values()];
 }
@@ -46,16 +50,23 @@ export function timeseriesSteps(model: Model): Change[] {
   if (!ts) return [];
   const { table, timescale } = model;
   const steps: Change[] = [
-    { kind: 'createHypertable', table, hypertable: { timeColumn: ts.timeColumn, chunkInterval: ts.chunkInterval }, timescale },
+    {
+      kind: 'createHypertable',
+      table,
+      hypertable: { timeColumn: ts.timeColumn, chunkInterval: ts.chunkInterval },
+      timescale,
+    },
   ];
   const integerNow = integerNowOf(model);
   if (integerNow) steps.push(integerNow);
   const settings = compressionSettingsOf(model);
   if (settings) {
     steps.push({ kind: 'enableCompression', table, settings, timescale });
-    if (ts.compression?.after) steps.push({ kind: 'addCompressionPolicy', table, after: ts.compression.after, timescale });
+    if (ts.compression?.after)
+      steps.push({ kind: 'addCompressionPolicy', table, after: ts.compression.after, timescale });
   }
-  if (ts.retention?.enabled) steps.push({ kind: 'addRetentionPolicy', table, dropAfter: ts.retention.dropAfter, timescale });
+  if (ts.retention?.enabled)
+    steps.push({ kind: 'addRetentionPolicy', table, dropAfter: ts.retention.dropAfter, timescale });
   return steps;
 }
 

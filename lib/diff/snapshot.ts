@@ -43,7 +43,9 @@ function toJson(value: unknown): unknown {
 }
 
 export function serializeSnapshot(snapshot: Snapshot): string {
-  const { file: _file, ...spec } = snapshot.spec;
+  // The spec file's path differs between machines: not part of the snapshot.
+  const spec: { -readonly [K in keyof Spec]?: Spec[K] } = { ...snapshot.spec };
+  delete spec.file;
   return `${JSON.stringify(toJson({ ...snapshot, spec }), null, 2)}\n`;
 }
 
@@ -52,12 +54,20 @@ function fromJson(value: unknown, path: string): unknown {
   if (Array.isArray(value)) return Object.freeze(value.map((v, i) => fromJson(v, `${path}[${i}]`)));
   if (value !== null && typeof value === 'object') {
     const record = value as Record<string, unknown>;
-    if (record['kind'] === 'interval' && typeof record['text'] === 'string' && Object.keys(record).length === 2) {
+    if (
+      record['kind'] === 'interval' &&
+      typeof record['text'] === 'string' &&
+      Object.keys(record).length === 2
+    ) {
       const parsed = parseInterval(record['text']);
       if (!parsed.ok) throw new Error(`${path}: ${parsed.reason}`);
       return parsed.interval;
     }
-    if (record['kind'] === 'integer' && typeof record['value'] === 'string' && Object.keys(record).length === 2) {
+    if (
+      record['kind'] === 'integer' &&
+      typeof record['value'] === 'string' &&
+      Object.keys(record).length === 2
+    ) {
       return Object.freeze({ kind: 'integer', value: BigInt(record['value']) });
     }
     const out: Record<string, unknown> = {};
@@ -78,12 +88,17 @@ export function parseSnapshot(text: string, file: string): Snapshot {
   }
   const version = (raw as { version?: unknown })?.version;
   if (version !== SNAPSHOT_VERSION) {
-    throw new UsageError(`${file} has snapshot format ${JSON.stringify(version)}; this prism-migrate reads format ${SNAPSHOT_VERSION}`, {
-      hint: 'upgrade prism-migrate, or restore the snapshot from version control',
-    });
+    throw new UsageError(
+      `${file} has snapshot format ${JSON.stringify(version)}; this prism-migrate reads format ${SNAPSHOT_VERSION}`,
+      {
+        hint: 'upgrade prism-migrate, or restore the snapshot from version control',
+      },
+    );
   }
   try {
-    const snapshot = fromJson(raw, 'snapshot') as Omit<Snapshot, 'spec'> & { spec: Omit<Spec, 'file'> };
+    const snapshot = fromJson(raw, 'snapshot') as Omit<Snapshot, 'spec'> & {
+      spec: Omit<Spec, 'file'>;
+    };
     return { ...snapshot, spec: { ...snapshot.spec, file } };
   } catch (error) {
     throw new UsageError(`${file} is damaged: ${(error as Error).message}`, {

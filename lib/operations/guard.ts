@@ -62,7 +62,9 @@ const UNLICENSED =
 
 export function guarded(block: GuardedBlock): string {
   if (block.mode === 'off') {
-    return `-- prism: timescale mode is off: ${block.what.replaceAll('\n', ' ')} skipped`;
+    // A line comment ends at CR or LF (and PostgreSQL also treats \f, \v as space-ish);
+    // names may hold any of them, so none may reach the comment.
+    return `-- prism: timescale mode is off: ${block.what.replace(/[\r\n\f\v\u2028\u2029]/g, ' ')} skipped`;
   }
   const skip = (reason: string): string =>
     block.mode === 'require'

@@ -5,6 +5,12 @@ import { UsageError } from '../errors.js';
 
 const MIGRATION_EXTENSIONS = new Set(['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts', '.sql']);
 
+/**
+ * For node-pg-migrate's `ignorePattern` (matched against whole file names): dot files and
+ * anything that is not a migration, so `up` reads exactly the files `status` lists.
+ */
+export const MIGRATION_IGNORE_PATTERN = '(?:\\..*|.*(?<!\\.(?:js|cjs|mjs|ts|cts|mts|sql)))';
+
 export interface MigrationFile {
   readonly name: string;
   readonly path: string;

@@ -9,12 +9,12 @@
  */
 import pg from 'pg';
 import { runner, type RunnerOption } from 'node-pg-migrate';
-import { DatabaseError, UsageError } from '../errors.js';
+import { DatabaseError, PrismError, UsageError } from '../errors.js';
 import { detectTimescale, missingForRequire } from '../db/detect.js';
 import { redactUrl } from '../db/target.js';
 import { registerOperations } from '../operations/register.js';
 import { setTimescaleModeOverride, type TimescaleMode } from '../operations/mode.js';
-import { listMigrationFiles } from './files.js';
+import { listMigrationFiles, MIGRATION_IGNORE_PATTERN } from './files.js';
 
 export const MIGRATIONS_TABLE = 'pgmigrations';
 
@@ -39,20 +39,44 @@ export interface MigrationRun {
   readonly sql?: string | undefined;
 }
 
+export interface FailureContext {
+  /** False for a migration that called pgm.noTransaction(). */
+  readonly transactional: boolean;
+  /** Migrations this run applied (or reverted) before the failing one; they stay. */
+  readonly completed: readonly string[];
+}
+
 export class MigrationFailedError extends DatabaseError {
   constructor(
     readonly migration: string | undefined,
     readonly direction: 'up' | 'down',
     cause: unknown,
+    readonly context: FailureContext = { transactional: true, completed: [] },
   ) {
     const e = cause as { message?: string; detail?: string; hint?: string; code?: string };
     const where = migration ? `migration ${migration} (${direction})` : `${direction} migration`;
     const detail = e.detail ? `\n  detail: ${e.detail}` : '';
+    const outcome = context.transactional
+      ? '\n  it was rolled back: nothing from this migration was applied'
+      : '\n  it ran outside a transaction (pgm.noTransaction()): its statements before the failing one stay applied';
+    const completed =
+      context.completed.length > 0
+        ? `\n  ${direction === 'up' ? 'applied' : 'reverted'} before it in this run, and kept: ${context.completed.join(', ')}`
+        : '';
     super(
-      `${where} failed: ${e.message ?? String(cause)}${e.code ? ` [${e.code}]` : ''}${detail}\n  it was rolled back: nothing from this migration was applied`,
+      `${where} failed: ${withoutStack(e.message ?? String(cause))}${e.code ? ` [${e.code}]` : ''}${detail}${outcome}${completed}`,
       { hint: e.hint, cause },
     );
   }
+}
+
+/** node-pg-migrate puts `error.stack` into some messages; users get the sentence only. */
+function withoutStack(message: string): string {
+  return message
+    .split('\n')
+    .filter((line) => !/^\s+at /.test(line))
+    .join('\n')
+    .trimEnd();
 }
 
 export async function connect(url: string): Promise<pg.Client> {
@@ -84,19 +108,47 @@ async function preflightRequire(client: pg.Client): Promise<void> {
   }
 }
 
-function classify(error: unknown, migration: string | undefined, direction: 'up' | 'down'): Error {
-  const message = (error as Error)?.message ?? String(error);
-  if ((error as { code?: string })?.code !== undefined && migration !== undefined) {
-    return new MigrationFailedError(migration, direction, error);
+function classify(
+  error: unknown,
+  migration: string | undefined,
+  direction: 'up' | 'down',
+  context: FailureContext,
+): Error {
+  const message = withoutStack((error as Error)?.message ?? String(error));
+  if (error instanceof UsageError) {
+    return migration
+      ? new UsageError(`migration ${migration} (${direction}): ${error.message}`, {
+          hint: error.hint,
+          cause: error,
+        })
+      : error;
   }
+  if (error instanceof PrismError) return error;
   if (message.startsWith('Error loading migration files')) {
     return new UsageError(message, { hint: 'fix the migration file named above', cause: error });
   }
-  if (migration !== undefined) return new MigrationFailedError(migration, direction, error);
+  if (message.startsWith('Unable to ensure migrations table')) {
+    return new DatabaseError(message, {
+      hint: `the database user must be able to create and write the table public.${MIGRATIONS_TABLE}`,
+      cause: error,
+    });
+  }
+  if (message.startsWith('Not run migration')) {
+    return new DatabaseError(message, {
+      hint: 'a migration file older than the last applied one was added (e.g. from a merged branch): rename it with a newer timestamp, or revert the newer ones first',
+      cause: error,
+    });
+  }
+  if (migration !== undefined)
+    return new MigrationFailedError(migration, direction, error, context);
   return new DatabaseError(message, { cause: error });
 }
 
 export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> {
+  if (options.count !== undefined && !(options.count >= 1)) {
+    // node-pg-migrate would read 0 (or NaN) as "all": refuse rather than revert everything.
+    throw new UsageError(`the number of migrations must be 1 or more, got ${options.count}`);
+  }
   listMigrationFiles(options.migrationsDir); // a clear error when the directory is missing
   registerOperations();
   const log = options.log ?? (() => undefined);
@@ -104,6 +156,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
   /** The migration whose SQL is running (node-pg-migrate logs it after calling `up`/`down`). */
   let current: string | undefined;
   const toRun: string[] = [];
+  const outsideTransaction = new Set<string>();
+  let quiet = false;
   const sqlByMigration = new Map<string, string>();
   const logger = {
     debug: (msg: string) => {
@@ -118,6 +172,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
     },
     // node-pg-migrate's own unlock fails after a failed statement; cleanUp() handles it.
     warn: (msg: string) => {
+      if (String(msg).includes('not wrapped in a transaction') && current)
+        outsideTransaction.add(current);
       if (!String(msg).includes('current transaction is aborted')) log(String(msg));
     },
     error: () => undefined, // the thrown error says it, once
@@ -125,7 +181,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
   // NOTICEs say what was skipped (e.g. TimescaleDB features on plain PostgreSQL).
   // The embedded build also sends DEBUG messages (e.g. `EventTriggerInvoke`): not for users.
   const onNotice = (notice: { message?: string; severity?: string }) => {
-    if (!notice.severity?.startsWith('DEBUG')) log(`notice: ${notice.message ?? ''}`);
+    if (!quiet && !notice.severity?.startsWith('DEBUG')) log(`notice: ${notice.message ?? ''}`);
   };
   client.on('notice', onNotice);
   setTimescaleModeOverride(options.timescale);
@@ -143,6 +199,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
       dryRun: options.dryRun === true,
       noLock: options.dryRun === true,
       verbose: options.dryRun === true,
+      ignorePattern: MIGRATION_IGNORE_PATTERN,
       logger,
     };
     const ran = await runner(runnerOptions);
@@ -153,15 +210,20 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
       sql: sqlByMigration.get(m.name),
     }));
   } catch (error) {
+    quiet = true;
     await cleanUp(client);
-    if (error instanceof DatabaseError || error instanceof UsageError) throw error;
-    // A database error comes from running `current`'s SQL; any other error from
+    // A PostgreSQL error comes from running `current`'s SQL; any other error from
     // building the next migration's steps (its up/down function threw).
     const failed =
-      (error as { code?: string })?.code !== undefined
+      error instanceof pg.DatabaseError
         ? current
         : toRun[current === undefined ? 0 : toRun.indexOf(current) + 1];
-    throw classify(error, failed, options.direction);
+    const index = failed === undefined ? 0 : toRun.indexOf(failed);
+    const context = {
+      transactional: failed === undefined || !outsideTransaction.has(failed),
+      completed: options.dryRun ? [] : toRun.slice(0, Math.max(index, 0)),
+    };
+    throw classify(error, failed, options.direction, context);
   } finally {
     setTimescaleModeOverride(undefined);
     client.off('notice', onNotice);

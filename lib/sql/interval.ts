@@ -47,6 +47,8 @@ export type IntervalResult =
 
 const EXAMPLE_HINT = "write it as '<number> <unit>', e.g. '7 days', '1 month' or '1 day 12 hours'";
 const MAX_AMOUNT = 1_000_000_000n;
+/** Far below PostgreSQL's interval range, far above any sensible policy. */
+const MAX_MICROS = 1000n * 360n * 86_400_000_000n;
 
 function unitOf(word: string): IntervalUnit | undefined {
   const w = word.toLowerCase();
@@ -108,6 +110,13 @@ export function parseInterval(input: unknown): IntervalResult {
     if (n === undefined || n === 0n) continue;
     micros += n * MICROS[unit];
     parts.push(`${n} ${unit}${n === 1n ? '' : 's'}`);
+  }
+  if (micros > MAX_MICROS) {
+    return {
+      ok: false,
+      reason: `interval ${JSON.stringify(input)} is longer than 1000 years`,
+      hint: EXAMPLE_HINT,
+    };
   }
   if (micros === 0n) {
     return {

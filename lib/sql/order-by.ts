@@ -43,7 +43,20 @@ export function parseOrderByTerm(text: string): OrderByParse {
 }
 
 export function toOrderByTerm(term: string | OrderByTerm): OrderByTerm {
-  if (typeof term !== 'string') return term;
+  if (typeof term !== 'string') {
+    // Objects come from hand-written migrations: check what would reach SQL.
+    if (term?.direction !== 'ASC' && term?.direction !== 'DESC') {
+      throw new UsageError(
+        `order-by direction must be ASC or DESC, got ${JSON.stringify(term?.direction)}`,
+      );
+    }
+    if (term.nulls !== undefined && term.nulls !== 'FIRST' && term.nulls !== 'LAST') {
+      throw new UsageError(
+        `order-by nulls must be FIRST or LAST, got ${JSON.stringify(term.nulls)}`,
+      );
+    }
+    return term;
+  }
   const parsed = parseOrderByTerm(term);
   if (!parsed.ok) {
     throw new UsageError(`invalid order-by term ${JSON.stringify(term)}: ${parsed.reason}`, {

@@ -21,7 +21,7 @@ export async function snapshotCatalog(
   const q = async (sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows;
   const columns = await q(
     `SELECT table_name, column_name, data_type, is_nullable, column_default
-       FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ANY($1) ORDER BY 1, ordinal_position`,
+       FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ANY($1) ORDER BY 1, 2`,
     [tables],
   );
   const indexes = await q(

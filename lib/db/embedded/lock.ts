@@ -4,7 +4,16 @@
  * time), created atomically; a lock whose pid is gone is taken over.
  */
 import { dirname } from 'node:path';
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  mkdirSync,
+  rmSync,
+  statSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { DatabaseError } from '../../errors.js';
 
 export interface LockInfo {
@@ -51,10 +60,49 @@ function readLockFile(path: string): LockInfo | undefined | 'missing' {
   }
 }
 
+/** Lock files this process holds. */
+const heldHere = new Set<string>();
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Removes a stale lock under a takeover mutex (a directory, created atomically), after
+ * checking again that it is still the stale one: two processes taking over the same
+ * stale lock must not end up both believing they own the directory.
+ */
+function removeStaleLock(
+  dataDir: string,
+  stalePid: number | undefined,
+): 'removed' | 'busy' | LockState {
+  const mutex = `${lockPath(dataDir)}.takeover`;
+  try {
+    mkdirSync(mutex);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // A taker that died mid-takeover leaves the mutex behind.
+    if (Date.now() - statSync(mutex).mtimeMs > 10_000)
+      rmSync(mutex, { recursive: true, force: true });
+    return 'busy';
+  }
+  try {
+    const state = inspectLock(dataDir);
+    if (state.state !== 'stale' || state.info?.pid !== stalePid) return state;
+    unlinkSync(lockPath(dataDir));
+    return 'removed';
+  } finally {
+    rmSync(mutex, { recursive: true, force: true });
+  }
+}
+
 export function inspectLock(dataDir: string): LockState {
-  const info = readLockFile(lockPath(dataDir));
+  const path = lockPath(dataDir);
+  const info = readLockFile(path);
   if (info === 'missing') return { state: 'free' };
-  if (info && isProcessAlive(info.pid)) return { state: 'owned', info };
+  // Our own pid in a lock we do not hold is pid reuse (e.g. pid 1 in a new container).
+  const ours = info?.pid === process.pid && !heldHere.has(path);
+  if (info && !ours && isProcessAlive(info.pid)) return { state: 'owned', info };
   return { state: 'stale', info };
 }
 
@@ -96,7 +144,7 @@ export function acquireLock(
     startedAt: new Date().toISOString(),
     command,
   };
-  for (let attempt = 0; attempt < 3; attempt += 1) {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
     try {
       // Written aside and linked into place, so no reader ever sees a half-written lock.
       const pending = `${path}.${process.pid}`;
@@ -107,6 +155,7 @@ export function acquireLock(
         unlinkSync(pending);
       }
       let released = false;
+      heldHere.add(path);
       return {
         path,
         setPort(host, port) {
@@ -118,6 +167,7 @@ export function acquireLock(
         release() {
           if (released) return;
           released = true;
+          heldHere.delete(path);
           const current = readLockFile(path);
           if (current !== 'missing' && current?.pid === process.pid) unlinkSync(path);
         },
@@ -128,12 +178,10 @@ export function acquireLock(
     const state = inspectLock(dataDir);
     if (state.state === 'owned') throw new EmbeddedLockedError(dataDir, state.info);
     if (state.state === 'stale') {
-      onTakeover(state.info);
-      try {
-        unlinkSync(path);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
+      const outcome = removeStaleLock(dataDir, state.info?.pid);
+      if (outcome === 'removed') onTakeover(state.info);
+      else if (outcome === 'busy') sleepSync(20);
+      else if (outcome.state === 'owned') throw new EmbeddedLockedError(dataDir, outcome.info);
     }
   }
   throw new DatabaseError(`could not take the lock ${path}: another process keeps replacing it`);

@@ -1,5 +1,5 @@
 /** `prism-migrate embedded start`: the embedded database as a local server. */
-import { DatabaseError } from '../../errors.js';
+import { DatabaseError, UsageError } from '../../errors.js';
 import { embeddedUrl } from '../open.js';
 import { acquireLock, type LockInfo } from './lock.js';
 import { closeEngine, openEngine } from './pglite.js';
@@ -15,6 +15,8 @@ export interface EmbeddedServerOptions extends Omit<SessionServerOptions, 'log'>
 export interface RunningEmbeddedServer {
   readonly url: string;
   readonly port: number;
+  /** Settles when the engine dies; by then the server is stopped and the lock released. */
+  readonly failure: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -23,7 +25,7 @@ export async function startEmbeddedServer(
 ): Promise<RunningEmbeddedServer> {
   const log = options.log ?? (() => undefined);
   if (options.port === 5432) {
-    throw new DatabaseError('port 5432 is reserved for a real PostgreSQL server', {
+    throw new UsageError('port 5432 is reserved for a real PostgreSQL server', {
       hint: 'use --port 5433 or another port',
     });
   }
@@ -32,9 +34,15 @@ export async function startEmbeddedServer(
   );
   try {
     const engine = await openEngine(options.dataDir);
+    let reportFailure: (error: Error) => void = () => undefined;
+    const failure = new Promise<Error>((resolve) => (reportFailure = resolve));
     const server = new SessionServer(engine, {
       ...options,
       port: options.port ?? DEFAULT_EMBEDDED_PORT,
+      // A dead WASM instance cannot serve anyone: stop, release the lock, report it.
+      onEngineFailure: (error) => {
+        void running.stop().finally(() => reportFailure(error));
+      },
     });
     let address;
     try {
@@ -50,9 +58,12 @@ export async function startEmbeddedServer(
     }
     lock.setPort(address.host, address.port);
     let stopped = false;
-    return {
+    // eslint-disable-next-line prefer-const -- used by onEngineFailure above, assigned below
+    let running: RunningEmbeddedServer;
+    running = {
       url: embeddedUrl(address.host, address.port),
       port: address.port,
+      failure,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -64,6 +75,7 @@ export async function startEmbeddedServer(
         }
       },
     };
+    return running;
   } catch (error) {
     lock.release();
     throw error;

@@ -12,6 +12,7 @@
  * run through PGlite's `/dev/blob` COPY.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { COPY_FORM, planCopy } from './copy.js';
 import { resetSession, type EmbeddedEngine } from './pglite.js';
 import {
   backendMessages,
@@ -37,14 +38,14 @@ export interface SessionServerOptions {
   /** How many clients may wait at once; more are refused at once. */
   readonly maxWaiting?: number | undefined;
   readonly log?: ((line: string) => void) | undefined;
+  /** Called once when the PGlite instance dies (a WASM trap); the server then refuses everyone. */
+  readonly onEngineFailure?: ((error: Error) => void) | undefined;
 }
 
 export interface ServerAddress {
   readonly host: string;
   readonly port: number;
 }
-
-const COPY_FROM_STDIN = /^\s*COPY\s+([\s\S]+?)\s+FROM\s+STDIN\b([\s\S]*?)\s*;?\s*$/i;
 
 /** `-c key=value` and `--key=value` words of the startup `options` parameter. */
 export function parseStartupOptions(options: string): [string, string][] {
@@ -78,6 +79,8 @@ class ClientSession {
   waitTimer: NodeJS.Timeout | undefined;
   copy:
     { readonly target: string; readonly options: string; readonly chunks: Buffer[] } | undefined;
+  /** After a refused extended-protocol message: ignore the rest until Sync. */
+  skipUntilSync = false;
   /** Serializes this client's work on the backend. */
   chain: Promise<void> = Promise.resolve();
 
@@ -92,8 +95,9 @@ class ClientSession {
 
 export class SessionServer {
   readonly #engine: EmbeddedEngine;
-  readonly #options: Required<Omit<SessionServerOptions, 'log'>> &
-    Pick<SessionServerOptions, 'log'>;
+  readonly #options: Required<Omit<SessionServerOptions, 'log' | 'onEngineFailure'>> &
+    Pick<SessionServerOptions, 'log' | 'onEngineFailure'>;
+  #engineFailure: Error | undefined;
   #server: Server | undefined;
   #active: ClientSession | undefined;
   readonly #waiting: ClientSession[] = [];
@@ -108,6 +112,7 @@ export class SessionServer {
       waitTimeoutMs: options.waitTimeoutMs ?? 30_000,
       maxWaiting: options.maxWaiting ?? 32,
       log: options.log,
+      onEngineFailure: options.onEngineFailure,
     };
   }
 
@@ -167,6 +172,10 @@ export class SessionServer {
     while (session.phase === 'startup' || session.phase === 'active') {
       const taken = takeMessage(session.buffer, session.phase === 'startup');
       if (!taken) return;
+      if ('invalid' in taken) {
+        this.#refuse(session, '08P01', taken.invalid);
+        return;
+      }
       session.buffer = taken.rest;
       if (session.phase === 'startup') this.#handleStartup(session, taken.message);
       else await this.#handleMessage(session, taken.message);
@@ -199,6 +208,15 @@ export class SessionServer {
   }
 
   #enqueue(session: ClientSession): void {
+    if (this.#engineFailure) {
+      this.#refuse(
+        session,
+        '57P01',
+        `the embedded database engine stopped: ${this.#engineFailure.message}`,
+        'restart `prism-migrate embedded start`; committed rows are kept',
+      );
+      return;
+    }
     if (!this.#active) {
       this.#grant(session);
       return;
@@ -283,12 +301,46 @@ export class SessionServer {
       session.socket.end();
       return;
     }
-    if (type === 'Q') {
-      const text = message.subarray(5, message.length - 1).toString('utf8');
-      const copy = COPY_FROM_STDIN.exec(text);
-      if (copy) {
-        session.copy = { target: copy[1] as string, options: copy[2] ?? '', chunks: [] };
+    if (session.skipUntilSync) {
+      if (type === 'S') {
+        session.skipUntilSync = false;
+        this.#write(session, readyForQuery(this.#engine.isInTransaction() ? 'T' : 'I'));
+      }
+      return;
+    }
+    if (type === 'Q' || type === 'P') {
+      // Query: the SQL follows the type and length. Parse: a statement name comes first.
+      const body = message.subarray(5);
+      const text =
+        (type === 'Q' ? body : body.subarray(body.indexOf(0) + 1))
+          .toString('utf8')
+          .split('\0')[0] ?? '';
+      const plan = planCopy(text);
+      if (plan.kind === 'copy' && type === 'Q') {
+        session.copy = { target: plan.target, options: plan.options, chunks: [] };
         this.#write(session, copyInResponse());
+        return;
+      }
+      if (plan.kind !== 'none') {
+        const reason =
+          plan.kind === 'refuse'
+            ? plan.reason
+            : `the embedded database takes COPY … FROM STDIN only as ${COPY_FORM}`;
+        const error = errorResponse(
+          'ERROR',
+          '0A000',
+          reason,
+          'psql: use \\copy table from stdin; node: send the COPY as its own simple query (pg-copy-streams)',
+        );
+        if (type === 'Q') {
+          this.#write(
+            session,
+            Buffer.concat([error, readyForQuery(this.#engine.isInTransaction() ? 'T' : 'I')]),
+          );
+        } else {
+          session.skipUntilSync = true;
+          this.#write(session, error);
+        }
         return;
       }
     }
@@ -352,6 +404,12 @@ export class SessionServer {
   }
 
   #fail(session: ClientSession, error: unknown): void {
+    // A WebAssembly trap (`RuntimeError: unreachable`) leaves the PGlite instance dead.
+    if (error instanceof Error && error.name === 'RuntimeError' && !this.#engineFailure) {
+      this.#engineFailure = error;
+      this.#options.log?.(`the embedded database engine stopped: ${error.message}`);
+      this.#options.onEngineFailure?.(error);
+    }
     if (!this.#stopping)
       this.#options.log?.(
         `session of ${session.describe()} failed: ${error instanceof Error ? error.message : String(error)}`,

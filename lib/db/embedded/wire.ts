@@ -70,22 +70,33 @@ export function startupParameters(msg: Buffer): Record<string, string> {
   return params;
 }
 
+/** Startup packets are small; PostgreSQL itself refuses those over 10,000 bytes. */
+export const MAX_STARTUP_LENGTH = 10_000;
+/** PostgreSQL's own limit for one message. */
+export const MAX_MESSAGE_LENGTH = 0x3fffffff;
+
+export type Taken =
+  { readonly message: Buffer; readonly rest: Buffer } | { readonly invalid: string } | undefined;
+
 /**
  * Splits a buffer into complete messages. Before startup completes, messages have no
- * type byte (length first); afterwards they are `type, int32 length, body`.
+ * type byte (length first); afterwards they are `type, int32 length, body`. A length
+ * outside the protocol's bounds is `invalid`: waiting for more bytes would never end.
  */
-export function takeMessage(
-  buffer: Buffer,
-  untyped: boolean,
-): { message: Buffer; rest: Buffer } | undefined {
+export function takeMessage(buffer: Buffer, untyped: boolean): Taken {
   if (untyped) {
     if (buffer.length < 4) return undefined;
     const length = buffer.readInt32BE(0);
+    if (length < 8 || length > MAX_STARTUP_LENGTH)
+      return { invalid: `invalid startup packet length ${length}` };
     if (buffer.length < length) return undefined;
     return { message: buffer.subarray(0, length), rest: buffer.subarray(length) };
   }
   if (buffer.length < 5) return undefined;
-  const length = buffer.readInt32BE(1) + 1;
+  const declared = buffer.readInt32BE(1);
+  if (declared < 4 || declared > MAX_MESSAGE_LENGTH)
+    return { invalid: `invalid message length ${declared}` };
+  const length = declared + 1;
   if (buffer.length < length) return undefined;
   return { message: buffer.subarray(0, length), rest: buffer.subarray(length) };
 }

@@ -11,7 +11,7 @@ import {
 import { guarded } from '../guard.js';
 import { effectiveMode } from '../mode.js';
 import { disableCompression } from './disableCompression.js';
-import { compressionParameters, type CompressionSettings } from './settings.js';
+import { clearedParameters, compressionParameters, type CompressionSettings } from './settings.js';
 
 export interface EnableCompressionOptions extends TimescaleOption, CompressionSettings {}
 
@@ -21,6 +21,7 @@ export interface EnableCompressionOptions extends TimescaleOption, CompressionSe
  */
 function forward(table: TableArg, options: EnableCompressionOptions = {}): string {
   const alter = `ALTER TABLE ${quoteTable(table)} SET (${compressionParameters(options)})`;
+  const cleared = clearedParameters(options);
   return guarded({
     mode: effectiveMode(options.timescale),
     feature: 'licensed',
@@ -32,6 +33,11 @@ function forward(table: TableArg, options: EnableCompressionOptions = {}): strin
         `RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: cannot enable compression: ${displayName(table)} is not a hypertable`)}, HINT = 'create it with pgm.createHypertable first';`,
       ),
       `EXECUTE ${quoteLiteral(alter)};`,
+      ...(cleared.length > 0
+        ? [
+            `EXECUTE ${quoteLiteral(`ALTER TABLE ${quoteTable(table)} RESET (${cleared.join(', ')})`)};`,
+          ]
+        : []),
     ],
   });
 }

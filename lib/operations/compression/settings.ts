@@ -25,3 +25,16 @@ export function compressionParameters(settings: CompressionSettings): string {
   }
   return params.join(', ');
 }
+
+/**
+ * Settings given as empty lists must be cleared: leaving them out of SET would keep the
+ * previous ones (e.g. when a migration goes back to no segment-by).
+ */
+export function clearedParameters(settings: CompressionSettings): string[] {
+  const cleared: string[] = [];
+  if (Array.isArray(settings.segmentBy) && settings.segmentBy.length === 0)
+    cleared.push('timescaledb.compress_segmentby');
+  if (Array.isArray(settings.orderBy) && settings.orderBy.length === 0)
+    cleared.push('timescaledb.compress_orderby');
+  return cleared;
+}

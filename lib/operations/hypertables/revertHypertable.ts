@@ -22,7 +22,8 @@ export interface RevertHypertableOptions extends TimescaleOption {
 /**
  * TimescaleDB has no function that turns a hypertable back into a plain table, so this
  * copies it inside the migration's transaction: a new table LIKE the old one (defaults,
- * CHECK constraints, identity, column comments), every row, then the old indexes and
+ * CHECK constraints, identity, column comments), every row, then the old indexes (but
+ * the `<table>_<time>_idx` that create_hypertable adds by default) and
  * key/foreign-key constraints under their old names, the table comment, and the serial
  * and identity sequences. Policies and chunks go with the old table. Dependent views or
  * foreign keys from other tables make the DROP fail, which rolls the migration back.
@@ -36,6 +37,7 @@ function forward(table: TableArg, options: RevertHypertableOptions = {}): string
     declare: [
       ...LOOKUP_DECLARE,
       'tmp_name text;',
+      'time_column text;',
       'qualified text;',
       'tmp_qualified text;',
       'table_comment text;',
@@ -52,12 +54,16 @@ function forward(table: TableArg, options: RevertHypertableOptions = {}): string
         `RAISE NOTICE '%', ${quoteLiteral(`prism: ${name} is not a hypertable; nothing to revert`)}; RETURN;`,
       ),
       "qualified := pg_catalog.format('%I.%I', rel_schema, rel_name);",
+      'SELECT d.column_name INTO time_column FROM timescaledb_information.dimensions d',
+      '  WHERE d.hypertable_schema = rel_schema AND d.hypertable_name = rel_name AND d.dimension_number = 1;',
       "tmp_name := pg_catalog.left(rel_name, 40) || '_prism_revert';",
       "tmp_qualified := pg_catalog.format('%I.%I', rel_schema, tmp_name);",
       "table_comment := pg_catalog.obj_description(target, 'pg_class');",
       'SELECT pg_catalog.array_agg(pg_catalog.pg_get_indexdef(i.indexrelid) ORDER BY i.indexrelid) INTO index_defs',
       '  FROM pg_catalog.pg_index i WHERE i.indrelid = target',
-      '  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = target);',
+      '  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = target)',
+      // The index create_hypertable adds by default goes with the hypertable.
+      "  AND pg_catalog.pg_get_indexdef(i.indexrelid) IS DISTINCT FROM pg_catalog.format('CREATE INDEX %I ON %I.%I USING btree (%I DESC)', rel_name || '_' || time_column || '_idx', rel_schema, rel_name, time_column);",
       "SELECT pg_catalog.array_agg(pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s', qualified, k.conname, pg_catalog.pg_get_constraintdef(k.oid)) ORDER BY k.contype DESC, k.oid)",
       "  INTO constraint_defs FROM pg_catalog.pg_constraint k WHERE k.conrelid = target AND k.contype IN ('p', 'u', 'x', 'f');",
       "SELECT pg_catalog.array_agg(pg_catalog.format('ALTER SEQUENCE %s OWNED BY %s.%I', d.objid::pg_catalog.regclass, tmp_qualified, a.attname))",

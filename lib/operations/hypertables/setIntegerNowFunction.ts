@@ -28,7 +28,11 @@ export function integerNowFunctionName(table: TableArg): string {
 }
 
 function check(options: IntegerNowOptions): void {
-  if (!options || !(options.unit in FACTOR) || (options.columnType !== 'int' && options.columnType !== 'bigint')) {
+  if (
+    !options ||
+    !Object.hasOwn(FACTOR, options.unit) ||
+    (options.columnType !== 'int' && options.columnType !== 'bigint')
+  ) {
     throw new UsageError('setIntegerNowFunction needs { columnType: int|bigint, unit: s|ms|us }');
   }
 }
@@ -64,9 +68,15 @@ function drop(table: TableArg, options: IntegerNowOptions): string {
     mode: effectiveMode(options.timescale),
     feature: 'hypertable',
     what: `dropping the integer-now function of ${displayName(table)}`,
-    body: [`EXECUTE ${quoteLiteral(`DROP FUNCTION IF EXISTS ${integerNowFunctionName(table)}()`)};`],
+    body: [
+      `EXECUTE ${quoteLiteral(`DROP FUNCTION IF EXISTS ${integerNowFunctionName(table)}()`)};`,
+    ],
   });
 }
 
-export const setIntegerNowFunction: ReversibleOperation<[TableArg, IntegerNowOptions]> = reversible(forward, drop);
-export const dropIntegerNowFunction: ReversibleOperation<[TableArg, IntegerNowOptions]> = reversible(drop, forward);
+export const setIntegerNowFunction: ReversibleOperation<[TableArg, IntegerNowOptions]> = reversible(
+  forward,
+  drop,
+);
+export const dropIntegerNowFunction: ReversibleOperation<[TableArg, IntegerNowOptions]> =
+  reversible(drop, forward);

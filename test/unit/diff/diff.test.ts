@@ -38,29 +38,184 @@ const kinds = (changes: Change[]) => changes.map((c) => c.kind);
 
 const CASES: { name: string; from: string | undefined; to: string; expect: string[] }[] = [
   { name: 'a new model', from: undefined, to: BASE, expect: ['createModel'] },
-  { name: 'a removed model', from: BASE, to: 'models:\n  - name: Other\n    fields:\n      - { name: id, type: int }\n', expect: ['dropModel', 'createModel'] },
+  {
+    name: 'a removed model',
+    from: BASE,
+    to: 'models:\n  - name: Other\n    fields:\n      - { name: id, type: int }\n',
+    expect: ['dropModel', 'createModel'],
+  },
   { name: 'no change', from: BASE, to: BASE, expect: [] },
-  { name: 'an added column', from: BASE, to: edit('      - { name: value, type: float, optional: true }', '      - { name: value, type: float, optional: true }\n      - { name: note, type: text, optional: true }'), expect: ['addColumn'] },
-  { name: 'a dropped column (compressed: off and on again)', from: BASE, to: edit('      - { name: value, type: float, optional: true }\n', ''), expect: ['removeCompressionPolicy', 'disableCompression', 'dropColumn', 'enableCompression', 'addCompressionPolicy'] },
-  { name: 'a nullability change', from: BASE, to: edit('{ name: value, type: float, optional: true }', '{ name: value, type: float }'), expect: ['alterColumn'] },
-  { name: 'a max_length change (compressed: off and on again)', from: BASE, to: edit('max_length: 50', 'max_length: 80'), expect: ['removeCompressionPolicy', 'disableCompression', 'alterColumn', 'enableCompression', 'addCompressionPolicy'] },
-  { name: 'a default', from: BASE, to: edit('{ name: value, type: float, optional: true }', '{ name: value, type: float, optional: true, default: 0 }'), expect: ['alterColumn'] },
-  { name: 'an added field index', from: BASE, to: edit('max_length: 50 }', 'max_length: 50, index: true }'), expect: ['addIndex'] },
-  { name: 'a timeseries index', from: BASE, to: edit('      retention:', '      indexes:\n        - { columns: [device, ts] }\n      retention:'), expect: ['addIndex'] },
-  { name: 'timeseries added to a plain model', from: PLAIN, to: BASE, expect: ['setPrimaryKey', 'createHypertable', 'enableCompression', 'addCompressionPolicy', 'addRetentionPolicy'] },
-  { name: 'timeseries removed', from: BASE, to: PLAIN, expect: ['removeRetentionPolicy', 'removeCompressionPolicy', 'disableCompression', 'revertHypertable', 'setPrimaryKey'] },
-  { name: 'chunk interval changed', from: BASE, to: edit('chunk_interval: 1 day', 'chunk_interval: 12 hours'), expect: ['setChunkInterval'] },
-  { name: 'compression disabled', from: BASE, to: edit('compression: { after: 7 days,', 'compression: { enabled: false, after: 7 days,'), expect: ['removeCompressionPolicy', 'disableCompression'] },
-  { name: 'segment_by changed', from: BASE, to: edit('segment_by: [device]', 'segment_by: []'), expect: ['alterCompression'] },
-  { name: 'order_by changed', from: BASE, to: edit('order_by: [ts DESC]', 'order_by: [ts ASC]'), expect: ['alterCompression'] },
-  { name: 'compression after changed', from: BASE, to: edit('after: 7 days', 'after: 14 days'), expect: ['removeCompressionPolicy', 'addCompressionPolicy'] },
-  { name: 'compression after written differently, same duration', from: BASE, to: edit('after: 7 days', 'after: 1 week'), expect: [] },
-  { name: 'retention changed', from: BASE, to: edit('drop_after: 90 days', 'drop_after: 30 days'), expect: ['removeRetentionPolicy', 'addRetentionPolicy'] },
-  { name: 'retention disabled', from: BASE, to: edit('retention: { drop_after: 90 days }', 'retention: { enabled: false, drop_after: 90 days }'), expect: ['removeRetentionPolicy'] },
-  { name: 'a field renamed through renamed_from (compressed: off and on again)', from: BASE, to: edit('{ name: value, type: float, optional: true }', '{ name: reading, type: float, optional: true, renamed_from: value }'), expect: ['removeCompressionPolicy', 'disableCompression', 'renameColumn', 'enableCompression', 'addCompressionPolicy'] },
-  { name: 'a renamed field without renamed_from is a drop and an add', from: PLAIN, to: PLAIN.replace('name: value,', 'name: reading,'), expect: ['addColumn', 'dropColumn'] },
-  { name: 'a model renamed through renamed_from', from: BASE, to: edit('  - name: Reading\n', '  - name: Sample\n    renamed_from: Reading\n'), expect: ['renameTable'] },
-  { name: 'a table renamed', from: BASE, to: edit('  - name: Reading\n', '  - name: Reading\n    table: readings\n'), expect: ['renameTable'] },
+  {
+    name: 'an added column',
+    from: BASE,
+    to: edit(
+      '      - { name: value, type: float, optional: true }',
+      '      - { name: value, type: float, optional: true }\n      - { name: note, type: text, optional: true }',
+    ),
+    expect: ['addColumn'],
+  },
+  {
+    name: 'a dropped column (compressed: off and on again)',
+    from: BASE,
+    to: edit('      - { name: value, type: float, optional: true }\n', ''),
+    expect: [
+      'removeCompressionPolicy',
+      'disableCompression',
+      'dropColumn',
+      'enableCompression',
+      'addCompressionPolicy',
+    ],
+  },
+  {
+    name: 'a nullability change',
+    from: BASE,
+    to: edit('{ name: value, type: float, optional: true }', '{ name: value, type: float }'),
+    expect: ['alterColumn'],
+  },
+  {
+    name: 'a max_length change (compressed: off and on again)',
+    from: BASE,
+    to: edit('max_length: 50', 'max_length: 80'),
+    expect: [
+      'removeCompressionPolicy',
+      'disableCompression',
+      'alterColumn',
+      'enableCompression',
+      'addCompressionPolicy',
+    ],
+  },
+  {
+    name: 'a default',
+    from: BASE,
+    to: edit(
+      '{ name: value, type: float, optional: true }',
+      '{ name: value, type: float, optional: true, default: 0 }',
+    ),
+    expect: ['alterColumn'],
+  },
+  {
+    name: 'an added field index',
+    from: BASE,
+    to: edit('max_length: 50 }', 'max_length: 50, index: true }'),
+    expect: ['addIndex'],
+  },
+  {
+    name: 'a timeseries index',
+    from: BASE,
+    to: edit(
+      '      retention:',
+      '      indexes:\n        - { columns: [device, ts] }\n      retention:',
+    ),
+    expect: ['addIndex'],
+  },
+  {
+    name: 'timeseries added to a plain model',
+    from: PLAIN,
+    to: BASE,
+    expect: [
+      'setPrimaryKey',
+      'createHypertable',
+      'enableCompression',
+      'addCompressionPolicy',
+      'addRetentionPolicy',
+    ],
+  },
+  {
+    name: 'timeseries removed',
+    from: BASE,
+    to: PLAIN,
+    expect: [
+      'removeRetentionPolicy',
+      'removeCompressionPolicy',
+      'disableCompression',
+      'revertHypertable',
+      'setPrimaryKey',
+    ],
+  },
+  {
+    name: 'chunk interval changed',
+    from: BASE,
+    to: edit('chunk_interval: 1 day', 'chunk_interval: 12 hours'),
+    expect: ['setChunkInterval'],
+  },
+  {
+    name: 'compression disabled',
+    from: BASE,
+    to: edit('compression: { after: 7 days,', 'compression: { enabled: false, after: 7 days,'),
+    expect: ['removeCompressionPolicy', 'disableCompression'],
+  },
+  {
+    name: 'segment_by changed',
+    from: BASE,
+    to: edit('segment_by: [device]', 'segment_by: []'),
+    expect: ['alterCompression'],
+  },
+  {
+    name: 'order_by changed',
+    from: BASE,
+    to: edit('order_by: [ts DESC]', 'order_by: [ts ASC]'),
+    expect: ['alterCompression'],
+  },
+  {
+    name: 'compression after changed',
+    from: BASE,
+    to: edit('after: 7 days', 'after: 14 days'),
+    expect: ['removeCompressionPolicy', 'addCompressionPolicy'],
+  },
+  {
+    name: 'compression after written differently, same duration',
+    from: BASE,
+    to: edit('after: 7 days', 'after: 1 week'),
+    expect: [],
+  },
+  {
+    name: 'retention changed',
+    from: BASE,
+    to: edit('drop_after: 90 days', 'drop_after: 30 days'),
+    expect: ['removeRetentionPolicy', 'addRetentionPolicy'],
+  },
+  {
+    name: 'retention disabled',
+    from: BASE,
+    to: edit(
+      'retention: { drop_after: 90 days }',
+      'retention: { enabled: false, drop_after: 90 days }',
+    ),
+    expect: ['removeRetentionPolicy'],
+  },
+  {
+    name: 'a field renamed through renamed_from (compressed: off and on again)',
+    from: BASE,
+    to: edit(
+      '{ name: value, type: float, optional: true }',
+      '{ name: reading, type: float, optional: true, renamed_from: value }',
+    ),
+    expect: [
+      'removeCompressionPolicy',
+      'disableCompression',
+      'renameColumn',
+      'enableCompression',
+      'addCompressionPolicy',
+    ],
+  },
+  {
+    name: 'a renamed field without renamed_from is a drop and an add',
+    from: PLAIN,
+    to: PLAIN.replace('name: value,', 'name: reading,'),
+    expect: ['addColumn', 'dropColumn'],
+  },
+  {
+    name: 'a model renamed through renamed_from',
+    from: BASE,
+    to: edit('  - name: Reading\n', '  - name: Sample\n    renamed_from: Reading\n'),
+    expect: ['renameTable'],
+  },
+  {
+    name: 'a table renamed',
+    from: BASE,
+    to: edit('  - name: Reading\n', '  - name: Reading\n    table: readings\n'),
+    expect: ['renameTable'],
+  },
 ];
 
 describe('diffSpecs', () => {
@@ -81,28 +236,67 @@ describe('diffSpecs', () => {
         expect(describeChange(change)).to.be.a('string').and.not.equal('');
       }
     }
-    for (const kind of ['createModel', 'dropModel', 'addColumn', 'dropColumn', 'alterColumn', 'setPrimaryKey', 'addIndex', 'dropIndex', 'createHypertable', 'revertHypertable', 'setChunkInterval', 'enableCompression', 'disableCompression', 'alterCompression', 'addCompressionPolicy', 'removeCompressionPolicy', 'addRetentionPolicy', 'removeRetentionPolicy', 'renameTable', 'renameColumn']) {
+    for (const kind of [
+      'createModel',
+      'dropModel',
+      'addColumn',
+      'dropColumn',
+      'alterColumn',
+      'setPrimaryKey',
+      'addIndex',
+      'dropIndex',
+      'createHypertable',
+      'revertHypertable',
+      'setChunkInterval',
+      'enableCompression',
+      'disableCompression',
+      'alterCompression',
+      'addCompressionPolicy',
+      'removeCompressionPolicy',
+      'addRetentionPolicy',
+      'removeRetentionPolicy',
+      'renameTable',
+      'renameColumn',
+    ]) {
       expect(seen, kind).to.include(kind);
     }
   });
 
   it('carries the previous values that the down needs', () => {
-    const [remove, add] = diffSpecs(spec(BASE), spec(edit('drop_after: 90 days', 'drop_after: 30 days')));
+    const [remove, add] = diffSpecs(
+      spec(BASE),
+      spec(edit('drop_after: 90 days', 'drop_after: 30 days')),
+    );
     expect(remove).to.deep.include({ kind: 'removeRetentionPolicy', table: 'reading' });
-    expect(remove?.kind === 'removeRetentionPolicy' && remove.dropAfter.kind === 'interval' && remove.dropAfter.interval.text).to.equal('90 days');
-    expect(add?.kind === 'addRetentionPolicy' && add.dropAfter.kind === 'interval' && add.dropAfter.interval.text).to.equal('30 days');
+    expect(
+      remove?.kind === 'removeRetentionPolicy' &&
+        remove.dropAfter.kind === 'interval' &&
+        remove.dropAfter.interval.text,
+    ).to.equal('90 days');
+    expect(
+      add?.kind === 'addRetentionPolicy' &&
+        add.dropAfter.kind === 'interval' &&
+        add.dropAfter.interval.text,
+    ).to.equal('30 days');
   });
 });
 
 describe('destructive changes', () => {
   it('marks drops, shorter retention, reverted hypertables and type changes with codes', () => {
-    const codes = (from: string, to: string) => destructiveChanges(diffSpecs(spec(from), spec(to)), 'up').map((d) => d.code);
-    expect(codes(BASE, edit('      - { name: value, type: float, optional: true }\n', ''))).to.deep.equal(['PM102']);
-    expect(codes(BASE, edit('drop_after: 90 days', 'drop_after: 30 days'))).to.deep.equal(['PM103']);
+    const codes = (from: string, to: string) =>
+      destructiveChanges(diffSpecs(spec(from), spec(to)), 'up').map((d) => d.code);
+    expect(
+      codes(BASE, edit('      - { name: value, type: float, optional: true }\n', '')),
+    ).to.deep.equal(['PM102']);
+    expect(codes(BASE, edit('drop_after: 90 days', 'drop_after: 30 days'))).to.deep.equal([
+      'PM103',
+    ]);
     expect(codes(BASE, edit('drop_after: 90 days', 'drop_after: 120 days'))).to.deep.equal([]);
     expect(codes(BASE, PLAIN)).to.deep.equal(['PM104']);
     expect(codes(BASE, edit('max_length: 50', 'max_length: 80'))).to.deep.equal(['PM105']);
-    expect(codes(BASE, 'models:\n  - name: Other\n    fields:\n      - { name: id, type: int }\n')).to.deep.equal(['PM101']);
+    expect(
+      codes(BASE, 'models:\n  - name: Other\n    fields:\n      - { name: id, type: int }\n'),
+    ).to.deep.equal(['PM101']);
   });
 });
 

@@ -203,3 +203,34 @@ describe('operations', () => {
     });
   });
 });
+
+describe('operations refuse what could reach SQL unchecked', () => {
+  it('keeps line breaks of a name out of the comment emitted under off', () => {
+    const out = createHypertable('x\rDROP TABLE victim; --', {
+      timeColumn: 'ts',
+      timescale: 'off',
+    }) as string;
+    expect(out).to.not.match(/[\r\n]/);
+    expect(out.startsWith('-- ')).to.equal(true);
+  });
+  it('refuses an integer-now unit from the prototype chain', async () => {
+    const { setIntegerNowFunction } = await import('../../../lib/operations/index.js');
+    expect(() =>
+      setIntegerNowFunction('m', {
+        timeColumn: 't',
+        columnType: 'bigint',
+        unit: 'constructor' as 's',
+      }),
+    ).to.throw(UsageError);
+  });
+  it('refuses order-by objects with other directions or nulls', () => {
+    expect(() =>
+      enableCompression('m', { orderBy: [{ column: 'ts', direction: 'DESC; DROP' as 'DESC' }] }),
+    ).to.throw(UsageError, /ASC or DESC/);
+    expect(() =>
+      enableCompression('m', {
+        orderBy: [{ column: 'ts', direction: 'ASC', nulls: 'x' as 'FIRST' }],
+      }),
+    ).to.throw(UsageError, /FIRST or LAST/);
+  });
+});

@@ -136,3 +136,13 @@ describe('intervalSql', () => {
     expect(() => intervalSql(1.5, 'after')).to.throw(UsageError, 'whole number');
   });
 });
+
+describe('interval range', () => {
+  it('refuses intervals PostgreSQL could not hold', async () => {
+    const { parseInterval } = await import('../../../lib/sql/interval.js');
+    const r = parseInterval('1000000000 years');
+    expect(r.ok).to.equal(false);
+    expect(r.ok ? '' : r.reason).to.match(/longer than 1000 years/);
+    expect(parseInterval('999 years').ok).to.equal(true);
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * Fields of the spec as node-pg-migrate column definitions, for generated migrations.
+ *
+ * Everything that becomes SQL text here goes through `quoteIdent`/`quoteLiteral`:
+ * defaults become `PgLiteral`s holding an escaped SQL literal (rendered in a migration as
+ * `pgm.func('…')`), and enum values become a CHECK expression with escaped literals.
+ * Types are built from fixed words and validated integers only.
+ */
+import { createHash } from 'node:crypto';
+import { PgLiteral, type ColumnDefinition } from 'node-pg-migrate';
+import { assertNever } from '../diff/changes.js';
+import { quoteIdent, quoteLiteral } from '../sql/quote.js';
+import type { Field, FieldDefault } from '../spec/types.js';
+
+const MAX_IDENTIFIER_BYTES = 63;
+
+/** What a generated column definition holds: a type, NOT NULL, maybe a default. */
+export interface GeneratedColumn extends ColumnDefinition {
+  readonly type: string;
+  readonly notNull: boolean;
+  readonly default?: PgLiteral;
+}
+
+function typmod(value: number | undefined, what: string, field: Field): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new TypeError(
+      `${what} of field ${JSON.stringify(field.name)} must be a whole number, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/** The PostgreSQL type of a field: `varchar(100)`, `numeric(10,2)`, `timestamptz`, … */
+export function columnType(field: Field): string {
+  switch (field.type) {
+    case 'uuid':
+      return 'uuid';
+    case 'string': {
+      const max = typmod(field.maxLength, 'max_length', field);
+      return max === undefined ? 'varchar' : `varchar(${max})`;
+    }
+    case 'text':
+      return 'text';
+    case 'int':
+      return 'integer';
+    case 'bigint':
+      return 'bigint';
+    case 'float':
+      return 'double precision';
+    case 'decimal': {
+      const precision = typmod(field.precision, 'precision', field);
+      const scale = typmod(field.scale, 'scale', field);
+      if (precision === undefined) return 'numeric';
+      return scale === undefined ? `numeric(${precision})` : `numeric(${precision},${scale})`;
+    }
+    case 'boolean':
+      return 'boolean';
+    case 'datetime':
+      return 'timestamptz';
+    case 'date':
+      return 'date';
+    case 'time':
+      return 'time';
+    case 'json':
+      return 'jsonb';
+    case 'enum':
+      // A text column with a CHECK constraint (see enumCheck): values can be added and
+      // removed by replacing the constraint, which a PostgreSQL enum type cannot do.
+      return 'text';
+    default:
+      return assertNever(field.type);
+  }
+}
+
+/**
+ * A string as an SQL literal that survives node-pg-migrate, which puts each column
+ * definition, constraint and ALTER action on one line by turning line breaks into spaces,
+ * also inside quoted text. Text without line breaks is `quoteLiteral`'s `'…'`; text with
+ * them becomes an escape string, `E'…\n…'`, with backslashes doubled as well.
+ */
+export function stringLiteralSql(value: string): string {
+  const plain = quoteLiteral(value); // also refuses NUL
+  if (!/[\r\n]/.test(value)) return plain;
+  const body = value
+    .replaceAll('\\', '\\\\')
+    .replaceAll("'", "''")
+    .replaceAll('\n', '\\n')
+    .replaceAll('\r', '\\r');
+  return `E'${body}'`;
+}
+
+/** A literal value as SQL text: strings (dates, times, JSON…) quoted, numbers and booleans bare. */
+export function literalSql(value: string | number | boolean): string {
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    // `Infinity`/`NaN` are not SQL number literals; PostgreSQL reads them as quoted text.
+    return Number.isFinite(value) ? String(value) : quoteLiteral(String(value));
+  }
+  return stringLiteralSql(value);
+}
+
+/** The SQL expression of a default: an escaped literal, or one of a few functions. */
+export function defaultSql(value: FieldDefault): string {
+  switch (value.kind) {
+    case 'literal':
+      return literalSql(value.value);
+    case 'function':
+      switch (value.name) {
+        case 'now':
+          return 'now()';
+        case 'gen_random_uuid':
+          return 'gen_random_uuid()';
+        case 'current_date':
+          return 'CURRENT_DATE';
+        default:
+          return assertNever(value.name);
+      }
+    default:
+      return assertNever(value);
+  }
+}
+
+/**
+ * `<prefix><suffix>`, at most 63 bytes: a longer name keeps a prefix plus a hash of the
+ * full name (PostgreSQL would truncate silently, and a later drop by name would miss).
+ */
+function boundedName(prefix: string, suffix: string): string {
+  const full = `${prefix}${suffix}`;
+  if (Buffer.byteLength(full, 'utf8') <= MAX_IDENTIFIER_BYTES) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
+  const tail = `_${hash}${suffix}`;
+  let head = prefix;
+  while (Buffer.byteLength(head + tail, 'utf8') > MAX_IDENTIFIER_BYTES) head = head.slice(0, -1);
+  return `${head}${tail}`;
+}
+
+/** `<table>_pkey`, the name of the primary-key constraint we create and drop. */
+export function primaryKeyName(table: string): string {
+  return boundedName(table, '_pkey');
+}
+
+/** `<table>_<column>_check`, the CHECK constraint that holds an enum's values. */
+export function enumCheckName(table: string, column: string): string {
+  return boundedName(`${table}_${column}`, '_check');
+}
+
+/** The CHECK expression of an enum field, e.g. `"status" IN ('new', 'O''Brien')`; else undefined. */
+export function enumCheckSql(field: Field): string | undefined {
+  if (field.type !== 'enum') return undefined;
+  const values = field.values ?? [];
+  if (values.length === 0) {
+    throw new TypeError(`enum field ${JSON.stringify(field.name)} has no values`);
+  }
+  return `${quoteIdent(field.name, 'column name')} IN (${values.map(stringLiteralSql).join(', ')})`;
+}
+
+/** The enum CHECK constraint of a field in `table`, or undefined for other types. */
+export function enumCheck(
+  table: string,
+  field: Field,
+): { readonly name: string; readonly check: string } | undefined {
+  const check = enumCheckSql(field);
+  return check === undefined ? undefined : { name: enumCheckName(table, field.name), check };
+}
+
+/** A field as a node-pg-migrate column definition (NOT NULL unless optional). */
+export function columnDefinition(field: Field): GeneratedColumn {
+  const definition: GeneratedColumn = { type: columnType(field), notNull: !field.optional };
+  return field.default === undefined
+    ? definition
+    : { ...definition, default: PgLiteral.create(defaultSql(field.default)) };
+}
