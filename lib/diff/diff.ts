@@ -118,7 +118,8 @@ function diffModel(o: Model, n: Model): Change[] {
     steps.push({ kind: 'disableCompression', table, settings: oCompression, timescale });
 
   // 2. indexes that go away or change.
-  const oIndexes = indexesOf({ ...o, table });
+  // Old indexes under the names they have in the database (a renamed table keeps them).
+  const oIndexes = indexesOf(o);
   const nIndexes = indexesOf(n);
   const nIndexByName = new Map(nIndexes.map((i) => [i.name, i]));
   const oIndexByName = new Map(oIndexes.map((i) => [i.name, i]));

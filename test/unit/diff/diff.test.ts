@@ -216,6 +216,15 @@ const CASES: { name: string; from: string | undefined; to: string; expect: strin
     to: edit('  - name: Reading\n', '  - name: Reading\n    table: readings\n'),
     expect: ['renameTable'],
   },
+  {
+    name: 'a renamed table with a field index: the index is renamed by drop and add',
+    from: edit('max_length: 50 }', 'max_length: 50, index: true }'),
+    to: edit('max_length: 50 }', 'max_length: 50, index: true }').replace(
+      '  - name: Reading\n',
+      '  - name: Reading\n    table: readings\n',
+    ),
+    expect: ['renameTable', 'dropIndex', 'addIndex'],
+  },
 ];
 
 describe('diffSpecs', () => {
