@@ -4,7 +4,6 @@
  */
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UsageError } from '../errors.js';
 import type { Change } from '../diff/changes.js';
 import { invertAll } from '../diff/changes.js';
 import { describeChange, migrationSlug } from '../diff/describe.js';
@@ -18,7 +17,7 @@ import {
 } from '../diff/snapshot.js';
 import type { Spec } from '../spec/types.js';
 import { renderMigration } from './render.js';
-import type { MigrationLanguage } from './create.js';
+import { checkMigrationName, type MigrationLanguage } from './templates.js';
 
 export interface PendingChanges {
   readonly changes: readonly Change[];
@@ -66,11 +65,7 @@ export function generateMigration(options: GenerateOptions): GenerateResult {
   const pending = pendingChanges(spec, migrationsDir);
   if (pending.changes.length === 0) return { written: false, ...pending };
   const slug = options.name ?? migrationSlug(pending.changes);
-  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$/.test(slug)) {
-    throw new UsageError(`invalid migration name ${JSON.stringify(slug)}`, {
-      hint: 'use letters, digits, - and _',
-    });
-  }
+  checkMigrationName(slug);
   const name = `${(options.now ?? new Date()).getTime()}_${slug}`;
   const file = join(migrationsDir, `${name}.${language}`);
   const previous = readSnapshot(migrationsDir);

@@ -9,9 +9,6 @@
  * style the project's prettier prefers), and reaches SQL only through `quoteIdent` /
  * `quoteLiteral`: a default or enum value is an escaped SQL literal inside a JS string.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PgLiteral } from 'node-pg-migrate';
 import { assertNever, invertAll, type Change, type CompressionSettings } from '../diff/changes.js';
 import { describeChange } from '../diff/describe.js';
@@ -28,7 +25,7 @@ import {
   enumCheckSql,
   primaryKeyName,
 } from './columns.js';
-import type { MigrationLanguage } from './create.js';
+import { checkLanguage, readTemplate, type MigrationLanguage } from './templates.js';
 
 export interface RenderOptions {
   readonly language: MigrationLanguage;
@@ -568,40 +565,18 @@ function body(changes: readonly Change[], language: MigrationLanguage): string[]
 // ---------------------------------------------------------------------------------------
 // The file
 
-const TEMPLATES_DIR = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  'migrations-templates',
-);
-const templates = new Map<MigrationLanguage, string>();
-
-function template(language: MigrationLanguage): string {
-  let text = templates.get(language);
-  if (text === undefined) {
-    text = readFileSync(resolve(TEMPLATES_DIR, `generated.${language}`), 'utf8');
-    templates.set(language, text);
-  }
-  return text;
-}
-
 const PLACEHOLDERS = ['// prism:notes', '// prism:up', '// prism:down'] as const;
 
 /** A complete migration file whose `up` applies `changes` and whose `down` undoes them. */
 export function renderMigration(changes: readonly Change[], options: RenderOptions): string {
   const { language } = options;
-  if (language !== 'ts' && language !== 'js') {
-    throw new UsageError(`unknown language ${JSON.stringify(language)}`, {
-      hint: 'use --language ts or --language js',
-    });
-  }
+  checkLanguage(language);
   const fill: Record<(typeof PLACEHOLDERS)[number], string[]> = {
     '// prism:notes': (options.notes ?? []).flatMap(comment),
     '// prism:up': body(changes, language),
     '// prism:down': body(invertAll(changes), language),
   };
-  const lines = template(language).split('\n');
+  const lines = readTemplate('generated', language).split('\n');
   const out: string[] = [];
   const seen = new Set<string>();
   for (const line of lines) {
