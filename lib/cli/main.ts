@@ -14,6 +14,7 @@ import { acquireLock, inspectLock } from '../db/embedded/lock.js';
 import { DEFAULT_EMBEDDED_PORT, startEmbeddedServer } from '../db/embedded/serve.js';
 import { detectTimescale } from '../db/detect.js';
 import { listHypertables } from '../introspect/hypertables.js';
+import { detectDrift, type Drift } from '../introspect/drift.js';
 import { connect, migrate, migrationStatus, type MigrationRun } from '../runner/migrate.js';
 import { createMigration, type MigrationLanguage } from '../generate/create.js';
 import { generateMigration, pendingChanges } from '../generate/generate.js';
@@ -79,7 +80,7 @@ function printRuns(out: Output, runs: MigrationRun[], dryRun: boolean): void {
 function runCommand(program: Command, direction: 'up' | 'down', out: Output) {
   return async (
     count: number | undefined,
-    opts: { dryRun?: boolean; timescale?: TimescaleMode },
+    opts: { dryRun?: boolean; timescale?: TimescaleMode; allowDataLoss?: boolean },
   ) => {
     const globals = program.opts<GlobalOptions>();
     // A dry run changes nothing, so it does not create the embedded database either.
@@ -96,6 +97,7 @@ function runCommand(program: Command, direction: 'up' | 'down', out: Output) {
           count,
           dryRun: opts.dryRun,
           timescale: opts.timescale,
+          allowDataLoss: opts.allowDataLoss,
           log: (l) => out.info(l),
         });
         printRuns(out, runs, opts.dryRun === true);
@@ -192,27 +194,75 @@ export function buildProgram(out: Output): Command {
 
   program
     .command('check')
-    .description('exit 1 when the spec holds changes that no generated migration holds')
+    .description(
+      'exit 1 when the spec holds changes that no migration holds; given a database, also on pending migrations or drift',
+    )
     .action(async () => {
       const globals = program.opts<GlobalOptions>();
       const loaded = await loadSpec(resolve(globals.spec));
-      const pending = pendingChanges(loaded.spec, resolve(globals.migrationsDir));
+      const migrationsDir = resolve(globals.migrationsDir);
+      const pending = pendingChanges(loaded.spec, migrationsDir);
+      const problems: string[] = [];
+      for (const d of pending.descriptions) out.line(`  not in any migration: ${d}`);
+      if (pending.changes.length > 0) {
+        problems.push(
+          `${pending.changes.length} change(s) of ${globals.spec} are in no migration (run \`prism-migrate generate\`)`,
+        );
+      }
+      let database: { description: string; unapplied: string[]; drift: Drift[] } | undefined;
+      const target = resolveTarget({ databaseUrl: globals.databaseUrl });
+      // Read-only: never creates the embedded database.
+      if (target.kind === 'server' || existsSync(target.dataDir)) {
+        database = await withDatabase(
+          globals,
+          'check',
+          out,
+          async (db) => {
+            const unapplied = (await migrationStatus(db.url, migrationsDir))
+              .filter((m) => !m.applied)
+              .map((m) => m.name);
+            const client = await connect(db.url);
+            try {
+              const drift = await detectDrift(client, loaded.spec, await detectTimescale(client));
+              return { description: db.description, unapplied, drift };
+            } finally {
+              await client.end();
+            }
+          },
+          true,
+        );
+        for (const name of database.unapplied) out.line(`  pending migration: ${name}`);
+        for (const d of database.drift) {
+          out.line(
+            `  drift in ${d.table}: ${d.what}: expected ${d.expected}, found ${d.actual} — ${d.fix}`,
+          );
+        }
+        if (database.unapplied.length > 0)
+          problems.push(
+            `${database.unapplied.length} migration(s) not applied (run \`prism-migrate up\`)`,
+          );
+        if (database.drift.length > 0)
+          problems.push(
+            `the live schema of ${database.description} drifts from the spec in ${database.drift.length} place(s)`,
+          );
+      }
       out.result({
-        upToDate: pending.changes.length === 0,
+        upToDate: problems.length === 0,
         changes: pending.descriptions,
         destructive: pending.destructive,
+        database: database ?? null,
       });
-      if (pending.changes.length === 0) {
-        out.line('The migrations hold every change of the spec.');
+      if (problems.length === 0) {
+        out.line(
+          database
+            ? `The migrations hold every change of the spec, all are applied, and ${database.description} matches it.`
+            : 'The migrations hold every change of the spec.',
+        );
         return;
       }
-      for (const d of pending.descriptions) out.line(`  ${d}`);
-      throw new CheckFailedError(
-        `${pending.changes.length} change(s) of ${globals.spec} are in no migration`,
-        {
-          hint: 'run `prism-migrate generate` and commit the migration and migrations/.prism/snapshot.json',
-        },
-      );
+      throw new CheckFailedError(problems.join('; '), {
+        hint: 'generate and commit the missing migration, apply pending ones with `prism-migrate up`, or undo changes made by hand',
+      });
     });
 
   const directions = [
@@ -225,6 +275,10 @@ export function buildProgram(out: Output): Command {
       .description(description)
       .argument('[N]', 'how many', positiveCount)
       .option('--dry-run', 'print the SQL and apply nothing')
+      .option(
+        '--allow-data-loss',
+        'apply steps that drop existing rows (dropped tables or columns, shorter retention)',
+      )
       .addOption(timescaleOption())
       .action(runCommand(program, direction, out));
   }
@@ -233,21 +287,28 @@ export function buildProgram(out: Output): Command {
     .command('redo')
     .description('revert the last N migrations and apply them again (default 1)')
     .argument('[N]', 'how many', positiveCount)
+    .option('--allow-data-loss', 'apply steps that drop existing rows')
     .addOption(timescaleOption())
-    .action(async (count: number | undefined, opts: { timescale?: TimescaleMode }) => {
-      const globals = program.opts<GlobalOptions>();
-      await withDatabase(globals, 'redo', out, async (db) => {
-        const common = {
-          url: db.url,
-          migrationsDir: resolve(globals.migrationsDir),
-          timescale: opts.timescale,
-          log: (l: string) => out.info(l),
-        };
-        const down = await migrate({ ...common, direction: 'down', count: count ?? 1 });
-        const up = await migrate({ ...common, direction: 'up', count: down.length });
-        printRuns(out, [...down, ...up], false);
-      });
-    });
+    .action(
+      async (
+        count: number | undefined,
+        opts: { timescale?: TimescaleMode; allowDataLoss?: boolean },
+      ) => {
+        const globals = program.opts<GlobalOptions>();
+        await withDatabase(globals, 'redo', out, async (db) => {
+          const common = {
+            url: db.url,
+            migrationsDir: resolve(globals.migrationsDir),
+            timescale: opts.timescale,
+            allowDataLoss: opts.allowDataLoss,
+            log: (l: string) => out.info(l),
+          };
+          const down = await migrate({ ...common, direction: 'down', count: count ?? 1 });
+          const up = await migrate({ ...common, direction: 'up', count: down.length });
+          printRuns(out, [...down, ...up], false);
+        });
+      },
+    );
 
   program
     .command('status')

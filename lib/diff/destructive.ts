@@ -2,7 +2,7 @@
  * Which changes lose data or rewrite tables, with stable codes. Pure: the generator marks
  * them in the migration file, and the runner can check them against live data.
  */
-import type { Change } from './changes.js';
+import type { Change, TimeAmount } from './changes.js';
 import { sameAmount } from './diff.js';
 
 export type DestructiveCode = 'PM101' | 'PM102' | 'PM103' | 'PM104' | 'PM105';
@@ -12,12 +12,14 @@ export interface DestructiveChange {
   readonly direction: 'up' | 'down';
   readonly table: string;
   readonly message: string;
+  /** PM102: the column dropped. */
+  readonly column?: string | undefined;
+  /** PM103: the retention interval (text) or, for integer time, the number of units. */
+  readonly dropAfter?: string | undefined;
 }
 
-function durationText(
-  amount: { kind: string } & ({ interval: { text: string } } | { value: bigint }),
-): string {
-  return 'interval' in amount ? amount.interval.text : String(amount.value);
+function durationText(amount: TimeAmount): string {
+  return amount.kind === 'interval' ? amount.interval.text : String(amount.value);
 }
 
 export function destructiveChanges(
@@ -25,8 +27,12 @@ export function destructiveChanges(
   direction: 'up' | 'down',
 ): DestructiveChange[] {
   const found: DestructiveChange[] = [];
-  const add = (code: DestructiveCode, table: string, message: string) =>
-    found.push({ code, direction, table, message });
+  const add = (
+    code: DestructiveCode,
+    table: string,
+    message: string,
+    detail: Partial<DestructiveChange> = {},
+  ) => found.push({ code, direction, table, message, ...detail });
   const removedRetention = new Map<string, Extract<Change, { kind: 'removeRetentionPolicy' }>>();
   for (const c of changes) {
     switch (c.kind) {
@@ -35,7 +41,9 @@ export function destructiveChanges(
         add('PM101', c.model.table, `drops table ${c.model.table} and every row in it`);
         break;
       case 'dropColumn':
-        add('PM102', c.table, `drops column ${c.table}.${c.field.name} and its values`);
+        add('PM102', c.table, `drops column ${c.table}.${c.field.name} and its values`, {
+          column: c.field.name,
+        });
         break;
       case 'removeRetentionPolicy':
         removedRetention.set(c.table, c);
@@ -54,6 +62,7 @@ export function destructiveChanges(
             'PM103',
             c.table,
             `retention drops chunks of ${c.table} older than ${durationText(c.dropAfter)} on its first run`,
+            { dropAfter: durationText(c.dropAfter) },
           );
         }
         break;

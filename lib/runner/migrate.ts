@@ -9,7 +9,9 @@
  */
 import pg from 'pg';
 import { runner, type RunnerOption } from 'node-pg-migrate';
-import { DatabaseError, PrismError, UsageError } from '../errors.js';
+import { CheckFailedError, DatabaseError, PrismError, UsageError } from '../errors.js';
+import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
+import { destructiveMarkers } from './markers.js';
 import { detectTimescale, missingForRequire } from '../db/detect.js';
 import { redactUrl } from '../db/target.js';
 import { registerOperations } from '../operations/register.js';
@@ -30,6 +32,8 @@ export interface MigrateOptions {
   readonly log?: ((line: string) => void) | undefined;
   /** Use this connection instead of opening one from `url`; it is left open. */
   readonly client?: pg.Client | undefined;
+  /** Apply migrations whose destructive steps would lose existing rows. */
+  readonly allowDataLoss?: boolean | undefined;
 }
 
 export interface MigrationRun {
@@ -37,6 +41,88 @@ export interface MigrationRun {
   readonly direction: 'up' | 'down';
   /** The SQL, for dry runs. */
   readonly sql?: string | undefined;
+  /** What its destructive steps lose in the live data (checked before it ran). */
+  readonly dataLoss?: readonly DataLoss[] | undefined;
+}
+
+/** Migrations `migrate` would run, in order, with the file of each. */
+async function plannedMigrations(
+  client: pg.Client,
+  dir: string,
+  direction: 'up' | 'down',
+  count: number,
+): Promise<{ name: string; path: string | undefined }[]> {
+  const files = listMigrationFiles(dir);
+  const exists = await client.query<{ t: string | null }>(
+    'SELECT pg_catalog.to_regclass($1)::text AS t',
+    [`public.${MIGRATIONS_TABLE}`],
+  );
+  const applied = exists.rows[0]?.t
+    ? (
+        await client.query<{ name: string }>(
+          `SELECT name FROM public.${MIGRATIONS_TABLE} ORDER BY run_on, id`,
+        )
+      ).rows.map((r) => r.name)
+    : [];
+  const pathOf = (name: string) => files.find((f) => f.name === name)?.path;
+  if (direction === 'up') {
+    return files
+      .filter((f) => !applied.includes(f.name))
+      .slice(0, count)
+      .map((f) => ({ name: f.name, path: f.path }));
+  }
+  return applied
+    .slice(-count)
+    .reverse()
+    .map((name) => ({ name, path: pathOf(name) }));
+}
+
+/** Thrown before anything runs when a migration would lose existing rows. */
+export class DataLossError extends CheckFailedError {
+  constructor(readonly losses: readonly { migration: string; loss: DataLoss }[]) {
+    super(
+      `refusing to run: these steps would lose existing data\n${losses
+        .map(
+          ({ migration, loss }) =>
+            `  ${migration}: ${loss.change.code} ${loss.change.message}\n    would lose: ${loss.detail}`,
+        )
+        .join('\n')}`,
+      {
+        hint: 'back the data up or change the migration; to proceed anyway, run again with --allow-data-loss',
+      },
+    );
+  }
+}
+
+async function checkDataLoss(
+  client: pg.Client,
+  options: MigrateOptions,
+  log: (line: string) => void,
+): Promise<Map<string, DataLoss[]>> {
+  const count = options.count ?? (options.direction === 'up' ? Infinity : 1);
+  const byMigration = new Map<string, DataLoss[]>();
+  const refused: { migration: string; loss: DataLoss }[] = [];
+  for (const m of await plannedMigrations(
+    client,
+    options.migrationsDir,
+    options.direction,
+    count,
+  )) {
+    if (!m.path) continue;
+    const markers = destructiveMarkers(m.path).filter((d) => d.direction === options.direction);
+    if (markers.length === 0) continue;
+    const losses = await assessDataLoss(client, markers);
+    byMigration.set(m.name, losses);
+    for (const loss of losses) {
+      if (loss.change.code === 'PM103') log(`retention preview for ${m.name}: ${loss.detail}`);
+      if (loss.rows !== 0) refused.push({ migration: m.name, loss });
+    }
+  }
+  if (refused.length > 0 && !options.dryRun && !options.allowDataLoss)
+    throw new DataLossError(refused);
+  if (refused.length > 0 && options.allowDataLoss)
+    log(`--allow-data-loss: proceeding although ${refused.length} step(s) lose data`);
+  return byMigration;
 }
 
 export interface FailureContext {
@@ -187,6 +273,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
   setTimescaleModeOverride(options.timescale);
   try {
     if (options.timescale === 'require') await preflightRequire(client);
+    const losses = await checkDataLoss(client, options, log);
     if (options.dryRun) await client.query('BEGIN');
     const runnerOptions: RunnerOption = {
       dbClient: client,
@@ -208,6 +295,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
       name: m.name,
       direction: options.direction,
       sql: sqlByMigration.get(m.name),
+      dataLoss: losses.get(m.name),
     }));
   } catch (error) {
     quiet = true;

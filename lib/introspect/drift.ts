@@ -1,0 +1,316 @@
+/**
+ * The live schema against the spec: tables, columns, indexes, hypertables, chunk
+ * intervals, compression settings and policies. Each difference says what fixes it.
+ * TimescaleDB features skipped on purpose (no extension under `auto`, or `off`) are not
+ * drift.
+ */
+import type { ClientBase } from 'pg';
+import { compressionSettingsOf, indexesOf } from '../diff/model-steps.js';
+import { columnType } from '../generate/columns.js';
+import type { Model, Spec, TimeAmount } from '../spec/types.js';
+import type { OrderByTerm } from '../sql/order-by.js';
+import type { TimescaleSupport } from '../db/detect.js';
+
+export interface Drift {
+  readonly table: string;
+  readonly what: string;
+  readonly expected: string;
+  readonly actual: string;
+  readonly fix: string;
+}
+
+const LIVE_TYPE: Readonly<Record<string, string>> = Object.freeze({
+  varchar: 'character varying',
+  timestamptz: 'timestamp with time zone',
+  time: 'time without time zone',
+});
+
+/** The spelling format_type() uses for a column type we generate. */
+export function liveTypeName(generated: string): string {
+  const m = /^(\w+)(\(.*\))?$/.exec(generated);
+  if (!m) return generated;
+  return `${LIVE_TYPE[m[1] as string] ?? m[1]}${m[2] ?? ''}`;
+}
+
+function orderByText(term: OrderByTerm): string {
+  const defaultNulls = term.direction === 'DESC' ? 'FIRST' : 'LAST';
+  const nulls = term.nulls && term.nulls !== defaultNulls ? ` NULLS ${term.nulls}` : '';
+  return `${term.column}${term.direction === 'DESC' ? ' DESC' : ''}${nulls}`;
+}
+
+/** One order-by item as TimescaleDB prints it, without quotes and default NULLS/ASC. */
+function normalizeOrderByItem(item: string): string {
+  let text = item.trim().replaceAll('"', '');
+  const desc = / DESC( NULLS (FIRST|LAST))?$/i.test(text);
+  if (desc) text = text.replace(/ DESC NULLS FIRST$/i, ' DESC');
+  else text = text.replace(/ NULLS LAST$/i, '').replace(/ ASC(?=( NULLS FIRST)?$)/i, '');
+  return text;
+}
+
+function normalizeOrderBy(text: string | null): string {
+  return (text ?? '')
+    .split(',')
+    .map(normalizeOrderByItem)
+    .filter((x) => x !== '')
+    .join(',');
+}
+
+function amountText(a: TimeAmount | undefined): string {
+  if (a === undefined) return 'none';
+  return a.kind === 'interval' ? a.interval.text : String(a.value);
+}
+
+async function sameDuration(
+  client: ClientBase,
+  live: string | null,
+  expected: TimeAmount | undefined,
+): Promise<boolean> {
+  if (live === null || expected === undefined) return live === null && expected === undefined;
+  if (expected.kind === 'integer') return BigInt(live) === expected.value;
+  const r = await client.query<{ same: boolean }>('SELECT $1::interval = $2::interval AS same', [
+    live,
+    expected.interval.text,
+  ]);
+  return r.rows[0]?.same === true;
+}
+
+interface LiveTable {
+  columns: Map<string, { type: string; notNull: boolean }>;
+  indexes: Set<string>;
+}
+
+async function liveTable(client: ClientBase, table: string): Promise<LiveTable | undefined> {
+  const exists = await client.query<{ t: string | null }>(
+    'SELECT pg_catalog.to_regclass($1)::text AS t',
+    [`"${table.replaceAll('"', '""')}"`],
+  );
+  if (!exists.rows[0]?.t) return undefined;
+  const columns = await client.query<{ name: string; type: string; not_null: boolean }>(
+    `SELECT a.attname AS name, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null
+       FROM pg_catalog.pg_attribute a
+      WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`,
+    [`"${table.replaceAll('"', '""')}"`],
+  );
+  const indexes = await client.query<{ name: string }>(
+    `SELECT indexname AS name FROM pg_catalog.pg_indexes WHERE schemaname = pg_catalog.current_schema() AND tablename = $1`,
+    [table],
+  );
+  return {
+    columns: new Map(columns.rows.map((c) => [c.name, { type: c.type, notNull: c.not_null }])),
+    indexes: new Set(indexes.rows.map((i) => i.name)),
+  };
+}
+
+async function timeseriesDrift(
+  client: ClientBase,
+  model: Model,
+  support: TimescaleSupport,
+): Promise<Drift[]> {
+  const ts = model.timeseries;
+  const drifts: Drift[] = [];
+  const table = model.table;
+  if (!ts || model.timescale === 'off' || !support.installed) return drifts;
+  const fixBy =
+    'run `prism-migrate up`, or `prism-migrate generate` if the spec changed since the last migration';
+  const dims = await client.query<{
+    column_name: string;
+    interval: string | null;
+    integer_interval: string | null;
+  }>(
+    `SELECT column_name, time_interval::text AS interval, integer_interval::text
+       FROM timescaledb_information.dimensions WHERE hypertable_name = $1 AND dimension_number = 1`,
+    [table],
+  );
+  const dim = dims.rows[0];
+  if (!dim) {
+    return [
+      {
+        table,
+        what: 'hypertable',
+        expected: `hypertable on ${ts.timeColumn}`,
+        actual: 'plain table',
+        fix: fixBy,
+      },
+    ];
+  }
+  if (dim.column_name !== ts.timeColumn) {
+    drifts.push({
+      table,
+      what: 'time column',
+      expected: ts.timeColumn,
+      actual: dim.column_name,
+      fix: fixBy,
+    });
+  }
+  const chunk = dim.interval ?? dim.integer_interval;
+  if (ts.chunkInterval && !(await sameDuration(client, chunk, ts.chunkInterval))) {
+    drifts.push({
+      table,
+      what: 'chunk interval',
+      expected: amountText(ts.chunkInterval),
+      actual: chunk ?? 'none',
+      fix: fixBy,
+    });
+  }
+  if (!support.features.compression) return drifts;
+  const settings = compressionSettingsOf(model);
+  const live = (
+    await client.query<{ enabled: boolean; segmentby: string | null; orderby: string | null }>(
+      `SELECT h.compression_enabled AS enabled, s.segmentby, s.orderby
+         FROM timescaledb_information.hypertables h
+         LEFT JOIN timescaledb_information.hypertable_compression_settings s ON s.hypertable = pg_catalog.format('%I.%I', h.hypertable_schema, h.hypertable_name)::pg_catalog.regclass
+        WHERE h.hypertable_name = $1`,
+      [table],
+    )
+  ).rows[0];
+  if (Boolean(settings) !== Boolean(live?.enabled)) {
+    drifts.push({
+      table,
+      what: 'compression',
+      expected: settings ? 'enabled' : 'disabled',
+      actual: live?.enabled ? 'enabled' : 'disabled',
+      fix: fixBy,
+    });
+  } else if (settings && live) {
+    const expectedSegment = settings.segmentBy.join(',');
+    const liveSegment = (live.segmentby ?? '').replaceAll('"', '');
+    if (expectedSegment !== liveSegment) {
+      drifts.push({
+        table,
+        what: 'compression segment_by',
+        expected: expectedSegment || 'none',
+        actual: liveSegment || 'none',
+        fix: fixBy,
+      });
+    }
+    const expectedOrder = settings.orderBy.map(orderByText).join(',');
+    if (expectedOrder !== '' && expectedOrder !== normalizeOrderBy(live.orderby)) {
+      drifts.push({
+        table,
+        what: 'compression order_by',
+        expected: expectedOrder,
+        actual: live.orderby ?? 'none',
+        fix: fixBy,
+      });
+    }
+  }
+  const jobs = (
+    await client.query<{ proc_name: string; config: Record<string, string> }>(
+      `SELECT proc_name, config FROM timescaledb_information.jobs WHERE hypertable_name = $1`,
+      [table],
+    )
+  ).rows;
+  const policy = async (
+    proc: string,
+    key: string,
+    expected: TimeAmount | undefined,
+    label: string,
+  ) => {
+    const job = jobs.find((j) => j.proc_name === proc);
+    const live = job ? String(job.config[key]) : null;
+    if (!(await sameDuration(client, live, expected))) {
+      drifts.push({
+        table,
+        what: `${label} policy`,
+        expected: expected ? `${key} ${amountText(expected)}` : 'none',
+        actual: live === null ? 'none (removed?)' : `${key} ${live}`,
+        fix: fixBy,
+      });
+    }
+  };
+  await policy(
+    'policy_compression',
+    'compress_after',
+    settings ? ts.compression?.after : undefined,
+    'compression',
+  );
+  await policy(
+    'policy_retention',
+    'drop_after',
+    ts.retention?.enabled ? ts.retention.dropAfter : undefined,
+    'retention',
+  );
+  return drifts;
+}
+
+export async function detectDrift(
+  client: ClientBase,
+  spec: Spec,
+  support: TimescaleSupport,
+): Promise<Drift[]> {
+  const drifts: Drift[] = [];
+  for (const model of spec.models) {
+    const table = model.table;
+    const live = await liveTable(client, table);
+    if (!live) {
+      drifts.push({
+        table,
+        what: 'table',
+        expected: `table ${table}`,
+        actual: 'missing',
+        fix: 'run `prism-migrate up`',
+      });
+      continue;
+    }
+    for (const field of model.fields) {
+      const column = live.columns.get(field.name);
+      const expectedType = liveTypeName(columnType(field));
+      if (!column) {
+        drifts.push({
+          table,
+          what: `column ${field.name}`,
+          expected: expectedType,
+          actual: 'missing',
+          fix: 'run `prism-migrate up`',
+        });
+        continue;
+      }
+      if (column.type !== expectedType) {
+        drifts.push({
+          table,
+          what: `column ${field.name} type`,
+          expected: expectedType,
+          actual: column.type,
+          fix: 'generate and apply a migration, or fix the column by hand',
+        });
+      }
+      const notNull =
+        !field.optional ||
+        model.primaryKey.includes(field.name) ||
+        model.timeseries?.timeColumn === field.name;
+      if (column.notNull !== notNull) {
+        drifts.push({
+          table,
+          what: `column ${field.name} nullability`,
+          expected: notNull ? 'NOT NULL' : 'nullable',
+          actual: column.notNull ? 'NOT NULL' : 'nullable',
+          fix: 'generate and apply a migration, or fix the column by hand',
+        });
+      }
+    }
+    for (const name of live.columns.keys()) {
+      if (!model.fields.some((f) => f.name === name)) {
+        drifts.push({
+          table,
+          what: `column ${name}`,
+          expected: 'absent (not in the spec)',
+          actual: 'present',
+          fix: 'add it to the spec, or generate a migration that drops it',
+        });
+      }
+    }
+    for (const index of indexesOf(model)) {
+      if (!live.indexes.has(index.name)) {
+        drifts.push({
+          table,
+          what: `index ${index.name}`,
+          expected: `on (${index.columns.join(', ')})`,
+          actual: 'missing',
+          fix: 'run `prism-migrate up`, or recreate the index',
+        });
+      }
+    }
+    drifts.push(...(await timeseriesDrift(client, model, support)));
+  }
+  return drifts;
+}
