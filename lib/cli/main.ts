@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CheckFailedError, DatabaseError, ExitCode, PrismError, UsageError } from '../errors.js';
 import { describeFailure, createOutput, type Output } from './output.js';
+import { startProgress } from './progress.js';
 import { loadSpec } from '../spec/load.js';
 import { EMBEDDED_DIR, resolveTarget, type DatabaseTarget } from '../db/target.js';
 import { openDatabase, type OpenDatabase } from '../db/open.js';
@@ -90,16 +91,28 @@ function runCommand(program: Command, direction: 'up' | 'down', out: Output) {
       out,
       async (db) => {
         out.info(`database: ${db.description}`);
-        const runs = await migrate({
-          url: db.url,
-          migrationsDir: resolve(globals.migrationsDir),
-          direction,
-          count,
-          dryRun: opts.dryRun,
-          timescale: opts.timescale,
-          allowDataLoss: opts.allowDataLoss,
-          log: (l) => out.info(l),
-        });
+        const progress = startProgress(process.stderr, !out.json);
+        let runs;
+        try {
+          runs = await migrate({
+            onMigrationStart: (name) =>
+              progress.update(`${direction === 'up' ? 'applying' : 'reverting'} ${name}`),
+            url: db.url,
+            migrationsDir: resolve(globals.migrationsDir),
+            direction,
+            count,
+            dryRun: opts.dryRun,
+            timescale: opts.timescale,
+            allowDataLoss: opts.allowDataLoss,
+            // Log lines would be drawn over by the spinner: clear it first.
+            log: (l) => {
+              progress.clear();
+              out.info(l);
+            },
+          });
+        } finally {
+          progress.stop();
+        }
         printRuns(out, runs, opts.dryRun === true);
       },
       opts.dryRun === true,

@@ -34,6 +34,8 @@ export interface MigrateOptions {
   readonly client?: pg.Client | undefined;
   /** Apply migrations whose destructive steps would lose existing rows. */
   readonly allowDataLoss?: boolean | undefined;
+  /** Called as each migration's SQL starts to run (for progress display). */
+  readonly onMigrationStart?: ((name: string) => void) | undefined;
 }
 
 export interface MigrationRun {
@@ -252,8 +254,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
     info: (msg: string) => {
       const m = /^### MIGRATION (.+) \((UP|DOWN)\) ###$/.exec(String(msg));
       const listed = /^> - (.+)$/.exec(String(msg));
-      if (m) current = m[1];
-      else if (listed) toRun.push(listed[1] as string);
+      if (m) {
+        current = m[1];
+        if (current && !options.dryRun) options.onMigrationStart?.(current);
+      } else if (listed) toRun.push(listed[1] as string);
       else if (!String(msg).startsWith('>')) log(String(msg));
     },
     // node-pg-migrate's own unlock fails after a failed statement; cleanUp() handles it.
