@@ -16,6 +16,9 @@ import { DEFAULT_EMBEDDED_PORT, startEmbeddedServer } from '../db/embedded/serve
 import { detectTimescale } from '../db/detect.js';
 import { listHypertables } from '../introspect/hypertables.js';
 import { detectDrift, type Drift } from '../introspect/drift.js';
+import { timescaleInfo } from '../introspect/info.js';
+import { formatTimescaleInfo } from '../introspect/format-info.js';
+import { runPolicyJobs } from '../runner/jobs.js';
 import { connect, migrate, migrationStatus, type MigrationRun } from '../runner/migrate.js';
 import { createMigration, type MigrationLanguage } from '../generate/create.js';
 import { generateMigration, pendingChanges } from '../generate/generate.js';
@@ -382,6 +385,61 @@ export function buildProgram(out: Output): Command {
       });
       out.line(file);
       out.result({ file });
+    });
+
+  program
+    .command('timescale-info')
+    .description(
+      'TimescaleDB version and licence, hypertables, chunks, compression and policy jobs',
+    )
+    .action(async () => {
+      const globals = program.opts<GlobalOptions>();
+      const specFile = resolve(globals.spec);
+      // The spec only names models; without one the database is described alone.
+      const spec = existsSync(specFile) ? (await loadSpec(specFile)).spec : undefined;
+      await withDatabase(
+        globals,
+        'timescale-info',
+        out,
+        async (db) => {
+          const client = await connect(db.url);
+          try {
+            const info = await timescaleInfo(client, spec, { embedded: db.embedded });
+            out.line(formatTimescaleInfo(info));
+            out.result(info);
+          } finally {
+            await client.end();
+          }
+        },
+        true,
+      );
+    });
+
+  program
+    .command('jobs')
+    .description('policy jobs')
+    .command('run')
+    .description('run the compression and retention jobs now (all, or those of --table)')
+    .option('--table <table>', 'only this hypertable')
+    .action(async (opts: { table?: string }) => {
+      const globals = program.opts<GlobalOptions>();
+      await withDatabase(globals, 'jobs run', out, async (db) => {
+        const client = await connect(db.url);
+        try {
+          const runs = await runPolicyJobs(client, { table: opts.table });
+          if (runs.length === 0) out.line('No compression or retention jobs.');
+          for (const r of runs) {
+            out.line(
+              `${r.ok ? 'ran   ' : 'FAILED'} job ${r.jobId} (${r.kind} of ${r.table}) in ${r.ms} ms${r.error ? `: ${r.error}` : ''}`,
+            );
+          }
+          out.result({ runs });
+          const failed = runs.filter((r) => !r.ok).length;
+          if (failed > 0) throw new DatabaseError(`${failed} job(s) failed`);
+        } finally {
+          await client.end();
+        }
+      });
     });
 
   const embedded = program

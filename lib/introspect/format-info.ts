@@ -8,15 +8,24 @@ import type {
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
+function unitFor(bytes: number): number {
+  let unit = 0;
+  while (Math.abs(bytes) >= 1024 ** (unit + 1) && unit < UNITS.length - 1) unit += 1;
+  return unit;
+}
+
+function inUnit(bytes: number, unit: number): string {
+  return unit === 0 ? `${bytes} B` : `${(bytes / 1024 ** unit).toFixed(1)} ${UNITS[unit]}`;
+}
+
 /** `512 B`, `2.1 MiB`: binary units, one decimal above bytes. */
 export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
+  return inUnit(bytes, unitFor(bytes));
+}
+
+/** `bytes` in the unit `reference` gets, so two sizes compare at a glance (`5.2 MiB -> 0.6 MiB`). */
+export function formatBytesAs(bytes: number, reference: number): string {
+  return inUnit(bytes, unitFor(reference));
 }
 
 /** `2025-01-01T00:00:00.000Z` -> `2025-01-01 00:00:00Z` (milliseconds only when not zero). */
@@ -98,7 +107,7 @@ function compressionLines(h: TimescaleInfoHypertable): string[] {
   ];
   let state = `${c.compressedChunks} of ${h.chunks} chunks compressed`;
   if (c.beforeBytes !== null && c.afterBytes !== null) {
-    state += `, ${formatBytes(c.beforeBytes)} -> ${formatBytes(c.afterBytes)}`;
+    state += `, ${formatBytes(c.beforeBytes)} -> ${formatBytesAs(c.afterBytes, c.beforeBytes)}`;
     if (c.ratio !== null) state += ` (${c.ratio.toFixed(1)}x)`;
   }
   return [`compression:  on, ${settings.join(', ')}`, `              ${state}`];

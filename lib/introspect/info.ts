@@ -158,7 +158,8 @@ function unlicensedNote(support: TimescaleSupport): string {
   );
 }
 
-function noteFor(support: TimescaleSupport, embedded: boolean): string | null {
+/** `timescale.note`: what the TimescaleDB state means for the user, or null when all is usual. */
+export function timescaleNote(support: TimescaleSupport, embedded: boolean): string | null {
   const notes: string[] = [];
   if (!support.installed) notes.push(notInstalledNote(support));
   else if (!support.features.policies) notes.push(unlicensedNote(support));
@@ -497,7 +498,7 @@ export async function timescaleInfo(
       license: support.license,
       compression: support.features.compression,
       policies: support.features.policies,
-      note: noteFor(support, embedded),
+      note: timescaleNote(support, embedded),
     },
     embedded,
     jobsRunAutomatically: installed && support.features.policies && !embedded,

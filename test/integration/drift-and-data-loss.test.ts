@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { openDatabase } from '../../lib/db/open.js';
 import { runCli } from '../helpers/cli.js';
+import { checkTimescaleInfoSchema } from '../helpers/info-schema.js';
 import {
   createServerDatabase,
   tempDir,
@@ -100,6 +101,30 @@ describe('drift and data loss on embedded TimescaleDB (CLI)', function () {
     const allowed = await runCli(['up', '--allow-data-loss'], { cwd: dir, env: NO_URL });
     expect(allowed.code, allowed.stderr).to.equal(0);
     expect(allowed.stdout).to.match(/applied +\d+_shorter-retention/);
+  });
+
+  it('timescale-info --json has the documented shape, and jobs run applies both policies', async () => {
+    const before = await runCli(['timescale-info', '--json'], { cwd: dir, env: NO_URL });
+    expect(before.code, before.stderr).to.equal(0);
+    const info = JSON.parse(before.stdout) as {
+      embedded: boolean;
+      jobsRunAutomatically: boolean;
+      hypertables: { chunks: number }[];
+    };
+    expect(checkTimescaleInfoSchema(info)).to.deep.equal([]);
+    expect(info).to.include({ embedded: true, jobsRunAutomatically: false });
+    const ran = await runCli(['jobs', 'run', '--table', 'datapoint'], { cwd: dir, env: NO_URL });
+    expect(ran.code, ran.stderr).to.equal(0);
+    expect(ran.stdout).to.match(/ran +job \d+ \(compression of public\.datapoint\)/);
+    expect(ran.stdout).to.match(/ran +job \d+ \(retention of public\.datapoint\)/);
+    const after = JSON.parse(
+      (await runCli(['timescale-info', '--json'], { cwd: dir, env: NO_URL })).stdout,
+    ) as typeof info;
+    // The 30-day retention dropped the chunks the guard had counted.
+    expect(after.hypertables[0]?.chunks).to.be.lessThan(info.hypertables[0]?.chunks as number);
+    const missing = await runCli(['jobs', 'run', '--table', 'nope'], { cwd: dir, env: NO_URL });
+    expect(missing.code).to.equal(3);
+    expect(missing.stderr).to.include('no compression or retention policy on nope');
   });
 });
 

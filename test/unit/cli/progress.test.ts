@@ -29,6 +29,7 @@ describe('startProgress', () => {
     t += 2_500;
     await new Promise((r) => setTimeout(r, 20));
     p.stop();
+    // eslint-disable-next-line no-control-regex -- the ANSI erase-line sequence is what is tested
     expect(stream.writes[0]).to.match(/^\r\x1b\[2K. applying 1_a \(0\.0 s\)$/);
     expect(stream.writes.some((w) => w.endsWith('applying 1_a (2.5 s)'))).to.equal(true);
     expect(stream.writes.at(-1)).to.equal('\r\x1b[2K');
