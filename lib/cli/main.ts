@@ -19,6 +19,7 @@ import { detectDrift, type Drift } from '../introspect/drift.js';
 import { timescaleInfo } from '../introspect/info.js';
 import { formatTimescaleInfo } from '../introspect/format-info.js';
 import { runPolicyJobs } from '../runner/jobs.js';
+import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import { connect, migrate, migrationStatus, type MigrationRun } from '../runner/migrate.js';
 import { createMigration, type MigrationLanguage } from '../generate/create.js';
 import { generateMigration, pendingChanges } from '../generate/generate.js';
@@ -192,8 +193,29 @@ export function buildProgram(out: Output): Command {
         name: opts.name,
         language: opts.language,
       });
-      for (const d of result.destructive.filter((x) => x.direction === 'up')) {
-        out.info(`warning: ${d.code} ${d.message}`);
+      const destructiveUp = result.destructive.filter((x) => x.direction === 'up');
+      for (const d of destructiveUp) out.info(`warning: ${d.code} ${d.message}`);
+      // With a database at hand, say what those steps would lose there now.
+      const target = resolveTarget({ databaseUrl: globals.databaseUrl });
+      const reachable = target.kind === 'server' || existsSync(target.dataDir);
+      let losses: DataLoss[] = [];
+      if (result.written && destructiveUp.length > 0 && reachable) {
+        losses = await withDatabase(
+          globals,
+          'generate',
+          out,
+          async (db) => {
+            const client = await connect(db.url);
+            try {
+              return await assessDataLoss(client, destructiveUp);
+            } finally {
+              await client.end();
+            }
+          },
+          true,
+        );
+        for (const loss of losses)
+          out.info(`preview: ${loss.change.code} would lose ${loss.detail}`);
       }
       if (!result.written) {
         out.line('No changes: the spec matches the last generated migration.');
@@ -203,7 +225,12 @@ export function buildProgram(out: Output): Command {
       }
       out.result(
         result.written
-          ? { file: result.file, changes: result.descriptions, destructive: result.destructive }
+          ? {
+              file: result.file,
+              changes: result.descriptions,
+              destructive: result.destructive,
+              dataLoss: losses,
+            }
           : { file: null, changes: [] },
       );
     });

@@ -81,6 +81,9 @@ describe('drift and data loss on embedded TimescaleDB (CLI)', function () {
     expect(generated.stderr).to.include(
       'warning: PM103 retention drops chunks of datapoint older than 30 days on its first run',
     );
+    expect(generated.stderr).to.match(
+      /preview: PM103 would lose \d+ chunk\(s\) of datapoint from .*, \d+ row\(s\)/,
+    );
 
     const refused = await runCli(['up'], { cwd: dir, env: NO_URL });
     expect(refused.code).to.equal(1);
