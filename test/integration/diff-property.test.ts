@@ -125,8 +125,20 @@ function property(label: string, make: () => Promise<TestDatabase>, runs: number
               const start = await snapshotCatalog(client, TABLES);
               const forward = generate(b);
               if (!forward.written) return;
-              await migrate({ url: db.url, client, migrationsDir: dir, direction: 'up' });
-              await migrate({ url: db.url, client, migrationsDir: dir, direction: 'down' });
+              await migrate({
+                url: db.url,
+                client,
+                migrationsDir: dir,
+                direction: 'up',
+                allowDataLoss: true,
+              });
+              await migrate({
+                url: db.url,
+                client,
+                migrationsDir: dir,
+                direction: 'down',
+                allowDataLoss: true,
+              });
               const back = await snapshotCatalog(client, TABLES);
               const keptMetric = a.metric !== undefined && b.metric !== undefined;
               for (const key of Object.keys(start) as (keyof typeof start)[]) {
@@ -140,6 +152,7 @@ function property(label: string, make: () => Promise<TestDatabase>, runs: number
                 migrationsDir: dir,
                 direction: 'down',
                 count: Infinity,
+                allowDataLoss: true,
               });
               expect((await snapshotCatalog(client, TABLES)).columns).to.deep.equal([]);
             });
