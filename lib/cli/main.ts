@@ -453,7 +453,16 @@ export function buildProgram(out: Output): Command {
       await withDatabase(globals, 'jobs run', out, async (db) => {
         const client = await connect(db.url);
         try {
-          const runs = await runPolicyJobs(client, { table: opts.table });
+          const progress = startProgress(process.stderr, !out.json);
+          let runs;
+          try {
+            runs = await runPolicyJobs(client, {
+              table: opts.table,
+              onJobStart: (job) => progress.update(`job ${job.jobId}: ${job.kind} of ${job.table}`),
+            });
+          } finally {
+            progress.stop();
+          }
           if (runs.length === 0) out.line('No compression or retention jobs.');
           for (const r of runs) {
             out.line(

@@ -17,7 +17,11 @@ export interface JobRun {
 
 export async function runPolicyJobs(
   client: ClientBase,
-  options: { table?: string | undefined } = {},
+  options: {
+    table?: string | undefined;
+    /** Called as each job starts (for progress display). */
+    onJobStart?: ((job: { jobId: number; kind: string; table: string }) => void) | undefined;
+  } = {},
 ): Promise<JobRun[]> {
   const ext = await client.query<{ schema: string }>(
     `SELECT n.nspname AS schema FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'timescaledb'`,
@@ -44,6 +48,7 @@ export async function runPolicyJobs(
     if (!Number.isInteger(job.job_id)) continue;
     const started = Date.now();
     const kind = job.proc_name === 'policy_compression' ? 'compression' : 'retention';
+    options.onJobStart?.({ jobId: job.job_id, kind, table: job.table });
     try {
       // CALL takes no parameters or subqueries here: the id is an integer from the catalog.
       await client.query(`CALL ${quoteIdent(schema)}.run_job(${job.job_id})`);
