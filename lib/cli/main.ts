@@ -23,6 +23,7 @@ import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import { connect, migrate, migrationStatus, type MigrationRun } from '../runner/migrate.js';
 import { createMigration, type MigrationLanguage } from '../generate/create.js';
 import { generateMigration, pendingChanges } from '../generate/generate.js';
+import { lineageProblems } from '../generate/lineage.js';
 import { TIMESCALE_MODES, type TimescaleMode } from '../operations/mode.js';
 
 interface GlobalOptions {
@@ -245,7 +246,8 @@ export function buildProgram(out: Output): Command {
       const loaded = await loadSpec(resolve(globals.spec));
       const migrationsDir = resolve(globals.migrationsDir);
       const pending = pendingChanges(loaded.spec, migrationsDir);
-      const problems: string[] = [];
+      const problems: string[] = lineageProblems(migrationsDir);
+      for (const p of problems) out.line(`  ${p}`);
       for (const d of pending.descriptions) out.line(`  not in any migration: ${d}`);
       if (pending.changes.length > 0) {
         problems.push(
