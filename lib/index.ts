@@ -19,3 +19,5 @@ export { resolveTarget, type DatabaseTarget } from './db/target.js';
 export { detectTimescale, type TimescaleSupport } from './db/detect.js';
 export { startEmbeddedServer } from './db/embedded/serve.js';
 export * from './errors.js';
+export * from './query/index.js';
+export { buildApi, routeOf, type ApiOptions } from './api/server.js';

@@ -19,6 +19,8 @@ import { detectDrift, type Drift } from '../introspect/drift.js';
 import { timescaleInfo } from '../introspect/info.js';
 import { formatTimescaleInfo } from '../introspect/format-info.js';
 import { runPolicyJobs } from '../runner/jobs.js';
+import { buildApi, routeOf } from '../api/server.js';
+import { detectDialect } from '../query/repository.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import { connect, migrate, migrationStatus, type MigrationRun } from '../runner/migrate.js';
 import { createMigration, type MigrationLanguage } from '../generate/create.js';
@@ -37,6 +39,10 @@ interface GlobalOptions {
 const cleanups = new Set<() => Promise<void>>();
 /** A command that handles Ctrl-C itself (`embedded start` stops and exits 0). */
 let onInterrupt: (() => void) | undefined;
+
+function isLoopback(host: string): boolean {
+  return /^(127\.|localhost$|::1$)/.test(host);
+}
 
 function positiveCount(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1)
@@ -480,6 +486,49 @@ export function buildProgram(out: Output): Command {
       });
     });
 
+  program
+    .command('serve')
+    .description('the REST API for every timeseries model of the spec, until Ctrl-C')
+    .option('--port <port>', 'port', port, 3000)
+    .option('--host <host>', 'host', '127.0.0.1')
+    .action(async (opts: { port: number; host: string }) => {
+      const globals = program.opts<GlobalOptions>();
+      const loaded = await loadSpec(resolve(globals.spec));
+      const token = process.env['PRISM_API_TOKEN'] || undefined;
+      if (!isLoopback(opts.host) && !token) {
+        throw new UsageError(`serving on ${opts.host} needs a token`, {
+          hint: 'set PRISM_API_TOKEN; clients then send Authorization: Bearer <token>',
+        });
+      }
+      await withDatabase(globals, 'serve', out, async (db) => {
+        const client = await connect(db.url);
+        try {
+          const { dialect, schema } = await detectDialect(client);
+          const app = buildApi({ spec: loaded.spec, client, dialect, schema, token });
+          const address = await app.listen({ port: opts.port, host: opts.host });
+          out.line(
+            `serving ${loaded.spec.models
+              .filter((m) => m.timeseries)
+              .map(routeOf)
+              .join(', ')} at ${address} (${dialect})`,
+          );
+          out.result({ address, dialect });
+          await new Promise<void>((resolveStop) => {
+            onInterrupt = () => {
+              out.info('stopping the API…');
+              app.close().then(
+                () => resolveStop(),
+                () => resolveStop(),
+              );
+            };
+          });
+          onInterrupt = undefined;
+        } finally {
+          await client.end();
+        }
+      });
+    });
+
   const embedded = program
     .command('embedded')
     .description('the embedded TimescaleDB in ./.prism/db');
@@ -505,7 +554,7 @@ export function buildProgram(out: Output): Command {
         waitTimeoutMs: opts.waitTimeout,
         log: (l) => out.info(l),
       });
-      if (!/^(127\.|localhost$|::1$)/.test(opts.host)) {
+      if (!isLoopback(opts.host)) {
         out.info(
           `warning: ${opts.host} is not a loopback address: anyone who can reach this port gets a superuser session without a password`,
         );

@@ -1,0 +1,264 @@
+/**
+ * The REST API over the query layer: for each timeseries model, `/api/<table>s` with
+ * range, aggregate, latest and ingest endpoints, plus `/openapi.json` and `/health`.
+ * Every parameter is checked by name; values reach SQL only as parameters (the query
+ * layer's builders). All database work goes through one queue, because the embedded
+ * database serves one session and batches must not interleave.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { PrismError, UsageError } from '../errors.js';
+import type { Model, Spec } from '../spec/types.js';
+import { createRepository, type Repository, type Row } from '../query/repository.js';
+import {
+  AGGREGATIONS,
+  segmentKeyOf,
+  type Aggregation,
+  type Dialect,
+  type Filters,
+} from '../query/sql.js';
+import { openApiDocument } from './openapi.js';
+
+export const RESERVED_PARAMETERS = Object.freeze([
+  'start',
+  'end',
+  'limit',
+  'order',
+  'bucket',
+  'aggs',
+  'fields',
+  'gapfill',
+  'tz',
+]);
+/** Rows one POST may carry. */
+export const MAX_INGEST_ROWS = 50_000;
+
+export interface ApiOptions {
+  readonly spec: Spec;
+  readonly client: pg.ClientBase;
+  readonly dialect: Dialect;
+  readonly schema?: string | undefined;
+  /** When set, every request must send `Authorization: Bearer <token>` (but /health). */
+  readonly token?: string | undefined;
+}
+
+/** `DataPoint` (table `datapoint`) → `/api/datapoints`. */
+export function routeOf(model: Model): string {
+  return `/api/${model.table}s`;
+}
+
+type Query = Record<string, string | string[] | undefined>;
+
+function single(query: Query, name: string): string | undefined {
+  const value = query[name];
+  if (Array.isArray(value)) throw new UsageError(`parameter ${name} is given more than once`);
+  return value;
+}
+
+function filtersOf(model: Model, query: Query, allowed: readonly string[]): Filters {
+  const filters: Record<string, string> = {};
+  for (const name of Object.keys(query)) {
+    if (allowed.includes(name)) continue;
+    if (RESERVED_PARAMETERS.includes(name)) {
+      throw new UsageError(`parameter ${name} does not apply to this endpoint`, {
+        hint: `it takes: ${allowed.join(', ')}, and field filters`,
+      });
+    }
+    if (!model.fields.some((f) => f.name === name)) {
+      throw new UsageError(`unknown parameter ${name}`, {
+        hint: `use one of ${allowed.join(', ')} or a field of ${model.name}: ${model.fields.map((f) => f.name).join(', ')}`,
+      });
+    }
+    filters[name] = single(query, name) as string;
+  }
+  return filters;
+}
+
+function required(query: Query, name: string): string {
+  const value = single(query, name);
+  if (value === undefined || value === '') throw new UsageError(`parameter ${name} is required`);
+  return value;
+}
+
+function positiveInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1)
+    throw new UsageError(
+      `parameter ${name} must be a whole number ≥ 1, got ${JSON.stringify(value)}`,
+    );
+  return Number(value);
+}
+
+function bool(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true' || value === '') return true;
+  throw new UsageError(`parameter ${name} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function list(value: string | undefined): string[] | undefined {
+  return value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+}
+
+/** JSON for rows: timestamps as RFC 3339; pg already returns bigint and numeric as strings. */
+function serialize(rows: readonly Row[]): Row[] {
+  return rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
+    ),
+  );
+}
+
+function parseNdjson(text: string): unknown[] {
+  return text
+    .split('\n')
+    .map((line, i) => [line.trim(), i] as const)
+    .filter(([line]) => line !== '')
+    .map(([line, i]) => {
+      try {
+        return JSON.parse(line) as unknown;
+      } catch {
+        throw new UsageError(`line ${i + 1} of the NDJSON body is not JSON`);
+      }
+    });
+}
+
+export function buildApi(options: ApiOptions): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
+  app.addContentTypeParser(
+    ['application/x-ndjson', 'application/ndjson'],
+    { parseAs: 'string' },
+    (_req, body, done) => {
+      try {
+        done(null, parseNdjson(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  app.setErrorHandler(
+    (error: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
+      if (error instanceof UsageError) {
+        void reply
+          .status(400)
+          .send({ error: { message: error.message, hint: error.hint ?? null } });
+      } else if (error instanceof PrismError) {
+        void reply
+          .status(400)
+          .send({ error: { message: error.message, hint: error.hint ?? null } });
+      } else if (error.statusCode && error.statusCode < 500) {
+        void reply.status(error.statusCode).send({ error: { message: error.message, hint: null } });
+      } else {
+        void reply
+          .status(500)
+          .send({ error: { message: 'the database could not answer this request', hint: null } });
+      }
+    },
+  );
+
+  if (options.token) {
+    const expected = `Bearer ${options.token}`;
+    app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+      if (req.url === '/health') return;
+      if (req.headers.authorization !== expected) {
+        await reply
+          .status(401)
+          .send({
+            error: {
+              message: 'missing or wrong bearer token',
+              hint: 'send Authorization: Bearer $PRISM_API_TOKEN',
+            },
+          });
+      }
+    });
+  }
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/openapi.json', async () => openApiDocument(options.spec));
+
+  for (const model of options.spec.models.filter((m) => m.timeseries)) {
+    const repo: Repository = createRepository(options.client, model, {
+      dialect: options.dialect,
+      schema: options.schema,
+    });
+    const base = routeOf(model);
+
+    app.get(base, async (req) => {
+      const q = req.query as Query;
+      const filters = filtersOf(model, q, ['start', 'end', 'limit', 'order']);
+      const order = single(q, 'order');
+      if (order !== undefined && order !== 'asc' && order !== 'desc')
+        throw new UsageError(`parameter order must be asc or desc, got ${JSON.stringify(order)}`);
+      const rows = await serial(() =>
+        repo.getByTimeRange(required(q, 'start'), required(q, 'end'), {
+          filters,
+          limit: positiveInt(single(q, 'limit'), 'limit'),
+          order,
+        }),
+      );
+      return { data: serialize(rows), meta: { count: rows.length } };
+    });
+
+    app.get(`${base}/aggregate`, async (req) => {
+      const q = req.query as Query;
+      const filters = filtersOf(model, q, [
+        'start',
+        'end',
+        'bucket',
+        'aggs',
+        'fields',
+        'gapfill',
+        'tz',
+      ]);
+      const aggs = list(single(q, 'aggs'));
+      for (const a of aggs ?? []) {
+        if (!(AGGREGATIONS as readonly string[]).includes(a))
+          throw new UsageError(`parameter aggs: unknown aggregation ${JSON.stringify(a)}`, {
+            hint: `use ${AGGREGATIONS.join(', ')}`,
+          });
+      }
+      const bucket = required(q, 'bucket');
+      const rows = await serial(() =>
+        repo.getTimeBucketAggregates(bucket, required(q, 'start'), required(q, 'end'), {
+          filters,
+          aggregations: aggs as Aggregation[] | undefined,
+          fields: list(single(q, 'fields')),
+          gapfill: bool(single(q, 'gapfill'), 'gapfill'),
+          tz: single(q, 'tz'),
+        }),
+      );
+      return { data: serialize(rows), meta: { count: rows.length, bucket } };
+    });
+
+    app.get(`${base}/latest`, async (req) => {
+      const q = req.query as Query;
+      const filters = filtersOf(model, q, []);
+      // Without filters: one row per segment key (or the single latest row without one).
+      const perSegment = Object.keys(filters).length === 0 && segmentKeyOf(model).length > 0;
+      const rows = await serial(() => repo.getLatest({ filters, perSegment }));
+      return { data: serialize(rows), meta: { count: rows.length } };
+    });
+
+    app.post(base, async (req, reply) => {
+      const body = req.body;
+      if (!Array.isArray(body))
+        throw new UsageError('the body must be a JSON array of rows or NDJSON (one row per line)');
+      if (body.length > MAX_INGEST_ROWS)
+        throw new UsageError(`at most ${MAX_INGEST_ROWS} rows per request, got ${body.length}`);
+      const inserted = await serial(() => repo.insertMany(body as Row[]));
+      return reply.status(201).send({ data: { inserted }, meta: {} });
+    });
+  }
+  return app;
+}

@@ -1,0 +1,239 @@
+/**
+ * A typed repository over one timeseries model: range queries, time-bucket aggregates,
+ * latest rows, and validated bulk inserts. SQL comes from the pure builders in ./sql.ts.
+ *
+ * Rows come back as `pg` returns them: timestamptz as Date, bigint and decimal (numeric)
+ * as strings (so is `sum`/`avg` over int, bigint and decimal fields), float as number,
+ * json as parsed values. Aggregate `count` values are numbers.
+ */
+import type pg from 'pg';
+import { detectTimescale } from '../db/detect.js';
+import { UsageError } from '../errors.js';
+import { columnType } from '../generate/columns.js';
+import { quoteIdent, quoteTable } from '../sql/quote.js';
+import type { Model } from '../spec/types.js';
+import { describeValue, fieldValue } from './values.js';
+import {
+  buildAggregateQuery,
+  buildLatestQuery,
+  buildRangeQuery,
+  checkTimeZone,
+  timeColumnOf,
+  type Aggregation,
+  type BuiltQuery,
+  type Dialect,
+  type Filters,
+  type TimeInput,
+} from './sql.js';
+
+export type Row = Record<string, unknown>;
+
+export interface RepositoryOptions {
+  readonly dialect: Dialect;
+  /** The TimescaleDB extension schema (timescale dialect); default `public`. */
+  readonly schema?: string | undefined;
+  /** Rows per INSERT statement in insertMany; default 5,000. */
+  readonly batchSize?: number | undefined;
+}
+
+export interface RangeOptions {
+  readonly filters?: Filters | undefined;
+  readonly limit?: number | undefined;
+  readonly order?: 'asc' | 'desc' | undefined;
+}
+
+export interface AggregateOptions {
+  readonly filters?: Filters | undefined;
+  readonly aggregations?: readonly Aggregation[] | undefined;
+  readonly fields?: readonly string[] | undefined;
+  readonly groupBySegment?: boolean | undefined;
+  readonly gapfill?: boolean | undefined;
+  readonly tz?: string | undefined;
+}
+
+export interface LatestOptions {
+  readonly filters?: Filters | undefined;
+  readonly perSegment?: boolean | undefined;
+}
+
+export interface Repository {
+  readonly model: Model;
+  readonly dialect: Dialect;
+  getByTimeRange(start: TimeInput, end: TimeInput, options?: RangeOptions): Promise<Row[]>;
+  /** Rows `{ bucket: Date, [segment key…], '<aggregation>_<field>': value, … }`. */
+  getTimeBucketAggregates(
+    bucket: string,
+    start: TimeInput,
+    end: TimeInput,
+    options?: AggregateOptions,
+  ): Promise<Row[]>;
+  getLatest(options?: LatestOptions): Promise<Row[]>;
+  /** Validates every row first, then inserts in batches; returns the number inserted. */
+  insertMany(rows: readonly Row[]): Promise<number>;
+}
+
+async function run(client: pg.ClientBase, q: BuiltQuery): Promise<Row[]> {
+  const result = await client.query<Row>(q.sql, q.parameters as unknown[]);
+  return result.rows;
+}
+
+export function createRepository(
+  client: pg.ClientBase,
+  model: Model,
+  options: RepositoryOptions,
+): Repository {
+  if (options.dialect !== 'timescale' && options.dialect !== 'postgres') {
+    throw new UsageError(`dialect must be 'timescale' or 'postgres'`);
+  }
+  timeColumnOf(model);
+  const { dialect, schema } = options;
+  const batchSize = options.batchSize ?? 5_000;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+    throw new UsageError(`batchSize must be a whole number of at least 1`);
+  }
+  const knownZones = new Set<string>();
+
+  async function checkZone(tz: string | undefined): Promise<void> {
+    if (tz === undefined || knownZones.has(tz)) return;
+    checkTimeZone(tz);
+    const { rowCount } = await client.query(
+      'SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = $1',
+      [tz],
+    );
+    if (!rowCount) throw new UsageError(`unknown time zone ${JSON.stringify(tz)}`);
+    knownZones.add(tz);
+  }
+
+  return Object.freeze({
+    model,
+    dialect,
+    getByTimeRange: (start: TimeInput, end: TimeInput, o: RangeOptions = {}) =>
+      run(client, buildRangeQuery(model, { start, end, ...o })),
+    async getTimeBucketAggregates(
+      bucket: string,
+      start: TimeInput,
+      end: TimeInput,
+      o: AggregateOptions = {},
+    ) {
+      const q = buildAggregateQuery(model, { dialect, schema, bucket, start, end, ...o });
+      await checkZone(o.tz);
+      const rows = await run(client, q);
+      return rows.map((r) => {
+        const out: Row = {};
+        for (const c of q.columns) {
+          const v = r[c.alias];
+          out[c.name] = c.aggregation === 'count' && v !== null && v !== undefined ? Number(v) : v;
+        }
+        return out;
+      });
+    },
+    getLatest: (o: LatestOptions = {}) => run(client, buildLatestQuery(model, o)),
+    insertMany: (rows: readonly Row[]) => insertMany(client, model, rows, batchSize),
+  });
+}
+
+/** The dialect of the connected database: `timescale` when the extension is installed. */
+export async function detectDialect(
+  client: pg.ClientBase,
+): Promise<{ dialect: Dialect; schema: string | undefined }> {
+  const support = await detectTimescale(client);
+  return support.installed && support.schema !== null
+    ? { dialect: 'timescale', schema: support.schema }
+    : { dialect: 'postgres', schema: undefined };
+}
+
+/** createRepository with the dialect (and TimescaleDB schema) detected from the database. */
+export async function createRepositoryFor(
+  client: pg.ClientBase,
+  model: Model,
+  options: { batchSize?: number | undefined } = {},
+): Promise<Repository> {
+  const { dialect, schema } = await detectDialect(client);
+  return createRepository(client, model, { dialect, schema, batchSize: options.batchSize });
+}
+
+// ---------------------------------------------------------------------------------------
+// insertMany
+
+/** Validates rows; returns, per row, the fields given (values converted for parameters). */
+export function validateRows(model: Model, rows: readonly unknown[]): Map<string, unknown>[] {
+  if (!Array.isArray(rows)) throw new UsageError('rows must be an array of objects');
+  const byName = new Map(model.fields.map((f) => [f.name, f]));
+  return rows.map((row, index) => {
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      throw new UsageError(`row ${index}: expected an object, got ${describeValue(row)}`);
+    }
+    const out = new Map<string, unknown>();
+    for (const [name, value] of Object.entries(row as Record<string, unknown>)) {
+      const field = byName.get(name);
+      if (field === undefined) {
+        throw new UsageError(`row ${index}: unknown field ${JSON.stringify(name)}`, {
+          hint: `fields of ${model.name}: ${model.fields.map((f) => f.name).join(', ')}`,
+        });
+      }
+      if (value === undefined) continue;
+      if (value === null) {
+        if (!field.optional)
+          throw new UsageError(`row ${index}: field ${name} is not optional, got null`);
+        out.set(name, null);
+        continue;
+      }
+      try {
+        out.set(name, fieldValue(field, value));
+      } catch (e) {
+        throw new UsageError(`row ${index}: field ${name}: ${(e as Error).message}`);
+      }
+    }
+    for (const field of model.fields) {
+      if (!out.has(field.name) && !field.optional && field.default === undefined) {
+        throw new UsageError(`row ${index}: field ${field.name} is missing`, {
+          hint: 'it is neither optional nor has a default',
+        });
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * Validates every row, then inserts them with `INSERT … SELECT * FROM unnest($1::type[], …)`
+ * in batches. Rows leaving out different fields that have defaults are inserted in separate
+ * statements so the database fills the defaults. Not wrapped in a transaction: wrap the
+ * call in one for all-or-nothing.
+ */
+export async function insertMany(
+  client: pg.ClientBase,
+  model: Model,
+  rows: readonly Row[],
+  batchSize = 5_000,
+): Promise<number> {
+  const values = validateRows(model, rows);
+  // Columns: every field, except defaulted fields a given row leaves out.
+  const groups = new Map<string, Map<string, unknown>[]>();
+  for (const v of values) {
+    const key = model.fields
+      .filter((f) => f.default === undefined || v.has(f.name))
+      .map((f) => f.name)
+      .join('\0');
+    const list = groups.get(key) ?? [];
+    list.push(v);
+    groups.set(key, list);
+  }
+  let inserted = 0;
+  for (const list of groups.values()) {
+    const first = list[0] as Map<string, unknown>;
+    const fields = model.fields.filter((f) => f.default === undefined || first.has(f.name));
+    const names = fields.map((f) => quoteIdent(f.name)).join(', ');
+    const arrays = fields.map((f, i) => `$${i + 1}::${columnType(f)}[]`).join(', ');
+    const sql = `INSERT INTO ${quoteTable(model.table)} (${names}) SELECT * FROM unnest(${arrays})`;
+    for (let at = 0; at < list.length; at += batchSize) {
+      const batch = list.slice(at, at + batchSize);
+      const parameters = fields.map((f) =>
+        batch.map((v) => (v.has(f.name) ? v.get(f.name) : null)),
+      );
+      const result = await client.query(sql, parameters);
+      inserted += result.rowCount ?? 0;
+    }
+  }
+  return inserted;
+}

@@ -1,0 +1,521 @@
+/**
+ * Pure SQL builders for the time-series query layer. Every builder returns a frozen
+ * `{ sql, parameters }`:
+ * - values are always `$n` parameters, never text in the SQL;
+ * - identifiers come only from the model and go through `quoteIdent`/`quoteTable`;
+ * - bucket widths pass `parseInterval` and are then sent as a parameter (`$n::interval`);
+ * - aggregation names, order directions and date_trunc units come from fixed whitelists;
+ * - output columns use internal aliases (`b`, `k0`, `a0`, …) so no field name can collide
+ *   or overflow the 63-byte identifier limit; `columns` says what each alias means.
+ *
+ * Two dialects give identical results (checked by test/integration/query-differential):
+ * - `timescale`: `<schema>.time_bucket($w::interval, t [, $tz])`, `<schema>.first/last(v, t)`;
+ * - `postgres`: `date_bin($w::interval, t, timestamptz '2000-01-03 00:00:00+00')` for widths
+ *   without months/years, `date_trunc('month'|'year', t, 'UTC')` for exactly 1 month / 1 year
+ *   (other month/year widths are refused on this dialect), and
+ *   `(array_agg(v ORDER BY t ASC))[1]` for first/last.
+ * With `tz`, buckets are computed on local time of that zone, as `time_bucket(w, t, tz)` does.
+ * Gap-filling is `generate_series` over the bounded range (finish excluded) LEFT JOINed to
+ * the aggregates, on both dialects.
+ */
+import { UsageError } from '../errors.js';
+import { parseInterval, type Interval } from '../sql/interval.js';
+import { quoteIdent, quoteTable } from '../sql/quote.js';
+import type { Field, Model } from '../spec/types.js';
+import { filterFieldValue } from './values.js';
+
+export type Dialect = 'timescale' | 'postgres';
+export const DIALECTS: readonly Dialect[] = Object.freeze(['timescale', 'postgres'] as const);
+
+export const AGGREGATIONS = Object.freeze([
+  'avg',
+  'min',
+  'max',
+  'sum',
+  'count',
+  'first',
+  'last',
+] as const);
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+export const MAX_LIMIT = 10_000;
+export const DEFAULT_LIMIT = 1_000;
+/** Most buckets one aggregate query may span (estimated from the range and the width). */
+export const MAX_BUCKETS = 100_000;
+
+export interface BuiltQuery {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+}
+
+/** What the aliases of an aggregate query's output mean. */
+export interface AggregateColumn {
+  readonly alias: string;
+  /** Output name: `bucket`, a segment-key field name, or `<aggregation>_<field>`. */
+  readonly name: string;
+  readonly aggregation?: Aggregation | undefined;
+  readonly field?: string | undefined;
+}
+
+export interface BuiltAggregateQuery extends BuiltQuery {
+  readonly columns: readonly AggregateColumn[];
+}
+
+export type TimeInput = Date | string;
+export type FilterValue = string | number | boolean | bigint | Date | null;
+export type Filters = Readonly<Record<string, FilterValue>>;
+
+const NUMERIC_TYPES = new Set(['int', 'bigint', 'float', 'decimal']);
+
+// ---------------------------------------------------------------------------------------
+// Model facts
+
+export function timeColumnOf(model: Model): Field {
+  const name = model.timeseries?.timeColumn;
+  if (name === undefined) {
+    throw new UsageError(`model ${model.name} is not a timeseries model`, {
+      hint: 'queries need a model with a timeseries: block',
+    });
+  }
+  const field = model.fields.find((f) => f.name === name);
+  if (field === undefined) throw new UsageError(`model ${model.name} has no field ${name}`);
+  if (field.type !== 'datetime') {
+    throw new UsageError(
+      `model ${model.name}: the query layer supports datetime time columns only, ${name} is ${field.type}`,
+    );
+  }
+  return field;
+}
+
+/** The segment key: the compression `segment_by` columns (empty when not set). */
+export function segmentKeyOf(model: Model): readonly string[] {
+  return model.timeseries?.compression?.segmentBy ?? [];
+}
+
+/** Numeric fields that are neither the time column, a key column nor the segment key. */
+export function defaultAggregateFields(model: Model): readonly string[] {
+  const time = model.timeseries?.timeColumn;
+  const key = new Set([...model.primaryKey, ...segmentKeyOf(model)]);
+  return model.fields
+    .filter(
+      (f) => NUMERIC_TYPES.has(f.type) && f.name !== time && !key.has(f.name) && !f.primaryKey,
+    )
+    .map((f) => f.name);
+}
+
+function fieldOf(model: Model, name: unknown, what: string): Field {
+  const field = typeof name === 'string' ? model.fields.find((f) => f.name === name) : undefined;
+  if (field === undefined) {
+    throw new UsageError(`unknown ${what} ${JSON.stringify(name)} for model ${model.name}`, {
+      hint: `fields: ${model.fields.map((f) => f.name).join(', ')}`,
+    });
+  }
+  return field;
+}
+
+/** Tie-breaking order after the time column: primary key columns other than time. */
+function tieBreak(model: Model, alias: string): string[] {
+  const time = model.timeseries?.timeColumn;
+  return model.primaryKey.filter((c) => c !== time).map((c) => `${alias}.${quoteIdent(c)} ASC`);
+}
+
+// ---------------------------------------------------------------------------------------
+// Values
+
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+const RFC3339 =
+  /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
+
+/** An RFC 3339 timestamp (a date alone is midnight UTC) or a Date, as text for `::timestamptz`. */
+export function timeParameter(value: unknown, what: string): string {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new UsageError(`${what} is an invalid Date`);
+    return value.toISOString();
+  }
+  if (typeof value !== 'string' || !RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new UsageError(`${what} must be an RFC 3339 timestamp, got ${JSON.stringify(value)}`, {
+      hint: "e.g. '2026-01-01T00:00:00Z'; a date alone means midnight UTC",
+    });
+  }
+  return value.length === 10 ? `${value}T00:00:00Z` : value;
+}
+
+function rangeParameters(start: unknown, end: unknown): [string, string] {
+  const s = timeParameter(start, 'start');
+  const e = timeParameter(end, 'end');
+  if (Date.parse(s) >= Date.parse(e)) {
+    throw new UsageError(`end (${e}) must be after start (${s})`);
+  }
+  return [s, e];
+}
+
+const TZ_NAME = /^[A-Za-z][A-Za-z0-9_+-]{0,30}(?:\/[A-Za-z0-9_+-]{1,30}){0,2}$/;
+
+/** A conservative IANA zone name check; the repository also checks pg_timezone_names. */
+export function checkTimeZone(tz: unknown): string {
+  if (typeof tz !== 'string' || !TZ_NAME.test(tz)) {
+    throw new UsageError(`invalid time zone ${JSON.stringify(tz)}`, {
+      hint: "use an IANA name such as 'UTC' or 'Europe/Oslo'",
+    });
+  }
+  return tz;
+}
+
+function filterValue(field: Field, value: unknown): unknown {
+  if (value === null) return null;
+  try {
+    return filterFieldValue(field, value);
+  } catch (e) {
+    throw new UsageError(`filter ${field.name}: ${(e as Error).message}`);
+  }
+}
+
+/** `AND "f" = $n` for each filter; every name must be a model field. */
+function filterSql(model: Model, filters: unknown, params: Params, alias: string): string {
+  if (filters === undefined || filters === null) return '';
+  if (typeof filters !== 'object' || Array.isArray(filters)) {
+    throw new UsageError('filters must be an object of field → value');
+  }
+  let sql = '';
+  for (const [name, value] of Object.entries(filters as Record<string, unknown>)) {
+    const field = fieldOf(model, name, 'filter field');
+    if (field.type === 'json')
+      throw new UsageError(`filter ${name}: json fields cannot be filtered`);
+    const column = `${alias}.${quoteIdent(field.name)}`;
+    const v = filterValue(field, value);
+    sql += v === null ? ` AND ${column} IS NULL` : ` AND ${column} = ${params.add(v)}`;
+  }
+  return sql;
+}
+
+function selectList(model: Model, alias: string): string {
+  return model.fields.map((f) => `${alias}.${quoteIdent(f.name)}`).join(', ');
+}
+
+// ---------------------------------------------------------------------------------------
+// Range
+
+export interface RangeQueryInput {
+  readonly start: TimeInput;
+  readonly end: TimeInput;
+  readonly filters?: Filters | undefined;
+  /** Default 1,000; values above MAX_LIMIT are capped to it. */
+  readonly limit?: number | undefined;
+  readonly order?: 'asc' | 'desc' | undefined;
+}
+
+function limitOf(limit: unknown): number {
+  if (limit === undefined) return DEFAULT_LIMIT;
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) {
+    throw new UsageError(`limit must be a whole number of at least 1, got ${String(limit)}`);
+  }
+  return Math.min(limit, MAX_LIMIT);
+}
+
+function orderOf(order: unknown): 'ASC' | 'DESC' {
+  if (order === undefined || order === 'asc') return 'ASC';
+  if (order === 'desc') return 'DESC';
+  throw new UsageError(`order must be 'asc' or 'desc', got ${JSON.stringify(order)}`);
+}
+
+/** Rows with start <= time < end, equality filters, ordered by time (then primary key). */
+export function buildRangeQuery(model: Model, input: RangeQueryInput): BuiltQuery {
+  const time = quoteIdent(timeColumnOf(model).name);
+  const params = new Params();
+  const [s, e] = rangeParameters(input.start, input.end);
+  const direction = orderOf(input.order);
+  const limit = limitOf(input.limit);
+  let sql = `SELECT ${selectList(model, 't')} FROM ${quoteTable(model.table)} t WHERE t.${time} >= ${params.add(s)}::timestamptz AND t.${time} < ${params.add(e)}::timestamptz`;
+  sql += filterSql(model, input.filters, params, 't');
+  sql += ` ORDER BY ${[`t.${time} ${direction}`, ...tieBreak(model, 't')].join(', ')}`;
+  sql += ` LIMIT ${params.add(limit)}`;
+  return Object.freeze({ sql, parameters: Object.freeze(params.values) });
+}
+
+// ---------------------------------------------------------------------------------------
+// Buckets and aggregates
+
+export interface AggregateQueryInput {
+  readonly dialect: Dialect;
+  /** The TimescaleDB extension schema (timescale dialect); default `public`. */
+  readonly schema?: string | undefined;
+  readonly bucket: string;
+  readonly start: TimeInput;
+  readonly end: TimeInput;
+  readonly filters?: Filters | undefined;
+  /** Default `['avg']`. */
+  readonly aggregations?: readonly Aggregation[] | undefined;
+  /** Numeric fields to aggregate; default every numeric non-key field. */
+  readonly fields?: readonly string[] | undefined;
+  /** One row per bucket and segment key value. */
+  readonly groupBySegment?: boolean | undefined;
+  /** Every bucket in [start, end) appears; empty ones have NULL aggregates (count 0). */
+  readonly gapfill?: boolean | undefined;
+  /** IANA zone: buckets follow local time there (days, weeks, months start at local midnight). */
+  readonly tz?: string | undefined;
+}
+
+export interface BucketWidth {
+  readonly interval: Interval;
+  /** `month`/`year` when the width is exactly one of those (date_trunc), else undefined. */
+  readonly truncUnit: 'month' | 'year' | undefined;
+  readonly hasMonths: boolean;
+}
+
+export function parseBucket(bucket: unknown): BucketWidth {
+  const parsed = parseInterval(bucket);
+  if (!parsed.ok) throw new UsageError(`bucket: ${parsed.reason}`, { hint: parsed.hint });
+  const text = parsed.interval.text;
+  const hasMonths = /\b(month|year)s?\b/.test(text);
+  if (hasMonths && /\b(week|day|hour|minute|second|millisecond|microsecond)s?\b/.test(text)) {
+    throw new UsageError(
+      `bucket ${JSON.stringify(bucket)}: a width with months or years cannot also have days or smaller units`,
+    );
+  }
+  // '12 months' is '1 year' (both 360 days here, and time_bucket aligns both to years).
+  const days = parsed.interval.micros / 86_400_000_000n;
+  const truncUnit = !hasMonths
+    ? undefined
+    : days === 30n
+      ? 'month'
+      : days === 360n
+        ? 'year'
+        : undefined;
+  return Object.freeze({ interval: parsed.interval, truncUnit, hasMonths });
+}
+
+function schemaOf(input: { schema?: string | undefined }): string {
+  return quoteIdent(input.schema ?? 'public', 'TimescaleDB schema');
+}
+
+/**
+ * The bucket expression of a timestamptz expression `t`, given the width parameter `w`
+ * (already `$n::interval`) and the time-zone parameter `z` (`$n::text`) or undefined.
+ */
+function bucketExpr(
+  dialect: Dialect,
+  schema: string,
+  width: BucketWidth,
+  t: string,
+  widthParam: () => string,
+  z: string | undefined,
+): string {
+  const w = (): string => widthParam();
+  if (dialect === 'timescale') {
+    return z === undefined
+      ? `${schema}.time_bucket(${w()}, ${t})`
+      : `${schema}.time_bucket(${w()}, ${t}, ${z})`;
+  }
+  if (width.hasMonths) {
+    if (width.truncUnit === undefined) {
+      throw new UsageError(
+        `bucket ${JSON.stringify(width.interval.text)} is not supported on plain PostgreSQL: month and year widths must be exactly '1 month' or '1 year'`,
+        { hint: "use '1 month' or '1 year', or a width in days/weeks" },
+      );
+    }
+    return `date_trunc('${width.truncUnit}', ${t}, ${z ?? `'UTC'`})`;
+  }
+  return z === undefined
+    ? `date_bin(${w()}, ${t}, timestamptz '2000-01-03 00:00:00+00')`
+    : `(date_bin(${w()}, (${t}) AT TIME ZONE ${z}, timestamp '2000-01-03 00:00:00') AT TIME ZONE ${z})`;
+}
+
+function aggregateExpr(
+  dialect: Dialect,
+  schema: string,
+  aggregation: Aggregation,
+  column: string,
+  time: string,
+): string {
+  switch (aggregation) {
+    case 'avg':
+    case 'min':
+    case 'max':
+    case 'sum':
+    case 'count':
+      return `${aggregation}(${column})`;
+    case 'first':
+    case 'last':
+      return dialect === 'timescale'
+        ? `${schema}.${aggregation}(${column}, ${time})`
+        : `(array_agg(${column} ORDER BY ${time} ${aggregation === 'first' ? 'ASC' : 'DESC'}) FILTER (WHERE ${time} IS NOT NULL))[1]`;
+    default:
+      throw new UsageError(`unknown aggregation ${JSON.stringify(aggregation)}`);
+  }
+}
+
+const ONE_MONTH_MICROS = 28n * 86_400_000_000n;
+
+export function buildAggregateQuery(model: Model, input: AggregateQueryInput): BuiltAggregateQuery {
+  if (!DIALECTS.includes(input.dialect)) {
+    throw new UsageError(
+      `dialect must be 'timescale' or 'postgres', got ${JSON.stringify(input.dialect)}`,
+    );
+  }
+  const timeName = timeColumnOf(model).name;
+  const time = `t.${quoteIdent(timeName)}`;
+  const schema = schemaOf(input);
+  const width = parseBucket(input.bucket);
+  const [s, e] = rangeParameters(input.start, input.end);
+  // Months are counted as 28 days here so the estimate never undercounts.
+  const perBucket = width.hasMonths
+    ? (width.interval.micros / (30n * 86_400_000_000n)) * ONE_MONTH_MICROS
+    : width.interval.micros;
+  const buckets = (BigInt(Date.parse(e) - Date.parse(s)) * 1000n) / perBucket;
+  if (buckets > BigInt(MAX_BUCKETS)) {
+    throw new UsageError(
+      `bucket ${width.interval.text} over this range gives about ${buckets} buckets, more than ${MAX_BUCKETS}`,
+      { hint: 'use a wider bucket or a shorter range' },
+    );
+  }
+  const aggregations = input.aggregations ?? ['avg'];
+  if (!Array.isArray(aggregations) || aggregations.length === 0) {
+    throw new UsageError(`aggregations must be a non-empty list of ${AGGREGATIONS.join(', ')}`);
+  }
+  for (const a of aggregations) {
+    if (!(AGGREGATIONS as readonly unknown[]).includes(a)) {
+      throw new UsageError(`unknown aggregation ${JSON.stringify(a)}`, {
+        hint: `aggregations: ${AGGREGATIONS.join(', ')}`,
+      });
+    }
+  }
+  const fieldNames = input.fields ?? defaultAggregateFields(model);
+  if (!Array.isArray(fieldNames) || fieldNames.length === 0) {
+    throw new UsageError(`model ${model.name} has no numeric fields to aggregate`);
+  }
+  const fields = fieldNames.map((n) => {
+    const f = fieldOf(model, n, 'aggregate field');
+    if (!NUMERIC_TYPES.has(f.type)) {
+      throw new UsageError(`aggregate field ${f.name} is ${f.type}, not a numeric field`);
+    }
+    return f;
+  });
+  const keys = input.groupBySegment ? segmentKeyOf(model) : [];
+  if (input.groupBySegment && keys.length === 0) {
+    throw new UsageError(`model ${model.name} has no segment key (compression segment_by)`);
+  }
+
+  const params = new Params();
+  const sp = `${params.add(s)}::timestamptz`;
+  const ep = `${params.add(e)}::timestamptz`;
+  // Added on first use: a date_trunc bucket does not take the width as a parameter.
+  let widthRef: string | undefined;
+  const wp = (): string => (widthRef ??= `${params.add(width.interval.text)}::interval`);
+  const zp = input.tz === undefined ? undefined : `${params.add(checkTimeZone(input.tz))}::text`;
+  const where =
+    `${time} >= ${sp} AND ${time} < ${ep}` + filterSql(model, input.filters, params, 't');
+
+  const columns: AggregateColumn[] = [{ alias: 'b', name: 'bucket' }];
+  const keySelect = keys.map((k, i) => {
+    columns.push({ alias: `k${i}`, name: k });
+    return `t.${quoteIdent(k)} AS k${i}`;
+  });
+  const aggSelect: string[] = [];
+  for (const f of fields) {
+    for (const a of aggregations) {
+      const alias = `a${aggSelect.length}`;
+      columns.push({ alias, name: `${a}_${f.name}`, aggregation: a, field: f.name });
+      aggSelect.push(
+        `${aggregateExpr(input.dialect, schema, a, `t.${quoteIdent(f.name)}`, time)} AS ${alias}`,
+      );
+    }
+  }
+  const groupBy = ['1', ...keys.map((_, i) => String(i + 2))].join(', ');
+  const inner =
+    `SELECT ${[`${bucketExpr(input.dialect, schema, width, time, wp, zp)} AS b`, ...keySelect, ...aggSelect].join(', ')}` +
+    ` FROM ${quoteTable(model.table)} t WHERE ${where} GROUP BY ${groupBy}`;
+
+  let sql: string;
+  if (!input.gapfill) {
+    sql = `${inner} ORDER BY ${groupBy}`;
+  } else {
+    // Buckets are stepped in the zone's local time (UTC without tz), so months and days
+    // follow the calendar there; DISTINCT folds a local time that DST maps twice.
+    const zone = zp ?? `'UTC'`;
+    const first = bucketExpr(input.dialect, schema, width, sp, wp, zp);
+    const series =
+      `SELECT DISTINCT (g AT TIME ZONE ${zone}) AS b FROM generate_series((${first}) AT TIME ZONE ${zone}, ${ep} AT TIME ZONE ${zone}, ${wp()}) g` +
+      ` WHERE (g AT TIME ZONE ${zone}) < ${ep}`;
+    const keySql =
+      keys.length === 0
+        ? ''
+        : `, k AS (SELECT DISTINCT ${keys.map((k, i) => `t.${quoteIdent(k)} AS k${i}`).join(', ')} FROM ${quoteTable(model.table)} t WHERE ${where})`;
+    const outer = [
+      's.b',
+      ...keys.map((_, i) => `k.k${i}`),
+      ...columns
+        .filter((c) => c.aggregation !== undefined)
+        .map((c) =>
+          c.aggregation === 'count' ? `COALESCE(a.${c.alias}, 0) AS ${c.alias}` : `a.${c.alias}`,
+        ),
+    ];
+    const on = ['a.b = s.b', ...keys.map((_, i) => `a.k${i} = k.k${i}`)].join(' AND ');
+    sql =
+      `WITH a AS (${inner}), s AS (${series})${keySql}` +
+      ` SELECT ${outer.join(', ')} FROM s${keys.length === 0 ? '' : ' CROSS JOIN k'} LEFT JOIN a ON ${on}` +
+      ` ORDER BY ${groupBy}`;
+  }
+  return Object.freeze({
+    sql,
+    parameters: Object.freeze(params.values),
+    columns: Object.freeze(columns.map((c) => Object.freeze(c))),
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Latest
+
+export interface LatestQueryInput {
+  readonly filters?: Filters | undefined;
+  /** One row per segment key value (the latest of each), ordered by the key. */
+  readonly perSegment?: boolean | undefined;
+}
+
+/**
+ * The latest row matching the filters, or the latest row per segment key value. Per key,
+ * the distinct values are found with a recursive loose index scan (one index probe per
+ * value) for a single-column key, or `SELECT DISTINCT` for a composite key; each value's
+ * latest row is then a LATERAL `ORDER BY time DESC LIMIT 1` lookup. Rows whose key is
+ * NULL are not returned per key.
+ */
+export function buildLatestQuery(model: Model, input: LatestQueryInput = {}): BuiltQuery {
+  const time = quoteIdent(timeColumnOf(model).name);
+  const table = quoteTable(model.table);
+  const params = new Params();
+  const order = [`t.${time} DESC`, ...tieBreak(model, 't')].join(', ');
+  if (!input.perSegment) {
+    const where = filterSql(model, input.filters, params, 't');
+    const sql = `SELECT ${selectList(model, 't')} FROM ${table} t WHERE true${where} ORDER BY ${order} LIMIT 1`;
+    return Object.freeze({ sql, parameters: Object.freeze(params.values) });
+  }
+  const keys = segmentKeyOf(model);
+  if (keys.length === 0) {
+    throw new UsageError(`model ${model.name} has no segment key (compression segment_by)`);
+  }
+  const where = filterSql(model, input.filters, params, 't');
+  const match = keys.map((k, i) => `t.${quoteIdent(k)} = d.k${i}`).join(' AND ');
+  const lateral = `CROSS JOIN LATERAL (SELECT ${selectList(model, 't')} FROM ${table} t WHERE ${match}${where} ORDER BY ${order} LIMIT 1) l`;
+  const keyOrder = keys.map((_, i) => `d.k${i}`).join(', ');
+  let sql: string;
+  if (keys.length === 1) {
+    const k = quoteIdent(keys[0] as string);
+    sql =
+      `WITH RECURSIVE d(k0) AS (` +
+      `(SELECT t.${k} FROM ${table} t WHERE t.${k} IS NOT NULL${where} ORDER BY t.${k} LIMIT 1)` +
+      ` UNION ALL SELECT (SELECT u.${k} FROM ${table} u WHERE u.${k} > d.k0${filterSql(model, input.filters, params, 'u')} ORDER BY u.${k} LIMIT 1) FROM d WHERE d.k0 IS NOT NULL)` +
+      ` SELECT l.* FROM d ${lateral} ORDER BY ${keyOrder}`;
+  } else {
+    const distinct = keys.map((c, i) => `t.${quoteIdent(c)} AS k${i}`).join(', ');
+    sql =
+      `SELECT l.* FROM (SELECT DISTINCT ${distinct} FROM ${table} t WHERE true${where}) d ` +
+      `${lateral} ORDER BY ${keyOrder}`;
+  }
+  return Object.freeze({ sql, parameters: Object.freeze(params.values) });
+}

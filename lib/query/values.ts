@@ -1,0 +1,120 @@
+/**
+ * Values of model fields, checked by type before they become parameters: for insertMany
+ * (strict JavaScript types) and for equality filters (also the text forms a query string
+ * carries, e.g. '42' for an int field).
+ */
+import type { Field } from '../spec/types.js';
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const RFC3339 =
+  /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const TIME = /^\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?$/;
+const INTEGER = /^-?\d{1,19}$/;
+const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** The value of one field as a parameter array element; throws a message when invalid. */
+export function fieldValue(field: Field, value: unknown): unknown {
+  const bad = (what: string): never => {
+    throw new Error(`expected ${what}, got ${describeValue(value)}`);
+  };
+  switch (field.type) {
+    case 'uuid':
+      return typeof value === 'string' && UUID.test(value) ? value : bad('a UUID string');
+    case 'string':
+    case 'text':
+      if (typeof value !== 'string') return bad('a string');
+      if (value.includes('\0')) return bad('a string without NUL characters');
+      if (field.maxLength !== undefined && [...value].length > field.maxLength) {
+        return bad(`at most ${field.maxLength} characters`);
+      }
+      return value;
+    case 'enum':
+      return typeof value === 'string' && (field.values ?? []).includes(value)
+        ? value
+        : bad(`one of ${(field.values ?? []).join(', ')}`);
+    case 'int':
+      return typeof value === 'number' &&
+        Number.isSafeInteger(value) &&
+        value >= INT32_MIN &&
+        value <= INT32_MAX
+        ? value
+        : bad('a 32-bit whole number');
+    case 'bigint': {
+      let n: bigint | undefined;
+      if (typeof value === 'bigint') n = value;
+      else if (typeof value === 'number' && Number.isSafeInteger(value)) n = BigInt(value);
+      else if (typeof value === 'string' && INTEGER.test(value)) n = BigInt(value);
+      return n !== undefined && n >= INT64_MIN && n <= INT64_MAX
+        ? n.toString()
+        : bad('a 64-bit whole number (number, bigint or digit string)');
+    }
+    case 'float':
+      return typeof value === 'number' && Number.isFinite(value) ? value : bad('a finite number');
+    case 'decimal':
+      if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+      if (typeof value === 'bigint') return value.toString();
+      return typeof value === 'string' && DECIMAL.test(value) ? value : bad('a decimal number');
+    case 'boolean':
+      return typeof value === 'boolean' ? value : bad('a boolean');
+    case 'datetime':
+      if (value instanceof Date) {
+        return Number.isNaN(value.getTime()) ? bad('a valid Date') : value.toISOString();
+      }
+      return typeof value === 'string' && RFC3339.test(value) && !Number.isNaN(Date.parse(value))
+        ? value.length === 10
+          ? `${value}T00:00:00Z`
+          : value
+        : bad('a Date or an RFC 3339 timestamp');
+    case 'date':
+      if (value instanceof Date && !Number.isNaN(value.getTime())) {
+        return value.toISOString().slice(0, 10);
+      }
+      return typeof value === 'string' && DATE.test(value) ? value : bad('a date YYYY-MM-DD');
+    case 'time':
+      return typeof value === 'string' && TIME.test(value) ? value : bad('a time HH:MM[:SS]');
+    case 'json': {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(value);
+      } catch {
+        text = undefined;
+      }
+      return text === undefined ? bad('a JSON value') : text;
+    }
+    default:
+      return bad('a supported type');
+  }
+}
+
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value instanceof Date) return 'an invalid Date';
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value);
+  }
+  return typeof value;
+}
+
+const NUMBER_TEXT = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/**
+ * A filter value as a parameter: like fieldValue, but numbers and booleans may also be
+ * given as text. Throws a message when invalid.
+ */
+export function filterFieldValue(field: Field, value: unknown): unknown {
+  if (typeof value === 'string') {
+    if ((field.type === 'int' || field.type === 'float') && NUMBER_TEXT.test(value)) {
+      return fieldValue(field, Number(value));
+    }
+    if (field.type === 'boolean' && (value === 'true' || value === 'false'))
+      return value === 'true';
+  }
+  return fieldValue(field, value);
+}

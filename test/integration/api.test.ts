@@ -1,0 +1,207 @@
+/** The REST API over real HTTP, against the PostgreSQL server, hostile parameters included. */
+import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../../lib/api/server.js';
+import { generateMigration } from '../../lib/generate/generate.js';
+import { migrate } from '../../lib/runner/migrate.js';
+import { parseSpec } from '../../lib/spec/load.js';
+import { runCli } from '../helpers/cli.js';
+import { createServerDatabase, tempDir, type TestDatabase } from '../helpers/databases.js';
+
+const SPEC = parseSpec(
+  readFileSync(resolve('spec/examples/datapoint.yaml'), 'utf8'),
+  'datapoint.yaml',
+).spec;
+
+describe('the REST API (PostgreSQL server)', function () {
+  this.timeout(60_000);
+  let db: TestDatabase;
+  let client: pg.Client;
+  let app: FastifyInstance;
+  let base: string;
+
+  before(async () => {
+    db = await createServerDatabase();
+    const dir = join(tempDir(), 'migrations');
+    generateMigration({ spec: SPEC, migrationsDir: dir });
+    await migrate({ url: db.url, migrationsDir: dir, direction: 'up' });
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(
+      `INSERT INTO datapoint (id, "timestamp", source, value)
+       SELECT gen_random_uuid(), timestamptz '2026-01-01 00:00+00' + g * interval '1 hour', 's' || (g % 3), g FROM generate_series(0, 71) g`,
+    );
+    app = buildApi({ spec: SPEC, client, dialect: 'postgres' });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  after(async () => {
+    await app?.close();
+    await client?.end();
+    await db?.dispose();
+  });
+
+  const get = async (path: string) => {
+    const r = await fetch(`${base}${path}`);
+    return {
+      status: r.status,
+      body: (await r.json()) as { data?: Record<string, unknown>[]; error?: { message: string } },
+    };
+  };
+
+  it('returns rows in a time range with filters, limit and order', async () => {
+    const r = await get(
+      '/api/datapoints?start=2026-01-01&end=2026-01-02&source=s1&order=desc&limit=3',
+    );
+    expect(r.status).to.equal(200);
+    expect(r.body.data?.map((row) => row['timestamp'])).to.deep.equal([
+      '2026-01-01T22:00:00.000Z',
+      '2026-01-01T19:00:00.000Z',
+      '2026-01-01T16:00:00.000Z',
+    ]);
+  });
+
+  it('aggregates into buckets, with gap filling', async () => {
+    const r = await get(
+      '/api/datapoints/aggregate?bucket=1%20day&start=2026-01-01&end=2026-01-05&aggs=count,max&fields=value&gapfill=true',
+    );
+    expect(r.status).to.equal(200);
+    expect(
+      r.body.data?.map((row) => [row['bucket'], row['count_value'], row['max_value']]),
+    ).to.deep.equal([
+      ['2026-01-01T00:00:00.000Z', 24, 23],
+      ['2026-01-02T00:00:00.000Z', 24, 47],
+      ['2026-01-03T00:00:00.000Z', 24, 71],
+      ['2026-01-04T00:00:00.000Z', 0, null],
+    ]);
+  });
+
+  it('gives the latest row per segment key, or the latest matching row', async () => {
+    const all = await get('/api/datapoints/latest');
+    expect(all.body.data?.map((row) => [row['source'], row['value']])).to.deep.equal([
+      ['s0', 69],
+      ['s1', 70],
+      ['s2', 71],
+    ]);
+    const one = await get('/api/datapoints/latest?source=s0');
+    expect(one.body.data?.map((row) => row['value'])).to.deep.equal([69]);
+  });
+
+  it('ingests a JSON array and NDJSON, validating rows', async () => {
+    const row = (n: number) => ({
+      id: `00000000-0000-4000-8000-00000000000${n}`,
+      timestamp: '2026-02-01T00:00:00Z',
+      source: 'api',
+      value: n,
+    });
+    const json = await fetch(`${base}/api/datapoints`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([row(1), row(2)]),
+    });
+    expect(json.status).to.equal(201);
+    expect(await json.json()).to.deep.include({ data: { inserted: 2 } });
+    const nd = await fetch(`${base}/api/datapoints`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: `${JSON.stringify(row(3))}\n`,
+    });
+    expect(nd.status).to.equal(201);
+    const bad = await fetch(`${base}/api/datapoints`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ ...row(4), value: 'NaN; DROP TABLE datapoint' }]),
+    });
+    expect(bad.status).to.equal(400);
+    const count = (
+      await client.query(`SELECT count(*)::int AS n FROM datapoint WHERE source = 'api'`)
+    ).rows[0];
+    expect(count).to.deep.equal({ n: 3 });
+  });
+
+  it('answers bad and hostile parameters with 400 naming them, and runs no SQL from them', async () => {
+    const cases: [string, RegExp][] = [
+      ['/api/datapoints?start=2026-01-01&end=2026-01-02&evil=1', /unknown parameter evil/],
+      ['/api/datapoints?start=2026-01-01', /end is required/],
+      ['/api/datapoints?start=2026-01-01&end=2026-01-02&limit=0', /limit must be a whole number/],
+      [
+        '/api/datapoints?start=2026-01-01&end=2026-01-02&order=sideways',
+        /order must be asc or desc/,
+      ],
+      [
+        "/api/datapoints?start=2026-01-01'%3B%20DROP%20TABLE%20datapoint%3B--&end=2026-01-02",
+        /start must be an RFC 3339 timestamp/,
+      ],
+      ['/api/datapoints/aggregate?bucket=1%20fortnight&start=2026-01-01&end=2026-01-02', /bucket/],
+      [
+        '/api/datapoints/aggregate?bucket=1%20hour&start=2026-01-01&end=2026-01-02&aggs=median',
+        /unknown aggregation "median"/,
+      ],
+      [
+        '/api/datapoints/aggregate?bucket=1%20hour&start=2026-01-01&end=2026-01-02&bucket=2%20hours',
+        /more than once/,
+      ],
+      ['/api/datapoints/latest?limit=3', /does not apply to this endpoint/],
+    ];
+    for (const [path, message] of cases) {
+      const r = await get(path);
+      expect(r.status, path).to.equal(400);
+      expect(r.body.error?.message, path).to.match(message);
+    }
+    const injected = await get(
+      "/api/datapoints?start=2026-01-01&end=2026-01-02&source=s1'%20OR%20'1'='1",
+    );
+    expect(injected.status).to.equal(200);
+    expect(injected.body.data).to.deep.equal([]);
+    expect((await client.query('SELECT count(*)::int AS n FROM datapoint')).rows[0]).to.deep.equal({
+      n: 75,
+    });
+  });
+
+  it('describes itself in /openapi.json and answers /health', async () => {
+    const doc = (await get('/openapi.json')).body as unknown as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
+    expect(doc.openapi).to.equal('3.1.0');
+    expect(Object.keys(doc.paths)).to.include.members([
+      '/api/datapoints',
+      '/api/datapoints/aggregate',
+      '/api/datapoints/latest',
+      '/health',
+    ]);
+    expect((await get('/health')).body).to.deep.equal({ status: 'ok' });
+  });
+
+  it('requires the bearer token when one is set', async () => {
+    const guarded = buildApi({ spec: SPEC, client, dialect: 'postgres', token: 's3cret' });
+    const url = await guarded.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      expect((await fetch(`${url}/api/datapoints/latest`)).status).to.equal(401);
+      expect(
+        (
+          await fetch(`${url}/api/datapoints/latest`, {
+            headers: { authorization: 'Bearer s3cret' },
+          })
+        ).status,
+      ).to.equal(200);
+      expect((await fetch(`${url}/health`)).status).to.equal(200);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('serve refuses a non-loopback host without PRISM_API_TOKEN (exit 2)', async () => {
+    const r = await runCli(
+      ['--spec', resolve('spec/examples/datapoint.yaml'), 'serve', '--host', '0.0.0.0'],
+      {
+        cwd: tempDir(),
+        env: { DATABASE_URL: db.url, PRISM_API_TOKEN: '' },
+      },
+    );
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.include('serving on 0.0.0.0 needs a token');
+  });
+});
