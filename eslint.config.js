@@ -2,7 +2,15 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', 'migrations-templates/**'] },
+  {
+    ignores: [
+      'dist/**',
+      '.prism/**',
+      'node_modules/**',
+      'test/fixtures/**',
+      'migrations-templates/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

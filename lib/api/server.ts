@@ -172,14 +172,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       if (req.url === '/health') return;
       if (req.headers.authorization !== expected) {
-        await reply
-          .status(401)
-          .send({
-            error: {
-              message: 'missing or wrong bearer token',
-              hint: 'send Authorization: Bearer $PRISM_API_TOKEN',
-            },
-          });
+        await reply.status(401).send({
+          error: {
+            message: 'missing or wrong bearer token',
+            hint: 'send Authorization: Bearer $PRISM_API_TOKEN',
+          },
+        });
       }
     });
   }
