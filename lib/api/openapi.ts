@@ -98,7 +98,12 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
           ...range,
           param('aggs', `comma list of ${AGGREGATIONS.join(', ')}`),
           param('fields', 'comma list of numeric fields'),
-          param('gapfill', 'true: one row per bucket, empty ones too', false, { type: 'boolean' }),
+          param(
+            'gapfill',
+            "true: one row per bucket, empty ones too; locf: empty ones carry the previous bucket's aggregates",
+            false,
+            { type: 'string', enum: ['true', 'false', 'locf'] },
+          ),
           param('tz', 'IANA time zone for day/week/month buckets'),
           ...filters,
         ],

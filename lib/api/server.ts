@@ -16,6 +16,7 @@ import {
   type Aggregation,
   type Dialect,
   type Filters,
+  type Gapfill,
 } from '../query/sql.js';
 import { openApiDocument } from './openapi.js';
 
@@ -89,10 +90,13 @@ function positiveInt(value: string | undefined, name: string): number | undefine
   return Number(value);
 }
 
-function bool(value: string | undefined, name: string): boolean {
+function gapfillOf(value: string | undefined): Gapfill {
+  if (value === 'locf') return 'locf';
   if (value === undefined || value === 'false') return false;
   if (value === 'true' || value === '') return true;
-  throw new UsageError(`parameter ${name} must be true or false, got ${JSON.stringify(value)}`);
+  throw new UsageError(
+    `parameter gapfill must be true, false or locf, got ${JSON.stringify(value)}`,
+  );
 }
 
 function list(value: string | undefined): string[] | undefined {
@@ -232,7 +236,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
           filters,
           aggregations: aggs as Aggregation[] | undefined,
           fields: list(single(q, 'fields')),
-          gapfill: bool(single(q, 'gapfill'), 'gapfill'),
+          gapfill: gapfillOf(single(q, 'gapfill')),
           tz: single(q, 'tz'),
         }),
       );

@@ -21,6 +21,7 @@ export {
   type Dialect,
   type FilterValue,
   type Filters,
+  type Gapfill,
   type LatestQueryInput,
   type RangeQueryInput,
   type TimeInput,

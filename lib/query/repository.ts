@@ -23,6 +23,7 @@ import {
   type BuiltQuery,
   type Dialect,
   type Filters,
+  type Gapfill,
   type TimeInput,
 } from './sql.js';
 
@@ -47,7 +48,7 @@ export interface AggregateOptions {
   readonly aggregations?: readonly Aggregation[] | undefined;
   readonly fields?: readonly string[] | undefined;
   readonly groupBySegment?: boolean | undefined;
-  readonly gapfill?: boolean | undefined;
+  readonly gapfill?: Gapfill | undefined;
   readonly tz?: string | undefined;
 }
 

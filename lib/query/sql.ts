@@ -242,6 +242,8 @@ export function buildRangeQuery(model: Model, input: RangeQueryInput): BuiltQuer
 // ---------------------------------------------------------------------------------------
 // Buckets and aggregates
 
+export type Gapfill = boolean | 'locf';
+
 export interface AggregateQueryInput {
   readonly dialect: Dialect;
   /** The TimescaleDB extension schema (timescale dialect); default `public`. */
@@ -256,8 +258,12 @@ export interface AggregateQueryInput {
   readonly fields?: readonly string[] | undefined;
   /** One row per bucket and segment key value. */
   readonly groupBySegment?: boolean | undefined;
-  /** Every bucket in [start, end) appears; empty ones have NULL aggregates (count 0). */
-  readonly gapfill?: boolean | undefined;
+  /**
+   * Every bucket in [start, end) appears; empty ones have NULL aggregates (count 0), or with
+   * `'locf'` the previous bucket's aggregates carried forward (count still 0), as TimescaleDB's
+   * `locf()` over `time_bucket_gapfill` does.
+   */
+  readonly gapfill?: Gapfill | undefined;
   /** IANA zone: buckets follow local time there (days, weeks, months start at local midnight). */
   readonly tz?: string | undefined;
 }
@@ -397,6 +403,15 @@ export function buildAggregateQuery(model: Model, input: AggregateQueryInput): B
     }
     return f;
   });
+  if (
+    input.gapfill !== undefined &&
+    typeof input.gapfill !== 'boolean' &&
+    input.gapfill !== 'locf'
+  ) {
+    throw new UsageError(
+      `gapfill must be true, false or 'locf', got ${JSON.stringify(input.gapfill)}`,
+    );
+  }
   const keys = input.groupBySegment ? segmentKeyOf(model) : [];
   if (input.groupBySegment && keys.length === 0) {
     throw new UsageError(`model ${model.name} has no segment key (compression segment_by)`);
@@ -447,20 +462,42 @@ export function buildAggregateQuery(model: Model, input: AggregateQueryInput): B
       keys.length === 0
         ? ''
         : `, k AS (SELECT DISTINCT ${keys.map((k, i) => `t.${quoteIdent(k)} AS k${i}`).join(', ')} FROM ${quoteTable(model.table)} t WHERE ${where})`;
-    const outer = [
-      's.b',
-      ...keys.map((_, i) => `k.k${i}`),
-      ...columns
-        .filter((c) => c.aggregation !== undefined)
-        .map((c) =>
-          c.aggregation === 'count' ? `COALESCE(a.${c.alias}, 0) AS ${c.alias}` : `a.${c.alias}`,
-        ),
-    ];
+    const aggregates = columns.filter((c) => c.aggregation !== undefined);
+    const keyCols = keys.map((_, i) => `k.k${i}`);
     const on = ['a.b = s.b', ...keys.map((_, i) => `a.k${i} = k.k${i}`)].join(' AND ');
-    sql =
-      `WITH a AS (${inner}), s AS (${series})${keySql}` +
-      ` SELECT ${outer.join(', ')} FROM s${keys.length === 0 ? '' : ' CROSS JOIN k'} LEFT JOIN a ON ${on}` +
-      ` ORDER BY ${groupBy}`;
+    const joined = `FROM s${keys.length === 0 ? '' : ' CROSS JOIN k'} LEFT JOIN a ON ${on}`;
+    const countOr0 = (c: AggregateColumn, from: string): string =>
+      `COALESCE(${from}.${c.alias}, 0) AS ${c.alias}`;
+    if (input.gapfill === 'locf') {
+      // g numbers the buckets that had rows, so a gap shares its g with the last bucket
+      // before it; first_value over (key, g) carries that bucket's aggregates into the gap.
+      const byKey = keys.map((_, i) => `f.k${i}`);
+      const filled =
+        `SELECT s.b, ${[...keyCols, ...aggregates.map((c) => `a.${c.alias}`)].join(', ')}` +
+        `, count(a.b) OVER (${keys.length === 0 ? '' : `PARTITION BY ${keyCols.join(', ')} `}ORDER BY s.b) AS g ${joined}`;
+      const outer = [
+        'f.b',
+        ...byKey,
+        ...aggregates.map((c) =>
+          c.aggregation === 'count'
+            ? countOr0(c, 'f')
+            : `first_value(f.${c.alias}) OVER w AS ${c.alias}`,
+        ),
+      ];
+      sql =
+        `WITH a AS (${inner}), s AS (${series})${keySql}, f AS (${filled})` +
+        ` SELECT ${outer.join(', ')} FROM f WINDOW w AS (PARTITION BY ${[...byKey, 'f.g'].join(', ')} ORDER BY f.b)` +
+        ` ORDER BY ${groupBy}`;
+    } else {
+      const outer = [
+        's.b',
+        ...keyCols,
+        ...aggregates.map((c) => (c.aggregation === 'count' ? countOr0(c, 'a') : `a.${c.alias}`)),
+      ];
+      sql =
+        `WITH a AS (${inner}), s AS (${series})${keySql}` +
+        ` SELECT ${outer.join(', ')} ${joined} ORDER BY ${groupBy}`;
+    }
   }
   return Object.freeze({
     sql,

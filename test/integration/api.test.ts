@@ -78,6 +78,26 @@ describe('the REST API (PostgreSQL server)', function () {
     ]);
   });
 
+  it('carries the last bucket forward with gapfill=locf and refuses other fill modes', async () => {
+    const r = await get(
+      '/api/datapoints/aggregate?bucket=1%20day&start=2026-01-02&end=2026-01-06&aggs=count,max&fields=value&gapfill=locf',
+    );
+    expect(r.status).to.equal(200);
+    expect(
+      r.body.data?.map((row) => [row['bucket'], row['count_value'], row['max_value']]),
+    ).to.deep.equal([
+      ['2026-01-02T00:00:00.000Z', 24, 47],
+      ['2026-01-03T00:00:00.000Z', 24, 71],
+      ['2026-01-04T00:00:00.000Z', 0, 71],
+      ['2026-01-05T00:00:00.000Z', 0, 71],
+    ]);
+    const bad = await get(
+      '/api/datapoints/aggregate?bucket=1%20day&start=2026-01-02&end=2026-01-06&gapfill=linear',
+    );
+    expect(bad.status).to.equal(400);
+    expect(JSON.stringify(bad.body)).to.include('parameter gapfill must be true, false or locf');
+  });
+
   it('gives the latest row per segment key, or the latest matching row', async () => {
     const all = await get('/api/datapoints/latest');
     expect(all.body.data?.map((row) => [row['source'], row['value']])).to.deep.equal([

@@ -176,7 +176,7 @@ function cases(): Case[] {
   const out: Case[] = [];
   for (const { bucket, maxSpanMs } of BUCKETS) {
     for (const tz of [undefined, 'UTC', 'Europe/Oslo']) {
-      for (const gapfill of [false, true]) {
+      for (const gapfill of [false, true, 'locf'] as const) {
         const [start, end] = randomRange(rnd, maxSpanMs);
         const filters = rnd() < 0.3 ? { source: pick(rnd, SOURCES) } : undefined;
         const aggregations = subset(rnd, AGGS);
@@ -345,6 +345,53 @@ describe('query layer: TimescaleDB and plain PostgreSQL give identical results',
       );
       expect(ours.length, bucket).to.be.greaterThan(0);
       sameResults(normalize(ours), normalize(native.rows), `${bucket} ${tz ?? ''}`);
+    }
+  });
+
+  it('carries values forward exactly as locf over time_bucket_gapfill does on TimescaleDB', async () => {
+    const client = ec as pg.Client;
+    const { schema } = await detectDialect(client);
+    const s = `"${schema ?? 'public'}"`;
+    const start = '2026-03-27T05:17:00Z';
+    const end = '2026-04-11T03:00:00Z';
+    for (const dialect of ['timescale', 'postgres'] as const) {
+      const repo = createRepository(client, model, { dialect, schema });
+      for (const [bucket, groupBySegment, filters] of [
+        ['1 hour', true, undefined],
+        ['6 hours', false, { source: 's2' }],
+        ['1 day', true, undefined],
+      ] as const) {
+        const ours = await repo.getTimeBucketAggregates(bucket, start, end, {
+          gapfill: 'locf',
+          groupBySegment,
+          filters,
+          aggregations: ['avg', 'max', 'last'],
+          fields: ['value'],
+        });
+        const native = await client.query(
+          `SELECT ${s}.time_bucket_gapfill($1::interval, ts) AS bucket${groupBySegment ? ', source' : ''},
+                  ${s}.locf(avg(value)) AS avg_value, ${s}.locf(max(value)) AS max_value,
+                  ${s}.locf(${s}.last(value, ts)) AS last_value
+             FROM reading WHERE ts >= $2::timestamptz AND ts < $3::timestamptz
+                  ${filters ? 'AND source = $4' : ''}
+            GROUP BY ${groupBySegment ? '1, 2' : '1'} ORDER BY ${groupBySegment ? '1, 2' : '1'}`,
+          filters ? [bucket, start, end, filters.source] : [bucket, start, end],
+        );
+        const label = `${dialect} ${bucket} ${groupBySegment ? 'per source' : JSON.stringify(filters)}`;
+        // The comparison must see gaps that were filled with earlier values, or it proves nothing.
+        const plain = await repo.getTimeBucketAggregates(bucket, start, end, {
+          gapfill: true,
+          groupBySegment,
+          filters,
+          aggregations: ['avg'],
+          fields: ['value'],
+        });
+        const carried = plain.filter(
+          (r, i) => r['avg_value'] === null && ours[i]?.['avg_value'] !== null,
+        );
+        expect(carried.length, label).to.be.greaterThan(0);
+        sameResults(normalize(ours), normalize(native.rows), label);
+      }
     }
   });
 

@@ -286,6 +286,37 @@ describe('query builders', () => {
       expect(q.parameters).to.deep.equal(['2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', '1 day']);
     });
 
+    it('gapfill locf: buckets with rows numbered per key, first_value of that number carries forward', () => {
+      const q = agg({
+        bucket: '1 day',
+        gapfill: 'locf',
+        groupBySegment: true,
+        aggregations: ['count', 'max'],
+        fields: ['level'],
+      });
+      expect(q.sql).to.equal(
+        `WITH a AS (SELECT date_bin($3::interval, t."ts", timestamptz '2000-01-03 00:00:00+00') AS b, t."source" AS k0, count(t."level") AS a0, max(t."level") AS a1 FROM "reading" t WHERE ${RANGE} GROUP BY 1, 2),` +
+          ` s AS (SELECT DISTINCT (g AT TIME ZONE 'UTC') AS b FROM generate_series((date_bin($3::interval, $1::timestamptz, timestamptz '2000-01-03 00:00:00+00')) AT TIME ZONE 'UTC', $2::timestamptz AT TIME ZONE 'UTC', $3::interval) g WHERE (g AT TIME ZONE 'UTC') < $2::timestamptz),` +
+          ` k AS (SELECT DISTINCT t."source" AS k0 FROM "reading" t WHERE ${RANGE}),` +
+          ` f AS (SELECT s.b, k.k0, a.a0, a.a1, count(a.b) OVER (PARTITION BY k.k0 ORDER BY s.b) AS g FROM s CROSS JOIN k LEFT JOIN a ON a.b = s.b AND a.k0 = k.k0)` +
+          ` SELECT f.b, f.k0, COALESCE(f.a0, 0) AS a0, first_value(f.a1) OVER w AS a1 FROM f WINDOW w AS (PARTITION BY f.k0, f.g ORDER BY f.b) ORDER BY 1, 2`,
+      );
+      const single = agg({
+        bucket: '1 day',
+        gapfill: 'locf',
+        aggregations: ['avg'],
+        fields: ['level'],
+      });
+      expect(single.sql).to.include(
+        'f AS (SELECT s.b, a.a0, count(a.b) OVER (ORDER BY s.b) AS g FROM s LEFT JOIN a ON a.b = s.b)',
+      );
+      expect(single.sql).to.include('WINDOW w AS (PARTITION BY f.g ORDER BY f.b)');
+      refused(
+        () => agg({ gapfill: 'interpolate' as never }),
+        /gapfill must be true, false or 'locf', got "interpolate"/,
+      );
+    });
+
     it('refuses hostile buckets, aggregations, fields, zones and too many buckets', () => {
       for (const bucket of ["1 hour'; DROP TABLE x; --", '1 fortnight', '0 days', '', 'hour', 5]) {
         refused(() => agg({ bucket: bucket as string }), /^bucket: /);
