@@ -270,7 +270,7 @@ export interface AggregateQueryInput {
 
 export interface BucketWidth {
   readonly interval: Interval;
-  /** `month`/`year` when the width is exactly one of those (date_trunc), else undefined. */
+  /** `month`/`year` when the width is exactly one of those (date_trunc on PostgreSQL). */
   readonly truncUnit: 'month' | 'year' | undefined;
   readonly hasMonths: boolean;
 }
@@ -320,13 +320,14 @@ function bucketExpr(
       : `${schema}.time_bucket(${w()}, ${t}, ${z})`;
   }
   if (width.hasMonths) {
-    if (width.truncUnit === undefined) {
-      throw new UsageError(
-        `bucket ${JSON.stringify(width.interval.text)} is not supported on plain PostgreSQL: month and year widths must be exactly '1 month' or '1 year'`,
-        { hint: "use '1 month' or '1 year', or a width in days/weeks" },
-      );
-    }
-    return `date_trunc('${width.truncUnit}', ${t}, ${z ?? `'UTC'`})`;
+    const zone = z ?? `'UTC'`;
+    if (width.truncUnit !== undefined) return `date_trunc('${width.truncUnit}', ${t}, ${zone})`;
+    // Other month widths count whole months from 2000-01 (time_bucket's origin for months)
+    // in local time, round down to a multiple of the width and add them back to the origin.
+    const local = `((${t}) AT TIME ZONE ${zone})`;
+    const months = `((extract(year from ${local})::int - 2000) * 12 + extract(month from ${local})::int - 1)`;
+    const per = `(extract(year from ${w()})::int * 12 + extract(month from ${w()})::int)`;
+    return `((timestamp '2000-01-01 00:00:00' + make_interval(months => (floor(${months}::numeric / ${per}) * ${per})::int)) AT TIME ZONE ${zone})`;
   }
   return z === undefined
     ? `date_bin(${w()}, ${t}, timestamptz '2000-01-03 00:00:00+00')`

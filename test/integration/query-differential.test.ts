@@ -149,6 +149,8 @@ const BUCKETS: { bucket: string; maxSpanMs: number }[] = [
   { bucket: '1 day', maxSpanMs: 40 * 86_400_000 },
   { bucket: '1 week', maxSpanMs: 60 * 86_400_000 },
   { bucket: '1 month', maxSpanMs: 90 * 86_400_000 },
+  { bucket: '3 months', maxSpanMs: 400 * 86_400_000 },
+  { bucket: '2 years', maxSpanMs: 3 * 365 * 86_400_000 },
 ];
 const AGGS: Aggregation[] = ['avg', 'min', 'max', 'sum', 'count', 'first', 'last'];
 const NUMERIC = ['value', 'level', 'total', 'price'];

@@ -259,10 +259,15 @@ describe('query builders', () => {
         '2026-01-02T00:00:00Z',
         'Asia/Kolkata',
       ]);
-      refused(
-        () => agg({ bucket: '3 months' }),
-        /not supported on plain PostgreSQL.*exactly '1 month' or '1 year'/,
+      const quarter = agg({ bucket: '3 months', fields: ['value'] });
+      expect(quarter.sql).to.include(
+        `((timestamp '2000-01-01 00:00:00' + make_interval(months => (floor(((extract(year from ((t."ts") AT TIME ZONE 'UTC'))::int - 2000) * 12 + extract(month from ((t."ts") AT TIME ZONE 'UTC'))::int - 1)::numeric / (extract(year from $3::interval)::int * 12 + extract(month from $3::interval)::int)) * (extract(year from $3::interval)::int * 12 + extract(month from $3::interval)::int))::int)) AT TIME ZONE 'UTC') AS b`,
       );
+      expect(quarter.parameters).to.deep.equal([
+        '2026-01-01T00:00:00Z',
+        '2026-01-02T00:00:00Z',
+        '3 months',
+      ]);
       refused(() => agg({ bucket: '1 month 2 days' }), /cannot also have days/);
       expect(() =>
         buildAggregateQuery(model, { dialect: 'timescale', bucket: '3 months', ...BASE }),
