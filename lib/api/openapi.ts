@@ -87,7 +87,11 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
             'application/x-ndjson': { schema: { type: 'string' } },
           },
         },
-        responses: { 201: { description: 'inserted' }, 400: error },
+        responses: {
+          201: { description: 'inserted (all rows, or none on any error)' },
+          400: error,
+          409: error,
+        },
       },
     };
     paths[`${base}/aggregate`] = {
@@ -113,7 +117,18 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
     paths[`${base}/latest`] = {
       get: {
         summary: `latest ${model.name} row (per segment key without filters)`,
-        parameters: filters,
+        parameters: [
+          param(
+            'limit',
+            'per segment key: at most this many rows (default and cap 10,000)',
+            false,
+            {
+              type: 'integer',
+              minimum: 1,
+            },
+          ),
+          ...filters,
+        ],
         responses: { 200: list(rowSchema(model)), 400: error },
       },
     };

@@ -33,6 +33,8 @@ export const RESERVED_PARAMETERS = Object.freeze([
 ]);
 /** Rows one POST may carry. */
 export const MAX_INGEST_ROWS = 50_000;
+/** Bytes one request body may carry: 50,000 rows of about 300 bytes. */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface ApiOptions {
   readonly spec: Spec;
@@ -117,22 +119,45 @@ function serialize(rows: readonly Row[]): Row[] {
   );
 }
 
+/** One JSON value per non-empty line; stops at the row cap instead of reading on. */
 function parseNdjson(text: string): unknown[] {
-  return text
-    .split('\n')
-    .map((line, i) => [line.trim(), i] as const)
-    .filter(([line]) => line !== '')
-    .map(([line, i]) => {
-      try {
-        return JSON.parse(line) as unknown;
-      } catch {
-        throw new UsageError(`line ${i + 1} of the NDJSON body is not JSON`);
-      }
-    });
+  const rows: unknown[] = [];
+  let lineNumber = 0;
+  for (let at = 0; at < text.length;) {
+    const newline = text.indexOf('\n', at);
+    const end = newline === -1 ? text.length : newline;
+    lineNumber += 1;
+    const line = text.slice(at, end).trim();
+    at = end + 1;
+    if (line === '') continue;
+    if (rows.length === MAX_INGEST_ROWS) {
+      throw new UsageError(`at most ${MAX_INGEST_ROWS} rows per request`, {
+        hint: 'send the rest in further requests',
+      });
+    }
+    try {
+      rows.push(JSON.parse(line) as unknown);
+    } catch {
+      throw new UsageError(`line ${lineNumber} of the NDJSON body is not JSON`);
+    }
+  }
+  return rows;
+}
+
+/** Database errors a request caused: refused values 400, a duplicate key 409, a timeout 503. */
+function databaseRefusal(error: unknown): { status: number; message: string } | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (code === '57014') {
+    return { status: 503, message: 'the query ran longer than the statement timeout' };
+  }
+  if (typeof code !== 'string' || !/^2[23]/.test(code)) return undefined;
+  const detail = (error as { detail?: unknown }).detail;
+  const message = `${(error as Error).message}${typeof detail === 'string' ? ` (${detail})` : ''}`;
+  return { status: code === '23505' ? 409 : 400, message };
 }
 
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES });
   app.addContentTypeParser(
     ['application/x-ndjson', 'application/ndjson'],
     { parseAs: 'string' },
@@ -161,6 +186,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         void reply
           .status(400)
           .send({ error: { message: error.message, hint: error.hint ?? null } });
+      } else if (databaseRefusal(error)) {
+        const { status, message } = databaseRefusal(error) as { status: number; message: string };
+        void reply.status(status).send({ error: { message, hint: null } });
       } else if (error.statusCode && error.statusCode < 500) {
         void reply.status(error.statusCode).send({ error: { message: error.message, hint: null } });
       } else {
@@ -186,7 +214,14 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     });
   }
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/health', async (_req, reply) => {
+    try {
+      await serial(() => options.client.query('SELECT 1'));
+      return { status: 'ok' };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', database: 'not answering' });
+    }
+  });
   app.get('/openapi.json', async () => openApiDocument(options.spec));
 
   for (const model of options.spec.models.filter((m) => m.timeseries)) {
@@ -245,10 +280,15 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
     app.get(`${base}/latest`, async (req) => {
       const q = req.query as Query;
-      const filters = filtersOf(model, q, []);
+      const filters = filtersOf(model, q, ['limit']);
       // Without filters: one row per segment key (or the single latest row without one).
       const perSegment = Object.keys(filters).length === 0 && segmentKeyOf(model).length > 0;
-      const rows = await serial(() => repo.getLatest({ filters, perSegment }));
+      const limit = positiveInt(single(q, 'limit'), 'limit');
+      if (limit !== undefined && !perSegment)
+        throw new UsageError('parameter limit applies to the latest row per segment key only', {
+          hint: 'leave out the field filters to get one row per segment key',
+        });
+      const rows = await serial(() => repo.getLatest({ filters, perSegment, limit }));
       return { data: serialize(rows), meta: { count: rows.length } };
     });
 
@@ -258,7 +298,18 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         throw new UsageError('the body must be a JSON array of rows or NDJSON (one row per line)');
       if (body.length > MAX_INGEST_ROWS)
         throw new UsageError(`at most ${MAX_INGEST_ROWS} rows per request, got ${body.length}`);
-      const inserted = await serial(() => repo.insertMany(body as Row[]));
+      // All rows or none: a batch that fails half-way must not leave its first part behind.
+      const inserted = await serial(async () => {
+        await options.client.query('BEGIN');
+        try {
+          const n = await repo.insertMany(body as Row[]);
+          await options.client.query('COMMIT');
+          return n;
+        } catch (error) {
+          await options.client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      });
       return reply.status(201).send({ data: { inserted }, meta: {} });
     });
   }

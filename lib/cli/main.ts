@@ -491,7 +491,13 @@ export function buildProgram(out: Output): Command {
     .description('the REST API for every timeseries model of the spec, until Ctrl-C')
     .option('--port <port>', 'port', port, 3000)
     .option('--host <host>', 'host', '127.0.0.1')
-    .action(async (opts: { port: number; host: string }) => {
+    .option(
+      '--statement-timeout <ms>',
+      'cancel a query after this many milliseconds (503)',
+      positiveCount,
+      30_000,
+    )
+    .action(async (opts: { port: number; host: string; statementTimeout: number }) => {
       const globals = program.opts<GlobalOptions>();
       const loaded = await loadSpec(resolve(globals.spec));
       const token = process.env['PRISM_API_TOKEN'] || undefined;
@@ -503,6 +509,10 @@ export function buildProgram(out: Output): Command {
       await withDatabase(globals, 'serve', out, async (db) => {
         const client = await connect(db.url);
         try {
+          // One connection serves every request in turn: no query may hold it for long.
+          await client.query(`SELECT set_config('statement_timeout', $1, false)`, [
+            `${opts.statementTimeout}ms`,
+          ]);
           const { dialect, schema } = await detectDialect(client);
           const app = buildApi({ spec: loaded.spec, client, dialect, schema, token });
           const address = await app.listen({ port: opts.port, host: opts.host });

@@ -30,6 +30,7 @@ export {
   createRepository,
   createRepositoryFor,
   detectDialect,
+  hasSegmentKeyIndex,
   insertMany,
   validateRows,
   type AggregateOptions,

@@ -18,6 +18,7 @@ import {
   buildLatestQuery,
   buildRangeQuery,
   checkTimeZone,
+  segmentKeyOf,
   timeColumnOf,
   type Aggregation,
   type BuiltQuery,
@@ -55,6 +56,8 @@ export interface AggregateOptions {
 export interface LatestOptions {
   readonly filters?: Filters | undefined;
   readonly perSegment?: boolean | undefined;
+  /** Per key: at most this many rows (default and cap 10,000). */
+  readonly limit?: number | undefined;
 }
 
 export interface Repository {
@@ -71,6 +74,22 @@ export interface Repository {
   getLatest(options?: LatestOptions): Promise<Row[]>;
   /** Validates every row first, then inserts in batches; returns the number inserted. */
   insertMany(rows: readonly Row[]): Promise<number>;
+}
+
+/**
+ * Whether an index of the model's table starts with the first segment key column, which
+ * the per-key latest lookup probes once per value; without one each probe would scan.
+ */
+export async function hasSegmentKeyIndex(client: pg.ClientBase, model: Model): Promise<boolean> {
+  const [first] = segmentKeyOf(model);
+  if (first === undefined) return false;
+  const { rowCount } = await client.query(
+    `SELECT 1 FROM pg_catalog.pg_index i
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+      WHERE i.indrelid = to_regclass($1) AND a.attname = $2 LIMIT 1`,
+    [quoteTable(model.table), first],
+  );
+  return (rowCount ?? 0) > 0;
 }
 
 async function run(client: pg.ClientBase, q: BuiltQuery): Promise<Row[]> {
@@ -93,6 +112,7 @@ export function createRepository(
     throw new UsageError(`batchSize must be a whole number of at least 1`);
   }
   const knownZones = new Set<string>();
+  let keyIndexed: boolean | undefined;
 
   async function checkZone(tz: string | undefined): Promise<void> {
     if (tz === undefined || knownZones.has(tz)) return;
@@ -128,7 +148,13 @@ export function createRepository(
         return out;
       });
     },
-    getLatest: (o: LatestOptions = {}) => run(client, buildLatestQuery(model, o)),
+    async getLatest(o: LatestOptions = {}) {
+      // Checked once per repository: an index created later is used by a new repository.
+      if (o.perSegment && keyIndexed === undefined)
+        keyIndexed = await hasSegmentKeyIndex(client, model);
+      const strategy = keyIndexed === false ? 'scan' : 'index';
+      return run(client, buildLatestQuery(model, { ...o, strategy }));
+    },
     insertMany: (rows: readonly Row[]) => insertMany(client, model, rows, batchSize),
   });
 }

@@ -22,7 +22,7 @@ import { UsageError } from '../errors.js';
 import { parseInterval, type Interval } from '../sql/interval.js';
 import { quoteIdent, quoteTable } from '../sql/quote.js';
 import type { Field, Model } from '../spec/types.js';
-import { filterFieldValue } from './values.js';
+import { filterFieldValue, isTimestampText } from './values.js';
 
 export type Dialect = 'timescale' | 'postgres';
 export const DIALECTS: readonly Dialect[] = Object.freeze(['timescale', 'postgres'] as const);
@@ -130,16 +130,13 @@ class Params {
   }
 }
 
-const RFC3339 =
-  /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
-
 /** An RFC 3339 timestamp (a date alone is midnight UTC) or a Date, as text for `::timestamptz`. */
 export function timeParameter(value: unknown, what: string): string {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new UsageError(`${what} is an invalid Date`);
     return value.toISOString();
   }
-  if (typeof value !== 'string' || !RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
+  if (typeof value !== 'string' || !isTimestampText(value)) {
     throw new UsageError(`${what} must be an RFC 3339 timestamp, got ${JSON.stringify(value)}`, {
       hint: "e.g. '2026-01-01T00:00:00Z'; a date alone means midnight UTC",
     });
@@ -514,6 +511,13 @@ export interface LatestQueryInput {
   readonly filters?: Filters | undefined;
   /** One row per segment key value (the latest of each), ordered by the key. */
   readonly perSegment?: boolean | undefined;
+  /**
+   * Per key: `index` (default) probes an index that starts with the key; `scan` is one
+   * `DISTINCT ON` pass, for tables without such an index, where probing would scan per value.
+   */
+  readonly strategy?: 'index' | 'scan' | undefined;
+  /** Per key: at most this many keys (default and cap MAX_LIMIT), the first by key order. */
+  readonly limit?: number | undefined;
 }
 
 /**
@@ -538,6 +542,14 @@ export function buildLatestQuery(model: Model, input: LatestQueryInput = {}): Bu
     throw new UsageError(`model ${model.name} has no segment key (compression segment_by)`);
   }
   const where = filterSql(model, input.filters, params, 't');
+  if (input.strategy === 'scan') {
+    const columns = keys.map((k) => `t.${quoteIdent(k)}`);
+    const sql =
+      `SELECT DISTINCT ON (${columns.join(', ')}) ${selectList(model, 't')} FROM ${table} t` +
+      ` WHERE ${columns.map((c) => `${c} IS NOT NULL`).join(' AND ')}${where}` +
+      ` ORDER BY ${[...columns, order].join(', ')} LIMIT ${params.add(limitOf(input.limit ?? MAX_LIMIT))}`;
+    return Object.freeze({ sql, parameters: Object.freeze(params.values) });
+  }
   const match = keys.map((k, i) => `t.${quoteIdent(k)} = d.k${i}`).join(' AND ');
   const lateral = `CROSS JOIN LATERAL (SELECT ${selectList(model, 't')} FROM ${table} t WHERE ${match}${where} ORDER BY ${order} LIMIT 1) l`;
   const keyOrder = keys.map((_, i) => `d.k${i}`).join(', ');
@@ -548,12 +560,12 @@ export function buildLatestQuery(model: Model, input: LatestQueryInput = {}): Bu
       `WITH RECURSIVE d(k0) AS (` +
       `(SELECT t.${k} FROM ${table} t WHERE t.${k} IS NOT NULL${where} ORDER BY t.${k} LIMIT 1)` +
       ` UNION ALL SELECT (SELECT u.${k} FROM ${table} u WHERE u.${k} > d.k0${filterSql(model, input.filters, params, 'u')} ORDER BY u.${k} LIMIT 1) FROM d WHERE d.k0 IS NOT NULL)` +
-      ` SELECT l.* FROM d ${lateral} ORDER BY ${keyOrder}`;
+      ` SELECT l.* FROM d ${lateral} ORDER BY ${keyOrder} LIMIT ${params.add(limitOf(input.limit ?? MAX_LIMIT))}`;
   } else {
     const distinct = keys.map((c, i) => `t.${quoteIdent(c)} AS k${i}`).join(', ');
     sql =
       `SELECT l.* FROM (SELECT DISTINCT ${distinct} FROM ${table} t WHERE true${where}) d ` +
-      `${lateral} ORDER BY ${keyOrder}`;
+      `${lateral} ORDER BY ${keyOrder} LIMIT ${params.add(limitOf(input.limit ?? MAX_LIMIT))}`;
   }
   return Object.freeze({ sql, parameters: Object.freeze(params.values) });
 }

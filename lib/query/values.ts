@@ -7,9 +7,53 @@ import type { Field } from '../spec/types.js';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const RFC3339 =
-  /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const TIME = /^\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:[Zz]|[+-](\d{2}):?(\d{2})))?$/;
+const TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?$/;
+
+function realDate(y: number, m: number, d: number): boolean {
+  // Date.UTC would roll 2026-02-30 over to March; PostgreSQL refuses it.
+  const days = new Date(Date.UTC(2000, m, 0)).getUTCDate();
+  const leap = m === 2 && d === 29 ? (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 : true;
+  return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= days && leap;
+}
+
+function realClock(h: number, min: number, s: number): boolean {
+  return h <= 23 && min <= 59 && s <= 59;
+}
+
+/**
+ * An RFC 3339 timestamp or a date alone (midnight UTC) that names a real moment from year 1
+ * on, the way PostgreSQL reads it: `2026-02-30` and `24:00` are refused rather than rolled over.
+ */
+export function isTimestampText(value: string): boolean {
+  const m = RFC3339.exec(value);
+  if (!m) return false;
+  const [, y, mo, d, h, mi, s, oh, om] = m.map((x) => (x === undefined ? 0 : Number(x)));
+  return (
+    realDate(y as number, mo as number, d as number) &&
+    realClock(h as number, mi as number, s as number) &&
+    (oh as number) <= 15 &&
+    (om as number) <= 59 &&
+    !Number.isNaN(Date.parse(value))
+  );
+}
+
+function isDateText(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  return m !== null && realDate(Number(m[1]), Number(m[2]), Number(m[3]));
+}
+
+function isTimeText(value: string): boolean {
+  const m = TIME.exec(value);
+  return m !== null && realClock(Number(m[1]), Number(m[2]), Number(m[3] ?? 0));
+}
+
+/** True when a JSON value holds a NUL character in a string or key (jsonb refuses \u0000). */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (value === null || typeof value !== 'object' || depth > 100) return false;
+  return Object.entries(value).some(([k, v]) => k.includes('\0') || holdsNul(v, depth + 1));
+}
 const INTEGER = /^-?\d{1,19}$/;
 const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 const INT32_MIN = -2147483648;
@@ -65,7 +109,7 @@ export function fieldValue(field: Field, value: unknown): unknown {
       if (value instanceof Date) {
         return Number.isNaN(value.getTime()) ? bad('a valid Date') : value.toISOString();
       }
-      return typeof value === 'string' && RFC3339.test(value) && !Number.isNaN(Date.parse(value))
+      return typeof value === 'string' && isTimestampText(value)
         ? value.length === 10
           ? `${value}T00:00:00Z`
           : value
@@ -74,9 +118,9 @@ export function fieldValue(field: Field, value: unknown): unknown {
       if (value instanceof Date && !Number.isNaN(value.getTime())) {
         return value.toISOString().slice(0, 10);
       }
-      return typeof value === 'string' && DATE.test(value) ? value : bad('a date YYYY-MM-DD');
+      return typeof value === 'string' && isDateText(value) ? value : bad('a date YYYY-MM-DD');
     case 'time':
-      return typeof value === 'string' && TIME.test(value) ? value : bad('a time HH:MM[:SS]');
+      return typeof value === 'string' && isTimeText(value) ? value : bad('a time HH:MM[:SS]');
     case 'json': {
       let text: string | undefined;
       try {
@@ -84,6 +128,7 @@ export function fieldValue(field: Field, value: unknown): unknown {
       } catch {
         text = undefined;
       }
+      if (text !== undefined && holdsNul(value)) return bad('JSON without NUL characters');
       return text === undefined ? bad('a JSON value') : text;
     }
     default:

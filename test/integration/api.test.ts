@@ -163,7 +163,22 @@ describe('the REST API (PostgreSQL server)', function () {
         '/api/datapoints/aggregate?bucket=1%20hour&start=2026-01-01&end=2026-01-02&bucket=2%20hours',
         /more than once/,
       ],
-      ['/api/datapoints/latest?limit=3', /does not apply to this endpoint/],
+      ['/api/datapoints/latest?bucket=1%20hour', /does not apply to this endpoint/],
+      [
+        '/api/datapoints/latest?limit=2&source=s0',
+        /limit applies to the latest row per segment key only/,
+      ],
+      ['/api/datapoints?start=2026-02-30&end=2026-03-05', /start must be an RFC 3339 timestamp/],
+      ['/api/datapoints?start=0000-01-01&end=2026-03-05', /start must be an RFC 3339 timestamp/],
+      ['/api/datapoints?start=2026-01-01T24:00:00Z&end=2026-03-05', /start must be/],
+      [
+        '/api/datapoints/aggregate?bucket=1%20day&start=2026-02-30&end=2026-03-05',
+        /start must be an RFC 3339 timestamp/,
+      ],
+      [
+        '/api/datapoints?start=2026-01-01&end=2026-01-02&timestamp=2026-02-30',
+        /filter timestamp: expected a Date or an RFC 3339 timestamp/,
+      ],
     ];
     for (const [path, message] of cases) {
       const r = await get(path);
@@ -178,6 +193,42 @@ describe('the REST API (PostgreSQL server)', function () {
     expect((await client.query('SELECT count(*)::int AS n FROM datapoint')).rows[0]).to.deep.equal({
       n: 75,
     });
+  });
+
+  it('caps the latest rows per segment key with limit', async () => {
+    const two = await get('/api/datapoints/latest?limit=2');
+    expect(two.status).to.equal(200);
+    expect(two.body.data?.map((row) => row['source'])).to.deep.equal(['api', 's0']);
+  });
+
+  it('stores a POSTed batch whole or not at all, and answers database refusals with 4xx', async () => {
+    const before = (await client.query('SELECT count(*)::int AS n FROM datapoint')).rows[0];
+    const rows = Array.from({ length: 6_000 }, (_, i) => ({
+      id: `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`,
+      timestamp: new Date(Date.UTC(2026, 5, 1) + i * 60_000).toISOString(),
+      source: 'batch',
+      value: i,
+    }));
+    rows[5_500] = rows[10] as (typeof rows)[number]; // a duplicate key in the second batch of 5,000
+    const post = (body: string, type = 'application/json') =>
+      fetch(`${base}/api/datapoints`, { method: 'POST', headers: { 'content-type': type }, body });
+    const duplicate = await post(JSON.stringify(rows));
+    expect(duplicate.status).to.equal(409);
+    expect(JSON.stringify(await duplicate.json())).to.include('duplicate key');
+    const badDay = await post(JSON.stringify([{ ...rows[0], timestamp: '2026-02-30T00:00:00Z' }]));
+    expect(badDay.status).to.equal(400);
+    expect(JSON.stringify(await badDay.json())).to.include('field timestamp');
+    const nul = await post(JSON.stringify([{ ...rows[0], metadata: { note: 'a\u0000b' } }]));
+    expect(nul.status).to.equal(400);
+    expect(JSON.stringify(await nul.json())).to.include('JSON without NUL characters');
+    const tooMany = await post('{}\n'.repeat(50_001), 'application/x-ndjson');
+    expect(tooMany.status).to.equal(400);
+    expect(JSON.stringify(await tooMany.json())).to.include('at most 50000 rows per request');
+    const tooLarge = await post('\n'.repeat(17 * 1024 * 1024), 'application/x-ndjson');
+    expect(tooLarge.status).to.equal(413);
+    const after = (await client.query('SELECT count(*)::int AS n FROM datapoint')).rows[0];
+    expect(after).to.deep.equal(before);
+    expect((await get('/health')).body).to.deep.equal({ status: 'ok' });
   });
 
   it('describes itself in /openapi.json and answers /health', async () => {

@@ -17,6 +17,7 @@ import {
   buildLatestQuery,
   createRepository,
   detectDialect,
+  hasSegmentKeyIndex,
   type Aggregation,
   type Repository,
   type Row,
@@ -405,6 +406,37 @@ describe('query layer: TimescaleDB and plain PostgreSQL give identical results',
       const text = JSON.stringify(plan.rows);
       expect(text, text).to.not.include('Seq Scan');
       expect(text).to.include('Index');
+    }
+  });
+
+  it('uses one DISTINCT ON pass when no index starts with the key, with the same answers', async () => {
+    for (const client of [sc as pg.Client, ec as pg.Client]) {
+      await client.query('DROP TABLE IF EXISTS reading_unindexed');
+      await client.query('CREATE TABLE reading_unindexed AS SELECT * FROM reading');
+      const unindexed = { ...model, table: 'reading_unindexed' } as Model;
+      expect(await hasSegmentKeyIndex(client, model)).to.equal(true);
+      expect(await hasSegmentKeyIndex(client, unindexed)).to.equal(false);
+      const q = buildLatestQuery(unindexed, { perSegment: true, strategy: 'scan' });
+      const plan = JSON.stringify(
+        (await client.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.parameters as unknown[])).rows,
+      );
+      expect(plan).to.not.include('Recursive Union');
+      const repo = createRepository(client, model, { dialect: 'postgres' });
+      const plainRepo = createRepository(client, unindexed, { dialect: 'postgres' });
+      for (const options of [
+        { perSegment: true },
+        { perSegment: true, filters: { level: 100 } },
+        { perSegment: true, limit: 2 },
+      ]) {
+        const expected = normalize(await repo.getLatest(options)) as unknown[];
+        expect(expected.length, JSON.stringify(options)).to.be.greaterThan(0);
+        sameResults(
+          normalize(await plainRepo.getLatest(options)),
+          expected,
+          JSON.stringify(options),
+        );
+      }
+      await client.query('DROP TABLE reading_unindexed');
     }
   });
 

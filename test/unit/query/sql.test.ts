@@ -375,10 +375,27 @@ describe('query builders', () => {
       expect(q.sql).to.equal(
         `WITH RECURSIVE d(k0) AS ((SELECT t."source" FROM "reading" t WHERE t."source" IS NOT NULL AND t."level" = $1 ORDER BY t."source" LIMIT 1)` +
           ` UNION ALL SELECT (SELECT u."source" FROM "reading" u WHERE u."source" > d.k0 AND u."level" = $2 ORDER BY u."source" LIMIT 1) FROM d WHERE d.k0 IS NOT NULL)` +
-          ` SELECT l.* FROM d CROSS JOIN LATERAL (SELECT ${COLS} FROM "reading" t WHERE t."source" = d.k0 AND t."level" = $1 ORDER BY t."ts" DESC, t."id" ASC LIMIT 1) l ORDER BY d.k0`,
+          ` SELECT l.* FROM d CROSS JOIN LATERAL (SELECT ${COLS} FROM "reading" t WHERE t."source" = d.k0 AND t."level" = $1 ORDER BY t."ts" DESC, t."id" ASC LIMIT 1) l ORDER BY d.k0 LIMIT $3`,
       );
-      expect(q.parameters).to.deep.equal([3, 3]);
+      expect(q.parameters).to.deep.equal([3, 3, 10_000]);
       expect(q.sql).to.not.include('DISTINCT ON');
+    });
+
+    it('per segment key without an index on the key: one DISTINCT ON pass, same order and ties', () => {
+      const q = buildLatestQuery(model, {
+        perSegment: true,
+        filters: { level: 3 },
+        strategy: 'scan',
+        limit: 50,
+      });
+      expect(q.sql).to.equal(
+        `SELECT DISTINCT ON (t."source") ${COLS} FROM "reading" t WHERE t."source" IS NOT NULL AND t."level" = $1` +
+          ` ORDER BY t."source", t."ts" DESC, t."id" ASC LIMIT $2`,
+      );
+      expect(q.parameters).to.deep.equal([3, 50]);
+      const capped = buildLatestQuery(model, { perSegment: true, limit: 99_999 });
+      expect(capped.parameters).to.deep.equal([10_000]);
+      refused(() => buildLatestQuery(model, { perSegment: true, limit: 0 }), /limit must be/);
     });
 
     it('refuses unknown filters and per-segment without a segment key', () => {
