@@ -10,6 +10,7 @@
  *   BENCH_SERVER_INGEST   rows per ingest method on the server (default 500,000)
  *   BENCH_EMBEDDED_INGEST rows per ingest method on the embedded database (default 100,000)
  *   BENCH_RUNS            timed runs per query variant, median reported (default 15)
+ *   BENCH_INGEST_RUNS     timed runs per ingest method, median reported (default 3)
  *   BENCH_SKIP            comma list of `server`, `embedded` to leave out
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -40,8 +41,10 @@ function envInt(name: string, fallback: number): number {
 }
 
 const ADMIN_URL = process.env['BENCH_PG_URL'] ?? 'postgres://root@127.0.0.1:5432/test';
-const BENCH_DB = 'prism_bench';
+/** A database of this run's own, so no other database is touched. */
+const BENCH_DB = `prism_bench_${process.pid}`;
 const RUNS = envInt('BENCH_RUNS', 15);
+const INGEST_RUNS = envInt('BENCH_INGEST_RUNS', 3);
 const SKIP = new Set((process.env['BENCH_SKIP'] ?? '').split(',').map((s) => s.trim()));
 
 const MINUTE = 60_000;
@@ -252,100 +255,84 @@ async function benchIngest(
   const d = dataSet(SOURCES, t.stepMinutes, START, END);
   const n = Math.min(t.ingestRows, d.rows);
   log(
-    `${t.name}: ingest of ${fmtInt(n)} rows per method into ${model.table} (empty, generated schema)`,
+    `${t.name}: ingest of ${fmtInt(n)} rows per method into ${model.table} (emptied before each run), median of ${INGEST_RUNS} runs, order rotated`,
   );
-  const group: Result[] = [];
-  const base = {
-    database: t.name,
-    benchmark: `ingest of ${fmtInt(n)} rows`,
-    rows: n,
-    ratio: 0,
-    baseline: false,
-  };
 
-  // COPY FROM STDIN: rows rendered to text first (not timed).
-  await client.query(`TRUNCATE ${model.table}`);
+  // Every method's input is rendered once, before any timing: COPY text, row objects, NDJSON.
   const chunks: string[] = [];
   for (let at = 0; at < n; at += 20_000) chunks.push(copyText(d, at, Math.min(n, at + 20_000)));
-  const copy = await timed(() => copyBuffers(client, model.table, chunks));
-  chunks.length = 0;
-  if ((await count(client, model.table)) !== n) throw new Error('COPY: wrong row count');
-  group.push({
-    ...base,
-    variant: 'COPY FROM STDIN (pg-copy-streams)',
-    ms: copy.ms,
-    rate: (n / copy.ms) * 1000,
-  });
-
-  // insertMany: row objects built first (not timed); validation and unnest batches timed.
-  await client.query(`TRUNCATE ${model.table}`);
-  let objects: Row[] = [];
+  const objects: Row[] = [];
   for (let i = 0; i < n; i++) {
     const r = rowAt(d, i);
     objects.push({ time: new Date(r.time), source: r.source, value: r.value });
   }
-  const ins = await timed(() => repo.insertMany(objects));
-  objects = [];
-  if (ins.value !== n || (await count(client, model.table)) !== n)
-    throw new Error('insertMany: wrong row count');
-  group.push({
-    ...base,
-    variant: 'repository.insertMany (unnest, 5,000/batch)',
-    ms: ins.ms,
-    rate: (n / ins.ms) * 1000,
-  });
+  const BATCH = 50_000;
+  const bodies: string[] = [];
+  for (let at = 0; at < n; at += BATCH) {
+    const lines: string[] = [];
+    for (let i = at; i < Math.min(n, at + BATCH); i++) {
+      const r = rowAt(d, i);
+      lines.push(
+        JSON.stringify({ time: new Date(r.time).toISOString(), source: r.source, value: r.value }),
+      );
+    }
+    bodies.push(lines.join('\n'));
+  }
 
-  // HTTP API: NDJSON bodies of 50,000 rows, rendered first (not timed), POSTed one after another.
-  await client.query(`TRUNCATE ${model.table}`);
   const spec: Spec = { ...t.spec, models: [model] };
   const app = buildApi({ spec, client, dialect: repo.dialect, schema: dialectSchema });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `${address}${routeOf(model)}`;
+  const methods: [string, () => Promise<unknown>][] = [
+    ['COPY FROM STDIN (pg-copy-streams)', () => copyBuffers(client, model.table, chunks)],
+    ['repository.insertMany (unnest, 5,000/batch)', () => repo.insertMany(objects)],
+    [
+      `HTTP API POST ${routeOf(model)} (NDJSON, 50,000/request)`,
+      async () => {
+        for (const body of bodies) {
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-ndjson' },
+            body,
+          });
+          const json = (await res.json()) as unknown;
+          if (res.status !== 201)
+            throw new Error(`POST ${url}: ${res.status} ${JSON.stringify(json)}`);
+        }
+      },
+    ],
+  ];
+  const times = new Map<string, number[]>(methods.map(([name]) => [name, []]));
   try {
-    const BATCH = 50_000;
-    const bodies: string[] = [];
-    for (let at = 0; at < n; at += BATCH) {
-      const lines: string[] = [];
-      for (let i = at; i < Math.min(n, at + BATCH); i++) {
-        const r = rowAt(d, i);
-        lines.push(
-          JSON.stringify({
-            time: new Date(r.time).toISOString(),
-            source: r.source,
-            value: r.value,
-          }),
-        );
+    for (let run = 0; run < INGEST_RUNS; run++) {
+      for (let k = 0; k < methods.length; k++) {
+        const [name, work] = methods[(run + k) % methods.length] as (typeof methods)[number];
+        await client.query(`TRUNCATE ${model.table}`);
+        const { ms } = await timed(work);
+        if ((await count(client, model.table)) !== n) throw new Error(`${name}: wrong row count`);
+        times.get(name)?.push(ms);
       }
-      bodies.push(lines.join('\n'));
     }
-    const url = `${address}${routeOf(model)}`;
-    const api = await timed(async () => {
-      let inserted = 0;
-      for (const body of bodies) {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-ndjson' },
-          body,
-        });
-        const json = (await res.json()) as { data?: { inserted?: number } };
-        if (res.status !== 201)
-          throw new Error(`POST ${url}: ${res.status} ${JSON.stringify(json)}`);
-        inserted += json.data?.inserted ?? 0;
-      }
-      return inserted;
-    });
-    if (api.value !== n || (await count(client, model.table)) !== n)
-      throw new Error('HTTP API: wrong row count');
-    group.push({
-      ...base,
-      variant: `HTTP API POST ${routeOf(model)} (NDJSON, 50,000/request)`,
-      ms: api.ms,
-      rate: (n / api.ms) * 1000,
-    });
   } finally {
     await app.close();
   }
   await client.query(`TRUNCATE ${model.table}`);
-  record(group, 'COPY FROM STDIN (pg-copy-streams)');
+  record(
+    methods.map(([name]) => {
+      const ms = median(times.get(name) ?? []);
+      return {
+        database: t.name,
+        benchmark: `ingest of ${fmtInt(n)} rows`,
+        variant: name,
+        ms,
+        rows: n,
+        rate: (n / ms) * 1000,
+        ratio: 0,
+        baseline: false,
+      };
+    }),
+    'COPY FROM STDIN (pg-copy-streams)',
+  );
 }
 
 async function benchQueries(
@@ -391,7 +378,7 @@ async function benchQueries(
 
   const suites: { benchmark: string; variants: [string, () => Promise<Row[]>][] }[] = [
     {
-      benchmark: `range: last 7 days of ${source}`,
+      benchmark: `range: last 7 days of ${source}, LIMIT 10,000`,
       variants: [
         [
           'layer: getByTimeRange (generated schema)',
