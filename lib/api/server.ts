@@ -6,10 +6,16 @@
  * database serves one session and batches must not interleave.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type pg from 'pg';
+import pg from 'pg';
 import { PrismError, UsageError } from '../errors.js';
 import type { Model, Spec } from '../spec/types.js';
-import { createRepository, type Repository, type Row } from '../query/repository.js';
+import {
+  createRepository,
+  insertMany,
+  type Queryable,
+  type Repository,
+  type Row,
+} from '../query/repository.js';
 import {
   AGGREGATIONS,
   segmentKeyOf,
@@ -38,7 +44,11 @@ export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface ApiOptions {
   readonly spec: Spec;
-  readonly client: pg.ClientBase;
+  /**
+   * A client (requests then take turns on it) or a pool, which also replaces a session the
+   * database dropped; `serve` uses a pool of one, as the embedded database serves one session.
+   */
+  readonly client: Queryable;
   readonly dialect: Dialect;
   readonly schema?: string | undefined;
   /** When set, every request must send `Authorization: Bearer <token>` (but /health). */
@@ -169,11 +179,44 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       }
     },
   );
+  const pool = options.client instanceof pg.Pool ? options.client : undefined;
   let queue: Promise<unknown> = Promise.resolve();
+  // A pool queues by itself; one client must not see two requests' statements interleaved.
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    if (pool) return work();
     const next = queue.then(work, work);
     queue = next.catch(() => undefined);
     return next;
+  };
+  /** `work` inside BEGIN … COMMIT on one session, rolled back on any error. */
+  const transaction = async <T>(work: (session: pg.ClientBase) => Promise<T>): Promise<T> => {
+    const inSession = async (session: pg.ClientBase): Promise<T> => {
+      await session.query('BEGIN');
+      try {
+        const result = await work(session);
+        await session.query('COMMIT');
+        return result;
+      } catch (error) {
+        await session.query('ROLLBACK');
+        throw error;
+      }
+    };
+    if (!pool) return serial(() => inSession(options.client as pg.ClientBase));
+    const session = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await inSession(session).catch((error: Error) => {
+        // A session that failed to roll back is not handed out again.
+        if (
+          !(error instanceof PrismError) &&
+          typeof (error as { code?: unknown }).code !== 'string'
+        )
+          broken = error;
+        throw error;
+      });
+    } finally {
+      session.release(broken);
+    }
   };
 
   app.setErrorHandler(
@@ -299,17 +342,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       if (body.length > MAX_INGEST_ROWS)
         throw new UsageError(`at most ${MAX_INGEST_ROWS} rows per request, got ${body.length}`);
       // All rows or none: a batch that fails half-way must not leave its first part behind.
-      const inserted = await serial(async () => {
-        await options.client.query('BEGIN');
-        try {
-          const n = await repo.insertMany(body as Row[]);
-          await options.client.query('COMMIT');
-          return n;
-        } catch (error) {
-          await options.client.query('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
-      });
+      const inserted = await transaction((session) => insertMany(session, model, body as Row[]));
       return reply.status(201).send({ data: { inserted }, meta: {} });
     });
   }

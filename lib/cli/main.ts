@@ -5,6 +5,7 @@
 import { existsSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import pg from 'pg';
 import { CheckFailedError, DatabaseError, ExitCode, PrismError, UsageError } from '../errors.js';
 import { describeFailure, createOutput, type Output } from './output.js';
 import { startProgress } from './progress.js';
@@ -507,14 +508,19 @@ export function buildProgram(out: Output): Command {
         });
       }
       await withDatabase(globals, 'serve', out, async (db) => {
-        const client = await connect(db.url);
+        // One session serves every request in turn (the embedded database serves one at a
+        // time), so no query may hold it for long; the pool replaces a session that broke.
+        const pool = new pg.Pool({
+          connectionString: db.url,
+          max: 1,
+          idleTimeoutMillis: 0,
+          statement_timeout: opts.statementTimeout,
+        });
+        pool.on('error', () => undefined);
         try {
-          // One connection serves every request in turn: no query may hold it for long.
-          await client.query(`SELECT set_config('statement_timeout', $1, false)`, [
-            `${opts.statementTimeout}ms`,
-          ]);
-          const { dialect, schema } = await detectDialect(client);
-          const app = buildApi({ spec: loaded.spec, client, dialect, schema, token });
+          const first = await connect(db.url);
+          const { dialect, schema } = await detectDialect(first).finally(() => first.end());
+          const app = buildApi({ spec: loaded.spec, client: pool, dialect, schema, token });
           const address = await app.listen({ port: opts.port, host: opts.host });
           out.line(
             `serving ${loaded.spec.models
@@ -534,7 +540,7 @@ export function buildProgram(out: Output): Command {
           });
           onInterrupt = undefined;
         } finally {
-          await client.end();
+          await pool.end();
         }
       });
     });

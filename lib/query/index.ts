@@ -35,6 +35,7 @@ export {
   validateRows,
   type AggregateOptions,
   type LatestOptions,
+  type Queryable,
   type RangeOptions,
   type Repository,
   type RepositoryOptions,

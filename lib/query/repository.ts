@@ -80,7 +80,7 @@ export interface Repository {
  * Whether an index of the model's table starts with the first segment key column, which
  * the per-key latest lookup probes once per value; without one each probe would scan.
  */
-export async function hasSegmentKeyIndex(client: pg.ClientBase, model: Model): Promise<boolean> {
+export async function hasSegmentKeyIndex(client: Queryable, model: Model): Promise<boolean> {
   const [first] = segmentKeyOf(model);
   if (first === undefined) return false;
   const { rowCount } = await client.query(
@@ -92,13 +92,19 @@ export async function hasSegmentKeyIndex(client: pg.ClientBase, model: Model): P
   return (rowCount ?? 0) > 0;
 }
 
-async function run(client: pg.ClientBase, q: BuiltQuery): Promise<Row[]> {
+/**
+ * What the repository sends queries through: a client, or a pool (which hands each query to
+ * a free session and replaces a broken one).
+ */
+export type Queryable = pg.ClientBase | pg.Pool;
+
+async function run(client: Queryable, q: BuiltQuery): Promise<Row[]> {
   const result = await client.query<Row>(q.sql, q.parameters as unknown[]);
   return result.rows;
 }
 
 export function createRepository(
-  client: pg.ClientBase,
+  client: Queryable,
   model: Model,
   options: RepositoryOptions,
 ): Repository {
@@ -229,7 +235,7 @@ export function validateRows(model: Model, rows: readonly unknown[]): Map<string
  * call in one for all-or-nothing.
  */
 export async function insertMany(
-  client: pg.ClientBase,
+  client: Queryable,
   model: Model,
   rows: readonly Row[],
   batchSize = 5_000,

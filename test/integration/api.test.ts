@@ -246,6 +246,47 @@ describe('the REST API (PostgreSQL server)', function () {
     expect((await get('/health')).body).to.deep.equal({ status: 'ok' });
   });
 
+  it('over a pool, carries on after the database drops its session, and rolls back a failed POST', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 1, idleTimeoutMillis: 0 });
+    pool.on('error', () => undefined);
+    const pooled = buildApi({ spec: SPEC, client: pool, dialect: 'postgres' });
+    const url = await pooled.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const latest = async () => (await fetch(`${url}/api/datapoints/latest?source=s1`)).status;
+      expect(await latest()).to.equal(200);
+      const { rows } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await client.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+      for (let i = 0; i < 50 && pool.idleCount > 0; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(pool.idleCount, 'the pool noticed the dropped session').to.equal(0);
+      expect(await latest()).to.equal(200);
+      expect((await fetch(`${url}/health`)).status).to.equal(200);
+
+      const row = (n: number) => ({
+        id: `00000000-0000-4000-a000-${String(n).padStart(12, '0')}`,
+        timestamp: '2026-07-01T00:00:00Z',
+        source: 'pool',
+        value: n,
+      });
+      const post = (rows: unknown[]) =>
+        fetch(`${url}/api/datapoints`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(rows),
+        });
+      expect((await post([row(1), row(2), row(1)])).status).to.equal(409);
+      expect((await post([row(1), row(2)])).status).to.equal(201);
+      const n = await client.query(
+        `SELECT count(*)::int AS n FROM datapoint WHERE source = 'pool'`,
+      );
+      expect(n.rows[0]).to.deep.equal({ n: 2 });
+    } finally {
+      await pooled.close();
+      await pool.end();
+      await client.query(`DELETE FROM datapoint WHERE source = 'pool'`);
+    }
+  });
+
   it('requires the bearer token when one is set', async () => {
     const guarded = buildApi({ spec: SPEC, client, dialect: 'postgres', token: 's3cret' });
     const url = await guarded.listen({ port: 0, host: '127.0.0.1' });
