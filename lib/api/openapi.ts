@@ -120,7 +120,7 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
         parameters: [
           param(
             'limit',
-            'per segment key: at most this many rows (default and cap 10,000)',
+            'per segment key: at most this many keys, one row each (default and cap 10,000)',
             false,
             {
               type: 'integer',

@@ -7,7 +7,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pg from 'pg';
-import { PrismError, UsageError } from '../errors.js';
+import { DatabaseError, PrismError, UsageError } from '../errors.js';
 import type { Model, Spec } from '../spec/types.js';
 import {
   createRepository,
@@ -18,6 +18,7 @@ import {
 } from '../query/repository.js';
 import {
   AGGREGATIONS,
+  MAX_LIMIT,
   segmentKeyOf,
   type Aggregation,
   type Dialect,
@@ -179,40 +180,55 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       }
     },
   );
-  const pool = options.client instanceof pg.Pool ? options.client : undefined;
+  // A pool by its shape, so a pool from another copy of pg counts too.
+  const pool =
+    typeof (options.client as { totalCount?: unknown }).totalCount === 'number'
+      ? (options.client as pg.Pool)
+      : undefined;
+  /** Set when a plain client's rollback failed: it may sit in a transaction, so no more work. */
+  let brokenClient = false;
   let queue: Promise<unknown> = Promise.resolve();
   // A pool queues by itself; one client must not see two requests' statements interleaved.
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
     if (pool) return work();
+    if (brokenClient) {
+      return Promise.reject(
+        new DatabaseError('the database session failed to roll back a transaction', {
+          hint: 'restart the server',
+        }),
+      );
+    }
     const next = queue.then(work, work);
     queue = next.catch(() => undefined);
     return next;
   };
   /** `work` inside BEGIN … COMMIT on one session, rolled back on any error. */
   const transaction = async <T>(work: (session: pg.ClientBase) => Promise<T>): Promise<T> => {
-    const inSession = async (session: pg.ClientBase): Promise<T> => {
+    /** Runs `work`; on its failure rolls back and rethrows its error, reporting a failed rollback. */
+    const inSession = async (session: pg.ClientBase, onBroken: (e: Error) => void): Promise<T> => {
       await session.query('BEGIN');
       try {
         const result = await work(session);
         await session.query('COMMIT');
         return result;
       } catch (error) {
-        await session.query('ROLLBACK');
+        // A session whose rollback failed may still be inside the transaction: never reuse it.
+        await session.query('ROLLBACK').catch((rollbackError: Error) => onBroken(rollbackError));
         throw error;
       }
     };
-    if (!pool) return serial(() => inSession(options.client as pg.ClientBase));
+    if (!pool) {
+      return serial(() =>
+        inSession(options.client as pg.ClientBase, () => {
+          brokenClient = true;
+        }),
+      );
+    }
     const session = await pool.connect();
     let broken: Error | undefined;
     try {
-      return await inSession(session).catch((error: Error) => {
-        // A session that failed to roll back is not handed out again.
-        if (
-          !(error instanceof PrismError) &&
-          typeof (error as { code?: unknown }).code !== 'string'
-        )
-          broken = error;
-        throw error;
+      return await inSession(session, (e) => {
+        broken = e;
       });
     } finally {
       session.release(broken);
@@ -224,6 +240,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       if (error instanceof UsageError) {
         void reply
           .status(400)
+          .send({ error: { message: error.message, hint: error.hint ?? null } });
+      } else if (error instanceof DatabaseError) {
+        void reply
+          .status(503)
           .send({ error: { message: error.message, hint: error.hint ?? null } });
       } else if (error instanceof PrismError) {
         void reply
@@ -332,6 +352,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
           hint: 'leave out the field filters to get one row per segment key',
         });
       const rows = await serial(() => repo.getLatest({ filters, perSegment, limit }));
+      if (perSegment) {
+        // Whether keys beyond the limit may exist (the limit was reached).
+        const truncated =
+          rows.length === (limit === undefined ? MAX_LIMIT : Math.min(limit, MAX_LIMIT));
+        return { data: serialize(rows), meta: { count: rows.length, truncated } };
+      }
       return { data: serialize(rows), meta: { count: rows.length } };
     });
 

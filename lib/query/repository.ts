@@ -84,9 +84,13 @@ export async function hasSegmentKeyIndex(client: Queryable, model: Model): Promi
   const [first] = segmentKeyOf(model);
   if (first === undefined) return false;
   const { rowCount } = await client.query(
+    // Only a valid, whole-table btree in the column's own collation serves `ORDER BY key`.
     `SELECT 1 FROM pg_catalog.pg_index i
+       JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+       JOIN pg_catalog.pg_am am ON am.oid = c.relam AND am.amname = 'btree'
        JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-      WHERE i.indrelid = to_regclass($1) AND a.attname = $2 LIMIT 1`,
+      WHERE i.indrelid = to_regclass($1) AND a.attname = $2 AND i.indisvalid
+        AND i.indpred IS NULL AND i.indcollation[0] IN (0, a.attcollation) LIMIT 1`,
     [quoteTable(model.table), first],
   );
   return (rowCount ?? 0) > 0;

@@ -43,9 +43,13 @@ function isDateText(value: string): boolean {
   return m !== null && realDate(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
+/** A time of day as PostgreSQL's `time` takes it: also `24:00[:00]` and a leap second. */
 function isTimeText(value: string): boolean {
   const m = TIME.exec(value);
-  return m !== null && realClock(Number(m[1]), Number(m[2]), Number(m[3] ?? 0));
+  if (m === null) return false;
+  const [h, min, s] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  if (h === 24) return min === 0 && s === 0 && !value.includes('.');
+  return h <= 23 && min <= 59 && s <= 60;
 }
 
 /** True when a JSON value holds a NUL character in a string or key (jsonb refuses \u0000). */

@@ -199,6 +199,9 @@ describe('the REST API (PostgreSQL server)', function () {
     const two = await get('/api/datapoints/latest?limit=2');
     expect(two.status).to.equal(200);
     expect(two.body.data?.map((row) => row['source'])).to.deep.equal(['api', 's0']);
+    expect((two.body as { meta?: unknown }).meta).to.deep.equal({ count: 2, truncated: true });
+    const all = await get('/api/datapoints/latest');
+    expect((all.body as { meta?: unknown }).meta).to.deep.equal({ count: 4, truncated: false });
   });
 
   it('stores a POSTed batch whole or not at all, and answers database refusals with 4xx', async () => {

@@ -436,6 +436,17 @@ describe('query layer: TimescaleDB and plain PostgreSQL give identical results',
           JSON.stringify(options),
         );
       }
+      // Indexes that cannot serve `ORDER BY source` probes do not count; a btree does.
+      for (const [index, usable] of [
+        ['USING hash (source)', false],
+        ['(source) WHERE value < 0', false],
+        ['(source COLLATE "C", ts)', false],
+        ['(source, ts)', true],
+      ] as const) {
+        await client.query(`CREATE INDEX reading_unindexed_probe ON reading_unindexed ${index}`);
+        expect(await hasSegmentKeyIndex(client, unindexed), index).to.equal(usable);
+        await client.query('DROP INDEX reading_unindexed_probe');
+      }
       await client.query('DROP TABLE reading_unindexed');
     }
   });
