@@ -274,6 +274,12 @@ describe('query builders', () => {
       ).to.not.throw();
     });
 
+    /** The aggregates, bucket series and keys both gap-filling forms start with. */
+    const DAILY_BY_SOURCE =
+      `WITH a AS (SELECT date_bin($3::interval, t."ts", timestamptz '2000-01-03 00:00:00+00') AS b, t."source" AS k0, count(t."level") AS a0, max(t."level") AS a1 FROM "reading" t WHERE ${RANGE} GROUP BY 1, 2),` +
+      ` s AS (SELECT DISTINCT (g AT TIME ZONE 'UTC') AS b FROM generate_series((date_bin($3::interval, $1::timestamptz, timestamptz '2000-01-03 00:00:00+00')) AT TIME ZONE 'UTC', $2::timestamptz AT TIME ZONE 'UTC', $3::interval) g WHERE (g AT TIME ZONE 'UTC') < $2::timestamptz),` +
+      ` k AS (SELECT DISTINCT t."source" AS k0 FROM "reading" t WHERE ${RANGE})`;
+
     it('gapfill: generate_series over the bounded range, finish excluded, LEFT JOIN, count 0', () => {
       const q = agg({
         bucket: '1 day',
@@ -283,9 +289,7 @@ describe('query builders', () => {
         fields: ['level'],
       });
       expect(q.sql).to.equal(
-        `WITH a AS (SELECT date_bin($3::interval, t."ts", timestamptz '2000-01-03 00:00:00+00') AS b, t."source" AS k0, count(t."level") AS a0, max(t."level") AS a1 FROM "reading" t WHERE ${RANGE} GROUP BY 1, 2),` +
-          ` s AS (SELECT DISTINCT (g AT TIME ZONE 'UTC') AS b FROM generate_series((date_bin($3::interval, $1::timestamptz, timestamptz '2000-01-03 00:00:00+00')) AT TIME ZONE 'UTC', $2::timestamptz AT TIME ZONE 'UTC', $3::interval) g WHERE (g AT TIME ZONE 'UTC') < $2::timestamptz),` +
-          ` k AS (SELECT DISTINCT t."source" AS k0 FROM "reading" t WHERE ${RANGE})` +
+        `${DAILY_BY_SOURCE}` +
           ` SELECT s.b, k.k0, COALESCE(a.a0, 0) AS a0, a.a1 FROM s CROSS JOIN k LEFT JOIN a ON a.b = s.b AND a.k0 = k.k0 ORDER BY 1, 2`,
       );
       expect(q.parameters).to.deep.equal(['2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z', '1 day']);
@@ -300,9 +304,7 @@ describe('query builders', () => {
         fields: ['level'],
       });
       expect(q.sql).to.equal(
-        `WITH a AS (SELECT date_bin($3::interval, t."ts", timestamptz '2000-01-03 00:00:00+00') AS b, t."source" AS k0, count(t."level") AS a0, max(t."level") AS a1 FROM "reading" t WHERE ${RANGE} GROUP BY 1, 2),` +
-          ` s AS (SELECT DISTINCT (g AT TIME ZONE 'UTC') AS b FROM generate_series((date_bin($3::interval, $1::timestamptz, timestamptz '2000-01-03 00:00:00+00')) AT TIME ZONE 'UTC', $2::timestamptz AT TIME ZONE 'UTC', $3::interval) g WHERE (g AT TIME ZONE 'UTC') < $2::timestamptz),` +
-          ` k AS (SELECT DISTINCT t."source" AS k0 FROM "reading" t WHERE ${RANGE}),` +
+        `${DAILY_BY_SOURCE},` +
           ` f AS (SELECT s.b, k.k0, a.a0, a.a1, count(a.b) OVER (PARTITION BY k.k0 ORDER BY s.b) AS g FROM s CROSS JOIN k LEFT JOIN a ON a.b = s.b AND a.k0 = k.k0)` +
           ` SELECT f.b, f.k0, COALESCE(f.a0, 0) AS a0, first_value(f.a1) OVER w AS a1 FROM f WINDOW w AS (PARTITION BY f.k0, f.g ORDER BY f.b) ORDER BY 1, 2`,
       );
