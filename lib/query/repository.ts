@@ -20,11 +20,11 @@ import {
   checkTimeZone,
   segmentKeyOf,
   timeColumnOf,
-  type Aggregation,
+  type AggregateQueryInput,
   type BuiltQuery,
   type Dialect,
-  type Filters,
-  type Gapfill,
+  type LatestQueryInput,
+  type RangeQueryInput,
   type TimeInput,
 } from './sql.js';
 
@@ -38,27 +38,13 @@ export interface RepositoryOptions {
   readonly batchSize?: number | undefined;
 }
 
-export interface RangeOptions {
-  readonly filters?: Filters | undefined;
-  readonly limit?: number | undefined;
-  readonly order?: 'asc' | 'desc' | undefined;
-}
-
-export interface AggregateOptions {
-  readonly filters?: Filters | undefined;
-  readonly aggregations?: readonly Aggregation[] | undefined;
-  readonly fields?: readonly string[] | undefined;
-  readonly groupBySegment?: boolean | undefined;
-  readonly gapfill?: Gapfill | undefined;
-  readonly tz?: string | undefined;
-}
-
-export interface LatestOptions {
-  readonly filters?: Filters | undefined;
-  readonly perSegment?: boolean | undefined;
-  /** Per key: at most this many rows (default and cap 10,000). */
-  readonly limit?: number | undefined;
-}
+/** The builders' inputs less what the repository supplies (dialect, schema, range, strategy). */
+export type RangeOptions = Omit<RangeQueryInput, 'start' | 'end'>;
+export type AggregateOptions = Omit<
+  AggregateQueryInput,
+  'dialect' | 'schema' | 'bucket' | 'start' | 'end'
+>;
+export type LatestOptions = Omit<LatestQueryInput, 'strategy'>;
 
 export interface Repository {
   readonly model: Model;
