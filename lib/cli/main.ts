@@ -14,7 +14,7 @@ import { EMBEDDED_DIR, resolveTarget, type DatabaseTarget } from '../db/target.j
 import { openDatabase, type OpenDatabase } from '../db/open.js';
 import { acquireLock, inspectLock } from '../db/embedded/lock.js';
 import { DEFAULT_EMBEDDED_PORT, startEmbeddedServer } from '../db/embedded/serve.js';
-import { detectTimescale } from '../db/detect.js';
+import { describeAvailability, detectTimescale } from '../db/detect.js';
 import { listHypertables } from '../introspect/hypertables.js';
 import { detectDrift, type Drift } from '../introspect/drift.js';
 import { timescaleInfo } from '../introspect/info.js';
@@ -378,11 +378,7 @@ export function buildProgram(out: Output): Command {
             const timescale = await detectTimescale(client);
             const hypertables = timescale.installed ? await listHypertables(client) : [];
             out.line(`database: ${db.description}`);
-            out.line(
-              timescale.installed
-                ? `TimescaleDB ${timescale.version} (license: ${timescale.license ?? 'unknown'})`
-                : `TimescaleDB: not installed (PostgreSQL ${timescale.serverVersion}); timeseries models are plain tables`,
-            );
+            out.line(describeAvailability(timescale));
             out.line('migrations:');
             for (const m of migrations) {
               const state = m.missingFile

@@ -131,6 +131,14 @@ function hypertableBlock(h: TimescaleInfoHypertable): string[] {
   return lines;
 }
 
+const AVAILABILITY: Readonly<Record<TimescaleInfo['timescale']['availability'], string>> = {
+  installed: 'installed',
+  creatable: 'on the server, created by the first `up`',
+  'not-preloaded': 'on the server, not in shared_preload_libraries',
+  'no-privilege': 'on the server, this user may not create it',
+  unavailable: 'not on the server',
+};
+
 /** Header lines, one block per hypertable, then the timeseries models that are plain tables. */
 export function formatTimescaleInfo(info: TimescaleInfo): string {
   const t = info.timescale;
@@ -138,7 +146,7 @@ export function formatTimescaleInfo(info: TimescaleInfo): string {
     `server: PostgreSQL ${info.server.version}${info.embedded ? ' (embedded)' : ''}`,
     t.installed
       ? `TimescaleDB ${t.version ?? 'unknown version'} (license: ${t.license ?? 'unknown'}; compression ${t.compression ? 'available' : 'unavailable'}, policies ${t.policies ? 'available' : 'unavailable'})`
-      : 'TimescaleDB: not installed',
+      : `TimescaleDB: not installed in this database (${AVAILABILITY[t.availability]}${t.availableVersion === null ? '' : `: ${t.availableVersion}`})`,
   ];
   if (t.installed) {
     lines.push(

@@ -11,6 +11,8 @@
  *   server: { version },                       // `server_version`, e.g. "17.5"
  *   timescale: {
  *     installed, version, license,             // version/license null when not installed
+ *     availability,                            // installed | creatable | not-preloaded | no-privilege | unavailable
+ *     availableVersion,                        // what CREATE EXTENSION would install, or null
  *     compression, policies,                   // what the build allows (the licence)
  *     note,                                    // what the state means for the user, or null
  *   },
@@ -59,7 +61,12 @@
  * TimescaleDB functions are called schema-qualified with the extension's schema.
  */
 import type { ClientBase } from 'pg';
-import { detectTimescale, type TimescaleSupport } from '../db/detect.js';
+import {
+  describeAvailability,
+  detectTimescale,
+  type TimescaleAvailability,
+  type TimescaleSupport,
+} from '../db/detect.js';
 import { quoteIdent } from '../sql/quote.js';
 import type { Spec } from '../spec/types.js';
 
@@ -126,6 +133,8 @@ export interface TimescaleInfo {
     readonly installed: boolean;
     readonly version: string | null;
     readonly license: string | null;
+    readonly availability: TimescaleAvailability;
+    readonly availableVersion: string | null;
     readonly compression: boolean;
     readonly policies: boolean;
     readonly note: string | null;
@@ -145,10 +154,10 @@ export const EMBEDDED_JOBS_NOTE =
   'embedded database: policy jobs never run by themselves; run the due ones with `prism-migrate jobs run` (or CALL run_job(<id>)). job_stats stays empty here, so last runs, statuses and failure counts are unknown.';
 
 function notInstalledNote(support: TimescaleSupport): string {
-  return (
-    `TimescaleDB is not installed (PostgreSQL ${support.serverVersion}${support.available ? '; the extension is available to CREATE EXTENSION' : ''}): ` +
-    'timeseries models are plain tables, and compression and retention policies are skipped under `timescale: auto` (`timescale: require` refuses to migrate).'
-  );
+  const state = describeAvailability(support);
+  return support.availability === 'creatable'
+    ? `${state}.`
+    : `${state}. Compression and retention policies are skipped under \`timescale: auto\` (\`timescale: require\` refuses to migrate).`;
 }
 
 function unlicensedNote(support: TimescaleSupport): string {
@@ -496,6 +505,8 @@ export async function timescaleInfo(
       installed,
       version: support.version,
       license: support.license,
+      availability: support.availability,
+      availableVersion: support.availableVersion,
       compression: support.features.compression,
       policies: support.features.policies,
       note: timescaleNote(support, embedded),

@@ -50,6 +50,12 @@ export interface GuardedBlock {
   readonly feature: TimescaleFeature;
   /** Human description used in NOTICE/error texts, e.g. `retention policy on "metrics"`. */
   readonly what: string;
+  /**
+   * Create the extension in this database when the server has it (`CREATE EXTENSION IF
+   * NOT EXISTS`, in the migration's transaction). Steps that build TimescaleDB objects
+   * set it; steps that remove them never create the extension.
+   */
+  readonly ensureExtension?: boolean | undefined;
   /** Extra DECLARE lines. */
   readonly declare?: readonly string[];
   /** plpgsql statements; may use `ts_schema`, `ts_version` (int[]) and `ts_license`. */
@@ -57,8 +63,22 @@ export interface GuardedBlock {
 }
 
 const MISSING_EXTENSION = 'TimescaleDB is not installed in this database';
+const UNAVAILABLE = 'TimescaleDB is not available on this server';
+const NOT_PRELOADED =
+  'the timescaledb package is on this server but not loaded: add timescaledb to shared_preload_libraries in postgresql.conf and restart the server';
+const NO_PRIVILEGE =
+  'this user may not create the timescaledb extension here (it needs CREATE on the database, or a superuser to run CREATE EXTENSION timescaledb): ';
 const UNLICENSED =
   'the TimescaleDB build here is Apache-only (timescaledb.license is not "timescale"); compression and policies need the Timescale License build';
+const DEFAULT_HINT =
+  'install the timescaledb extension with the Timescale License build, or run with --timescale auto to skip TimescaleDB features';
+
+const FIND_EXTENSION = [
+  "  SELECT n.nspname, pg_catalog.string_to_array(pg_catalog.split_part(e.extversion, '-', 1), '.')::int[], e.extversion",
+  '    INTO ts_schema, ts_version, ts_version_text',
+  '    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace',
+  "    WHERE e.extname = 'timescaledb';",
+];
 
 export function guarded(block: GuardedBlock): string {
   if (block.mode === 'off') {
@@ -66,23 +86,43 @@ export function guarded(block: GuardedBlock): string {
     // names may hold any of them, so none may reach the comment.
     return `-- prism: timescale mode is off: ${block.what.replace(/[\r\n\f\v\u2028\u2029]/g, ' ')} skipped`;
   }
-  const skip = (reason: string): string =>
+  /** `reason` is SQL: a literal, or a text expression. */
+  const skipWith = (reason: string, hint = DEFAULT_HINT): string =>
     block.mode === 'require'
-      ? `RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: ${block.what} needs TimescaleDB: ${reason}`)}, HINT = ${quoteLiteral('install the timescaledb extension with the Timescale License build, or run with --timescale auto to skip TimescaleDB features')};`
-      : `RAISE NOTICE '%', ${quoteLiteral(`prism: ${block.what} skipped: ${reason}`)}; RETURN;`;
+      ? `RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: ${block.what} needs TimescaleDB: `)} || ${reason}, HINT = ${quoteLiteral(hint)};`
+      : `RAISE NOTICE '%', ${quoteLiteral(`prism: ${block.what} skipped: `)} || ${reason}; RETURN;`;
+  const skip = (reason: string, hint?: string): string => skipWith(quoteLiteral(reason), hint);
+  const ensure = block.ensureExtension
+    ? [
+        // Creating it without the preloaded library ends the session (FATAL): ask first.
+        "  IF ts_schema IS NULL AND EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = 'timescaledb') THEN",
+        `    IF pg_catalog.current_setting('timescaledb.disable_load', true) IS NULL THEN ${skip(NOT_PRELOADED, 'add timescaledb to shared_preload_libraries and restart the server, or run with --timescale auto to skip TimescaleDB features')} END IF;`,
+        '    BEGIN',
+        // Older versions greet with a WARNING banner: the NOTICE below says it instead.
+        "      ts_messages := pg_catalog.current_setting('client_min_messages');",
+        "      PERFORM pg_catalog.set_config('client_min_messages', 'error', true);",
+        "      EXECUTE pg_catalog.format('CREATE EXTENSION IF NOT EXISTS timescaledb SCHEMA %I', COALESCE(pg_catalog.current_schema(), 'public'));",
+        "      PERFORM pg_catalog.set_config('client_min_messages', ts_messages, true);",
+        `    EXCEPTION WHEN insufficient_privilege THEN ${skipWith(`${quoteLiteral(NO_PRIVILEGE)} || SQLERRM`, 'grant the user CREATE on the database, or have a superuser run CREATE EXTENSION timescaledb there; or run with --timescale auto to skip TimescaleDB features')}`,
+        '    END;',
+        ...FIND_EXTENSION.map((l) => `  ${l}`),
+        "    RAISE NOTICE 'prism: created the timescaledb extension % in database %', ts_version_text, pg_catalog.current_database();",
+        '  END IF;',
+      ]
+    : [];
   const lines = [
     'DECLARE',
     '  ts_schema text;',
     '  ts_version int[];',
+    '  ts_version_text text;',
     '  ts_license text;',
+    ...(block.ensureExtension ? ['  ts_messages text;'] : []),
     ...(block.declare ?? []).map((d) => `  ${d}`),
     'BEGIN',
-    "  SELECT n.nspname, pg_catalog.string_to_array(pg_catalog.split_part(e.extversion, '-', 1), '.')::int[]",
-    '    INTO ts_schema, ts_version',
-    '    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace',
-    "    WHERE e.extname = 'timescaledb';",
+    ...FIND_EXTENSION,
+    ...ensure,
+    `  IF ts_schema IS NULL THEN ${skip(block.ensureExtension ? UNAVAILABLE : MISSING_EXTENSION)} END IF;`,
     "  ts_license := pg_catalog.current_setting('timescaledb.license', true);",
-    `  IF ts_schema IS NULL THEN ${skip(MISSING_EXTENSION)} END IF;`,
     ...(block.feature === 'licensed'
       ? [`  IF ts_license IS DISTINCT FROM 'timescale' THEN ${skip(UNLICENSED)} END IF;`]
       : []),

@@ -12,7 +12,12 @@ import { runner, type RunnerOption } from 'node-pg-migrate';
 import { CheckFailedError, DatabaseError, PrismError, UsageError } from '../errors.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import { destructiveMarkers } from './markers.js';
-import { detectTimescale, missingForRequire } from '../db/detect.js';
+import {
+  describeAvailability,
+  detectTimescale,
+  missingForRequire,
+  probeLicense,
+} from '../db/detect.js';
 import { redactUrl } from '../db/target.js';
 import { registerOperations } from '../operations/register.js';
 import { setTimescaleModeOverride, type TimescaleMode } from '../operations/mode.js';
@@ -187,12 +192,29 @@ async function cleanUp(client: pg.Client): Promise<void> {
   await client.query('SELECT pg_catalog.pg_advisory_unlock_all()').catch(() => undefined);
 }
 
-async function preflightRequire(client: pg.Client): Promise<void> {
-  const missing = missingForRequire(await detectTimescale(client));
-  if (missing) {
-    throw new DatabaseError(`--timescale require: ${missing}; nothing was changed`, {
-      hint: 'install TimescaleDB with the Timescale License build, or use --timescale auto to skip its features',
-    });
+/**
+ * Before anything runs: under `require`, fail when TimescaleDB cannot be had here (the
+ * licence of an extension not yet created is read by creating it in a transaction that
+ * is rolled back); otherwise say when the extension is not created in this database yet,
+ * or cannot be.
+ */
+async function preflight(
+  client: pg.Client,
+  options: MigrateOptions,
+  log: (line: string) => void,
+): Promise<void> {
+  if (options.timescale === 'off') return;
+  const support = await detectTimescale(client);
+  if (options.timescale === 'require') {
+    const missing = missingForRequire(support, await probeLicense(client, support));
+    if (missing) {
+      throw new DatabaseError(`--timescale require: ${missing.message}; nothing was changed`, {
+        hint: missing.hint,
+      });
+    }
+  }
+  if (!support.installed && support.available && options.direction === 'up') {
+    log(describeAvailability(support));
   }
 }
 
@@ -276,7 +298,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
   client.on('notice', onNotice);
   setTimescaleModeOverride(options.timescale);
   try {
-    if (options.timescale === 'require') await preflightRequire(client);
+    await preflight(client, options, log);
     const losses = await checkDataLoss(client, options, log);
     if (options.dryRun) await client.query('BEGIN');
     const runnerOptions: RunnerOption = {

@@ -174,7 +174,7 @@ describe('prism-migrate CLI', function () {
       expect(up.code, up.stderr).to.equal(0);
       expect(up.stdout).to.match(/applied +\d+_add-metrics\napplied +\d+_metrics-retention/);
       expect(up.stderr).to.include(
-        'prism: hypertable metrics skipped: TimescaleDB is not installed',
+        'prism: hypertable metrics skipped: TimescaleDB is not available on this server',
       );
       const status = await runCli(['status', '--json'], { cwd: dir, env: env() });
       expect(status.code).to.equal(0);
@@ -202,7 +202,7 @@ describe('prism-migrate CLI', function () {
       const r = await runCli(['up', '--timescale', 'require'], { cwd: dir, env: env() });
       expect(r.code).to.equal(3);
       expect(r.stderr).to.match(
-        /error: --timescale require: the timescaledb extension is not installed/,
+        /error: --timescale require: the timescaledb extension is not on this server/,
       );
       expect(existsSync(join(dir, '.prism'))).to.equal(false);
     });

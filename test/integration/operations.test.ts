@@ -166,7 +166,7 @@ describe('every operation on the PostgreSQL server without TimescaleDB', functio
       await c.query('CREATE TABLE m (time timestamptz NOT NULL)');
       await c.query(createHypertable('m', { timeColumn: 'time' }) as string);
       expect(notices).to.deep.equal([
-        'prism: hypertable m skipped: TimescaleDB is not installed in this database',
+        'prism: hypertable m skipped: TimescaleDB is not available on this server',
       ]);
     });
   });
@@ -176,7 +176,7 @@ describe('every operation on the PostgreSQL server without TimescaleDB', functio
     await run(db, EVERY_OPERATION, 'up', undefined, 'require').catch((e: unknown) => (failure = e));
     expect(failure).to.be.instanceOf(DatabaseError);
     expect((failure as Error).message).to.match(
-      /--timescale require: the timescaledb extension is not installed/,
+      /--timescale require: the timescaledb extension is not on this server/,
     );
     const tables = await withClient(
       db.url,
@@ -199,7 +199,7 @@ describe('every operation on the PostgreSQL server without TimescaleDB', functio
         .query(createHypertable('m', { timeColumn: 'time', timescale: 'require' }) as string)
         .catch((e: Error) => (failure = e));
       expect(failure?.message).to.equal(
-        'prism: hypertable m needs TimescaleDB: TimescaleDB is not installed in this database',
+        'prism: hypertable m needs TimescaleDB: TimescaleDB is not available on this server',
       );
     });
   });

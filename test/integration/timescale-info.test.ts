@@ -292,11 +292,13 @@ describe('timescale-info on the PostgreSQL server without TimescaleDB', function
         installed: false,
         version: null,
         license: null,
+        availability: 'unavailable',
+        availableVersion: null,
         compression: false,
         policies: false,
       });
       expect(info.timescale.note).to.be.a('string');
-      expect(info.timescale.note).to.include('not installed');
+      expect(info.timescale.note).to.include('not on this server');
       expect(info.timescale.note).to.include('timeseries models are plain tables');
       expect(info.timescale.note).to.include('skipped under `timescale: auto`');
       expect(info.embedded).to.equal(false);
@@ -316,7 +318,7 @@ describe('timescale-info on the PostgreSQL server without TimescaleDB', function
       expect(text).to.equal(
         [
           `server: PostgreSQL ${info.server.version}`,
-          'TimescaleDB: not installed',
+          'TimescaleDB: not installed in this database (not on the server)',
           `note: ${info.timescale.note ?? ''}`,
           '',
           'timeseries models that are plain tables here (hypertables with TimescaleDB):',

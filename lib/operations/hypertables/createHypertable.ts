@@ -43,6 +43,7 @@ function forward(table: TableArg, options: CreateHypertableOptions): string {
     mode: effectiveMode(options.timescale),
     feature: 'hypertable',
     what: `hypertable ${displayName(table)}`,
+    ensureExtension: true,
     body: [
       // by_range and the generic create_hypertable exist since 2.13.
       'IF ts_version >= ARRAY[2, 13] THEN',

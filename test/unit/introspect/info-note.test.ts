@@ -10,10 +10,14 @@ function support(overrides: Partial<TimescaleSupport>): TimescaleSupport {
     installed,
     version: installed ? '2.17.2' : null,
     available: true,
+    availableVersion: '2.17.2',
+    availability: installed ? 'installed' : 'creatable',
     schema: installed ? 'public' : null,
     license: installed ? 'timescale' : null,
     features: { hypertables: installed, compression: licensed, policies: licensed },
     serverVersion: '16.4',
+    database: 'app',
+    user: 'deploy',
     ...overrides,
   };
 }
@@ -31,11 +35,29 @@ describe('timescaleNote', () => {
   });
 
   it('says what a missing extension means for timeseries models', () => {
-    expect(timescaleNote(support({ installed: false, available: false }), false)).to.equal(
-      'TimescaleDB is not installed (PostgreSQL 16.4): timeseries models are plain tables, and compression and retention policies are skipped under `timescale: auto` (`timescale: require` refuses to migrate).',
+    const absent = { installed: false, available: false, availableVersion: null };
+    expect(timescaleNote(support({ ...absent, availability: 'unavailable' }), false)).to.equal(
+      'TimescaleDB: not on this server (PostgreSQL 16.4); timeseries models are plain tables. Compression and retention policies are skipped under `timescale: auto` (`timescale: require` refuses to migrate).',
     );
-    expect(timescaleNote(support({ installed: false, available: true }), false)).to.include(
-      '(PostgreSQL 16.4; the extension is available to CREATE EXTENSION)',
+  });
+
+  it('says that `up` creates an extension the server has', () => {
+    expect(timescaleNote(support({ installed: false }), false)).to.equal(
+      'TimescaleDB 2.17.2 is on this server but not yet created in database "app": the first TimescaleDB step of `prism-migrate up` creates it.',
+    );
+  });
+
+  it('names the setting when the library is not preloaded', () => {
+    expect(
+      timescaleNote(support({ installed: false, availability: 'not-preloaded' }), false),
+    ).to.include('add timescaledb to shared_preload_libraries in postgresql.conf and restart');
+  });
+
+  it('names the privilege when this user may not create the extension', () => {
+    expect(
+      timescaleNote(support({ installed: false, availability: 'no-privilege' }), false),
+    ).to.include(
+      'user "deploy" may not create the extension in database "app" (it needs CREATE on the database, or a superuser to run CREATE EXTENSION timescaledb)',
     );
   });
 

@@ -35,14 +35,71 @@ describe('operations', () => {
     it('is a guarded DO block that skips with a NOTICE under auto', () => {
       expect(out).to.match(/^DO \$prism\$/);
       expect(out).to.include(
-        `IF ts_schema IS NULL THEN RAISE NOTICE '%', 'prism: hypertable metrics skipped: TimescaleDB is not installed in this database'; RETURN; END IF;`,
+        `IF ts_schema IS NULL THEN RAISE NOTICE '%', 'prism: hypertable metrics skipped: ' || 'TimescaleDB is not available on this server'; RETURN; END IF;`,
       );
       expect(out).to.not.include('ts_license IS DISTINCT FROM');
     });
 
+    it('creates the extension when the server has it and the library is preloaded', () => {
+      const lines = out.split('\n').map((l) => l.trim());
+      const at = (text: string) => lines.findIndex((l) => l.startsWith(text));
+      const preloadCheck = at(
+        "IF pg_catalog.current_setting('timescaledb.disable_load', true) IS NULL THEN RAISE NOTICE '%', 'prism: hypertable metrics skipped: ' || 'the timescaledb package is on this server but not loaded: add timescaledb to shared_preload_libraries",
+      );
+      const create = at(
+        "EXECUTE pg_catalog.format('CREATE EXTENSION IF NOT EXISTS timescaledb SCHEMA %I', COALESCE(pg_catalog.current_schema(), 'public'));",
+      );
+      const noPrivilege = at(
+        "EXCEPTION WHEN insufficient_privilege THEN RAISE NOTICE '%', 'prism: hypertable metrics skipped: ' || 'this user may not create the timescaledb extension here",
+      );
+      const created = at("RAISE NOTICE 'prism: created the timescaledb extension %");
+      const missing = at('IF ts_schema IS NULL THEN');
+      // Only when the package is there; the preload check comes first because creating it
+      // without the preloaded library ends the session.
+      expect(
+        at(
+          "IF ts_schema IS NULL AND EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = 'timescaledb') THEN",
+        ),
+      ).to.be.greaterThan(0);
+      expect([preloadCheck, create, noPrivilege, created, missing].every((i) => i > 0)).to.equal(
+        true,
+      );
+      expect(preloadCheck).to.be.lessThan(create);
+      expect(create).to.be.lessThan(noPrivilege);
+      expect(noPrivilege).to.be.lessThan(created);
+      expect(created).to.be.lessThan(missing);
+      expect(out).to.include(
+        "PERFORM pg_catalog.set_config('client_min_messages', 'error', true);",
+      );
+    });
+
+    it('under require, raises naming the setting or the privilege', () => {
+      const req = sql(createHypertable('m', { timeColumn: 't', timescale: 'require' }));
+      expect(req).to.include(
+        "RAISE EXCEPTION USING MESSAGE = 'prism: hypertable m needs TimescaleDB: ' || 'the timescaledb package is on this server but not loaded: add timescaledb to shared_preload_libraries in postgresql.conf and restart the server'",
+      );
+      expect(req).to.include(
+        "EXCEPTION WHEN insufficient_privilege THEN RAISE EXCEPTION USING MESSAGE = 'prism: hypertable m needs TimescaleDB: ' || 'this user may not create the timescaledb extension here (it needs CREATE on the database, or a superuser to run CREATE EXTENSION timescaledb): ' || SQLERRM",
+      );
+    });
+
+    it('is the only step that creates the extension', () => {
+      const others = [
+        revertHypertable('m', { timeColumn: 't' }),
+        setChunkTimeInterval('m', { chunkInterval: '1 day' }),
+        enableCompression('m', { segmentBy: ['d'] }),
+        disableCompression('m'),
+        addCompressionPolicy('m', { after: '7 days' }),
+        removeCompressionPolicy('m'),
+        addRetentionPolicy('m', { dropAfter: '7 days' }),
+        removeRetentionPolicy('m'),
+      ].map(sql);
+      for (const s of others) expect(s).to.not.include('CREATE EXTENSION');
+    });
+
     it('raises under require and emits only a comment under off', () => {
       expect(sql(createHypertable('m', { timeColumn: 't', timescale: 'require' }))).to.include(
-        `RAISE EXCEPTION USING MESSAGE = 'prism: hypertable m needs TimescaleDB: TimescaleDB is not installed in this database'`,
+        `RAISE EXCEPTION USING MESSAGE = 'prism: hypertable m needs TimescaleDB: ' || 'TimescaleDB is not available on this server'`,
       );
       expect(sql(createHypertable('m', { timeColumn: 't', timescale: 'off' }))).to.equal(
         '-- prism: timescale mode is off: hypertable m skipped',
