@@ -1,5 +1,5 @@
 /** What the connected server can do with TimescaleDB. */
-import type { ClientBase } from 'pg';
+import pg, { type ClientBase } from 'pg';
 
 /**
  * Where TimescaleDB stands for this database and this user:
@@ -98,25 +98,28 @@ export async function detectTimescale(client: ClientBase): Promise<TimescaleSupp
 
 /**
  * The licence the extension would run under once created: created in a transaction that
- * is rolled back, so the database is left as it was. Null when it cannot be created here.
+ * is rolled back, on a connection of its own (a session that loaded the library and
+ * rolled the extension back cannot create it again on 2.12). Null when it cannot be
+ * created here.
  */
-export async function probeLicense(
-  client: ClientBase,
-  support: TimescaleSupport,
-): Promise<string | null> {
+export async function probeLicense(url: string, support: TimescaleSupport): Promise<string | null> {
   if (support.installed) return support.license;
   if (support.availability !== 'creatable') return null;
-  await client.query('BEGIN');
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
   try {
+    await client.query('BEGIN');
     // Older versions greet with a WARNING banner; nothing is kept of this anyway.
     await client.query('SET LOCAL client_min_messages = error');
     await client.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
     const r = await client.query<{ license: string | null }>(
       `SELECT pg_catalog.current_setting('timescaledb.license', true) AS license`,
     );
+    await client.query('ROLLBACK');
     return r.rows[0]?.license ?? null;
   } finally {
-    await client.query('ROLLBACK');
+    await client.end().catch(() => undefined);
   }
 }
 

@@ -25,6 +25,13 @@ import { listMigrationFiles, MIGRATION_IGNORE_PATTERN } from './files.js';
 
 export const MIGRATIONS_TABLE = 'pgmigrations';
 
+/** How often a migration that deadlocked is tried in all. */
+const DEADLOCK_ATTEMPTS = 4;
+
+function isDeadlock(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === '40P01';
+}
+
 export interface MigrateOptions {
   readonly url: string;
   readonly migrationsDir: string;
@@ -206,7 +213,7 @@ async function preflight(
   if (options.timescale === 'off') return;
   const support = await detectTimescale(client);
   if (options.timescale === 'require') {
-    const missing = missingForRequire(support, await probeLicense(client, support));
+    const missing = missingForRequire(support, await probeLicense(options.url, support));
     if (missing) {
       throw new DatabaseError(`--timescale require: ${missing.message}; nothing was changed`, {
         hint: missing.hint,
@@ -296,46 +303,84 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
     if (!quiet && !notice.severity?.startsWith('DEBUG')) log(`notice: ${notice.message ?? ''}`);
   };
   client.on('notice', onNotice);
+  /**
+   * A PostgreSQL error comes from running `current`'s SQL; any other error from building
+   * the next migration's steps (its up/down function threw).
+   */
+  const failedMigration = (error: unknown): string | undefined =>
+    error instanceof pg.DatabaseError
+      ? current
+      : toRun[current === undefined ? 0 : toRun.indexOf(current) + 1];
   setTimescaleModeOverride(options.timescale);
+  const ran: MigrationRun[] = [];
   try {
     await preflight(client, options, log);
     const losses = await checkDataLoss(client, options, log);
     if (options.dryRun) await client.query('BEGIN');
-    const runnerOptions: RunnerOption = {
-      dbClient: client,
-      dir: options.migrationsDir,
-      migrationsTable: MIGRATIONS_TABLE,
-      direction: options.direction,
-      count: options.count ?? (options.direction === 'up' ? Infinity : 1),
-      checkOrder: true,
-      singleTransaction: false,
-      dryRun: options.dryRun === true,
-      noLock: options.dryRun === true,
-      verbose: options.dryRun === true,
-      ignorePattern: MIGRATION_IGNORE_PATTERN,
-      logger,
-    };
-    const ran = await runner(runnerOptions);
+    let remaining = options.count ?? (options.direction === 'up' ? Infinity : 1);
+    for (let attempt = 1; ; attempt += 1) {
+      const runnerOptions: RunnerOption = {
+        dbClient: client,
+        dir: options.migrationsDir,
+        migrationsTable: MIGRATIONS_TABLE,
+        direction: options.direction,
+        count: remaining,
+        checkOrder: true,
+        singleTransaction: false,
+        dryRun: options.dryRun === true,
+        noLock: options.dryRun === true,
+        verbose: options.dryRun === true,
+        ignorePattern: MIGRATION_IGNORE_PATTERN,
+        logger,
+      };
+      try {
+        const done = await runner(runnerOptions);
+        ran.push(
+          ...done.map((m) => ({
+            name: m.name,
+            direction: options.direction,
+            sql: sqlByMigration.get(m.name),
+            dataLoss: losses.get(m.name),
+          })),
+        );
+        break;
+      } catch (error) {
+        const failed = failedMigration(error);
+        if (!isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS || failed === undefined) throw error;
+        if (outsideTransaction.has(failed)) throw error;
+        // A policy job of TimescaleDB's scheduler that runs on the same table takes its job
+        // lock and then the table's; a migration changing that policy takes them the other
+        // way round. The migration was rolled back whole: run it again.
+        await cleanUp(client);
+        const completed = toRun.slice(0, Math.max(toRun.indexOf(failed), 0));
+        ran.push(
+          ...completed.map((name) => ({
+            name,
+            direction: options.direction,
+            dataLoss: losses.get(name),
+          })),
+        );
+        remaining -= completed.length;
+        log(
+          `${failed} (${options.direction}) deadlocked with another session (such as a TimescaleDB policy job on the same table) and was rolled back; running it again (attempt ${attempt + 1} of ${DEADLOCK_ATTEMPTS})`,
+        );
+        await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+        current = undefined;
+        toRun.length = 0;
+      }
+    }
     if (options.dryRun) await client.query('ROLLBACK');
-    return ran.map((m) => ({
-      name: m.name,
-      direction: options.direction,
-      sql: sqlByMigration.get(m.name),
-      dataLoss: losses.get(m.name),
-    }));
+    return ran;
   } catch (error) {
     quiet = true;
     await cleanUp(client);
-    // A PostgreSQL error comes from running `current`'s SQL; any other error from
-    // building the next migration's steps (its up/down function threw).
-    const failed =
-      error instanceof pg.DatabaseError
-        ? current
-        : toRun[current === undefined ? 0 : toRun.indexOf(current) + 1];
+    const failed = failedMigration(error);
     const index = failed === undefined ? 0 : toRun.indexOf(failed);
     const context = {
       transactional: failed === undefined || !outsideTransaction.has(failed),
-      completed: options.dryRun ? [] : toRun.slice(0, Math.max(index, 0)),
+      completed: options.dryRun
+        ? []
+        : [...ran.map((r) => r.name), ...toRun.slice(0, Math.max(index, 0))],
     };
     throw classify(error, failed, options.direction, context);
   } finally {

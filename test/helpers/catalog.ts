@@ -45,10 +45,20 @@ export async function snapshotCatalog(
         [tables],
       )
     : [];
+  // compression_settings exists in every version (hypertable_compression_settings only
+  // since 2.14); this spells its rows the way the newer view prints them.
   const compression = hasTimescale
     ? await q(
-        `SELECT hypertable::text, segmentby, orderby FROM timescaledb_information.hypertable_compression_settings
-          WHERE hypertable::text = ANY($1) ORDER BY 1`,
+        `SELECT hypertable_name::text AS hypertable,
+                string_agg(quote_ident(attname), ',' ORDER BY segmentby_column_index)
+                  FILTER (WHERE segmentby_column_index IS NOT NULL) AS segmentby,
+                string_agg(quote_ident(attname) || CASE
+                             WHEN orderby_asc THEN CASE WHEN orderby_nullsfirst THEN ' NULLS FIRST' ELSE '' END
+                             ELSE ' DESC' || CASE WHEN orderby_nullsfirst THEN '' ELSE ' NULLS LAST' END END,
+                           ',' ORDER BY orderby_column_index)
+                  FILTER (WHERE orderby_column_index IS NOT NULL) AS orderby
+           FROM timescaledb_information.compression_settings
+          WHERE hypertable_name = ANY($1) GROUP BY 1 ORDER BY 1`,
         [tables],
       )
     : [];

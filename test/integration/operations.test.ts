@@ -1,7 +1,8 @@
 /**
  * A hand-written migration set using every operation goes up, down and up again on the
- * embedded TimescaleDB and on the PostgreSQL server (auto and require); the catalog
- * after down→up equals the catalog before.
+ * embedded TimescaleDB, on every native TimescaleDB server (each in a new database where
+ * the first `up` creates the extension) and on the PostgreSQL server (auto and require);
+ * the catalog after down→up equals the catalog before.
  */
 import { resolve } from 'node:path';
 import { expect } from 'chai';
@@ -14,6 +15,11 @@ import {
   withClient,
   type TestDatabase,
 } from '../helpers/databases.js';
+import {
+  createNativeDatabase,
+  describeNative,
+  type NativeServer,
+} from '../helpers/timescale-servers.js';
 
 const EVERY_OPERATION = resolve('test/fixtures/migrations/every-operation');
 const FAILS_HALFWAY = resolve('test/fixtures/migrations/fails-halfway');
@@ -136,6 +142,85 @@ describe('every operation on embedded TimescaleDB', function () {
     });
   });
 });
+
+const extensionVersion = (db: TestDatabase) =>
+  withClient(
+    db.url,
+    async (c) =>
+      (await c.query(`SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`)).rows[0]
+        ?.extversion as string | undefined,
+  );
+
+for (const before213 of [false, true]) {
+  describeNative(
+    { license: 'timescale', before213 },
+    'every operation, in a new database',
+    (server: NativeServer) => {
+      let db: TestDatabase;
+      before(async () => {
+        db = await createNativeDatabase(server);
+      });
+      after(async () => db?.dispose());
+
+      it('goes up (creating TimescaleDB), down and up again with identical catalogs', async () => {
+        expect(await extensionVersion(db)).to.equal(undefined);
+        await exerciseEveryOperation(db);
+        expect(await extensionVersion(db)).to.equal(server.version);
+      });
+    },
+  );
+}
+
+describeNative(
+  { license: 'apache' },
+  'every operation, in a new database',
+  (server: NativeServer) => {
+    let db: TestDatabase;
+    beforeEach(async () => {
+      db = await createNativeDatabase(server);
+    });
+    afterEach(async () => db?.dispose());
+
+    it('require: refuses before anything changes, naming the licence', async () => {
+      let failure: unknown;
+      await run(db, EVERY_OPERATION, 'up', undefined, 'require').catch(
+        (e: unknown) => (failure = e),
+      );
+      expect(failure).to.be.instanceOf(DatabaseError);
+      expect((failure as Error).message).to.include(
+        `--timescale require: TimescaleDB ${server.version} runs under the "apache" license: compression and policies need the Timescale License build; nothing was changed`,
+      );
+      expect(await extensionVersion(db)).to.equal(undefined);
+      expect((await snapshot(db)).columns).to.deep.equal([]);
+    });
+
+    it('auto: hypertables without compression or policies, and down→up leaves an identical catalog', async () => {
+      await run(db, EVERY_OPERATION, 'up', 3, 'auto');
+      const tuned = await snapshot(db);
+      expect(await extensionVersion(db)).to.equal(server.version);
+      expect(tuned.hypertables).to.deep.equal([
+        {
+          hypertable_name: 'metrics',
+          column_name: 'time',
+          time_interval: '12:00:00',
+          integer_interval: null,
+          compression_enabled: false,
+        },
+      ]);
+      expect(tuned.compression).to.deep.equal([]);
+      expect(tuned.jobs).to.deep.equal([]);
+      expect(tuned.rowCounts).to.deep.equal({ metrics: 500 });
+      await run(db, EVERY_OPERATION, 'up', undefined, 'auto');
+      expect((await snapshot(db)).hypertables).to.deep.equal([]);
+      await run(db, EVERY_OPERATION, 'down', 1, 'auto');
+      expect(await snapshot(db)).to.deep.equal(tuned);
+      await run(db, EVERY_OPERATION, 'down', 3, 'auto');
+      expect((await snapshot(db)).columns).to.deep.equal([]);
+      await run(db, EVERY_OPERATION, 'up', 3, 'auto');
+      expect(await snapshot(db)).to.deep.equal(tuned);
+    });
+  },
+);
 
 describe('every operation on the PostgreSQL server without TimescaleDB', function () {
   let db: TestDatabase;

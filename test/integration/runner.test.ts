@@ -81,4 +81,54 @@ describe('the runner', () => {
     expect((failure as Error).message).to.match(/^migration 2_b \(up\) failed: ENOENT/);
     expect((failure as Error).message).to.include('applied before it in this run, and kept: 1_a');
   });
+
+  it('runs a migration that lost a deadlock again, as a policy job can make one lose', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { tempDir } = await import('../helpers/databases.js');
+    const dir = tempDir();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/package.json`, '{"type":"module"}');
+    writeFileSync(
+      `${dir}/1_tables.js`,
+      "export function up(pgm) { pgm.sql('CREATE TABLE a (v int); CREATE TABLE b (v int)'); }\n",
+    );
+    // Takes a, then (after the other session has taken b) b: the other session, waiting
+    // for a, makes a deadlock that this migration loses (its deadlock_timeout is shorter).
+    writeFileSync(
+      `${dir}/2_both.js`,
+      "export function up(pgm) { pgm.sql('LOCK TABLE a; SELECT pg_sleep(0.3); LOCK TABLE b; INSERT INTO b VALUES (2)'); }\n",
+    );
+    await migrate({ url: db.url, migrationsDir: dir, direction: 'up', count: 1 });
+    const other = new (await import('pg')).default.Client({ connectionString: db.url });
+    await other.connect();
+    const logs: string[] = [];
+    try {
+      await other.query("SET deadlock_timeout = '10s'");
+      await other.query('BEGIN');
+      await other.query('LOCK TABLE b');
+      const running = migrate({
+        url: db.url,
+        migrationsDir: dir,
+        direction: 'up',
+        log: (l) => logs.push(l),
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      // Waits for a until the migration has lost the deadlock and rolled back.
+      await other.query('LOCK TABLE a');
+      await other.query('INSERT INTO b VALUES (1)');
+      await other.query('COMMIT');
+      const runs = await running;
+      expect(runs.map((r) => r.name)).to.deep.equal(['2_both']);
+    } finally {
+      await other.end();
+    }
+    expect(logs.join('\n')).to.include(
+      '2_both (up) deadlocked with another session (such as a TimescaleDB policy job on the same table) and was rolled back; running it again (attempt 2 of 4)',
+    );
+    const rows = await withClient(
+      db.url,
+      async (c) => (await c.query('SELECT array_agg(v ORDER BY v) AS v FROM b')).rows[0],
+    );
+    expect(rows).to.deep.equal({ v: [1, 2] });
+  });
 });

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs a command (the test suite) with native TimescaleDB servers for it:
+#   bash test/timescale-servers.sh mocha
+# With PRISM_TEST_TIMESCALE_URLS or PRISM_TEST_TIMESCALE_URL already set, those servers
+# are used as they are. Otherwise, where ../shared/timescaledb/server.sh sits beside the
+# checkout (or PRISM_TIMESCALE_SERVER_SH names it), it starts TimescaleDB 2.28.3 with the
+# Timescale License, 2.28.3 Apache-only and 2.12.2 (the first start builds each from the
+# release sources: 1-2 minutes apiece; later starts take a second), hands their URLs to
+# the command and requires them: a native suite that cannot run then fails instead of
+# skipping. Without either, the native suites skip and say so.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SERVER_SH=${PRISM_TIMESCALE_SERVER_SH:-$ROOT/../shared/timescaledb/server.sh}
+
+if [ -z "${PRISM_TEST_TIMESCALE_URLS:-}${PRISM_TEST_TIMESCALE_URL:-}" ]; then
+  if [ -f "$SERVER_SH" ]; then
+    urls=()
+    for server in "2.28.3 tsl" "2.28.3 apache" "2.12.2 tsl"; do
+      echo "native TimescaleDB $server: starting (the first start builds it, 1-2 minutes)" >&2
+      # shellcheck disable=SC2086 # version and flavour are two arguments
+      urls+=("$(bash "$SERVER_SH" start $server)")
+    done
+    export PRISM_TEST_TIMESCALE_URLS="${urls[*]}"
+    export PRISM_TEST_REQUIRE_TIMESCALE=1
+    echo "native TimescaleDB servers: ${urls[*]}" >&2
+  else
+    echo "" >&2
+    echo "  WARNING: no native TimescaleDB servers: $SERVER_SH is not there and" >&2
+    echo "  PRISM_TEST_TIMESCALE_URLS is not set. The suites that need a native server skip." >&2
+    echo "" >&2
+  fi
+fi
+exec "$@"
