@@ -10,6 +10,7 @@ import { columnType } from '../generate/columns.js';
 import type { Model, Spec, TimeAmount } from '../spec/types.js';
 import type { OrderByTerm } from '../sql/order-by.js';
 import type { TimescaleSupport } from '../db/detect.js';
+import { readCompressionSettings } from './compression-settings.js';
 
 export interface Drift {
   readonly table: string;
@@ -36,23 +37,6 @@ function orderByText(term: OrderByTerm): string {
   const defaultNulls = term.direction === 'DESC' ? 'FIRST' : 'LAST';
   const nulls = term.nulls && term.nulls !== defaultNulls ? ` NULLS ${term.nulls}` : '';
   return `${term.column}${term.direction === 'DESC' ? ' DESC' : ''}${nulls}`;
-}
-
-/** One order-by item as TimescaleDB prints it, without quotes and default NULLS/ASC. */
-function normalizeOrderByItem(item: string): string {
-  let text = item.trim().replaceAll('"', '');
-  const desc = / DESC( NULLS (FIRST|LAST))?$/i.test(text);
-  if (desc) text = text.replace(/ DESC NULLS FIRST$/i, ' DESC');
-  else text = text.replace(/ NULLS LAST$/i, '').replace(/ ASC(?=( NULLS FIRST)?$)/i, '');
-  return text;
-}
-
-function normalizeOrderBy(text: string | null): string {
-  return (text ?? '')
-    .split(',')
-    .map(normalizeOrderByItem)
-    .filter((x) => x !== '')
-    .join(',');
 }
 
 function amountText(a: TimeAmount | undefined): string {
@@ -154,26 +138,24 @@ async function timeseriesDrift(
   }
   if (!support.features.compression) return drifts;
   const settings = compressionSettingsOf(model);
-  const live = (
-    await client.query<{ enabled: boolean; segmentby: string | null; orderby: string | null }>(
-      `SELECT h.compression_enabled AS enabled, s.segmentby, s.orderby
-         FROM timescaledb_information.hypertables h
-         LEFT JOIN timescaledb_information.hypertable_compression_settings s ON s.hypertable = pg_catalog.format('%I.%I', h.hypertable_schema, h.hypertable_name)::pg_catalog.regclass
-        WHERE h.hypertable_name = $1`,
+  const enabled = (
+    await client.query<{ enabled: boolean }>(
+      `SELECT compression_enabled AS enabled FROM timescaledb_information.hypertables WHERE hypertable_name = $1`,
       [table],
     )
-  ).rows[0];
-  if (Boolean(settings) !== Boolean(live?.enabled)) {
+  ).rows[0]?.enabled;
+  const live = (await readCompressionSettings(client)).find((s) => s.table === table);
+  if (Boolean(settings) !== Boolean(enabled)) {
     drifts.push({
       table,
       what: 'compression',
       expected: settings ? 'enabled' : 'disabled',
-      actual: live?.enabled ? 'enabled' : 'disabled',
+      actual: enabled ? 'enabled' : 'disabled',
       fix: fixBy,
     });
-  } else if (settings && live) {
+  } else if (settings) {
     const expectedSegment = settings.segmentBy.join(',');
-    const liveSegment = (live.segmentby ?? '').replaceAll('"', '');
+    const liveSegment = (live?.segmentBy ?? []).join(',');
     if (expectedSegment !== liveSegment) {
       drifts.push({
         table,
@@ -184,12 +166,13 @@ async function timeseriesDrift(
       });
     }
     const expectedOrder = settings.orderBy.map(orderByText).join(',');
-    if (expectedOrder !== '' && expectedOrder !== normalizeOrderBy(live.orderby)) {
+    const liveOrder = (live?.orderBy ?? []).join(',');
+    if (expectedOrder !== '' && expectedOrder !== liveOrder) {
       drifts.push({
         table,
         what: 'compression order_by',
         expected: expectedOrder,
-        actual: live.orderby ?? 'none',
+        actual: liveOrder || 'none',
         fix: fixBy,
       });
     }

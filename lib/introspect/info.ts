@@ -68,6 +68,7 @@ import {
   type TimescaleSupport,
 } from '../db/detect.js';
 import { quoteIdent } from '../sql/quote.js';
+import { readCompressionSettings } from './compression-settings.js';
 import type { Spec } from '../spec/types.js';
 
 export interface TimescaleInfoRange {
@@ -223,12 +224,6 @@ function jobKind(procSchema: string, procName: string): TimescaleJobKind {
   return 'other';
 }
 
-function orderByTerm(column: string, asc: boolean, nullsFirst: boolean): string {
-  // PostgreSQL's defaults: ASC NULLS LAST, DESC NULLS FIRST; only say what differs.
-  const nulls = nullsFirst === !asc ? '' : nullsFirst ? ' NULLS FIRST' : ' NULLS LAST';
-  return `${column}${asc ? '' : ' DESC'}${nulls}`;
-}
-
 interface ModelTable {
   readonly model: string;
   readonly table: string;
@@ -335,26 +330,6 @@ async function readHypertables(client: ClientBase, extSchema: string): Promise<H
   return rows;
 }
 
-interface SettingRow {
-  schema: string;
-  table: string;
-  column: string;
-  segmentby_column_index: number | null;
-  orderby_column_index: number | null;
-  orderby_asc: boolean | null;
-  orderby_nullsfirst: boolean | null;
-}
-
-async function readCompressionSettings(client: ClientBase): Promise<SettingRow[]> {
-  const { rows } = await client.query<SettingRow>(
-    `SELECT hypertable_schema::text AS schema, hypertable_name::text AS "table", attname::text AS "column",
-            segmentby_column_index::int, orderby_column_index::int, orderby_asc, orderby_nullsfirst
-       FROM timescaledb_information.compression_settings
-      ORDER BY 1, 2, segmentby_column_index NULLS LAST, orderby_column_index NULLS LAST`,
-  );
-  return rows;
-}
-
 interface JobRow {
   id: number;
   proc_schema: string;
@@ -449,15 +424,9 @@ export async function timescaleInfo(
 
   const hypertables = hypertableRows.map((h): TimescaleInfoHypertable => {
     const k = key(h.schema, h.table);
-    const mine = settings.filter((s) => key(s.schema, s.table) === k);
-    const segmentBy = mine
-      .filter((s) => s.segmentby_column_index !== null)
-      .sort((a, b) => (a.segmentby_column_index ?? 0) - (b.segmentby_column_index ?? 0))
-      .map((s) => s.column);
-    const orderBy = mine
-      .filter((s) => s.orderby_column_index !== null)
-      .sort((a, b) => (a.orderby_column_index ?? 0) - (b.orderby_column_index ?? 0))
-      .map((s) => orderByTerm(s.column, s.orderby_asc ?? true, s.orderby_nullsfirst ?? false));
+    const mine = settings.find((s) => key(s.schema, s.table) === k);
+    const segmentBy = mine?.segmentBy ?? [];
+    const orderBy = mine?.orderBy ?? [];
     const compressedChunks = toNumber(h.compressed_chunks);
     const beforeBytes = compressedChunks > 0 ? toNumberOrNull(h.before_bytes) : null;
     const afterBytes = compressedChunks > 0 ? toNumberOrNull(h.after_bytes) : null;
