@@ -7,7 +7,9 @@
 # Timescale License, 2.28.3 Apache-only and 2.12.2 (the first start builds each from the
 # release sources: 1-2 minutes apiece; later starts take a second), hands their URLs to
 # the command and requires them: a native suite that cannot run then fails instead of
-# skipping. Without either, the native suites skip and say so.
+# skipping. A fourth 2.28.3 server on port 5438 runs without timescaledb in
+# shared_preload_libraries (PRISM_TEST_TIMESCALE_NOPRELOAD_URL), as a server where the
+# package is installed but not loaded. Without either, the native suites skip and say so.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SERVER_SH=${PRISM_TIMESCALE_SERVER_SH:-$ROOT/../shared/timescaledb/server.sh}
@@ -21,6 +23,16 @@ if [ -z "${PRISM_TEST_TIMESCALE_URLS:-}${PRISM_TEST_TIMESCALE_URL:-}" ]; then
       urls+=("$(bash "$SERVER_SH" start $server)")
     done
     export PRISM_TEST_TIMESCALE_URLS="${urls[*]}"
+    # The same build, with the library taken out of shared_preload_libraries
+    # (postgresql.auto.conf overrides postgresql.conf; plpgsql is in every
+    # installation); a restart applies it.
+    noload=$(bash "$SERVER_SH" start 2.28.3 tsl 5438)
+    if [ "$(psql "$noload" -XAtc 'SHOW shared_preload_libraries')" != plpgsql ]; then
+      psql "$noload" -XAtqc "ALTER SYSTEM SET shared_preload_libraries = 'plpgsql'"
+      bash "$SERVER_SH" stop 2.28.3 tsl 5438 >/dev/null
+      noload=$(bash "$SERVER_SH" start 2.28.3 tsl 5438)
+    fi
+    export PRISM_TEST_TIMESCALE_NOPRELOAD_URL=$noload
     export PRISM_TEST_REQUIRE_TIMESCALE=1
     echo "native TimescaleDB servers: ${urls[*]}" >&2
   else

@@ -24,6 +24,7 @@ import { buildApi, routeOf } from '../api/server.js';
 import { detectDialect } from '../query/repository.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import { connect, migrate, migrationStatus, type MigrationRun } from '../runner/migrate.js';
+import { applyTimescale } from '../runner/apply-timescale.js';
 import { createMigration, type MigrationLanguage } from '../generate/create.js';
 import { generateMigration, pendingChanges } from '../generate/generate.js';
 import { lineageProblems } from '../generate/lineage.js';
@@ -334,6 +335,52 @@ export function buildProgram(out: Output): Command {
       .addOption(timescaleOption())
       .action(runCommand(program, direction, out));
   }
+
+  program
+    .command('apply-timescale')
+    .description(
+      'apply the TimescaleDB steps that applied migrations skipped while TimescaleDB was missing: create the extension, make timeseries tables hypertables with their rows, add compression and policies',
+    )
+    .option('--dry-run', 'do it in a transaction that is rolled back, and say what it would do')
+    .option(
+      '--allow-data-loss',
+      'add retention policies although their first run drops existing rows',
+    )
+    .action(async (opts: { dryRun?: boolean; allowDataLoss?: boolean }) => {
+      const globals = program.opts<GlobalOptions>();
+      const loaded = await loadSpec(resolve(globals.spec));
+      await withDatabase(globals, 'apply-timescale', out, async (db) => {
+        out.info(`database: ${db.description}`);
+        const result = await applyTimescale({
+          url: db.url,
+          migrationsDir: resolve(globals.migrationsDir),
+          spec: loaded.spec,
+          dryRun: opts.dryRun,
+          allowDataLoss: opts.allowDataLoss,
+          log: (l) => out.info(l),
+        });
+        for (const loss of result.dataLoss)
+          out.info(`retention preview: ${loss.change.table}: ${loss.detail}`);
+        const verb = result.dryRun ? 'would apply' : 'applied';
+        if (!result.before.installed && result.after.installed)
+          out.line(`${verb}: create TimescaleDB ${result.after.version ?? ''} in this database`);
+        for (const step of result.steps) out.line(`${verb}: ${step.description}`);
+        out.line(
+          result.steps.length === 0
+            ? 'Nothing to apply: every timeseries model has the TimescaleDB objects this server allows.'
+            : result.dryRun
+              ? `dry run: ${result.steps.length} step(s) rolled back, nothing changed`
+              : `${result.steps.length} step(s) applied`,
+        );
+        out.result({
+          dryRun: result.dryRun,
+          createdExtension: !result.before.installed && result.after.installed,
+          timescale: result.after,
+          steps: result.steps,
+          dataLoss: result.dataLoss,
+        });
+      });
+    });
 
   program
     .command('redo')

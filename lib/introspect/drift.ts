@@ -1,8 +1,9 @@
 /**
  * The live schema against the spec: tables, columns, indexes, hypertables, chunk
  * intervals, compression settings and policies. Each difference says what fixes it.
- * TimescaleDB features skipped on purpose (no extension under `auto`, or `off`) are not
- * drift.
+ * TimescaleDB features skipped on purpose (no TimescaleDB on the server under `auto`, an
+ * Apache-only build's compression and policies, or `off`) are not drift; a plain table
+ * where the server has TimescaleDB is, even before the extension is created.
  */
 import type { ClientBase } from 'pg';
 import { compressionSettingsOf, indexesOf } from '../diff/model-steps.js';
@@ -85,6 +86,75 @@ async function liveTable(client: ClientBase, table: string): Promise<LiveTable |
   };
 }
 
+const SKIPPED_FIX =
+  'run `prism-migrate up`; if every migration is applied, TimescaleDB skipped it when they ran: `prism-migrate apply-timescale` adds it';
+
+/** What brings TimescaleDB objects to a plain table, for each TimescaleDB state. */
+function plainTableFix(support: TimescaleSupport): string {
+  switch (support.availability) {
+    case 'creatable':
+      return 'TimescaleDB is on the server but not created in this database: `prism-migrate apply-timescale` creates it and converts the table with its rows';
+    case 'not-preloaded':
+      return 'add timescaledb to shared_preload_libraries in postgresql.conf, restart the server, then run `prism-migrate apply-timescale`';
+    case 'no-privilege':
+      return 'have a superuser run CREATE EXTENSION timescaledb in this database (or grant CREATE on it), then run `prism-migrate apply-timescale`';
+    default:
+      return 'run `prism-migrate up`; if every migration is applied, TimescaleDB was missing when they ran: `prism-migrate apply-timescale` converts the table with its rows';
+  }
+}
+
+/**
+ * A timeseries model whose table is a plain table where TimescaleDB is (or could be):
+ * the hypertable and, where the build allows them (unknown until the extension exists),
+ * its compression and policies are missing.
+ */
+function plainTableDrift(model: Model, support: TimescaleSupport): Drift[] {
+  const ts = model.timeseries;
+  if (!ts) return [];
+  const table = model.table;
+  const fix = plainTableFix(support);
+  const licensed = !support.installed || support.features.compression;
+  const drifts: Drift[] = [
+    {
+      table,
+      what: 'hypertable',
+      expected: `hypertable on ${ts.timeColumn}`,
+      actual: 'plain table',
+      fix,
+    },
+  ];
+  if (!licensed) return drifts;
+  const settings = compressionSettingsOf(model);
+  if (settings) {
+    drifts.push({
+      table,
+      what: 'compression',
+      expected: 'enabled',
+      actual: 'none (plain table)',
+      fix,
+    });
+    if (ts.compression?.after) {
+      drifts.push({
+        table,
+        what: 'compression policy',
+        expected: `compress_after ${amountText(ts.compression.after)}`,
+        actual: 'none (plain table)',
+        fix,
+      });
+    }
+  }
+  if (ts.retention?.enabled) {
+    drifts.push({
+      table,
+      what: 'retention policy',
+      expected: `drop_after ${amountText(ts.retention.dropAfter)}`,
+      actual: 'none (plain table)',
+      fix,
+    });
+  }
+  return drifts;
+}
+
 async function timeseriesDrift(
   client: ClientBase,
   model: Model,
@@ -93,9 +163,11 @@ async function timeseriesDrift(
   const ts = model.timeseries;
   const drifts: Drift[] = [];
   const table = model.table;
-  if (!ts || model.timescale === 'off' || !support.installed) return drifts;
+  // Without TimescaleDB on the server, `auto` makes plain tables on purpose: no drift.
+  if (!ts || model.timescale === 'off' || support.availability === 'unavailable') return drifts;
   const fixBy =
     'run `prism-migrate up`, or `prism-migrate generate` if the spec changed since the last migration';
+  if (!support.installed) return plainTableDrift(model, support);
   const dims = await client.query<{
     column_name: string;
     interval: string | null;
@@ -106,17 +178,7 @@ async function timeseriesDrift(
     [table],
   );
   const dim = dims.rows[0];
-  if (!dim) {
-    return [
-      {
-        table,
-        what: 'hypertable',
-        expected: `hypertable on ${ts.timeColumn}`,
-        actual: 'plain table',
-        fix: fixBy,
-      },
-    ];
-  }
+  if (!dim) return plainTableDrift(model, support);
   if (dim.column_name !== ts.timeColumn) {
     drifts.push({
       table,
@@ -151,7 +213,7 @@ async function timeseriesDrift(
       what: 'compression',
       expected: settings ? 'enabled' : 'disabled',
       actual: enabled ? 'enabled' : 'disabled',
-      fix: fixBy,
+      fix: settings ? SKIPPED_FIX : fixBy,
     });
   } else if (settings) {
     const expectedSegment = settings.segmentBy.join(',');
@@ -197,7 +259,7 @@ async function timeseriesDrift(
         what: `${label} policy`,
         expected: expected ? `${key} ${amountText(expected)}` : 'none',
         actual: live === null ? 'none (removed?)' : `${key} ${live}`,
-        fix: fixBy,
+        fix: live === null ? SKIPPED_FIX : fixBy,
       });
     }
   };

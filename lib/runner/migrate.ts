@@ -93,7 +93,10 @@ async function plannedMigrations(
 
 /** Thrown before anything runs when a migration would lose existing rows. */
 export class DataLossError extends CheckFailedError {
-  constructor(readonly losses: readonly { migration: string; loss: DataLoss }[]) {
+  constructor(
+    readonly losses: readonly { migration: string; loss: DataLoss }[],
+    hint = 'back the data up or change the migration; to proceed anyway, run again with --allow-data-loss',
+  ) {
     super(
       `refusing to run: these steps would lose existing data\n${losses
         .map(
@@ -101,9 +104,7 @@ export class DataLossError extends CheckFailedError {
             `  ${migration}: ${loss.change.code} ${loss.change.message}\n    would lose: ${loss.detail}`,
         )
         .join('\n')}`,
-      {
-        hint: 'back the data up or change the migration; to proceed anyway, run again with --allow-data-loss',
-      },
+      { hint },
     );
   }
 }

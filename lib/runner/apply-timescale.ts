@@ -1,0 +1,296 @@
+/**
+ * `prism-migrate apply-timescale`: the TimescaleDB steps that applied migrations skipped
+ * because TimescaleDB was missing then (`timescale: auto` on a server without it, without
+ * the privilege to create it, or before it was preloaded), applied now that it is there:
+ * the extension is created, timeseries tables become hypertables with their rows
+ * (migrate_data), then compression and policies. Only what is missing is done; what is
+ * there but different is drift for `check` to report, never changed here.
+ *
+ * The state to reach is the spec of the last generated migration (its snapshot), so every
+ * migration must be applied first. Everything runs in one transaction under the
+ * migrations' advisory lock: all of it is applied, or nothing. A retention policy that
+ * would drop rows on its first run is counted after the conversion, in that transaction,
+ * and refused without `allowDataLoss`.
+ */
+import pg from 'pg';
+import { PG_MIGRATE_LOCK_ID } from 'node-pg-migrate';
+import { describeChange } from '../diff/describe.js';
+import type { Change } from '../diff/changes.js';
+import type { DestructiveChange } from '../diff/destructive.js';
+import { timeseriesSteps } from '../diff/model-steps.js';
+import { readSnapshot } from '../diff/snapshot.js';
+import { CheckFailedError, DatabaseError } from '../errors.js';
+import { describeAvailability, detectTimescale, type TimescaleSupport } from '../db/detect.js';
+import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
+import {
+  addCompressionPolicy,
+  addRetentionPolicy,
+  createHypertable,
+  enableCompression,
+  setIntegerNowFunction,
+} from '../operations/index.js';
+import type { Model, Spec, TimeAmount } from '../spec/types.js';
+import { quoteIdent } from '../sql/quote.js';
+import { connect, DataLossError, migrationStatus } from './migrate.js';
+
+export interface ApplyTimescaleOptions {
+  readonly url: string;
+  readonly migrationsDir: string;
+  /** Used when the migrations have no snapshot (none was generated). */
+  readonly spec: Spec;
+  /** Run everything, report it, and roll it back. */
+  readonly dryRun?: boolean | undefined;
+  /** Add retention policies although their first run drops existing rows. */
+  readonly allowDataLoss?: boolean | undefined;
+  readonly log?: ((line: string) => void) | undefined;
+}
+
+export interface AppliedStep {
+  readonly table: string;
+  readonly description: string;
+  readonly sql: string;
+}
+
+export interface ApplyTimescaleResult {
+  readonly dryRun: boolean;
+  /** TimescaleDB before this ran (`creatable` when this created it). */
+  readonly before: TimescaleSupport;
+  readonly after: TimescaleSupport;
+  readonly steps: readonly AppliedStep[];
+  /** What the added retention policies drop on their first run, counted after the conversion. */
+  readonly dataLoss: readonly DataLoss[];
+}
+
+interface LiveTimeseries {
+  readonly exists: boolean;
+  readonly hypertable: boolean;
+  readonly compressionEnabled: boolean;
+  readonly procs: readonly string[];
+}
+
+async function liveTimeseries(
+  client: pg.ClientBase,
+  table: string,
+  installed: boolean,
+): Promise<LiveTimeseries> {
+  const rel = (
+    await client.query<{ schema: string | null; name: string | null }>(
+      `SELECT n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_class c
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = pg_catalog.to_regclass($1)`,
+      [quoteIdent(table)],
+    )
+  ).rows[0];
+  if (!rel?.schema)
+    return { exists: false, hypertable: false, compressionEnabled: false, procs: [] };
+  if (!installed) return { exists: true, hypertable: false, compressionEnabled: false, procs: [] };
+  const h = (
+    await client.query<{ compression_enabled: boolean; procs: string[] }>(
+      `SELECT h.compression_enabled,
+              ARRAY(SELECT j.proc_name::text FROM timescaledb_information.jobs j
+                     WHERE j.hypertable_schema = h.hypertable_schema AND j.hypertable_name = h.hypertable_name) AS procs
+         FROM timescaledb_information.hypertables h
+        WHERE h.hypertable_schema = $1 AND h.hypertable_name = $2`,
+      [rel.schema, rel.name],
+    )
+  ).rows[0];
+  return {
+    exists: true,
+    hypertable: h !== undefined,
+    compressionEnabled: h?.compression_enabled ?? false,
+    procs: h?.procs ?? [],
+  };
+}
+
+/** Steps that need the Timescale License build. */
+const LICENSED: ReadonlySet<Change['kind']> = new Set([
+  'enableCompression',
+  'addCompressionPolicy',
+  'addRetentionPolicy',
+]);
+
+/** The steps of `model` that the live table lacks. */
+function missingSteps(model: Model, live: LiveTimeseries): Change[] {
+  return timeseriesSteps(model).filter((step) => {
+    switch (step.kind) {
+      case 'createHypertable':
+      case 'setIntegerNow':
+        return !live.hypertable;
+      case 'enableCompression':
+        return !live.compressionEnabled;
+      case 'addCompressionPolicy':
+        return !live.procs.includes('policy_compression');
+      case 'addRetentionPolicy':
+        return !live.procs.includes('policy_retention');
+      default:
+        return false;
+    }
+  });
+}
+
+function amount(a: TimeAmount): string | bigint {
+  return a.kind === 'interval' ? a.interval.text : a.value;
+}
+
+/** The SQL of one step, from the same operations migrations call. */
+function stepSql(step: Change): string {
+  const sql = (s: string | string[]) => (Array.isArray(s) ? s.join(';\n') : s);
+  switch (step.kind) {
+    case 'createHypertable':
+      return sql(
+        createHypertable(step.table, {
+          timeColumn: step.hypertable.timeColumn,
+          chunkInterval: step.hypertable.chunkInterval && amount(step.hypertable.chunkInterval),
+          migrateData: true,
+          timescale: step.timescale,
+        }),
+      );
+    case 'setIntegerNow':
+      return sql(
+        setIntegerNowFunction(step.table, {
+          timeColumn: step.timeColumn,
+          columnType: step.columnType,
+          unit: step.unit,
+          timescale: step.timescale,
+        }),
+      );
+    case 'enableCompression':
+      return sql(
+        enableCompression(step.table, {
+          segmentBy: step.settings.segmentBy,
+          orderBy: step.settings.orderBy,
+          timescale: step.timescale,
+        }),
+      );
+    case 'addCompressionPolicy':
+      return sql(
+        addCompressionPolicy(step.table, {
+          after: amount(step.after),
+          ifNotExists: true,
+          timescale: step.timescale,
+        }),
+      );
+    case 'addRetentionPolicy':
+      return sql(
+        addRetentionPolicy(step.table, {
+          dropAfter: amount(step.dropAfter),
+          ifNotExists: true,
+          timescale: step.timescale,
+        }),
+      );
+    default:
+      throw new Error(`apply-timescale has no step for ${step.kind}`);
+  }
+}
+
+function retentionMarker(step: Extract<Change, { kind: 'addRetentionPolicy' }>): DestructiveChange {
+  const dropAfter = String(amount(step.dropAfter));
+  return {
+    code: 'PM103',
+    direction: 'up',
+    table: step.table,
+    message: `retention drops chunks of ${step.table} older than ${dropAfter} on its first run`,
+    dropAfter,
+  };
+}
+
+function refuseUnlessReady(support: TimescaleSupport, pending: readonly string[]): void {
+  if (support.availability !== 'installed' && support.availability !== 'creatable') {
+    throw new DatabaseError(`nothing can be applied: ${describeAvailability(support)}`, {
+      hint:
+        support.availability === 'unavailable'
+          ? 'install TimescaleDB on the server first'
+          : 'fix that, then run `prism-migrate apply-timescale` again',
+    });
+  }
+  if (pending.length > 0) {
+    throw new CheckFailedError(
+      `${pending.length} migration(s) are not applied yet (${pending.join(', ')})`,
+      { hint: 'run `prism-migrate up` first; it applies their TimescaleDB steps itself' },
+    );
+  }
+}
+
+export async function applyTimescale(
+  options: ApplyTimescaleOptions,
+): Promise<ApplyTimescaleResult> {
+  const log = options.log ?? (() => undefined);
+  const spec = readSnapshot(options.migrationsDir)?.spec ?? options.spec;
+  // Before our own session: the embedded database serves one session at a time.
+  const pending = (await migrationStatus(options.url, options.migrationsDir))
+    .filter((m) => !m.applied)
+    .map((m) => m.name);
+  const client = await connect(options.url);
+  const onNotice = (n: { message?: string; severity?: string }) => {
+    if (!n.severity?.startsWith('DEBUG')) log(`notice: ${n.message ?? ''}`);
+  };
+  client.on('notice', onNotice);
+  try {
+    const before = await detectTimescale(client);
+    refuseUnlessReady(before, pending);
+    await client.query('BEGIN');
+    try {
+      const locked = await client.query<{ ok: boolean }>(
+        `SELECT pg_catalog.pg_try_advisory_xact_lock(${PG_MIGRATE_LOCK_ID}) AS ok`,
+      );
+      if (!locked.rows[0]?.ok) {
+        throw new DatabaseError('another migration is running on this database', {
+          hint: 'wait for it to finish, then run `prism-migrate apply-timescale` again',
+        });
+      }
+      const steps: AppliedStep[] = [];
+      const retention: DestructiveChange[] = [];
+      for (const model of spec.models) {
+        if (!model.timeseries || model.timescale === 'off') continue;
+        // The extension may have been created by the step before.
+        const installed = (await detectTimescale(client)).installed;
+        const live = await liveTimeseries(client, model.table, installed);
+        if (!live.exists) {
+          log(`${model.table}: no such table here; skipped (\`prism-migrate check\` tells why)`);
+          continue;
+        }
+        for (const step of missingSteps(model, live)) {
+          const description = describeChange(step);
+          if (LICENSED.has(step.kind) && model.timescale === 'auto') {
+            // Known once the extension exists (the step before may have created it).
+            const now = await detectTimescale(client);
+            if (!now.features.compression) {
+              log(
+                `skipped: ${description} (${describeAvailability(now)} has no compression or policies)`,
+              );
+              continue;
+            }
+          }
+          const sql = stepSql(step);
+          log(`${options.dryRun ? 'would apply' : 'applying'}: ${description}`);
+          await client.query(sql);
+          steps.push({ table: model.table, description, sql });
+          if (step.kind === 'addRetentionPolicy') retention.push(retentionMarker(step));
+        }
+      }
+      const dataLoss = await assessDataLoss(client, retention);
+      const losing = dataLoss.filter((l) => l.rows !== 0);
+      if (losing.length > 0 && !options.dryRun && !options.allowDataLoss) {
+        throw new DataLossError(
+          losing.map((loss) => ({ migration: 'apply-timescale', loss })),
+          'nothing was changed; back the rows up, or change the retention in prism.yaml and generate a migration; to add the policy anyway, run again with --allow-data-loss',
+        );
+      }
+      const after = await detectTimescale(client);
+      await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
+      return { dryRun: options.dryRun === true, before, after, steps, dataLoss };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (error instanceof pg.DatabaseError) {
+        throw new DatabaseError(
+          `apply-timescale failed: ${error.message}${error.code ? ` [${error.code}]` : ''}; it was rolled back: nothing was changed`,
+          { hint: error.hint, cause: error },
+        );
+      }
+      throw error;
+    }
+  } finally {
+    client.off('notice', onNotice);
+    await client.end().catch(() => undefined);
+  }
+}
