@@ -20,7 +20,17 @@ if [ -z "${PRISM_TEST_TIMESCALE_URLS:-}${PRISM_TEST_TIMESCALE_URL:-}" ]; then
     for server in "2.28.3 tsl" "2.28.3 apache" "2.12.2 tsl"; do
       echo "native TimescaleDB $server: starting (the first start builds it, 1-2 minutes)" >&2
       # shellcheck disable=SC2086 # version and flavour are two arguments
-      urls+=("$(bash "$SERVER_SH" start $server)")
+      url=$(bash "$SERVER_SH" start $server)
+      # Every database with TimescaleDB runs a job scheduler in a background worker, and
+      # the suites hold several databases at once: PostgreSQL's default of 8 worker
+      # processes would leave policy jobs no worker to run in (as timescaledb-tune would,
+      # raise it for TimescaleDB's 16 background workers).
+      if [ "$(psql "$url" -XAtc 'SHOW max_worker_processes')" -lt 32 ]; then
+        psql "$url" -XAtqc "ALTER SYSTEM SET max_worker_processes = 32"
+        bash "$SERVER_SH" stop $server >/dev/null
+        url=$(bash "$SERVER_SH" start $server)
+      fi
+      urls+=("$url")
     done
     export PRISM_TEST_TIMESCALE_URLS="${urls[*]}"
     # The same build, with the library taken out of shared_preload_libraries
