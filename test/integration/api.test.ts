@@ -1,4 +1,8 @@
-/** The REST API over real HTTP, against the PostgreSQL server, hostile parameters included. */
+/**
+ * The REST API over real HTTP, hostile parameters included: against the PostgreSQL server
+ * (postgres dialect) and, in a new database where the first `up` creates TimescaleDB, on a
+ * native TimescaleDB server with the Timescale License (timescale dialect).
+ */
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
@@ -6,35 +10,46 @@ import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../lib/api/server.js';
 import { generateMigration } from '../../lib/generate/generate.js';
+import { detectDialect, type Dialect } from '../../lib/query/index.js';
 import { migrate } from '../../lib/runner/migrate.js';
 import { parseSpec } from '../../lib/spec/load.js';
 import { runCli } from '../helpers/cli.js';
 import { createServerDatabase, tempDir, type TestDatabase } from '../helpers/databases.js';
+import {
+  createNativeDatabase,
+  CURRENT_TSL,
+  describeNative,
+  type NativeServer,
+} from '../helpers/timescale-servers.js';
 
 const SPEC = parseSpec(
   readFileSync(resolve('spec/examples/datapoint.yaml'), 'utf8'),
   'datapoint.yaml',
 ).spec;
 
-describe('the REST API (PostgreSQL server)', function () {
-  this.timeout(60_000);
+/** The API's tests on a new database from `create`, migrated and queried in `dialect`. */
+function describeApi(create: () => Promise<TestDatabase>, dialect: Dialect): void {
   let db: TestDatabase;
   let client: pg.Client;
+  let schema: string | undefined;
   let app: FastifyInstance;
   let base: string;
 
   before(async () => {
-    db = await createServerDatabase();
+    db = await create();
     const dir = join(tempDir(), 'migrations');
     generateMigration({ spec: SPEC, migrationsDir: dir });
     await migrate({ url: db.url, migrationsDir: dir, direction: 'up' });
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
+    const detected = await detectDialect(client);
+    expect(detected.dialect, 'the dialect of the migrated database').to.equal(dialect);
+    schema = detected.schema;
     await client.query(
       `INSERT INTO datapoint (id, "timestamp", source, value)
        SELECT gen_random_uuid(), timestamptz '2026-01-01 00:00+00' + g * interval '1 hour', 's' || (g % 3), g FROM generate_series(0, 71) g`,
     );
-    app = buildApi({ spec: SPEC, client, dialect: 'postgres' });
+    app = buildApi({ spec: SPEC, client, dialect, schema });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   after(async () => {
@@ -252,7 +267,7 @@ describe('the REST API (PostgreSQL server)', function () {
   it('over a pool, carries on after the database drops its session, and rolls back a failed POST', async () => {
     const pool = new pg.Pool({ connectionString: db.url, max: 1, idleTimeoutMillis: 0 });
     pool.on('error', () => undefined);
-    const pooled = buildApi({ spec: SPEC, client: pool, dialect: 'postgres' });
+    const pooled = buildApi({ spec: SPEC, client: pool, dialect, schema });
     const url = await pooled.listen({ port: 0, host: '127.0.0.1' });
     try {
       const latest = async () => (await fetch(`${url}/api/datapoints/latest?source=s1`)).status;
@@ -291,7 +306,7 @@ describe('the REST API (PostgreSQL server)', function () {
   });
 
   it('requires the bearer token when one is set', async () => {
-    const guarded = buildApi({ spec: SPEC, client, dialect: 'postgres', token: 's3cret' });
+    const guarded = buildApi({ spec: SPEC, client, dialect, schema, token: 's3cret' });
     const url = await guarded.listen({ port: 0, host: '127.0.0.1' });
     try {
       expect((await fetch(`${url}/api/datapoints/latest`)).status).to.equal(401);
@@ -319,4 +334,13 @@ describe('the REST API (PostgreSQL server)', function () {
     expect(r.code).to.equal(2);
     expect(r.stderr).to.include('serving on 0.0.0.0 needs a token');
   });
+}
+
+describe('the REST API (PostgreSQL server)', function () {
+  this.timeout(60_000);
+  describeApi(() => createServerDatabase(), 'postgres');
+});
+
+describeNative(CURRENT_TSL, 'the REST API in a new database', (server: NativeServer) => {
+  describeApi(() => createNativeDatabase(server), 'timescale');
 });

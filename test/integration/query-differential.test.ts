@@ -4,7 +4,10 @@
  * postgres), the same deterministic data is inserted with insertMany on both, and the same
  * seeded random queries (ranges, buckets, filters, aggregations, time zones, gapfill,
  * latest) must return identical results. The embedded database also runs every query in the
- * postgres dialect, so both translations are compared on one server too.
+ * postgres dialect, so both translations are compared on one server too. On a native
+ * TimescaleDB server with the Timescale License the model is migrated into a new database
+ * (the first `up` creates the extension) and both dialects there must answer as the
+ * embedded database does.
  */
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -26,8 +29,15 @@ import {
   createEmbeddedDatabase,
   createServerDatabase,
   tempDir,
+  withClient,
   type TestDatabase,
 } from '../helpers/databases.js';
+import {
+  createNativeDatabase,
+  CURRENT_TSL,
+  describeNative,
+  type NativeServer,
+} from '../helpers/timescale-servers.js';
 
 const SPEC = `
 models:
@@ -239,6 +249,171 @@ async function setUp(
   return client;
 }
 
+/** With gap filling, every day of the range appears in order, empty days as count 0. */
+async function checkGapfillBuckets(repo: Repository): Promise<void> {
+  const out = await repo.getTimeBucketAggregates(
+    '1 day',
+    '2026-03-18T12:00:00Z',
+    '2026-03-22T00:00:00Z',
+    { gapfill: true, aggregations: ['count'], fields: ['value'], tz: 'Europe/Oslo' },
+  );
+  expect(out.map((r) => (r['bucket'] as Date).toISOString())).to.deep.equal([
+    '2026-03-17T23:00:00.000Z',
+    '2026-03-18T23:00:00.000Z',
+    '2026-03-19T23:00:00.000Z',
+    '2026-03-20T23:00:00.000Z',
+    '2026-03-21T23:00:00.000Z', // starts before the end (00:00Z), so it is in the range
+  ]);
+  expect(out.slice(0, 2).map((r) => r['count_value'])).to.deep.equal([0, 0]);
+  expect(out[0]?.['avg_value']).to.equal(undefined);
+  expect(out[2]?.['count_value']).to.be.greaterThan(0);
+  expect(out[3]?.['count_value']).to.be.greaterThan(0);
+}
+
+/** Our gap filling (timescale dialect) against time_bucket_gapfill on the same database. */
+async function checkGapfillAsTimescale(client: pg.Client, model: Model): Promise<void> {
+  const { schema } = await detectDialect(client);
+  const repo = createRepository(client, model, { dialect: 'timescale', schema });
+  const start = '2026-03-27T05:17:00Z';
+  const end = '2026-04-11T03:00:00Z';
+  for (const [bucket, tz] of [
+    ['1 hour', undefined],
+    ['1 day', 'Europe/Oslo'],
+    ['1 week', 'UTC'],
+  ] as const) {
+    const ours = await repo.getTimeBucketAggregates(bucket, start, end, {
+      gapfill: true,
+      groupBySegment: true,
+      aggregations: ['avg', 'max'],
+      fields: ['value'],
+      tz,
+    });
+    const s = `"${schema ?? 'public'}"`;
+    const native = await client.query(
+      `SELECT ${s}.time_bucket_gapfill($1::interval, ts${tz ? ', $4::text' : ''}) AS bucket, source,
+              avg(value) AS avg_value, max(value) AS max_value
+         FROM reading WHERE ts >= $2::timestamptz AND ts < $3::timestamptz
+        GROUP BY 1, 2 ORDER BY 1, 2`,
+      tz ? [bucket, start, end, tz] : [bucket, start, end],
+    );
+    expect(ours.length, bucket).to.be.greaterThan(0);
+    sameResults(normalize(ours), normalize(native.rows), `${bucket} ${tz ?? ''}`);
+  }
+}
+
+/** gapfill 'locf' in both dialects against locf over time_bucket_gapfill on the same database. */
+async function checkLocfAsTimescale(client: pg.Client, model: Model): Promise<void> {
+  const { schema } = await detectDialect(client);
+  const s = `"${schema ?? 'public'}"`;
+  const start = '2026-03-27T05:17:00Z';
+  const end = '2026-04-11T03:00:00Z';
+  for (const dialect of ['timescale', 'postgres'] as const) {
+    const repo = createRepository(client, model, { dialect, schema });
+    for (const [bucket, groupBySegment, filters] of [
+      ['1 hour', true, undefined],
+      ['6 hours', false, { source: 's2' }],
+      ['1 day', true, undefined],
+    ] as const) {
+      const ours = await repo.getTimeBucketAggregates(bucket, start, end, {
+        gapfill: 'locf',
+        groupBySegment,
+        filters,
+        aggregations: ['avg', 'max', 'last'],
+        fields: ['value'],
+      });
+      const native = await client.query(
+        `SELECT ${s}.time_bucket_gapfill($1::interval, ts) AS bucket${groupBySegment ? ', source' : ''},
+                ${s}.locf(avg(value)) AS avg_value, ${s}.locf(max(value)) AS max_value,
+                ${s}.locf(${s}.last(value, ts)) AS last_value
+           FROM reading WHERE ts >= $2::timestamptz AND ts < $3::timestamptz
+                ${filters ? 'AND source = $4' : ''}
+          GROUP BY ${groupBySegment ? '1, 2' : '1'} ORDER BY ${groupBySegment ? '1, 2' : '1'}`,
+        filters ? [bucket, start, end, filters.source] : [bucket, start, end],
+      );
+      const label = `${dialect} ${bucket} ${groupBySegment ? 'per source' : JSON.stringify(filters)}`;
+      // The comparison must see gaps that were filled with earlier values, or it proves nothing.
+      const plain = await repo.getTimeBucketAggregates(bucket, start, end, {
+        gapfill: true,
+        groupBySegment,
+        filters,
+        aggregations: ['avg'],
+        fields: ['value'],
+      });
+      const carried = plain.filter(
+        (r, i) => r['avg_value'] === null && ours[i]?.['avg_value'] !== null,
+      );
+      expect(carried.length, label).to.be.greaterThan(0);
+      sameResults(normalize(ours), normalize(native.rows), label);
+    }
+  }
+}
+
+/** The latest row per source comes from index probes, not a scan of the table. */
+async function checkLatestUsesIndex(client: pg.Client, model: Model): Promise<void> {
+  await client.query('ANALYZE reading');
+  const q = buildLatestQuery(model, { perSegment: true });
+  const plan = await client.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.parameters as unknown[]);
+  const text = JSON.stringify(plan.rows);
+  expect(text, text).to.not.include('Seq Scan');
+  expect(text).to.include('Index');
+}
+
+/**
+ * Without an index starting with the key, the latest rows per source come from one DISTINCT
+ * ON pass with the same answers; only btree indexes that can serve the probes count.
+ */
+async function checkScanWithoutKeyIndex(client: pg.Client, model: Model): Promise<void> {
+  await client.query('DROP TABLE IF EXISTS reading_unindexed');
+  await client.query('CREATE TABLE reading_unindexed AS SELECT * FROM reading');
+  const unindexed = { ...model, table: 'reading_unindexed' } as Model;
+  expect(await hasSegmentKeyIndex(client, model)).to.equal(true);
+  expect(await hasSegmentKeyIndex(client, unindexed)).to.equal(false);
+  const q = buildLatestQuery(unindexed, { perSegment: true, strategy: 'scan' });
+  const plan = JSON.stringify(
+    (await client.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.parameters as unknown[])).rows,
+  );
+  expect(plan).to.not.include('Recursive Union');
+  const repo = createRepository(client, model, { dialect: 'postgres' });
+  const plainRepo = createRepository(client, unindexed, { dialect: 'postgres' });
+  for (const options of [
+    { perSegment: true },
+    { perSegment: true, filters: { level: 100 } },
+    { perSegment: true, limit: 2 },
+  ]) {
+    const expected = normalize(await repo.getLatest(options)) as unknown[];
+    expect(expected.length, JSON.stringify(options)).to.be.greaterThan(0);
+    sameResults(normalize(await plainRepo.getLatest(options)), expected, JSON.stringify(options));
+  }
+  // Indexes that cannot serve `ORDER BY source` probes do not count; a btree does.
+  for (const [index, usable] of [
+    ['USING hash (source)', false],
+    ['(source) WHERE value < 0', false],
+    ['(source COLLATE "C", ts)', false],
+    ['(source, ts)', true],
+  ] as const) {
+    await client.query(`CREATE INDEX reading_unindexed_probe ON reading_unindexed ${index}`);
+    expect(await hasSegmentKeyIndex(client, unindexed), index).to.equal(usable);
+    await client.query('DROP INDEX reading_unindexed_probe');
+  }
+  await client.query('DROP TABLE reading_unindexed');
+}
+
+/** Every generated row is stored once, those without `flag` with its default. */
+async function checkRowCounts(client: pg.Client, rows: readonly Row[]): Promise<void> {
+  const count = await client.query(
+    'SELECT count(*)::int AS n, count(*) FILTER (WHERE NOT flag)::int AS f FROM reading',
+  );
+  expect(count.rows[0]).to.deep.equal({ n: rows.length, f: Math.floor(rows.length / 11) });
+}
+
+const extensionVersion = (url: string) =>
+  withClient(
+    url,
+    async (c) =>
+      (await c.query(`SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`)).rows[0]
+        ?.extversion as string | undefined,
+  );
+
 describe('query layer: TimescaleDB and plain PostgreSQL give identical results', function () {
   this.timeout(600_000);
   let embedded: Awaited<ReturnType<typeof createEmbeddedDatabase>> | undefined;
@@ -246,18 +421,19 @@ describe('query layer: TimescaleDB and plain PostgreSQL give identical results',
   let ec: pg.Client | undefined;
   let sc: pg.Client | undefined;
   let model: Model;
+  let migrationsDir: string;
   const rows = generateRows();
 
   before(async () => {
     const { spec } = parseSpec(SPEC, 'query.yaml');
     model = spec.models[0] as Model;
-    const dir = join(tempDir(), 'migrations');
-    const generated = generateMigration({ spec, migrationsDir: dir, now: new Date(DATA_START) });
+    migrationsDir = join(tempDir(), 'migrations');
+    const generated = generateMigration({ spec, migrationsDir, now: new Date(DATA_START) });
     expect(generated.written).to.equal(true);
     embedded = await createEmbeddedDatabase();
     server = await createServerDatabase();
-    ec = await setUp(embedded, dir, model, rows, 'Asia/Kolkata');
-    sc = await setUp(server, dir, model, rows, 'America/St_Johns');
+    ec = await setUp(embedded, migrationsDir, model, rows, 'Asia/Kolkata');
+    sc = await setUp(server, migrationsDir, model, rows, 'America/St_Johns');
   });
 
   after(async () => {
@@ -299,155 +475,24 @@ describe('query layer: TimescaleDB and plain PostgreSQL give identical results',
     expect(nonEmpty).to.be.at.least(25);
   });
 
-  it('fills gaps: every bucket of the range appears, in order, on both', async () => {
-    const repo = createRepository(sc as pg.Client, model, { dialect: 'postgres' });
-    const out = await repo.getTimeBucketAggregates(
-      '1 day',
-      '2026-03-18T12:00:00Z',
-      '2026-03-22T00:00:00Z',
-      { gapfill: true, aggregations: ['count'], fields: ['value'], tz: 'Europe/Oslo' },
-    );
-    expect(out.map((r) => (r['bucket'] as Date).toISOString())).to.deep.equal([
-      '2026-03-17T23:00:00.000Z',
-      '2026-03-18T23:00:00.000Z',
-      '2026-03-19T23:00:00.000Z',
-      '2026-03-20T23:00:00.000Z',
-      '2026-03-21T23:00:00.000Z', // starts before the end (00:00Z), so it is in the range
-    ]);
-    expect(out.slice(0, 2).map((r) => r['count_value'])).to.deep.equal([0, 0]);
-    expect(out[0]?.['avg_value']).to.equal(undefined);
-    expect(out[2]?.['count_value']).to.be.greaterThan(0);
-    expect(out[3]?.['count_value']).to.be.greaterThan(0);
-  });
+  it('fills gaps: every bucket of the range appears, in order, on both', () =>
+    checkGapfillBuckets(createRepository(sc as pg.Client, model, { dialect: 'postgres' })));
 
-  it('fills gaps exactly as time_bucket_gapfill does on TimescaleDB', async () => {
-    const client = ec as pg.Client;
-    const { schema } = await detectDialect(client);
-    const repo = createRepository(client, model, { dialect: 'timescale', schema });
-    const start = '2026-03-27T05:17:00Z';
-    const end = '2026-04-11T03:00:00Z';
-    for (const [bucket, tz] of [
-      ['1 hour', undefined],
-      ['1 day', 'Europe/Oslo'],
-      ['1 week', 'UTC'],
-    ] as const) {
-      const ours = await repo.getTimeBucketAggregates(bucket, start, end, {
-        gapfill: true,
-        groupBySegment: true,
-        aggregations: ['avg', 'max'],
-        fields: ['value'],
-        tz,
-      });
-      const s = `"${schema ?? 'public'}"`;
-      const native = await client.query(
-        `SELECT ${s}.time_bucket_gapfill($1::interval, ts${tz ? ', $4::text' : ''}) AS bucket, source,
-                avg(value) AS avg_value, max(value) AS max_value
-           FROM reading WHERE ts >= $2::timestamptz AND ts < $3::timestamptz
-          GROUP BY 1, 2 ORDER BY 1, 2`,
-        tz ? [bucket, start, end, tz] : [bucket, start, end],
-      );
-      expect(ours.length, bucket).to.be.greaterThan(0);
-      sameResults(normalize(ours), normalize(native.rows), `${bucket} ${tz ?? ''}`);
-    }
-  });
+  it('fills gaps exactly as time_bucket_gapfill does on TimescaleDB', () =>
+    checkGapfillAsTimescale(ec as pg.Client, model));
 
-  it('carries values forward exactly as locf over time_bucket_gapfill does on TimescaleDB', async () => {
-    const client = ec as pg.Client;
-    const { schema } = await detectDialect(client);
-    const s = `"${schema ?? 'public'}"`;
-    const start = '2026-03-27T05:17:00Z';
-    const end = '2026-04-11T03:00:00Z';
-    for (const dialect of ['timescale', 'postgres'] as const) {
-      const repo = createRepository(client, model, { dialect, schema });
-      for (const [bucket, groupBySegment, filters] of [
-        ['1 hour', true, undefined],
-        ['6 hours', false, { source: 's2' }],
-        ['1 day', true, undefined],
-      ] as const) {
-        const ours = await repo.getTimeBucketAggregates(bucket, start, end, {
-          gapfill: 'locf',
-          groupBySegment,
-          filters,
-          aggregations: ['avg', 'max', 'last'],
-          fields: ['value'],
-        });
-        const native = await client.query(
-          `SELECT ${s}.time_bucket_gapfill($1::interval, ts) AS bucket${groupBySegment ? ', source' : ''},
-                  ${s}.locf(avg(value)) AS avg_value, ${s}.locf(max(value)) AS max_value,
-                  ${s}.locf(${s}.last(value, ts)) AS last_value
-             FROM reading WHERE ts >= $2::timestamptz AND ts < $3::timestamptz
-                  ${filters ? 'AND source = $4' : ''}
-            GROUP BY ${groupBySegment ? '1, 2' : '1'} ORDER BY ${groupBySegment ? '1, 2' : '1'}`,
-          filters ? [bucket, start, end, filters.source] : [bucket, start, end],
-        );
-        const label = `${dialect} ${bucket} ${groupBySegment ? 'per source' : JSON.stringify(filters)}`;
-        // The comparison must see gaps that were filled with earlier values, or it proves nothing.
-        const plain = await repo.getTimeBucketAggregates(bucket, start, end, {
-          gapfill: true,
-          groupBySegment,
-          filters,
-          aggregations: ['avg'],
-          fields: ['value'],
-        });
-        const carried = plain.filter(
-          (r, i) => r['avg_value'] === null && ours[i]?.['avg_value'] !== null,
-        );
-        expect(carried.length, label).to.be.greaterThan(0);
-        sameResults(normalize(ours), normalize(native.rows), label);
-      }
-    }
-  });
+  it('carries values forward exactly as locf over time_bucket_gapfill does on TimescaleDB', () =>
+    checkLocfAsTimescale(ec as pg.Client, model));
 
   it('finds the latest row per source with index probes, not a scan of the table', async () => {
     for (const client of [sc as pg.Client, ec as pg.Client]) {
-      await client.query('ANALYZE reading');
-      const q = buildLatestQuery(model, { perSegment: true });
-      const plan = await client.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.parameters as unknown[]);
-      const text = JSON.stringify(plan.rows);
-      expect(text, text).to.not.include('Seq Scan');
-      expect(text).to.include('Index');
+      await checkLatestUsesIndex(client, model);
     }
   });
 
   it('uses one DISTINCT ON pass when no index starts with the key, with the same answers', async () => {
     for (const client of [sc as pg.Client, ec as pg.Client]) {
-      await client.query('DROP TABLE IF EXISTS reading_unindexed');
-      await client.query('CREATE TABLE reading_unindexed AS SELECT * FROM reading');
-      const unindexed = { ...model, table: 'reading_unindexed' } as Model;
-      expect(await hasSegmentKeyIndex(client, model)).to.equal(true);
-      expect(await hasSegmentKeyIndex(client, unindexed)).to.equal(false);
-      const q = buildLatestQuery(unindexed, { perSegment: true, strategy: 'scan' });
-      const plan = JSON.stringify(
-        (await client.query(`EXPLAIN (FORMAT JSON) ${q.sql}`, q.parameters as unknown[])).rows,
-      );
-      expect(plan).to.not.include('Recursive Union');
-      const repo = createRepository(client, model, { dialect: 'postgres' });
-      const plainRepo = createRepository(client, unindexed, { dialect: 'postgres' });
-      for (const options of [
-        { perSegment: true },
-        { perSegment: true, filters: { level: 100 } },
-        { perSegment: true, limit: 2 },
-      ]) {
-        const expected = normalize(await repo.getLatest(options)) as unknown[];
-        expect(expected.length, JSON.stringify(options)).to.be.greaterThan(0);
-        sameResults(
-          normalize(await plainRepo.getLatest(options)),
-          expected,
-          JSON.stringify(options),
-        );
-      }
-      // Indexes that cannot serve `ORDER BY source` probes do not count; a btree does.
-      for (const [index, usable] of [
-        ['USING hash (source)', false],
-        ['(source) WHERE value < 0', false],
-        ['(source COLLATE "C", ts)', false],
-        ['(source, ts)', true],
-      ] as const) {
-        await client.query(`CREATE INDEX reading_unindexed_probe ON reading_unindexed ${index}`);
-        expect(await hasSegmentKeyIndex(client, unindexed), index).to.equal(usable);
-        await client.query('DROP INDEX reading_unindexed_probe');
-      }
-      await client.query('DROP TABLE reading_unindexed');
+      await checkScanWithoutKeyIndex(client, model);
     }
   });
 
@@ -467,12 +512,93 @@ describe('query layer: TimescaleDB and plain PostgreSQL give identical results',
       /row 0: field ts is missing/,
     );
     for (const client of [sc as pg.Client, ec as pg.Client]) {
-      const count = await client.query(
-        'SELECT count(*)::int AS n, count(*) FILTER (WHERE NOT flag)::int AS f FROM reading',
-      );
-      expect(count.rows[0]).to.deep.equal({ n: rows.length, f: Math.floor(rows.length / 11) });
+      await checkRowCounts(client, rows);
     }
   });
+
+  describeNative(
+    CURRENT_TSL,
+    'the same model and data in a new database',
+    (server: NativeServer) => {
+      let native: TestDatabase | undefined;
+      let nc: pg.Client | undefined;
+      let extensionBeforeUp: string | undefined;
+
+      before(async () => {
+        native = await createNativeDatabase(server);
+        extensionBeforeUp = await extensionVersion(native.url);
+        nc = await setUp(native, migrationsDir, model, rows, 'Pacific/Chatham');
+      });
+
+      after(async () => {
+        await nc?.end();
+        await native?.dispose();
+      });
+
+      it('creates TimescaleDB on the first up, with the model as a compressed hypertable', async () => {
+        const client = nc as pg.Client;
+        expect(extensionBeforeUp).to.equal(undefined);
+        expect(await extensionVersion((native as TestDatabase).url)).to.equal(server.version);
+        expect(await detectDialect(client)).to.deep.include({ dialect: 'timescale' });
+        const hypertables = await client.query(
+          `SELECT hypertable_name, compression_enabled FROM timescaledb_information.hypertables`,
+        );
+        expect(hypertables.rows).to.deep.equal([
+          { hypertable_name: 'reading', compression_enabled: true },
+        ]);
+        await checkRowCounts(client, rows);
+      });
+
+      it('answers every seeded random query as the embedded database does, in both dialects', async () => {
+        const embeddedSchema = (await detectDialect(ec as pg.Client)).schema;
+        const expected = createRepository(ec as pg.Client, model, {
+          dialect: 'timescale',
+          schema: embeddedSchema,
+        });
+        const { schema } = await detectDialect(nc as pg.Client);
+        const timescale = createRepository(nc as pg.Client, model, {
+          dialect: 'timescale',
+          schema,
+        });
+        const fallback = createRepository(nc as pg.Client, model, { dialect: 'postgres' });
+        let passed = 0;
+        let nonEmpty = 0;
+        for (const c of cases()) {
+          const a = normalize(await c.run(expected)) as unknown[];
+          const t = normalize(await c.run(timescale));
+          const f = normalize(await c.run(fallback));
+          sameResults(t, a, `${c.label} (${server.label} vs embedded timescale)`);
+          sameResults(f, a, `${c.label} (postgres dialect on ${server.label})`);
+          passed += 1;
+          if (a.length > 0) nonEmpty += 1;
+        }
+        console.log(
+          `      ${passed} differential query cases passed on ${server.label} (${nonEmpty} non-empty), seed ${SEED}`,
+        );
+        expect(passed).to.be.at.least(30);
+        expect(nonEmpty).to.be.at.least(25);
+      });
+
+      it('fills gaps: every bucket of the range appears, in order, in both dialects', async () => {
+        const { schema } = await detectDialect(nc as pg.Client);
+        for (const dialect of ['timescale', 'postgres'] as const) {
+          await checkGapfillBuckets(createRepository(nc as pg.Client, model, { dialect, schema }));
+        }
+      });
+
+      it('fills gaps exactly as time_bucket_gapfill does', () =>
+        checkGapfillAsTimescale(nc as pg.Client, model));
+
+      it('carries values forward exactly as locf over time_bucket_gapfill does', () =>
+        checkLocfAsTimescale(nc as pg.Client, model));
+
+      it('finds the latest row per source with index probes, not a scan of the table', () =>
+        checkLatestUsesIndex(nc as pg.Client, model));
+
+      it('uses one DISTINCT ON pass when no index starts with the key, with the same answers', () =>
+        checkScanWithoutKeyIndex(nc as pg.Client, model));
+    },
+  );
 });
 
 async function expectUsage(promise: Promise<unknown>, message: RegExp): Promise<void> {
