@@ -690,6 +690,23 @@ export function buildProgram(out: Output): Command {
   return program;
 }
 
+let pipesGuarded = false;
+
+/**
+ * A reader that went away (`prism-migrate status | head -1`) must not crash the command
+ * halfway with a stack trace: what it would have printed is dropped. For the process's
+ * lifetime: the error can arrive after the command returned.
+ */
+function ignoreClosedPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  const ignore = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  };
+  process.stdout.on('error', ignore);
+  process.stderr.on('error', ignore);
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const json = argv.includes('--json');
@@ -710,6 +727,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   process.on('SIGINT', interrupt);
   process.on('SIGTERM', interrupt);
+  ignoreClosedPipes();
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return ExitCode.ok;
