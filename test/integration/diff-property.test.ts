@@ -1,12 +1,17 @@
 /**
  * Property: for random spec pairs (A, B), the migration generated from A to B, applied
- * up and then down, gives back exactly A's catalog, with A's rows.
+ * up and then down, gives back exactly A's catalog, with A's rows. On the native
+ * TimescaleDB server (a new database where the first `up` creates the extension) the live
+ * schema also matches B after up and A after down.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
+import type pg from 'pg';
+import { detectTimescale } from '../../lib/db/detect.js';
 import { generateMigration } from '../../lib/generate/generate.js';
+import { detectDrift } from '../../lib/introspect/drift.js';
 import { parseSpec } from '../../lib/spec/load.js';
 import { migrate } from '../../lib/runner/migrate.js';
 import { snapshotCatalog } from '../helpers/catalog.js';
@@ -17,6 +22,12 @@ import {
   withClient,
   type TestDatabase,
 } from '../helpers/databases.js';
+import {
+  createNativeDatabase,
+  CURRENT_TSL,
+  describeNative,
+  type NativeServer,
+} from '../helpers/timescale-servers.js';
 
 const TABLES = ['metric', 'thing'];
 
@@ -92,90 +103,129 @@ function toYaml(shape: SpecShape): string {
   return JSON.stringify({ models });
 }
 
+const TIMEOUT = 600_000;
+
+/** The live schema against a spec shape. */
+async function driftFrom(client: pg.Client, shape: SpecShape) {
+  const { spec } = parseSpec(toYaml(shape), 'prism.yaml');
+  return detectDrift(client, spec, await detectTimescale(client));
+}
+
+async function extensionVersion(url: string): Promise<string | undefined> {
+  return withClient(
+    url,
+    async (c) =>
+      (
+        await c.query<{ extversion: string }>(
+          `SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`,
+        )
+      ).rows[0]?.extversion,
+  );
+}
+
+/**
+ * The property on a database made by `make`. On a native server, whose database starts
+ * without TimescaleDB, the first `up` creates it, and the live schema must also match B
+ * after up and A after down.
+ */
+function propertyTests(make: () => Promise<TestDatabase>, runs: number, native?: NativeServer) {
+  const checkDrift = native !== undefined;
+  let db: TestDatabase;
+  before(async () => {
+    db = await make();
+  });
+  after(async () => db?.dispose());
+
+  it(`up then down restores the catalog and rows (${runs} pairs)`, async () => {
+    let clock = Date.UTC(2026, 0, 1);
+    if (native) expect(await extensionVersion(db.url), 'before the first up').to.equal(undefined);
+    await fc.assert(
+      fc.asyncProperty(specArbitrary, specArbitrary, async (a, b) => {
+        const dir = join(tempDir('prism-prop-'), 'migrations');
+        mkdirSync(dir, { recursive: true });
+        const generate = (shape: SpecShape) =>
+          generateMigration({
+            spec: parseSpec(toYaml(shape), 'prism.yaml').spec,
+            migrationsDir: dir,
+            now: new Date((clock += 1000)),
+          });
+        try {
+          await withClient(db.url, async (client) => {
+            if (generate(a).written)
+              await migrate({ url: db.url, client, migrationsDir: dir, direction: 'up' });
+            if (a.metric) {
+              await client.query(
+                `INSERT INTO metric (ts, device, value) SELECT now() - g * interval '5 hours', 'd' || (g % 3), g FROM generate_series(1, 50) g`,
+              );
+            }
+            const start = await snapshotCatalog(client, TABLES);
+            const forward = generate(b);
+            if (!forward.written) return;
+            await migrate({
+              url: db.url,
+              client,
+              migrationsDir: dir,
+              direction: 'up',
+              allowDataLoss: true,
+            });
+            if (checkDrift) expect(await driftFrom(client, b), 'drift after up').to.deep.equal([]);
+            await migrate({
+              url: db.url,
+              client,
+              migrationsDir: dir,
+              direction: 'down',
+              allowDataLoss: true,
+            });
+            if (checkDrift)
+              expect(await driftFrom(client, a), 'drift after down').to.deep.equal([]);
+            const back = await snapshotCatalog(client, TABLES);
+            const keptMetric = a.metric !== undefined && b.metric !== undefined;
+            for (const key of Object.keys(start) as (keyof typeof start)[]) {
+              if (key !== 'rowCounts') expect(back[key], key).to.deep.equal(start[key]);
+            }
+            if (keptMetric) expect(back.rowCounts['metric']).to.equal(start.rowCounts['metric']);
+            // And A's own down leaves nothing behind.
+            await migrate({
+              url: db.url,
+              client,
+              migrationsDir: dir,
+              direction: 'down',
+              count: Infinity,
+              allowDataLoss: true,
+            });
+            expect((await snapshotCatalog(client, TABLES)).columns).to.deep.equal([]);
+          });
+        } finally {
+          await withClient(db.url, (c) =>
+            c
+              .query(
+                'DROP TABLE IF EXISTS metric CASCADE; DROP TABLE IF EXISTS thing CASCADE; DROP FUNCTION IF EXISTS metric_prism_now(); DELETE FROM pgmigrations',
+              )
+              .catch((e: Error) => console.error('cleanup failed:', e.message)),
+          );
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }),
+      {
+        numRuns: runs,
+        seed: Number(process.env['PRISM_PROPERTY_SEED'] ?? 20261124),
+        endOnFailure: true,
+      },
+    );
+    if (native) expect(await extensionVersion(db.url)).to.equal(native.version);
+  }).timeout(TIMEOUT);
+}
+
 function property(label: string, make: () => Promise<TestDatabase>, runs: number) {
   describe(`random spec pairs on ${label}`, function () {
-    this.timeout(600_000);
-    let db: TestDatabase;
-    before(async () => {
-      db = await make();
-    });
-    after(async () => db?.dispose());
-
-    it(`up then down restores the catalog and rows (${runs} pairs)`, async () => {
-      let clock = Date.UTC(2026, 0, 1);
-      await fc.assert(
-        fc.asyncProperty(specArbitrary, specArbitrary, async (a, b) => {
-          const dir = join(tempDir('prism-prop-'), 'migrations');
-          mkdirSync(dir, { recursive: true });
-          const generate = (shape: SpecShape) =>
-            generateMigration({
-              spec: parseSpec(toYaml(shape), 'prism.yaml').spec,
-              migrationsDir: dir,
-              now: new Date((clock += 1000)),
-            });
-          try {
-            await withClient(db.url, async (client) => {
-              if (generate(a).written)
-                await migrate({ url: db.url, client, migrationsDir: dir, direction: 'up' });
-              if (a.metric) {
-                await client.query(
-                  `INSERT INTO metric (ts, device, value) SELECT now() - g * interval '5 hours', 'd' || (g % 3), g FROM generate_series(1, 50) g`,
-                );
-              }
-              const start = await snapshotCatalog(client, TABLES);
-              const forward = generate(b);
-              if (!forward.written) return;
-              await migrate({
-                url: db.url,
-                client,
-                migrationsDir: dir,
-                direction: 'up',
-                allowDataLoss: true,
-              });
-              await migrate({
-                url: db.url,
-                client,
-                migrationsDir: dir,
-                direction: 'down',
-                allowDataLoss: true,
-              });
-              const back = await snapshotCatalog(client, TABLES);
-              const keptMetric = a.metric !== undefined && b.metric !== undefined;
-              for (const key of Object.keys(start) as (keyof typeof start)[]) {
-                if (key !== 'rowCounts') expect(back[key], key).to.deep.equal(start[key]);
-              }
-              if (keptMetric) expect(back.rowCounts['metric']).to.equal(start.rowCounts['metric']);
-              // And A's own down leaves nothing behind.
-              await migrate({
-                url: db.url,
-                client,
-                migrationsDir: dir,
-                direction: 'down',
-                count: Infinity,
-                allowDataLoss: true,
-              });
-              expect((await snapshotCatalog(client, TABLES)).columns).to.deep.equal([]);
-            });
-          } finally {
-            await withClient(db.url, (c) =>
-              c
-                .query(
-                  'DROP TABLE IF EXISTS metric CASCADE; DROP TABLE IF EXISTS thing CASCADE; DROP FUNCTION IF EXISTS metric_prism_now(); DELETE FROM pgmigrations',
-                )
-                .catch((e: Error) => console.error('cleanup failed:', e.message)),
-            );
-            rmSync(dir, { recursive: true, force: true });
-          }
-        }),
-        {
-          numRuns: runs,
-          seed: Number(process.env['PRISM_PROPERTY_SEED'] ?? 20261124),
-          endOnFailure: true,
-        },
-      );
-    });
+    this.timeout(TIMEOUT);
+    propertyTests(make, runs);
   });
 }
 
 property('the PostgreSQL server (auto)', createServerDatabase, 40);
 property('embedded TimescaleDB', createEmbeddedDatabase, 40);
+
+describeNative(CURRENT_TSL, 'random spec pairs in a new database', (server: NativeServer) =>
+  propertyTests(() => createNativeDatabase(server), 40, server),
+);
