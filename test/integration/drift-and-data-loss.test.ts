@@ -1,12 +1,16 @@
 /**
  * `check` against live databases (a policy removed by hand is drift), and the data-loss
  * guard of `up` (a shortened retention or a dropped column holding values is refused
- * without --allow-data-loss), through the real CLI.
+ * without --allow-data-loss), through the real CLI: on the embedded TimescaleDB, on
+ * native TimescaleDB servers with the Timescale License (a new database where the first
+ * `up` creates TimescaleDB and the scheduler runs the policies) and on the PostgreSQL
+ * server.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { openDatabase } from '../../lib/db/open.js';
+import { redactUrl } from '../../lib/db/target.js';
 import { runCli } from '../helpers/cli.js';
 import { checkTimescaleInfoSchema } from '../helpers/info-schema.js';
 import {
@@ -15,6 +19,18 @@ import {
   withClient,
   type TestDatabase,
 } from '../helpers/databases.js';
+import {
+  chunkStates,
+  jobStats,
+  policyJobId,
+  serverNow,
+  waitForScheduledRun,
+} from '../helpers/job-stats.js';
+import {
+  createNativeDatabase,
+  describeNative,
+  type NativeServer,
+} from '../helpers/timescale-servers.js';
 
 const SEED = readFileSync(resolve('spec/examples/datapoint.yaml'), 'utf8');
 const NO_URL = { DATABASE_URL: undefined };
@@ -32,104 +48,249 @@ async function onEmbedded(dir: string, sql: string, params: unknown[] = []): Pro
   }
 }
 
-describe('drift and data loss on embedded TimescaleDB (CLI)', function () {
-  this.timeout(180_000);
-  const dir = tempDir();
-  before(() => mkdirSync(dir, { recursive: true }));
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-  it('check passes after generate and up, and fails on a retention policy removed by hand', async () => {
-    writeFileSync(join(dir, 'prism.yaml'), SEED);
-    expect((await runCli(['generate'], { cwd: dir, env: NO_URL })).code).to.equal(0);
-    expect((await runCli(['up'], { cwd: dir, env: NO_URL })).code).to.equal(0);
-    const clean = await runCli(['check'], { cwd: dir, env: NO_URL });
-    expect(clean.code, clean.stderr).to.equal(0);
-    expect(clean.stdout).to.match(/all are applied, and embedded database .* matches it/);
+/** A project directory and the database its commands use. */
+interface Project {
+  readonly dir: string;
+  /** The environment of its CLI runs: which database they use. */
+  readonly env: NodeJS.ProcessEnv;
+  /** How `check` names that database. */
+  readonly described: RegExp;
+  /** Runs SQL on that database. */
+  sql(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  dispose(): Promise<void>;
+}
 
-    await onEmbedded(dir, `SELECT remove_retention_policy('datapoint')`);
-    const drifted = await runCli(['check'], { cwd: dir, env: NO_URL });
-    expect(drifted.code).to.equal(1);
-    expect(drifted.stdout).to.include(
-      'drift in datapoint: retention policy: expected drop_after 1 year, found none (removed?)',
-    );
-    expect(drifted.stderr).to.match(/drifts from the spec in 1 place/);
-    const json = JSON.parse(
-      (await runCli(['check', '--json'], { cwd: dir, env: NO_URL })).stdout,
-    ) as {
-      upToDate: boolean;
-      database: { drift: { what: string }[] };
-    };
-    expect(json.upToDate).to.equal(false);
-    expect(json.database.drift.map((d) => d.what)).to.deep.equal(['retention policy']);
-    await onEmbedded(dir, `SELECT add_retention_policy('datapoint', INTERVAL '1 year')`);
-    expect((await runCli(['check'], { cwd: dir, env: NO_URL })).code).to.equal(0);
-  });
+interface Target {
+  /** The embedded database: no scheduler runs the policy jobs. */
+  readonly embedded: boolean;
+  /** A native server, where the database starts without TimescaleDB. */
+  readonly server?: NativeServer;
+  open(): Promise<Project>;
+}
 
-  it('refuses a shortened retention that would drop rows, previews it in a dry run, and applies it with --allow-data-loss', async () => {
-    await onEmbedded(
-      dir,
-      `INSERT INTO datapoint (id, "timestamp", source, value)
-       SELECT gen_random_uuid(), now() - g * interval '1 day', 's', g FROM generate_series(1, 60) g`,
-    );
-    writeFileSync(
-      join(dir, 'prism.yaml'),
-      SEED.replace('drop_after: 1 year', 'drop_after: 30 days'),
-    );
-    const generated = await runCli(['generate', '--name', 'shorter-retention'], {
-      cwd: dir,
-      env: NO_URL,
+function describeDriftAndDataLoss(title: string, target: Target): void {
+  describe(title, function () {
+    this.timeout(180_000);
+    let project: Project;
+    let dir: string;
+    let env: NodeJS.ProcessEnv;
+    before(async () => {
+      project = await target.open();
+      ({ dir, env } = project);
     });
-    expect(generated.stderr).to.include(
-      'warning: PM103 retention drops chunks of datapoint older than 30 days on its first run',
-    );
-    expect(generated.stderr).to.match(
-      /preview: PM103 would lose \d+ chunk\(s\) of datapoint from .*, \d+ row\(s\)/,
-    );
+    after(async () => project?.dispose());
 
-    const refused = await runCli(['up'], { cwd: dir, env: NO_URL });
-    expect(refused.code).to.equal(1);
-    expect(refused.stderr).to.match(/refusing to run: these steps would lose existing data/);
-    expect(refused.stderr).to.match(
-      /would lose: \d+ chunk\(s\) of datapoint from .* to .*, (2[0-9]|3[0-9]) row\(s\)/,
-    );
-    expect(refused.stderr).to.include('--allow-data-loss');
-    const stillPending = await runCli(['status'], { cwd: dir, env: NO_URL });
-    expect(stillPending.stdout).to.match(/pending +\d+_shorter-retention/);
+    it('check passes after generate and up, and fails on a retention policy removed by hand', async () => {
+      writeFileSync(join(dir, 'prism.yaml'), SEED);
+      expect((await runCli(['generate'], { cwd: dir, env })).code).to.equal(0);
+      const extension = async () =>
+        (await project.sql(`SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`))[0]
+          ?.extversion;
+      if (target.server) expect(await extension()).to.equal(undefined);
+      const up = await runCli(['up'], { cwd: dir, env });
+      expect(up.code, up.stderr).to.equal(0);
+      if (target.server) {
+        expect(await extension()).to.equal(target.server.version);
+        expect(up.stderr).to.include(
+          `notice: prism: created the timescaledb extension ${target.server.version} in database`,
+        );
+      }
+      const clean = await runCli(['check'], { cwd: dir, env });
+      expect(clean.code, clean.stderr).to.equal(0);
+      expect(clean.stdout).to.match(project.described);
 
-    const dry = await runCli(['up', '--dry-run'], { cwd: dir, env: NO_URL });
-    expect(dry.code, dry.stderr).to.equal(0);
-    expect(dry.stderr).to.match(
-      /retention preview for \d+_shorter-retention: \d+ chunk\(s\) of datapoint/,
-    );
+      await project.sql(`SELECT remove_retention_policy('datapoint')`);
+      const drifted = await runCli(['check'], { cwd: dir, env });
+      expect(drifted.code).to.equal(1);
+      expect(drifted.stdout).to.include(
+        'drift in datapoint: retention policy: expected drop_after 1 year, found none (removed?)',
+      );
+      expect(drifted.stderr).to.match(/drifts from the spec in 1 place/);
+      const json = JSON.parse((await runCli(['check', '--json'], { cwd: dir, env })).stdout) as {
+        upToDate: boolean;
+        database: { drift: { what: string }[] };
+      };
+      expect(json.upToDate).to.equal(false);
+      expect(json.database.drift.map((d) => d.what)).to.deep.equal(['retention policy']);
+      await project.sql(`SELECT add_retention_policy('datapoint', INTERVAL '1 year')`);
+      const restored = await runCli(['check'], { cwd: dir, env });
+      expect(restored.code, restored.stdout + restored.stderr).to.equal(0);
+    });
 
-    const allowed = await runCli(['up', '--allow-data-loss'], { cwd: dir, env: NO_URL });
-    expect(allowed.code, allowed.stderr).to.equal(0);
-    expect(allowed.stdout).to.match(/applied +\d+_shorter-retention/);
+    it('refuses a shortened retention that would drop rows, previews it in a dry run, and applies it with --allow-data-loss', async () => {
+      await project.sql(
+        `INSERT INTO datapoint (id, "timestamp", source, value)
+         SELECT gen_random_uuid(), now() - g * interval '1 day', 's', g FROM generate_series(1, 60) g`,
+      );
+      writeFileSync(
+        join(dir, 'prism.yaml'),
+        SEED.replace('drop_after: 1 year', 'drop_after: 30 days'),
+      );
+      const generated = await runCli(['generate', '--name', 'shorter-retention'], {
+        cwd: dir,
+        env,
+      });
+      expect(generated.stderr).to.include(
+        'warning: PM103 retention drops chunks of datapoint older than 30 days on its first run',
+      );
+      expect(generated.stderr).to.match(
+        /preview: PM103 would lose \d+ chunk\(s\) of datapoint from .*, \d+ row\(s\)/,
+      );
+
+      const refused = await runCli(['up'], { cwd: dir, env });
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.match(/refusing to run: these steps would lose existing data/);
+      const loss =
+        /would lose: (\d+) chunk\(s\) of datapoint from .* to .*, (2[0-9]|3[0-9]) row\(s\)/.exec(
+          refused.stderr,
+        );
+      expect(loss, refused.stderr).to.not.equal(null);
+      expect(refused.stderr).to.include('--allow-data-loss');
+      const stillPending = await runCli(['status'], { cwd: dir, env });
+      expect(stillPending.stdout).to.match(/pending +\d+_shorter-retention/);
+
+      const dry = await runCli(['up', '--dry-run'], { cwd: dir, env });
+      expect(dry.code, dry.stderr).to.equal(0);
+      expect(dry.stderr).to.match(
+        /retention preview for \d+_shorter-retention: \d+ chunk\(s\) of datapoint/,
+      );
+
+      const since = target.embedded ? '' : await withClient(urlOf(env), serverNow);
+      const allowed = await runCli(['up', '--allow-data-loss'], { cwd: dir, env });
+      expect(allowed.code, allowed.stderr).to.equal(0);
+      expect(allowed.stdout).to.match(/applied +\d+_shorter-retention/);
+
+      if (!target.embedded) {
+        // On a server the scheduler runs the new retention policy as it is added: it
+        // drops the chunks, and the rows, the guard counted.
+        const url = urlOf(env);
+        const id = await withClient(url, (c) => policyJobId(c, 'datapoint', 'policy_retention'));
+        const run = await waitForScheduledRun(url, id, since);
+        const [{ n }] = (await project.sql(`SELECT count(*)::int AS n FROM datapoint`)) as [
+          { n: number },
+        ];
+        expect(60 - n).to.equal(Number(loss?.[2]));
+        const horizon = (run.lastRunStartedAt?.getTime() ?? 0) - 30 * 86_400_000;
+        const chunks = await withClient(url, (c) => chunkStates(c, 'datapoint'));
+        expect(chunks.filter((ch) => ch.rangeEnd.getTime() <= horizon)).to.deep.equal([]);
+      }
+    });
+
+    it('timescale-info --json has the documented shape, and jobs run applies both policies', async () => {
+      const before = await runCli(['timescale-info', '--json'], { cwd: dir, env });
+      expect(before.code, before.stderr).to.equal(0);
+      const info = JSON.parse(before.stdout) as {
+        embedded: boolean;
+        jobsRunAutomatically: boolean;
+        hypertables: {
+          chunks: number;
+          jobs: {
+            id: number;
+            kind: string;
+            lastRunStatus: string | null;
+            totalRuns: number | null;
+          }[];
+        }[];
+      };
+      expect(checkTimescaleInfoSchema(info)).to.deep.equal([]);
+      expect(info).to.include({
+        embedded: target.embedded,
+        jobsRunAutomatically: !target.embedded,
+      });
+      const jobs = info.hypertables[0]?.jobs ?? [];
+      expect(jobs.map((j) => j.kind)).to.deep.equal(['compression', 'retention']);
+      if (target.embedded) {
+        expect(jobs.map((j) => j.totalRuns)).to.deep.equal([null, null]);
+      } else {
+        // The scheduler's runs, as job_stats has them.
+        for (const job of jobs) {
+          const stats = await withClient(urlOf(env), (c) => jobStats(c, job.id));
+          expect(job).to.deep.include({
+            lastRunStatus: stats?.lastRunStatus,
+            totalRuns: stats?.totalRuns,
+          });
+          expect(job.lastRunStatus).to.equal('Success');
+          expect(job.totalRuns).to.be.at.least(1);
+        }
+      }
+      const ran = await runCli(['jobs', 'run', '--table', 'datapoint'], { cwd: dir, env });
+      expect(ran.code, ran.stderr).to.equal(0);
+      expect(ran.stdout).to.match(
+        new RegExp(`ran +job ${jobs[0]?.id ?? -1} \\(compression of public\\.datapoint\\)`),
+      );
+      expect(ran.stdout).to.match(
+        new RegExp(`ran +job ${jobs[1]?.id ?? -1} \\(retention of public\\.datapoint\\)`),
+      );
+      const after = JSON.parse(
+        (await runCli(['timescale-info', '--json'], { cwd: dir, env })).stdout,
+      ) as typeof info;
+      const chunksBefore = info.hypertables[0]?.chunks as number;
+      if (target.embedded) {
+        // The 30-day retention dropped the chunks the guard had counted.
+        expect(after.hypertables[0]?.chunks).to.be.lessThan(chunksBefore);
+      } else {
+        // The scheduler had dropped them already: nothing is left for the retention job.
+        expect(after.hypertables[0]?.chunks).to.equal(chunksBefore);
+      }
+      const missing = await runCli(['jobs', 'run', '--table', 'nope'], { cwd: dir, env });
+      expect(missing.code).to.equal(3);
+      expect(missing.stderr).to.include('no compression or retention policy on nope');
+    });
   });
+}
 
-  it('timescale-info --json has the documented shape, and jobs run applies both policies', async () => {
-    const before = await runCli(['timescale-info', '--json'], { cwd: dir, env: NO_URL });
-    expect(before.code, before.stderr).to.equal(0);
-    const info = JSON.parse(before.stdout) as {
-      embedded: boolean;
-      jobsRunAutomatically: boolean;
-      hypertables: { chunks: number }[];
+function urlOf(env: NodeJS.ProcessEnv): string {
+  const url = env['DATABASE_URL'];
+  if (!url) throw new Error('no DATABASE_URL: not a server project');
+  return url;
+}
+
+describeDriftAndDataLoss('drift and data loss on embedded TimescaleDB (CLI)', {
+  embedded: true,
+  async open() {
+    const dir = tempDir();
+    mkdirSync(dir, { recursive: true });
+    return {
+      dir,
+      env: NO_URL,
+      described: /all are applied, and embedded database .* matches it/,
+      sql: (sql, params) => onEmbedded(dir, sql, params) as Promise<Record<string, unknown>[]>,
+      dispose: async () => undefined,
     };
-    expect(checkTimescaleInfoSchema(info)).to.deep.equal([]);
-    expect(info).to.include({ embedded: true, jobsRunAutomatically: false });
-    const ran = await runCli(['jobs', 'run', '--table', 'datapoint'], { cwd: dir, env: NO_URL });
-    expect(ran.code, ran.stderr).to.equal(0);
-    expect(ran.stdout).to.match(/ran +job \d+ \(compression of public\.datapoint\)/);
-    expect(ran.stdout).to.match(/ran +job \d+ \(retention of public\.datapoint\)/);
-    const after = JSON.parse(
-      (await runCli(['timescale-info', '--json'], { cwd: dir, env: NO_URL })).stdout,
-    ) as typeof info;
-    // The 30-day retention dropped the chunks the guard had counted.
-    expect(after.hypertables[0]?.chunks).to.be.lessThan(info.hypertables[0]?.chunks as number);
-    const missing = await runCli(['jobs', 'run', '--table', 'nope'], { cwd: dir, env: NO_URL });
-    expect(missing.code).to.equal(3);
-    expect(missing.stderr).to.include('no compression or retention policy on nope');
-  });
+  },
 });
+
+for (const before213 of [false, true]) {
+  describeNative(
+    { license: 'timescale', before213 },
+    'drift and data loss (CLI), in a new database',
+    (server: NativeServer) => {
+      describeDriftAndDataLoss('with the scheduler running the policies', {
+        embedded: false,
+        server,
+        async open() {
+          const db = await createNativeDatabase(server);
+          const dir = tempDir();
+          return {
+            dir,
+            env: { DATABASE_URL: db.url },
+            described: new RegExp(
+              `all are applied, and ${escapeRegExp(redactUrl(db.url))} matches it\\.`,
+            ),
+            sql: (sql, params) =>
+              withClient(db.url, async (c) => (await c.query(sql, params)).rows),
+            dispose: async () => {
+              await db.dispose();
+              rmSync(dir, { recursive: true, force: true });
+            },
+          };
+        },
+      });
+    },
+  );
+}
 
 describe('data loss on the PostgreSQL server (CLI)', function () {
   this.timeout(60_000);
