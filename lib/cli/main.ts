@@ -14,7 +14,7 @@ import { EMBEDDED_DIR, resolveTarget, type DatabaseTarget } from '../db/target.j
 import { openDatabase, type OpenDatabase } from '../db/open.js';
 import { acquireLock, inspectLock } from '../db/embedded/lock.js';
 import { DEFAULT_EMBEDDED_PORT, startEmbeddedServer } from '../db/embedded/serve.js';
-import { describeAvailability, detectTimescale } from '../db/detect.js';
+import { describeAvailability, detectTimescale, probeLicense } from '../db/detect.js';
 import { listHypertables } from '../introspect/hypertables.js';
 import { detectDrift, type Drift } from '../introspect/drift.js';
 import { timescaleInfo } from '../introspect/info.js';
@@ -276,7 +276,11 @@ export function buildProgram(out: Output): Command {
               .map((m) => m.name);
             const client = await connect(db.url);
             try {
-              const drift = await detectDrift(client, loaded.spec, await detectTimescale(client));
+              const support = await detectTimescale(client);
+              const drift = await detectDrift(client, loaded.spec, support, {
+                pendingMigrations: unapplied.length,
+                license: await probeLicense(db.url, support),
+              });
               return { description: db.description, unapplied, drift };
             } finally {
               await client.end();
@@ -348,38 +352,47 @@ export function buildProgram(out: Output): Command {
     )
     .action(async (opts: { dryRun?: boolean; allowDataLoss?: boolean }) => {
       const globals = program.opts<GlobalOptions>();
-      const loaded = await loadSpec(resolve(globals.spec));
-      await withDatabase(globals, 'apply-timescale', out, async (db) => {
-        out.info(`database: ${db.description}`);
-        const result = await applyTimescale({
-          url: db.url,
-          migrationsDir: resolve(globals.migrationsDir),
-          spec: loaded.spec,
-          dryRun: opts.dryRun,
-          allowDataLoss: opts.allowDataLoss,
-          log: (l) => out.info(l),
-        });
-        for (const loss of result.dataLoss)
-          out.info(`retention preview: ${loss.change.table}: ${loss.detail}`);
-        const verb = result.dryRun ? 'would apply' : 'applied';
-        if (!result.before.installed && result.after.installed)
-          out.line(`${verb}: create TimescaleDB ${result.after.version ?? ''} in this database`);
-        for (const step of result.steps) out.line(`${verb}: ${step.description}`);
-        out.line(
-          result.steps.length === 0
-            ? 'Nothing to apply: every timeseries model has the TimescaleDB objects this server allows.'
-            : result.dryRun
-              ? `dry run: ${result.steps.length} step(s) rolled back, nothing changed`
-              : `${result.steps.length} step(s) applied`,
-        );
-        out.result({
-          dryRun: result.dryRun,
-          createdExtension: !result.before.installed && result.after.installed,
-          timescale: result.after,
-          steps: result.steps,
-          dataLoss: result.dataLoss,
-        });
-      });
+      // The migrations' snapshot says what to reach; the spec only stands in without one.
+      const specFile = resolve(globals.spec);
+      const spec = existsSync(specFile) ? (await loadSpec(specFile)).spec : undefined;
+      // Read-only until there is something to apply: never creates the embedded database.
+      await withDatabase(
+        globals,
+        'apply-timescale',
+        out,
+        async (db) => {
+          out.info(`database: ${db.description}`);
+          const result = await applyTimescale({
+            url: db.url,
+            migrationsDir: resolve(globals.migrationsDir),
+            spec,
+            dryRun: opts.dryRun,
+            allowDataLoss: opts.allowDataLoss,
+            log: (l) => out.info(l),
+          });
+          for (const loss of result.dataLoss)
+            out.info(`retention preview: ${loss.change.table}: ${loss.detail}`);
+          const verb = result.dryRun ? 'would apply' : 'applied';
+          if (result.createdExtension !== null)
+            out.line(`${verb}: create TimescaleDB ${result.createdExtension} in this database`);
+          for (const step of result.steps) out.line(`${verb}: ${step.description}`);
+          out.line(
+            result.steps.length === 0
+              ? 'Nothing to apply: every timeseries model has the TimescaleDB objects this server allows.'
+              : result.dryRun
+                ? `dry run: ${result.steps.length} step(s) rolled back, nothing changed`
+                : `${result.steps.length} step(s) applied`,
+          );
+          out.result({
+            dryRun: result.dryRun,
+            createdExtension: result.createdExtension,
+            timescale: result.after,
+            steps: result.steps,
+            dataLoss: result.dataLoss,
+          });
+        },
+        true,
+      );
     });
 
   program

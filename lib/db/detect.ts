@@ -2,7 +2,8 @@
 import pg, { type ClientBase } from 'pg';
 
 /**
- * Where TimescaleDB stands for this database and this user:
+ * Where TimescaleDB stands for this database and this user (it is created in `public`,
+ * or the current schema when there is no `public`):
  * - `installed`: the extension exists in this database.
  * - `creatable`: the server has the package, loaded through `shared_preload_libraries`,
  *   and this user may create it: the first TimescaleDB step of `up` creates it.
@@ -40,7 +41,9 @@ export interface TimescaleSupport {
 export async function detectTimescale(client: ClientBase): Promise<TimescaleSupport> {
   // `timescaledb.disable_load` is defined by TimescaleDB's loader, which exists in a
   // session only when the library is preloaded (shared_preload_libraries itself is
-  // readable by superusers only).
+  // readable by superusers only). pg_settings lists defined settings only, not a
+  // placeholder someone SET. `trusted` (PostgreSQL 13+) is read through to_jsonb so that
+  // older servers do not fail on the column.
   const { rows } = await client.query<{
     version: string | null;
     schema: string | null;
@@ -56,11 +59,14 @@ export async function detectTimescale(client: ClientBase): Promise<TimescaleSupp
   }>(`SELECT e.extversion AS version, n.nspname AS schema,
             pg_catalog.current_setting('timescaledb.license', true) AS license,
             a.default_version AS available_version,
-            (SELECT v.trusted FROM pg_catalog.pg_available_extension_versions v
+            (SELECT (pg_catalog.to_jsonb(v) ->> 'trusted')::boolean FROM pg_catalog.pg_available_extension_versions v
               WHERE v.name = 'timescaledb' AND v.version = a.default_version) AS trusted,
-            pg_catalog.current_setting('timescaledb.disable_load', true) IS NOT NULL AS preloaded,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_settings s WHERE s.name = 'timescaledb.disable_load') AS preloaded,
             (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) AS superuser,
-            pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') AS may_create,
+            pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE')
+              AND COALESCE(pg_catalog.has_schema_privilege(COALESCE(
+                    (SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = 'public'),
+                    pg_catalog.current_schema()), 'CREATE'), false) AS may_create,
             pg_catalog.current_setting('server_version') AS server_version,
             pg_catalog.current_database() AS database, current_user AS "user"
        FROM (SELECT 1) one
@@ -134,7 +140,7 @@ export function describeAvailability(support: TimescaleSupport): string {
     case 'not-preloaded':
       return `TimescaleDB ${support.availableVersion ?? ''} is on this server but not loaded: add timescaledb to shared_preload_libraries in postgresql.conf and restart the server; until then timeseries models are plain tables`;
     case 'no-privilege':
-      return `TimescaleDB ${support.availableVersion ?? ''} is on this server, but user ${JSON.stringify(support.user)} may not create the extension in database ${db} (it needs CREATE on the database, or a superuser to run CREATE EXTENSION timescaledb); until then timeseries models are plain tables`;
+      return `TimescaleDB ${support.availableVersion ?? ''} is on this server, but user ${JSON.stringify(support.user)} may not create the extension in database ${db} (it needs CREATE on the database and on schema public, or a superuser to run CREATE EXTENSION timescaledb); until then timeseries models are plain tables`;
     case 'unavailable':
       return `TimescaleDB: not on this server (PostgreSQL ${support.serverVersion}); timeseries models are plain tables`;
   }
@@ -165,7 +171,7 @@ export function missingForRequire(
     case 'no-privilege':
       return {
         message: `user ${JSON.stringify(support.user)} may not create the timescaledb extension in database ${JSON.stringify(support.database)}`,
-        hint: `grant the user CREATE on the database, or have a superuser run CREATE EXTENSION timescaledb there; ${orAuto}`,
+        hint: `grant the user CREATE on the database and on schema public, or have a superuser run CREATE EXTENSION timescaledb there; ${orAuto}`,
       };
     case 'installed':
     case 'creatable':

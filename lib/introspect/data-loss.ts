@@ -51,36 +51,73 @@ async function retentionLoss(client: ClientBase, change: DestructiveChange): Pro
     return {
       change,
       rows: 0,
-      detail: `${table} is not a hypertable here: no retention policy runs on it`,
+      detail: `${table} is not a hypertable yet: if the migration makes it one, what the retention drops is counted after the conversion, inside the migration`,
     };
   }
-  const parsed = parseInterval(change.dropAfter);
-  if (!parsed.ok) {
-    return {
-      change,
-      rows: null,
-      detail: `rows of ${table} older than ${change.dropAfter} (integer time): cannot be counted here`,
-    };
-  }
+  const dropAfter = change.dropAfter ?? '';
+  const parsed = parseInterval(dropAfter);
   const ts = quoteIdent(schema);
+  const rel = `${quoteLiteral(quoteIdent(table))}::pg_catalog.regclass`;
+  let olderThan: string;
+  let amountText: string;
+  if (parsed.ok) {
+    olderThan = `${quoteLiteral(parsed.interval.text)}::pg_catalog.interval`;
+    amountText = parsed.interval.text;
+  } else {
+    // Integer time: show_chunks takes a point in time, the integer-now function's value
+    // minus the amount.
+    const now = (
+      await client.query<{ fn: string | null; column_type: string }>(
+        `SELECT pg_catalog.format('%I.%I', d.integer_now_func_schema, d.integer_now_func) AS fn,
+                pg_catalog.format_type(d.column_type, NULL) AS column_type
+           FROM _timescaledb_catalog.dimension d
+           JOIN _timescaledb_catalog.hypertable h ON h.id = d.hypertable_id
+          WHERE h.table_name = $1 AND d.integer_now_func IS NOT NULL
+            AND h.schema_name = (SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n
+                                   ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass($2))`,
+        [table, quoteIdent(table)],
+      )
+    ).rows[0];
+    if (!now?.fn || !/^-?\d+$/.test(dropAfter)) {
+      return {
+        change,
+        rows: null,
+        detail: `rows of ${table} older than ${change.dropAfter} (integer time, in the column's units): cannot be counted without an integer-now function (timeseries.time_unit)`,
+      };
+    }
+    const type =
+      now.column_type === 'integer' || now.column_type === 'smallint' ? now.column_type : 'bigint';
+    // The function name comes from the catalog, quoted by format('%I.%I').
+    olderThan = `(${now.fn}() - ${quoteLiteral(dropAfter)}::bigint)::${type}`;
+    amountText = `${change.dropAfter} (in the time column's units)`;
+  }
   const chunks = (
-    await client.query<{ chunk: string; range_start: Date | null; range_end: Date | null }>(
-      `SELECT c::text AS chunk, i.range_start, i.range_end
-         FROM ${ts}.show_chunks(${quoteLiteral(quoteIdent(table))}::pg_catalog.regclass, older_than => ${quoteLiteral(parsed.interval.text)}::pg_catalog.interval) c
+    await client.query<{
+      chunk: string;
+      range_start: Date | null;
+      range_end: Date | null;
+      range_start_integer: string | null;
+      range_end_integer: string | null;
+    }>(
+      `SELECT c::text AS chunk, i.range_start, i.range_end,
+              i.range_start_integer::text, i.range_end_integer::text
+         FROM ${ts}.show_chunks(${rel}, older_than => ${olderThan}) c
          JOIN timescaledb_information.chunks i ON pg_catalog.format('%I.%I', i.chunk_schema, i.chunk_name)::pg_catalog.regclass = c
-        ORDER BY i.range_start`,
+        ORDER BY i.range_start, i.range_start_integer`,
     )
   ).rows;
   let rows = 0;
   for (const c of chunks) rows += await count(client, `SELECT count(*) FROM ${c.chunk}`);
-  const from = chunks[0]?.range_start?.toISOString();
-  const to = chunks.at(-1)?.range_end?.toISOString();
+  const first = chunks[0];
+  const last = chunks.at(-1);
+  const from = first?.range_start?.toISOString() ?? first?.range_start_integer;
+  const to = last?.range_end?.toISOString() ?? last?.range_end_integer;
   return {
     change,
     rows,
     detail:
       chunks.length === 0
-        ? `no chunk of ${table} is older than ${parsed.interval.text}`
+        ? `no chunk of ${table} is older than ${amountText}`
         : `${chunks.length} chunk(s) of ${table} from ${from} to ${to}, ${rows} row(s)`,
   };
 }

@@ -86,11 +86,21 @@ async function liveTable(client: ClientBase, table: string): Promise<LiveTable |
   };
 }
 
+export interface DriftContext {
+  /** Migrations not applied yet: a plain table may be theirs to convert. */
+  readonly pendingMigrations?: number | undefined;
+  /** The licence TimescaleDB would run under once created (see `probeLicense`). */
+  readonly license?: string | null | undefined;
+}
+
 const SKIPPED_FIX =
   'run `prism-migrate up`; if every migration is applied, TimescaleDB skipped it when they ran: `prism-migrate apply-timescale` adds it';
 
 /** What brings TimescaleDB objects to a plain table, for each TimescaleDB state. */
-function plainTableFix(support: TimescaleSupport): string {
+function plainTableFix(support: TimescaleSupport, context: DriftContext): string {
+  if ((context.pendingMigrations ?? 0) > 0) {
+    return `run \`prism-migrate up\` first (${context.pendingMigrations} migration(s) pending), then check again`;
+  }
   switch (support.availability) {
     case 'creatable':
       return 'TimescaleDB is on the server but not created in this database: `prism-migrate apply-timescale` creates it and converts the table with its rows';
@@ -108,12 +118,15 @@ function plainTableFix(support: TimescaleSupport): string {
  * the hypertable and, where the build allows them (unknown until the extension exists),
  * its compression and policies are missing.
  */
-function plainTableDrift(model: Model, support: TimescaleSupport): Drift[] {
+function plainTableDrift(model: Model, support: TimescaleSupport, context: DriftContext): Drift[] {
   const ts = model.timeseries;
   if (!ts) return [];
   const table = model.table;
-  const fix = plainTableFix(support);
-  const licensed = !support.installed || support.features.compression;
+  const fix = plainTableFix(support, context);
+  // Before the extension exists its licence is what a probe found, or assumed licensed.
+  const licensed = support.installed
+    ? support.features.compression
+    : (context.license ?? 'timescale') === 'timescale';
   const drifts: Drift[] = [
     {
       table,
@@ -159,6 +172,7 @@ async function timeseriesDrift(
   client: ClientBase,
   model: Model,
   support: TimescaleSupport,
+  context: DriftContext,
 ): Promise<Drift[]> {
   const ts = model.timeseries;
   const drifts: Drift[] = [];
@@ -167,7 +181,7 @@ async function timeseriesDrift(
   if (!ts || model.timescale === 'off' || support.availability === 'unavailable') return drifts;
   const fixBy =
     'run `prism-migrate up`, or `prism-migrate generate` if the spec changed since the last migration';
-  if (!support.installed) return plainTableDrift(model, support);
+  if (!support.installed) return plainTableDrift(model, support, context);
   const dims = await client.query<{
     column_name: string;
     interval: string | null;
@@ -178,7 +192,7 @@ async function timeseriesDrift(
     [table],
   );
   const dim = dims.rows[0];
-  if (!dim) return plainTableDrift(model, support);
+  if (!dim) return plainTableDrift(model, support, context);
   if (dim.column_name !== ts.timeColumn) {
     drifts.push({
       table,
@@ -282,6 +296,7 @@ export async function detectDrift(
   client: ClientBase,
   spec: Spec,
   support: TimescaleSupport,
+  context: DriftContext = {},
 ): Promise<Drift[]> {
   const drifts: Drift[] = [];
   for (const model of spec.models) {
@@ -355,7 +370,7 @@ export async function detectDrift(
         });
       }
     }
-    drifts.push(...(await timeseriesDrift(client, model, support)));
+    drifts.push(...(await timeseriesDrift(client, model, support, context)));
   }
   return drifts;
 }

@@ -54,3 +54,16 @@ export const LOOKUP_DECLARE = Object.freeze([
   'rel_schema text;',
   'rel_name text;',
 ]);
+
+/**
+ * What a step that needs a hypertable does when the table is not one. Under `require`
+ * it is an error. Under `auto` it is skipped with a NOTICE: generated migrations only
+ * tune tables they made hypertables, so the table is plain because TimescaleDB was
+ * missing when that happened, and `apply-timescale` completes it once `up` is done.
+ */
+export function whenNotHypertable(mode: TimescaleMode, what: string, table: TableArg): string {
+  const name = displayName(table);
+  return mode === 'require'
+    ? `RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: cannot ${what}: ${name} is not a hypertable`)}, HINT = 'create it with pgm.createHypertable first';`
+    : `RAISE NOTICE '%', ${quoteLiteral(`prism: ${what} skipped: ${name} is not a hypertable (TimescaleDB was missing when it was created?); once every migration is applied, \`prism-migrate apply-timescale\` makes it one`)}; RETURN;`;
+}

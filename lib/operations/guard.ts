@@ -67,7 +67,7 @@ const UNAVAILABLE = 'TimescaleDB is not available on this server';
 const NOT_PRELOADED =
   'the timescaledb package is on this server but not loaded: add timescaledb to shared_preload_libraries in postgresql.conf and restart the server';
 const NO_PRIVILEGE =
-  'this user may not create the timescaledb extension here (it needs CREATE on the database, or a superuser to run CREATE EXTENSION timescaledb): ';
+  'this user may not create the timescaledb extension here (it needs CREATE on the database and on schema public, or a superuser to run CREATE EXTENSION timescaledb): ';
 const UNLICENSED =
   'the TimescaleDB build here is Apache-only (timescaledb.license is not "timescale"); compression and policies need the Timescale License build';
 const DEFAULT_HINT =
@@ -96,14 +96,16 @@ export function guarded(block: GuardedBlock): string {
     ? [
         // Creating it without the preloaded library ends the session (FATAL): ask first.
         "  IF ts_schema IS NULL AND EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = 'timescaledb') THEN",
-        `    IF pg_catalog.current_setting('timescaledb.disable_load', true) IS NULL THEN ${skip(NOT_PRELOADED, 'add timescaledb to shared_preload_libraries and restart the server, or run with --timescale auto to skip TimescaleDB features')} END IF;`,
+        `    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_settings WHERE name = 'timescaledb.disable_load') THEN ${skip(NOT_PRELOADED, 'add timescaledb to shared_preload_libraries and restart the server, or run with --timescale auto to skip TimescaleDB features')} END IF;`,
         '    BEGIN',
         // Older versions greet with a WARNING banner: the NOTICE below says it instead.
         "      ts_messages := pg_catalog.current_setting('client_min_messages');",
         "      PERFORM pg_catalog.set_config('client_min_messages', 'error', true);",
-        "      EXECUTE pg_catalog.format('CREATE EXTENSION IF NOT EXISTS timescaledb SCHEMA %I', COALESCE(pg_catalog.current_schema(), 'public'));",
+        // In public, where every role finds it (the first schema of the search_path may be
+        // the deploying user's own); it cannot be moved once created.
+        "      EXECUTE pg_catalog.format('CREATE EXTENSION IF NOT EXISTS timescaledb SCHEMA %I', COALESCE((SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = 'public'), pg_catalog.current_schema()));",
         "      PERFORM pg_catalog.set_config('client_min_messages', ts_messages, true);",
-        `    EXCEPTION WHEN insufficient_privilege THEN ${skipWith(`${quoteLiteral(NO_PRIVILEGE)} || SQLERRM`, 'grant the user CREATE on the database, or have a superuser run CREATE EXTENSION timescaledb there; or run with --timescale auto to skip TimescaleDB features')}`,
+        `    EXCEPTION WHEN insufficient_privilege THEN ${skipWith(`${quoteLiteral(NO_PRIVILEGE)} || SQLERRM`, 'grant the user CREATE on the database and on schema public, or have a superuser run CREATE EXTENSION timescaledb there; or run with --timescale auto to skip TimescaleDB features')}`,
         '    END;',
         ...FIND_EXTENSION.map((l) => `  ${l}`),
         "    RAISE NOTICE 'prism: created the timescaledb extension % in database %', ts_version_text, pg_catalog.current_database();",

@@ -13,8 +13,10 @@ import {
   regclass,
   type TableArg,
   type TimescaleOption,
+  whenNotHypertable,
 } from './common.js';
 import { execTs, guarded, tsFormat, TS } from './guard.js';
+import { refuseRetentionLoss, RETENTION_LOSS_DECLARE } from './new-hypertable-guard.js';
 import { effectiveMode } from './mode.js';
 
 export interface PolicyKind {
@@ -29,6 +31,8 @@ export interface PolicyKind {
   /** pgm method names, for messages. */
   readonly addOperation: string;
   readonly removeOperation: string;
+  /** Its first run drops data: refused on a table converted in the same transaction. */
+  readonly dropsData: boolean;
 }
 
 export interface AddPolicyOptions extends TimescaleOption {
@@ -55,16 +59,14 @@ export function addPolicySql(
   const cast = typeof amount === 'string' ? 'pg_catalog.interval' : 'bigint';
   const name = displayName(table);
   const stored = `(job_config ->> ${quoteLiteral(kind.configKey)})`;
+  const mode = effectiveMode(options.timescale);
   return guarded({
-    mode: effectiveMode(options.timescale),
+    mode,
     feature: 'licensed',
     what: `${kind.label} policy on ${name}`,
-    declare: POLICY_DECLARE,
+    declare: kind.dropsData ? [...POLICY_DECLARE, ...RETENTION_LOSS_DECLARE] : POLICY_DECLARE,
     body: [
-      ...lookupHypertable(
-        table,
-        `RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: cannot add a ${kind.label} policy: ${name} is not a hypertable`)}, HINT = 'create it with pgm.createHypertable first';`,
-      ),
+      ...lookupHypertable(table, whenNotHypertable(mode, `add a ${kind.label} policy`, table)),
       findJob(kind),
       'IF job_config IS NOT NULL THEN',
       ...(options.ifNotExists
@@ -79,6 +81,9 @@ export function addPolicySql(
       `  RAISE EXCEPTION USING MESSAGE = pg_catalog.format(${quoteLiteral(`prism: a ${kind.label} policy already exists on ${name.replaceAll('%', '%%')} with ${kind.configKey} = %s`)}, ${stored}),`,
       `    HINT = ${quoteLiteral(`remove it first (pgm.${kind.removeOperation}) and add the new one; existing chunks are not changed by either`)};`,
       'END IF;',
+      ...(kind.dropsData
+        ? refuseRetentionLoss(table, value, typeof amount !== 'string', String(amount))
+        : []),
       execTs(
         tsFormat`SELECT ${TS}.${kind.addFunction}(${regclass(table)}, ${kind.configKey} => ${value})`,
       ),
@@ -125,6 +130,7 @@ export const COMPRESSION_POLICY: PolicyKind = Object.freeze({
   removeFunction: 'remove_compression_policy',
   addOperation: 'addCompressionPolicy',
   removeOperation: 'removeCompressionPolicy',
+  dropsData: false,
 });
 
 export const RETENTION_POLICY: PolicyKind = Object.freeze({
@@ -135,4 +141,5 @@ export const RETENTION_POLICY: PolicyKind = Object.freeze({
   removeFunction: 'remove_retention_policy',
   addOperation: 'addRetentionPolicy',
   removeOperation: 'removeRetentionPolicy',
+  dropsData: true,
 });

@@ -19,7 +19,7 @@ import type { Change } from '../diff/changes.js';
 import type { DestructiveChange } from '../diff/destructive.js';
 import { timeseriesSteps } from '../diff/model-steps.js';
 import { readSnapshot } from '../diff/snapshot.js';
-import { CheckFailedError, DatabaseError } from '../errors.js';
+import { CheckFailedError, DatabaseError, UsageError } from '../errors.js';
 import { describeAvailability, detectTimescale, type TimescaleSupport } from '../db/detect.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import {
@@ -29,6 +29,7 @@ import {
   enableCompression,
   setIntegerNowFunction,
 } from '../operations/index.js';
+import { ALLOW_DATA_LOSS_SETTING } from '../operations/new-hypertable-guard.js';
 import type { Model, Spec, TimeAmount } from '../spec/types.js';
 import { quoteIdent } from '../sql/quote.js';
 import { connect, DataLossError, migrationStatus } from './migrate.js';
@@ -37,7 +38,7 @@ export interface ApplyTimescaleOptions {
   readonly url: string;
   readonly migrationsDir: string;
   /** Used when the migrations have no snapshot (none was generated). */
-  readonly spec: Spec;
+  readonly spec?: Spec | undefined;
   /** Run everything, report it, and roll it back. */
   readonly dryRun?: boolean | undefined;
   /** Add retention policies although their first run drops existing rows. */
@@ -53,9 +54,11 @@ export interface AppliedStep {
 
 export interface ApplyTimescaleResult {
   readonly dryRun: boolean;
-  /** TimescaleDB before this ran (`creatable` when this created it). */
+  /** TimescaleDB before this ran, and after (after the rollback, for a dry run). */
   readonly before: TimescaleSupport;
   readonly after: TimescaleSupport;
+  /** The version of TimescaleDB this created (or, in a dry run, would create). */
+  readonly createdExtension: string | null;
   readonly steps: readonly AppliedStep[];
   /** What the added retention policies drop on their first run, counted after the conversion. */
   readonly dataLoss: readonly DataLoss[];
@@ -216,6 +219,12 @@ export async function applyTimescale(
 ): Promise<ApplyTimescaleResult> {
   const log = options.log ?? (() => undefined);
   const spec = readSnapshot(options.migrationsDir)?.spec ?? options.spec;
+  if (!spec) {
+    throw new UsageError(
+      `${options.migrationsDir} has no snapshot (.prism/snapshot.json) and no spec was given`,
+      { hint: 'run it where prism.yaml is, or pass --spec' },
+    );
+  }
   // Before our own session: the embedded database serves one session at a time.
   const pending = (await migrationStatus(options.url, options.migrationsDir))
     .filter((m) => !m.applied)
@@ -238,6 +247,8 @@ export async function applyTimescale(
           hint: 'wait for it to finish, then run `prism-migrate apply-timescale` again',
         });
       }
+      // This counts what retention drops after every conversion, below.
+      await client.query(`SET LOCAL ${ALLOW_DATA_LOSS_SETTING} = on`);
       const steps: AppliedStep[] = [];
       const retention: DestructiveChange[] = [];
       for (const model of spec.models) {
@@ -276,9 +287,11 @@ export async function applyTimescale(
           'nothing was changed; back the rows up, or change the retention in prism.yaml and generate a migration; to add the policy anyway, run again with --allow-data-loss',
         );
       }
-      const after = await detectTimescale(client);
+      const inTransaction = await detectTimescale(client);
+      const createdExtension = before.installed ? null : inTransaction.version;
       await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
-      return { dryRun: options.dryRun === true, before, after, steps, dataLoss };
+      const after = await detectTimescale(client);
+      return { dryRun: options.dryRun === true, before, after, createdExtension, steps, dataLoss };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       if (error instanceof pg.DatabaseError) {

@@ -17,9 +17,11 @@ import {
   detectTimescale,
   missingForRequire,
   probeLicense,
+  type TimescaleSupport,
 } from '../db/detect.js';
 import { redactUrl } from '../db/target.js';
 import { registerOperations } from '../operations/register.js';
+import { ALLOW_DATA_LOSS_SETTING, DATA_LOSS_SQLSTATE } from '../operations/new-hypertable-guard.js';
 import { setTimescaleModeOverride, type TimescaleMode } from '../operations/mode.js';
 import { listMigrationFiles, MIGRATION_IGNORE_PATTERN } from './files.js';
 
@@ -210,9 +212,9 @@ async function preflight(
   client: pg.Client,
   options: MigrateOptions,
   log: (line: string) => void,
-): Promise<void> {
-  if (options.timescale === 'off') return;
+): Promise<TimescaleSupport> {
   const support = await detectTimescale(client);
+  if (options.timescale === 'off') return support;
   if (options.timescale === 'require') {
     const missing = missingForRequire(support, await probeLicense(options.url, support));
     if (missing) {
@@ -224,6 +226,7 @@ async function preflight(
   if (!support.installed && support.available && options.direction === 'up') {
     log(describeAvailability(support));
   }
+  return support;
 }
 
 function classify(
@@ -257,6 +260,17 @@ function classify(
       cause: error,
     });
   }
+  if (migration !== undefined && (error as { code?: unknown }).code === DATA_LOSS_SQLSTATE) {
+    const e = error as { message: string; hint?: string };
+    const completed =
+      context.completed.length > 0
+        ? `\n  ${direction === 'up' ? 'applied' : 'reverted'} before it in this run, and kept: ${context.completed.join(', ')}`
+        : '';
+    return new CheckFailedError(
+      `migration ${migration} (${direction}) refused: ${e.message.replace(/^prism: /, '')}\n  it was rolled back: nothing from this migration was applied${completed}`,
+      { hint: e.hint, cause: error },
+    );
+  }
   if (migration !== undefined)
     return new MigrationFailedError(migration, direction, error, context);
   return new DatabaseError(message, { cause: error });
@@ -270,7 +284,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
   listMigrationFiles(options.migrationsDir); // a clear error when the directory is missing
   registerOperations();
   const log = options.log ?? (() => undefined);
-  const client = options.client ?? (await connect(options.url));
+  let client = options.client ?? (await connect(options.url));
   /** The migration whose SQL is running (node-pg-migrate logs it after calling `up`/`down`). */
   let current: string | undefined;
   const toRun: string[] = [];
@@ -315,7 +329,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
   setTimescaleModeOverride(options.timescale);
   const ran: MigrationRun[] = [];
   try {
-    await preflight(client, options, log);
+    const support = await preflight(client, options, log);
+    // Read by the retention step of a table converted in the same migration.
+    if (options.allowDataLoss) await client.query(`SET ${ALLOW_DATA_LOSS_SETTING} = on`);
     const losses = await checkDataLoss(client, options, log);
     if (options.dryRun) await client.query('BEGIN');
     let remaining = options.count ?? (options.direction === 'up' ? Infinity : 1);
@@ -349,6 +365,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
         const failed = failedMigration(error);
         if (!isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS || failed === undefined) throw error;
         if (outsideTransaction.has(failed)) throw error;
+        // The rolled-back migration may have created TimescaleDB; 2.12 cannot create it
+        // again in a session that loaded its library: run it again in a new session.
+        const freshSession = !support.installed;
+        if (freshSession && options.client) throw error;
         // A policy job of TimescaleDB's scheduler that runs on the same table takes its job
         // lock and then the table's; a migration changing that policy takes them the other
         // way round. The migration was rolled back whole: run it again.
@@ -366,6 +386,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
           `${failed} (${options.direction}) deadlocked with another session (such as a TimescaleDB policy job on the same table) and was rolled back; running it again (attempt ${attempt + 1} of ${DEADLOCK_ATTEMPTS})`,
         );
         await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+        if (freshSession) {
+          client.off('notice', onNotice);
+          await client.end().catch(() => undefined);
+          client = await connect(options.url);
+          client.on('notice', onNotice);
+          if (options.allowDataLoss) await client.query(`SET ${ALLOW_DATA_LOSS_SETTING} = on`);
+        }
         current = undefined;
         toRun.length = 0;
       }
@@ -385,6 +412,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
     };
     throw classify(error, failed, options.direction, context);
   } finally {
+    if (options.allowDataLoss)
+      await client.query(`RESET ${ALLOW_DATA_LOSS_SETTING}`).catch(() => undefined);
     setTimescaleModeOverride(undefined);
     client.off('notice', onNotice);
     if (!options.client) await client.end().catch(() => undefined);

@@ -14,11 +14,46 @@ export interface CatalogSnapshot {
   readonly rowCounts: Record<string, number>;
 }
 
+/**
+ * On a server whose TimescaleDB scheduler runs this database's jobs, waits until no
+ * policy job of `tables` is running or due. A policy runs as soon as it is added there,
+ * and a count taken while a chunk is being compressed is not to be compared (2.12 has
+ * counted its rows twice then). Nothing to wait for without a scheduler (the embedded
+ * database, or no TimescaleDB).
+ */
+export async function settleJobs(client: pg.Client, tables: readonly string[]): Promise<void> {
+  const scheduler = await client.query(
+    `SELECT 1 FROM pg_stat_activity
+      WHERE datname = current_database() AND backend_type LIKE 'TimescaleDB Background Worker Scheduler%'`,
+  );
+  if (!scheduler.rowCount) return;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const busy = await client.query<{ job_id: number }>(
+      `SELECT j.job_id FROM timescaledb_information.jobs j
+         LEFT JOIN timescaledb_information.job_stats s ON s.job_id = j.job_id
+        WHERE j.hypertable_name = ANY($1) AND j.scheduled
+          AND (s.job_status = 'Running' OR coalesce(s.next_start, j.next_start) <= now())`,
+      [tables],
+    );
+    if (busy.rowCount === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `policy jobs ${busy.rows.map((r) => r.job_id).join(', ')} still due or running after 60 s`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 export async function snapshotCatalog(
   client: pg.Client,
   tables: readonly string[],
 ): Promise<CatalogSnapshot> {
   const q = async (sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows;
+  const hasExtension =
+    (await q(`SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'`)).length > 0;
+  if (hasExtension) await settleJobs(client, tables);
   const columns = await q(
     `SELECT table_name, column_name, data_type, is_nullable, column_default
        FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ANY($1) ORDER BY 1, 2`,

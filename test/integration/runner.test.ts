@@ -4,6 +4,11 @@ import { expect } from 'chai';
 import { UsageError } from '../../lib/errors.js';
 import { migrate, migrationStatus, MigrationFailedError } from '../../lib/runner/migrate.js';
 import { createServerDatabase, withClient, type TestDatabase } from '../helpers/databases.js';
+import {
+  createNativeDatabase,
+  describeNative,
+  type NativeServer,
+} from '../helpers/timescale-servers.js';
 
 const OUTSIDE = resolve('test/fixtures/migrations/outside-transaction');
 const EVERY = resolve('test/fixtures/migrations/every-operation');
@@ -82,53 +87,98 @@ describe('the runner', () => {
     expect((failure as Error).message).to.include('applied before it in this run, and kept: 1_a');
   });
 
-  it('runs a migration that lost a deadlock again, as a policy job can make one lose', async () => {
-    const { mkdirSync, writeFileSync } = await import('node:fs');
-    const { tempDir } = await import('../helpers/databases.js');
-    const dir = tempDir();
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(`${dir}/package.json`, '{"type":"module"}');
-    writeFileSync(
-      `${dir}/1_tables.js`,
-      "export function up(pgm) { pgm.sql('CREATE TABLE a (v int); CREATE TABLE b (v int)'); }\n",
-    );
-    // Takes a, then (after the other session has taken b) b: the other session, waiting
-    // for a, makes a deadlock that this migration loses (its deadlock_timeout is shorter).
-    writeFileSync(
-      `${dir}/2_both.js`,
-      "export function up(pgm) { pgm.sql('LOCK TABLE a; SELECT pg_sleep(0.3); LOCK TABLE b; INSERT INTO b VALUES (2)'); }\n",
-    );
-    await migrate({ url: db.url, migrationsDir: dir, direction: 'up', count: 1 });
-    const other = new (await import('pg')).default.Client({ connectionString: db.url });
-    await other.connect();
-    const logs: string[] = [];
-    try {
-      await other.query("SET deadlock_timeout = '10s'");
-      await other.query('BEGIN');
-      await other.query('LOCK TABLE b');
-      const running = migrate({
-        url: db.url,
-        migrationsDir: dir,
-        direction: 'up',
-        log: (l) => logs.push(l),
-      });
-      await new Promise((r) => setTimeout(r, 100));
-      // Waits for a until the migration has lost the deadlock and rolled back.
-      await other.query('LOCK TABLE a');
-      await other.query('INSERT INTO b VALUES (1)');
-      await other.query('COMMIT');
-      const runs = await running;
-      expect(runs.map((r) => r.name)).to.deep.equal(['2_both']);
-    } finally {
-      await other.end();
-    }
-    expect(logs.join('\n')).to.include(
-      '2_both (up) deadlocked with another session (such as a TimescaleDB policy job on the same table) and was rolled back; running it again (attempt 2 of 4)',
-    );
-    const rows = await withClient(
-      db.url,
-      async (c) => (await c.query('SELECT array_agg(v ORDER BY v) AS v FROM b')).rows[0],
-    );
-    expect(rows).to.deep.equal({ v: [1, 2] });
-  });
+  it('runs a migration that lost a deadlock again, as a policy job can make one lose', () =>
+    loseDeadlockOnce(db, "pgm.sql('SELECT 1');"));
 });
+
+/**
+ * A migration that takes table a, then (after another session has taken b) b: the other
+ * session, waiting for a, makes a deadlock that the migration loses (its
+ * deadlock_timeout is shorter); `up` runs it again. `first` is its first step.
+ */
+async function loseDeadlockOnce(db: TestDatabase, first: string): Promise<void> {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { tempDir } = await import('../helpers/databases.js');
+  const dir = tempDir();
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/package.json`, '{"type":"module"}');
+  writeFileSync(
+    `${dir}/1_tables.js`,
+    "export function up(pgm) { pgm.sql('CREATE TABLE a (v int); CREATE TABLE b (v int); CREATE TABLE m (time timestamptz NOT NULL)'); }\n",
+  );
+  writeFileSync(
+    `${dir}/2_both.js`,
+    `export function up(pgm) { ${first} pgm.sql('LOCK TABLE a; SELECT pg_sleep(0.3); LOCK TABLE b; INSERT INTO b VALUES (2)'); }\n`,
+  );
+  await migrate({ url: db.url, migrationsDir: dir, direction: 'up', count: 1 });
+  const other = new (await import('pg')).default.Client({ connectionString: db.url });
+  await other.connect();
+  const logs: string[] = [];
+  try {
+    await other.query("SET deadlock_timeout = '10s'");
+    await other.query('BEGIN');
+    await other.query('LOCK TABLE b');
+    const running = migrate({
+      url: db.url,
+      migrationsDir: dir,
+      direction: 'up',
+      log: (l) => logs.push(l),
+    });
+    // Once the migration holds a, ask for it: a deadlock.
+    for (let i = 0; i < 200; i += 1) {
+      const held = await other.query(
+        `SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+          WHERE c.relname = 'a' AND l.granted AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_backend_pid()`,
+      );
+      if (held.rowCount) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Waits for a until the migration has lost the deadlock and rolled back.
+    await other.query('LOCK TABLE a');
+    await other.query('INSERT INTO b VALUES (1)');
+    await other.query('COMMIT');
+    const runs = await running;
+    expect(runs.map((r) => r.name)).to.deep.equal(['2_both']);
+  } finally {
+    await other.end();
+  }
+  expect(logs.join('\n')).to.include(
+    '2_both (up) deadlocked with another session (such as a TimescaleDB policy job on the same table) and was rolled back; running it again (attempt 2 of 4)',
+  );
+  const rows = await withClient(
+    db.url,
+    async (c) => (await c.query('SELECT array_agg(v ORDER BY v) AS v FROM b')).rows[0],
+  );
+  expect(rows).to.deep.equal({ v: [1, 2] });
+}
+
+for (const before213 of [false, true]) {
+  describeNative(
+    { license: 'timescale', before213 },
+    'a migration creating TimescaleDB that loses a deadlock',
+    (server: NativeServer) => {
+      let db: TestDatabase;
+      before(async () => {
+        db = await createNativeDatabase(server);
+      });
+      after(async () => db?.dispose());
+
+      // A session that loaded the library and rolled the extension back cannot create it
+      // again on 2.12: the migration runs again in a new session.
+      it('runs again in a new session and creates it', async () => {
+        await loseDeadlockOnce(db, "pgm.createHypertable('m', { timeColumn: 'time' });");
+        const state = await withClient(
+          db.url,
+          async (c) =>
+            (
+              await c.query(
+                `SELECT (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb') AS v,
+                        (SELECT count(*)::int FROM timescaledb_information.hypertables WHERE hypertable_name = 'm') AS h`,
+              )
+            ).rows[0],
+        );
+        expect(state).to.deep.equal({ v: server.version, h: 1 });
+      });
+    },
+  );
+}

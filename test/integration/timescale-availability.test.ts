@@ -22,6 +22,7 @@ import {
   type TestDatabase,
 } from '../helpers/databases.js';
 import { openDatabase } from '../../lib/db/open.js';
+import { policyJobId, serverNow, waitForScheduledRun } from '../helpers/job-stats.js';
 import {
   createNativeDatabase,
   CURRENT_TSL,
@@ -142,6 +143,8 @@ describeNative(
       await admin(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
       await admin(`CREATE ROLE ${role} LOGIN`);
       await admin(`GRANT ALL ON SCHEMA public TO ${role}`);
+      // Its own schema comes first on the default search_path ("$user", public).
+      await admin(`CREATE SCHEMA ${role} AUTHORIZATION ${role}`);
       const u = new URL(db.url);
       u.username = role;
       u.password = '';
@@ -163,11 +166,13 @@ describeNative(
       expect(required.stderr).to.include(
         `error: --timescale require: user "${role}" may not create the timescaledb extension in database`,
       );
-      expect(required.stderr).to.include('hint: grant the user CREATE on the database');
+      expect(required.stderr).to.include(
+        'hint: grant the user CREATE on the database and on schema public',
+      );
       const up = await run('up');
       expect(up.code, up.stderr).to.equal(0);
       expect(up.stderr).to.include(
-        'notice: prism: hypertable datapoint skipped: this user may not create the timescaledb extension here (it needs CREATE on the database, or a superuser to run CREATE EXTENSION timescaledb): permission denied to create extension "timescaledb"',
+        'notice: prism: hypertable datapoint skipped: this user may not create the timescaledb extension here (it needs CREATE on the database and on schema public, or a superuser to run CREATE EXTENSION timescaledb): permission denied to create extension "timescaledb"',
       );
       await withClient(userUrl, (c) => c.query(INSERT_ROWS));
       expect(await catalog(userUrl)).to.deep.equal({
@@ -220,25 +225,46 @@ describeNative(
       expect(dry.stdout).to.include('dry run: 4 step(s) rolled back, nothing changed');
       expect(await catalog(userUrl)).to.deep.include({ extension: null, hypertable: false });
 
+      const since = await withClient(db.url, serverNow);
       const applied = await run('apply-timescale', '--allow-data-loss', '--json');
       expect(applied.code, applied.stderr).to.equal(0);
       const result = JSON.parse(applied.stdout) as {
-        createdExtension: boolean;
+        createdExtension: string | null;
         steps: { description: string }[];
+        dataLoss: { rows: number }[];
       };
-      expect(result.createdExtension).to.equal(true);
+      expect(result.createdExtension).to.equal(server.version);
       expect(result.steps.map((s) => s.description)).to.deep.equal([
         'make datapoint a hypertable on timestamp',
         'enable compression on datapoint',
         'compress datapoint after 1 month',
         'drop chunks of datapoint after 1 year',
       ]);
+      // The rows were converted; the scheduler runs the new retention at once and drops
+      // what apply-timescale counted.
+      const lost = result.dataLoss[0]?.rows ?? 0;
+      expect(lost).to.be.greaterThan(0);
+      const retention = await withClient(db.url, (c) =>
+        policyJobId(c, 'datapoint', 'policy_retention'),
+      );
+      await waitForScheduledRun(db.url, retention, since);
       expect(await catalog(userUrl)).to.deep.equal({
         extension: server.version,
-        rows: 5841,
+        rows: 5841 - lost,
         hypertable: true,
         jobs: ['policy_compression', 'policy_retention'],
       });
+      // In public, where every role finds it, not in the deploying user's own schema.
+      const schema = await withClient(
+        db.url,
+        async (c) =>
+          (
+            await c.query(
+              `SELECT extnamespace::regnamespace::text AS s FROM pg_extension WHERE extname = 'timescaledb'`,
+            )
+          ).rows[0]?.s as string,
+      );
+      expect(schema).to.equal('public');
       const check = await run('check');
       expect(check.code, check.stdout).to.equal(0);
       const again = await run('apply-timescale');
@@ -269,6 +295,12 @@ describe('a server with TimescaleDB installed but not preloaded', function () {
     const run = cli(dir, db.url);
     const setting =
       'add timescaledb to shared_preload_libraries in postgresql.conf and restart the server';
+    // A placeholder of the loader's setting must not pass for the loaded library.
+    await withClient(db.url, (c) =>
+      c.query(
+        `ALTER DATABASE "${new URL(db.url).pathname.slice(1)}" SET timescaledb.disable_load = 'off'`,
+      ),
+    );
     expect((await run('status')).stdout).to.include(setting);
     const required = await run('up', '--timescale', 'require');
     expect(required.code).to.equal(3);
@@ -372,6 +404,17 @@ describeNative(
 
     it('gets hypertables without compression or policies, and nothing is drift', async () => {
       const run = cli(dir, db.url);
+      // Plain tables first: before TimescaleDB exists here, its licence is probed, so only
+      // the hypertable is missing.
+      expect((await run('up', '--timescale', 'off')).code).to.equal(0);
+      const plain = await run('check', '--json');
+      expect(plain.code).to.equal(1);
+      expect(
+        (
+          JSON.parse(plain.stdout) as { database: { drift: { what: string }[] } }
+        ).database.drift.map((d) => d.what),
+      ).to.deep.equal(['hypertable']);
+      expect((await run('down')).code).to.equal(0);
       const up = await run('up');
       expect(up.code, up.stderr).to.equal(0);
       expect(up.stderr).to.include(
@@ -391,6 +434,188 @@ describeNative(
       expect(apply.stderr).to.include(
         `skipped: enable compression on datapoint (TimescaleDB ${server.version} (license: apache) has no compression or policies)`,
       );
+    });
+  },
+);
+
+for (const before213 of [false, true]) {
+  describeNative(
+    { license: 'timescale', before213 },
+    'a populated table that becomes a hypertable with retention in one `up`',
+    (server: NativeServer) => {
+      let db: TestDatabase;
+      let dir: string;
+      before(async () => {
+        db = await createNativeDatabase(server);
+        dir = tempDir();
+        mkdirSync(dir, { recursive: true });
+        // The seed's model without its timeseries block first, then with it.
+        writeFileSync(join(dir, 'prism.yaml'), SEED.slice(0, SEED.indexOf('    # TimescaleDB')));
+        const env = { DATABASE_URL: db.url };
+        expect((await runCli(['generate', '--name', 'plain'], { cwd: dir, env })).code).to.equal(0);
+        expect((await runCli(['up'], { cwd: dir, env })).code).to.equal(0);
+        await withClient(db.url, (c) => c.query(INSERT_ROWS));
+        writeFileSync(join(dir, 'prism.yaml'), SEED);
+        expect(
+          (await runCli(['generate', '--name', 'timeseries'], { cwd: dir, env })).code,
+        ).to.equal(0);
+      });
+      after(async () => db?.dispose());
+
+      it('is refused, counted after the conversion, and rolled back whole', async () => {
+        const up = await cli(dir, db.url)('up');
+        expect(up.code).to.equal(1);
+        expect(up.stderr).to.match(
+          /error: migration \d+_timeseries \(up\) refused: the retention policy on datapoint would drop (\d+) row\(s\) in (\d+) chunk\(s\) older than 1 year on its first run: the table became a hypertable with those rows in this migration\n {2}it was rolled back: nothing from this migration was applied/,
+        );
+        const lost = Number(/would drop (\d+) row/.exec(up.stderr)?.[1]);
+        const expected = await withClient(db.url, async (c) =>
+          // Whole 7-day chunks (aligned as TimescaleDB aligns them) that end before the cut-off.
+          Number(
+            (
+              await c.query(
+                `SELECT count(*) AS n FROM datapoint
+                    WHERE "timestamp" < to_timestamp(floor(extract(epoch FROM now() - interval '1 year') / 604800) * 604800)`,
+              )
+            ).rows[0]?.n,
+          ),
+        );
+        expect(lost).to.equal(expected);
+        expect(await catalog(db.url)).to.deep.equal({
+          extension: null,
+          rows: 5841,
+          hypertable: false,
+          jobs: [],
+        });
+      });
+
+      it('goes ahead with --allow-data-loss', async () => {
+        const up = await cli(dir, db.url)('up', '--allow-data-loss');
+        expect(up.code, up.stderr).to.equal(0);
+        expect(await catalog(db.url)).to.deep.include({
+          extension: server.version,
+          hypertable: true,
+          jobs: ['policy_compression', 'policy_retention'],
+        });
+      });
+    },
+  );
+}
+
+describeNative(
+  CURRENT_TSL,
+  'a migration tuning a table that TimescaleDB missed',
+  (server: NativeServer) => {
+    let db: TestDatabase;
+    let dir: string;
+    before(async () => {
+      db = await createNativeDatabase(server);
+      dir = await project();
+    });
+    after(async () => db?.dispose());
+
+    it('is skipped under auto with a NOTICE, and apply-timescale completes the table', async () => {
+      const run = cli(dir, db.url);
+      expect((await run('up', '--timescale', 'off')).code).to.equal(0);
+      // Later, an administrator creates TimescaleDB in the database.
+      await withClient(db.url, (c) => c.query('CREATE EXTENSION timescaledb'));
+      writeFileSync(
+        join(dir, 'prism.yaml'),
+        SEED.replace('after: 1 month', 'after: 2 months').replace(
+          'chunk_interval: 1 week',
+          'chunk_interval: 1 day',
+        ),
+      );
+      expect((await run('generate', '--name', 'tune')).code).to.equal(0);
+      const pending = await run('check');
+      expect(pending.code).to.equal(1);
+      expect(pending.stdout).to.include(
+        'drift in datapoint: hypertable: expected hypertable on timestamp, found plain table — run `prism-migrate up` first (1 migration(s) pending), then check again',
+      );
+      const up = await run('up');
+      expect(up.code, up.stderr).to.equal(0);
+      expect(up.stderr).to.include(
+        'notice: prism: set the chunk interval skipped: datapoint is not a hypertable (TimescaleDB was missing when it was created?); once every migration is applied, `prism-migrate apply-timescale` makes it one',
+      );
+      expect(up.stderr).to.include(
+        'notice: prism: add a compression policy skipped: datapoint is not a hypertable',
+      );
+      const apply = await run('apply-timescale');
+      expect(apply.code, apply.stderr).to.equal(0);
+      expect(apply.stdout).to.include('applied: make datapoint a hypertable on timestamp');
+      expect(apply.stdout).to.include('applied: compress datapoint after 2 months');
+      const check = await run('check');
+      expect(check.code, check.stdout).to.equal(0);
+      const chunk = await withClient(
+        db.url,
+        async (c) =>
+          (
+            await c.query(
+              `SELECT time_interval::text FROM timescaledb_information.dimensions WHERE hypertable_name = 'datapoint'`,
+            )
+          ).rows[0]?.time_interval as string,
+      );
+      expect(chunk).to.equal('1 day');
+    });
+  },
+);
+
+describeNative(
+  CURRENT_TSL,
+  'an integer time column converted by apply-timescale',
+  (server: NativeServer) => {
+    let db: TestDatabase;
+    let dir: string;
+    before(async () => {
+      db = await createNativeDatabase(server);
+      dir = tempDir();
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, 'prism.yaml'),
+        readFileSync(resolve('spec/examples/iot-sensors.yaml'), 'utf8'),
+      );
+      const r = await runCli(['generate', '--name', 'init'], {
+        cwd: dir,
+        env: { DATABASE_URL: db.url },
+      });
+      expect(r.code, r.stderr).to.equal(0);
+    });
+    after(async () => db?.dispose());
+
+    it('counts the rows its retention drops in the column units, exactly', async () => {
+      const run = cli(dir, db.url);
+      expect((await run('up', '--timescale', 'off')).code).to.equal(0);
+      // One reading an hour for 120 days, in epoch milliseconds.
+      await withClient(db.url, (c) =>
+        c.query(`INSERT INTO sensor_readings (device_id, recorded_at_ms, metric, value)
+          SELECT '00000000-0000-0000-0000-000000000001', (extract(epoch FROM now()) * 1000)::bigint - g::bigint * 3600000, 't', g
+            FROM generate_series(0, 24 * 120) g`),
+      );
+      const refused = await run('apply-timescale');
+      expect(refused.code).to.equal(1);
+      const m =
+        /would lose: (\d+) chunk\(s\) of sensor_readings from \d+ to \d+, (\d+) row\(s\)/.exec(
+          refused.stderr,
+        );
+      expect(m, refused.stderr).to.not.equal(null);
+      // 1-day chunks aligned at multiples of 86400000 that end 90 days or more ago.
+      const expected = await withClient(db.url, async (c) =>
+        Number(
+          (
+            await c.query(
+              `SELECT count(*) AS n FROM sensor_readings
+                WHERE recorded_at_ms < ((extract(epoch FROM now()) * 1000)::bigint - 7776000000) / 86400000 * 86400000`,
+            )
+          ).rows[0]?.n,
+        ),
+      );
+      expect(Number(m?.[2])).to.equal(expected);
+      const applied = await run('apply-timescale', '--allow-data-loss');
+      expect(applied.code, applied.stderr).to.equal(0);
+      expect(applied.stdout).to.include(
+        'applied: make sensor_readings a hypertable on recorded_at_ms',
+      );
+      expect((await run('check')).code).to.equal(0);
     });
   },
 );

@@ -7,6 +7,7 @@ import {
   type ReversibleOperation,
   type TableArg,
   type TimescaleOption,
+  whenNotHypertable,
 } from '../common.js';
 import { guarded } from '../guard.js';
 import { effectiveMode } from '../mode.js';
@@ -22,16 +23,14 @@ export interface EnableCompressionOptions extends TimescaleOption, CompressionSe
 function forward(table: TableArg, options: EnableCompressionOptions = {}): string {
   const alter = `ALTER TABLE ${quoteTable(table)} SET (${compressionParameters(options)})`;
   const cleared = clearedParameters(options);
+  const mode = effectiveMode(options.timescale);
   return guarded({
-    mode: effectiveMode(options.timescale),
+    mode,
     feature: 'licensed',
     what: `compression on ${displayName(table)}`,
     declare: LOOKUP_DECLARE,
     body: [
-      ...lookupHypertable(
-        table,
-        `RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: cannot enable compression: ${displayName(table)} is not a hypertable`)}, HINT = 'create it with pgm.createHypertable first';`,
-      ),
+      ...lookupHypertable(table, whenNotHypertable(mode, 'enable compression', table)),
       `EXECUTE ${quoteLiteral(alter)};`,
       ...(cleared.length > 0
         ? [

@@ -10,6 +10,7 @@ import {
 } from '../common.js';
 import { execTs, guarded, tsFormat, TS } from '../guard.js';
 import { effectiveMode } from '../mode.js';
+import { noteNewHypertable } from '../new-hypertable-guard.js';
 import { revertHypertable } from './revertHypertable.js';
 
 export interface CreateHypertableOptions extends TimescaleOption {
@@ -51,6 +52,7 @@ function forward(table: TableArg, options: CreateHypertableOptions): string {
       'ELSE',
       `  ${execTs(legacy)}`,
       'END IF;',
+      noteNewHypertable(table),
     ],
   });
 }

@@ -1,10 +1,13 @@
 import { intervalSql, type IntervalInput } from '../../sql/interval.js';
 import {
   displayName,
+  lookupHypertable,
+  LOOKUP_DECLARE,
   regclass,
   reversible,
   type TableArg,
   type TimescaleOption,
+  whenNotHypertable,
 } from '../common.js';
 import { execTs, guarded, tsFormat, TS } from '../guard.js';
 import { effectiveMode } from '../mode.js';
@@ -17,12 +20,17 @@ export interface SetChunkTimeIntervalOptions extends TimescaleOption {
 
 function forward(table: TableArg, options: SetChunkTimeIntervalOptions): string {
   const interval = intervalSql(options.chunkInterval, 'chunkInterval');
+  const mode = effectiveMode(options.timescale);
   return guarded({
-    mode: effectiveMode(options.timescale),
+    mode,
     feature: 'hypertable',
     what: `chunk interval of ${displayName(table)}`,
+    declare: LOOKUP_DECLARE,
     // Changes only chunks created from now on; existing chunks keep their size.
-    body: [execTs(tsFormat`SELECT ${TS}.set_chunk_time_interval(${regclass(table)}, ${interval})`)],
+    body: [
+      ...lookupHypertable(table, whenNotHypertable(mode, 'set the chunk interval', table)),
+      execTs(tsFormat`SELECT ${TS}.set_chunk_time_interval(${regclass(table)}, ${interval})`),
+    ],
   });
 }
 

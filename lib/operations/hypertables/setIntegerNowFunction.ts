@@ -2,11 +2,14 @@ import { UsageError } from '../../errors.js';
 import { quoteIdent, quoteLiteral, toTableName } from '../../sql/quote.js';
 import {
   displayName,
+  lookupHypertable,
+  LOOKUP_DECLARE,
   regclass,
   reversible,
   type ReversibleOperation,
   type TableArg,
   type TimescaleOption,
+  whenNotHypertable,
 } from '../common.js';
 import { execTs, guarded, tsFormat, TS } from '../guard.js';
 import { effectiveMode } from '../mode.js';
@@ -49,11 +52,14 @@ function forward(table: TableArg, options: IntegerNowOptions): string {
   const create = `CREATE OR REPLACE FUNCTION ${fn}() RETURNS ${type} LANGUAGE sql STABLE AS ${quoteLiteral(
     `SELECT (extract(epoch FROM now()) * ${FACTOR[options.unit]})::${type}`,
   )}`;
+  const mode = effectiveMode(options.timescale);
   return guarded({
-    mode: effectiveMode(options.timescale),
+    mode,
     feature: 'hypertable',
     what: `integer-now function of ${displayName(table)}`,
+    declare: LOOKUP_DECLARE,
     body: [
+      ...lookupHypertable(table, whenNotHypertable(mode, 'set the integer-now function', table)),
       `EXECUTE ${quoteLiteral(create)};`,
       execTs(
         tsFormat`SELECT ${TS}.set_integer_now_func(${regclass(table)}, ${quoteLiteral(fn)}::pg_catalog.regproc, replace_if_exists => true)`,

@@ -57,7 +57,7 @@ describe('timescaleNote', () => {
     expect(
       timescaleNote(support({ installed: false, availability: 'no-privilege' }), false),
     ).to.include(
-      'user "deploy" may not create the extension in database "app" (it needs CREATE on the database, or a superuser to run CREATE EXTENSION timescaledb)',
+      'user "deploy" may not create the extension in database "app" (it needs CREATE on the database and on schema public, or a superuser to run CREATE EXTENSION timescaledb)',
     );
   });
 

@@ -44,10 +44,10 @@ describe('operations', () => {
       const lines = out.split('\n').map((l) => l.trim());
       const at = (text: string) => lines.findIndex((l) => l.startsWith(text));
       const preloadCheck = at(
-        "IF pg_catalog.current_setting('timescaledb.disable_load', true) IS NULL THEN RAISE NOTICE '%', 'prism: hypertable metrics skipped: ' || 'the timescaledb package is on this server but not loaded: add timescaledb to shared_preload_libraries",
+        "IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_settings WHERE name = 'timescaledb.disable_load') THEN RAISE NOTICE '%', 'prism: hypertable metrics skipped: ' || 'the timescaledb package is on this server but not loaded: add timescaledb to shared_preload_libraries",
       );
       const create = at(
-        "EXECUTE pg_catalog.format('CREATE EXTENSION IF NOT EXISTS timescaledb SCHEMA %I', COALESCE(pg_catalog.current_schema(), 'public'));",
+        "EXECUTE pg_catalog.format('CREATE EXTENSION IF NOT EXISTS timescaledb SCHEMA %I', COALESCE((SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = 'public'), pg_catalog.current_schema()));",
       );
       const noPrivilege = at(
         "EXCEPTION WHEN insufficient_privilege THEN RAISE NOTICE '%', 'prism: hypertable metrics skipped: ' || 'this user may not create the timescaledb extension here",
@@ -79,7 +79,7 @@ describe('operations', () => {
         "RAISE EXCEPTION USING MESSAGE = 'prism: hypertable m needs TimescaleDB: ' || 'the timescaledb package is on this server but not loaded: add timescaledb to shared_preload_libraries in postgresql.conf and restart the server'",
       );
       expect(req).to.include(
-        "EXCEPTION WHEN insufficient_privilege THEN RAISE EXCEPTION USING MESSAGE = 'prism: hypertable m needs TimescaleDB: ' || 'this user may not create the timescaledb extension here (it needs CREATE on the database, or a superuser to run CREATE EXTENSION timescaledb): ' || SQLERRM",
+        "EXCEPTION WHEN insufficient_privilege THEN RAISE EXCEPTION USING MESSAGE = 'prism: hypertable m needs TimescaleDB: ' || 'this user may not create the timescaledb extension here (it needs CREATE on the database and on schema public, or a superuser to run CREATE EXTENSION timescaledb): ' || SQLERRM",
       );
     });
 
