@@ -47,6 +47,17 @@ async function project(): Promise<string> {
   return dir;
 }
 
+/** A new database on `server` and a project with the seed's first migration, for one suite. */
+function nativeProject(server: NativeServer): { db: TestDatabase; dir: string } {
+  const at = { db: undefined as unknown as TestDatabase, dir: '' };
+  before(async () => {
+    at.db = await createNativeDatabase(server);
+    at.dir = await project();
+  });
+  after(async () => at.db?.dispose());
+  return at;
+}
+
 function cli(dir: string, url: string) {
   return async (...args: string[]): Promise<CliResult> => {
     const r = await runCli(args, { cwd: dir, env: { DATABASE_URL: url } });
@@ -85,16 +96,10 @@ async function catalog(url: string) {
 }
 
 describeNative(CURRENT_TSL, 'a new database on a self-hosted server', (server: NativeServer) => {
-  let db: TestDatabase;
-  let dir: string;
-  before(async () => {
-    db = await createNativeDatabase(server);
-    dir = await project();
-  });
-  after(async () => db?.dispose());
+  const at = nativeProject(server);
 
   it('gets hypertables, compression and policies from the first `up`', async () => {
-    const run = cli(dir, db.url);
+    const run = cli(at.dir, at.db.url);
     const before = await run('status');
     expect(before.code).to.equal(0);
     expect(before.stdout).to.include(
@@ -112,7 +117,7 @@ describeNative(CURRENT_TSL, 'a new database on a self-hosted server', (server: N
     expect(up.stderr).to.include(
       `notice: prism: created the timescaledb extension ${server.version} in database`,
     );
-    expect(await catalog(db.url)).to.deep.equal({
+    expect(await catalog(at.db.url)).to.deep.equal({
       extension: server.version,
       rows: 0,
       hypertable: true,
@@ -394,16 +399,10 @@ describeNative(
   { license: 'apache' },
   'a new database on an Apache-only build',
   (server: NativeServer) => {
-    let db: TestDatabase;
-    let dir: string;
-    before(async () => {
-      db = await createNativeDatabase(server);
-      dir = await project();
-    });
-    after(async () => db?.dispose());
+    const at = nativeProject(server);
 
     it('gets hypertables without compression or policies, and nothing is drift', async () => {
-      const run = cli(dir, db.url);
+      const run = cli(at.dir, at.db.url);
       // Plain tables first: before TimescaleDB exists here, its licence is probed, so only
       // the hypertable is missing.
       expect((await run('up', '--timescale', 'off')).code).to.equal(0);
@@ -420,7 +419,7 @@ describeNative(
       expect(up.stderr).to.include(
         'notice: prism: compression on datapoint skipped: the TimescaleDB build here is Apache-only',
       );
-      expect(await catalog(db.url)).to.deep.equal({
+      expect(await catalog(at.db.url)).to.deep.equal({
         extension: server.version,
         rows: 0,
         hypertable: true,
@@ -506,21 +505,15 @@ describeNative(
   CURRENT_TSL,
   'a migration tuning a table that TimescaleDB missed',
   (server: NativeServer) => {
-    let db: TestDatabase;
-    let dir: string;
-    before(async () => {
-      db = await createNativeDatabase(server);
-      dir = await project();
-    });
-    after(async () => db?.dispose());
+    const at = nativeProject(server);
 
     it('is skipped under auto with a NOTICE, and apply-timescale completes the table', async () => {
-      const run = cli(dir, db.url);
+      const run = cli(at.dir, at.db.url);
       expect((await run('up', '--timescale', 'off')).code).to.equal(0);
       // Later, an administrator creates TimescaleDB in the database.
-      await withClient(db.url, (c) => c.query('CREATE EXTENSION timescaledb'));
+      await withClient(at.db.url, (c) => c.query('CREATE EXTENSION timescaledb'));
       writeFileSync(
-        join(dir, 'prism.yaml'),
+        join(at.dir, 'prism.yaml'),
         SEED.replace('after: 1 month', 'after: 2 months').replace(
           'chunk_interval: 1 week',
           'chunk_interval: 1 day',
@@ -547,7 +540,7 @@ describeNative(
       const check = await run('check');
       expect(check.code, check.stdout).to.equal(0);
       const chunk = await withClient(
-        db.url,
+        at.db.url,
         async (c) =>
           (
             await c.query(
