@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command (the test suite) with native TimescaleDB servers for it:
 #   bash test/timescale-servers.sh mocha
+# Without a command it only starts the servers (CI does so before `npm test`).
 # With PRISM_TEST_TIMESCALE_URLS or PRISM_TEST_TIMESCALE_URL already set, those servers
 # are used as they are. Otherwise, where ../shared/timescaledb/server.sh sits beside the
 # checkout (or PRISM_TIMESCALE_SERVER_SH names it), it starts TimescaleDB 2.28.3 with the
@@ -52,4 +53,4 @@ if [ -z "${PRISM_TEST_TIMESCALE_URLS:-}${PRISM_TEST_TIMESCALE_URL:-}" ]; then
     echo "" >&2
   fi
 fi
-exec "$@"
+[ $# -eq 0 ] || exec "$@"
