@@ -19,9 +19,10 @@ function orderByTerm(column: string, asc: boolean, nullsFirst: boolean): string 
   return `${column}${asc ? '' : ' DESC'}${nulls}`;
 }
 
-/** Every hypertable's settings (only those with compression settings appear). */
+/** Settings of every hypertable, or of those named `table` (only those with settings appear). */
 export async function readCompressionSettings(
   client: ClientBase,
+  table?: string,
 ): Promise<LiveCompressionSettings[]> {
   const { rows } = await client.query<{
     schema: string;
@@ -35,7 +36,9 @@ export async function readCompressionSettings(
     `SELECT hypertable_schema::text AS schema, hypertable_name::text AS "table", attname::text AS "column",
             segmentby_column_index::int, orderby_column_index::int, orderby_asc, orderby_nullsfirst
        FROM timescaledb_information.compression_settings
+      WHERE $1::text IS NULL OR hypertable_name = $1
       ORDER BY 1, 2, segmentby_column_index NULLS LAST, orderby_column_index NULLS LAST`,
+    [table ?? null],
   );
   const byTable = new Map<
     string,

@@ -220,7 +220,7 @@ async function timeseriesDrift(
       [table],
     )
   ).rows[0]?.enabled;
-  const live = (await readCompressionSettings(client)).find((s) => s.table === table);
+  const live = (await readCompressionSettings(client, table))[0];
   if (Boolean(settings) !== Boolean(enabled)) {
     drifts.push({
       table,

@@ -149,6 +149,13 @@ export interface FailureContext {
   readonly completed: readonly string[];
 }
 
+/** The line naming the migrations of this run that stay applied (or reverted), if any. */
+function keptBefore(direction: 'up' | 'down', context: FailureContext): string {
+  return context.completed.length > 0
+    ? `\n  ${direction === 'up' ? 'applied' : 'reverted'} before it in this run, and kept: ${context.completed.join(', ')}`
+    : '';
+}
+
 export class MigrationFailedError extends DatabaseError {
   constructor(
     readonly migration: string | undefined,
@@ -162,10 +169,7 @@ export class MigrationFailedError extends DatabaseError {
     const outcome = context.transactional
       ? '\n  it was rolled back: nothing from this migration was applied'
       : '\n  it ran outside a transaction (pgm.noTransaction()): its statements before the failing one stay applied';
-    const completed =
-      context.completed.length > 0
-        ? `\n  ${direction === 'up' ? 'applied' : 'reverted'} before it in this run, and kept: ${context.completed.join(', ')}`
-        : '';
+    const completed = keptBefore(direction, context);
     super(
       `${where} failed: ${withoutStack(e.message ?? String(cause))}${e.code ? ` [${e.code}]` : ''}${detail}${outcome}${completed}`,
       { hint: e.hint, cause },
@@ -262,10 +266,7 @@ function classify(
   }
   if (migration !== undefined && (error as { code?: unknown }).code === DATA_LOSS_SQLSTATE) {
     const e = error as { message: string; hint?: string };
-    const completed =
-      context.completed.length > 0
-        ? `\n  ${direction === 'up' ? 'applied' : 'reverted'} before it in this run, and kept: ${context.completed.join(', ')}`
-        : '';
+    const completed = keptBefore(direction, context);
     return new CheckFailedError(
       `migration ${migration} (${direction}) refused: ${e.message.replace(/^prism: /, '')}\n  it was rolled back: nothing from this migration was applied${completed}`,
       { hint: e.hint, cause: error },
