@@ -5,6 +5,7 @@
  */
 import { dirname } from 'node:path';
 import {
+  existsSync,
   linkSync,
   mkdirSync,
   rmSync,
@@ -23,6 +24,11 @@ export interface LockInfo {
   readonly host: string | null;
   readonly startedAt: string;
   readonly command: string;
+  /**
+   * The owner's start time in clock ticks since boot (/proc/<pid>/stat), where the system
+   * has /proc: a pid reused by another process then does not keep the lock.
+   */
+  readonly processStart?: string | undefined;
 }
 
 export type LockState =
@@ -34,7 +40,49 @@ export function lockPath(dataDir: string): string {
   return `${dataDir.replace(/[/\\]+$/, '')}.lock`;
 }
 
-export function isProcessAlive(pid: number): boolean {
+interface ProcessStat {
+  /** One letter: R running, S sleeping, Z zombie (dead, not yet reaped), X dead, … */
+  readonly state: string;
+  readonly startTicks: string;
+}
+
+/** The state and start time of `pid` from /proc, or undefined where there is none. */
+function readProcessStat(pid: number): ProcessStat | 'gone' | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH')
+      return existsSync('/proc/self/stat') ? 'gone' : undefined;
+    return undefined;
+  }
+  // "pid (comm) state ppid …": comm may hold spaces and parentheses; the fields after
+  // the last ')' start with the state (field 3); the start time is field 22.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  const startTicks = fields[19];
+  return state && startTicks ? { state, startTicks } : undefined;
+}
+
+/** This process's start time as recorded in the lock, where /proc has it. */
+function ownStart(): string | undefined {
+  const stat = readProcessStat(process.pid);
+  return typeof stat === 'object' ? stat.startTicks : undefined;
+}
+
+/**
+ * Whether `pid` is a live process (and, given its recorded start time, still the same
+ * one). A killed process that its parent has not reaped yet is a zombie: `kill(pid, 0)`
+ * still succeeds for it, but it will never release anything, so it counts as dead.
+ */
+export function isProcessAlive(pid: number, processStart?: string): boolean {
+  const stat = readProcessStat(pid);
+  if (stat === 'gone') return false;
+  if (stat !== undefined) {
+    if (stat.state === 'Z' || stat.state === 'X' || stat.state === 'x') return false;
+    return processStart === undefined || stat.startTicks === processStart;
+  }
   try {
     process.kill(pid, 0);
     return true;
@@ -102,7 +150,7 @@ export function inspectLock(dataDir: string): LockState {
   if (info === 'missing') return { state: 'free' };
   // Our own pid in a lock we do not hold is pid reuse (e.g. pid 1 in a new container).
   const ours = info?.pid === process.pid && !heldHere.has(path);
-  if (info && !ours && isProcessAlive(info.pid)) return { state: 'owned', info };
+  if (info && !ours && isProcessAlive(info.pid, info.processStart)) return { state: 'owned', info };
   return { state: 'stale', info };
 }
 
@@ -143,6 +191,7 @@ export function acquireLock(
     host: null,
     startedAt: new Date().toISOString(),
     command,
+    processStart: ownStart(),
   };
   for (let attempt = 0; attempt < 200; attempt += 1) {
     try {
