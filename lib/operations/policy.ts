@@ -16,7 +16,7 @@ import {
   whenNotHypertable,
 } from './common.js';
 import { execTs, guarded, tsFormat, TS } from './guard.js';
-import { refuseRetentionLoss, RETENTION_LOSS_DECLARE } from './new-hypertable-guard.js';
+import { refuseRetentionLoss, RETENTION_LOSS_DECLARE } from './retention-loss-guard.js';
 import { effectiveMode } from './mode.js';
 
 export interface PolicyKind {

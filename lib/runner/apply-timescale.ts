@@ -29,7 +29,7 @@ import {
   enableCompression,
   setIntegerNowFunction,
 } from '../operations/index.js';
-import { ALLOW_DATA_LOSS_SETTING } from '../operations/new-hypertable-guard.js';
+import { ALLOW_DATA_LOSS_SETTING } from '../operations/retention-loss-guard.js';
 import type { Model, Spec, TimeAmount } from '../spec/types.js';
 import { quoteIdent } from '../sql/quote.js';
 import { connect, DataLossError, migrationStatus } from './migrate.js';

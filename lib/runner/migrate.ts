@@ -21,7 +21,7 @@ import {
 } from '../db/detect.js';
 import { redactUrl } from '../db/target.js';
 import { registerOperations } from '../operations/register.js';
-import { ALLOW_DATA_LOSS_SETTING, DATA_LOSS_SQLSTATE } from '../operations/new-hypertable-guard.js';
+import { ALLOW_DATA_LOSS_SETTING, DATA_LOSS_SQLSTATE } from '../operations/retention-loss-guard.js';
 import { setTimescaleModeOverride, type TimescaleMode } from '../operations/mode.js';
 import { listMigrationFiles, MIGRATION_IGNORE_PATTERN } from './files.js';
 

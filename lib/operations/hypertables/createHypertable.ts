@@ -10,7 +10,7 @@ import {
 } from '../common.js';
 import { execTs, guarded, tsFormat, TS } from '../guard.js';
 import { effectiveMode } from '../mode.js';
-import { noteNewHypertable } from '../new-hypertable-guard.js';
+import { noteNewHypertable } from '../retention-loss-guard.js';
 import { revertHypertable } from './revertHypertable.js';
 
 export interface CreateHypertableOptions extends TimescaleOption {

@@ -1,14 +1,15 @@
 /**
- * The data-loss guard inside a migration's transaction, for the one case the runner
- * cannot count beforehand: a table with rows that becomes a hypertable and gets a
- * retention policy in the same run. Before the run it is a plain table, so nothing can be
- * said about the chunks the policy's first run will drop; inside the transaction, after
- * the conversion, they can be counted exactly.
+ * The data-loss guard inside a migration's transaction. The runner counts what a new
+ * retention drops before the run, but only on the database as it is then: a table that
+ * becomes a hypertable earlier in the same migration or the same run, or a policy added
+ * by a hand-written migration, escapes that count. Inside the transaction, just before
+ * the policy is added, the chunks its first run drops can be counted exactly.
  *
- * `createHypertable` notes the table in a transaction-local setting; `addRetentionPolicy`
- * on a table noted there counts the rows in the chunks older than its interval and
- * raises DATA_LOSS_SQLSTATE when there are any, unless the session allows data loss
- * (`--allow-data-loss` sets ALLOW_DATA_LOSS_SETTING).
+ * `addRetentionPolicy` counts the rows in the chunks older than its interval and raises
+ * DATA_LOSS_SQLSTATE when there are any, unless the session allows data loss
+ * (`--allow-data-loss` sets ALLOW_DATA_LOSS_SETTING). `createHypertable` notes the table
+ * in a transaction-local setting, so the refusal can say that the rows came with the
+ * conversion.
  */
 import { quoteLiteral } from '../sql/quote.js';
 import { displayName, regclass, type TableArg } from './common.js';
@@ -16,9 +17,9 @@ import { tsFormat, TS } from './guard.js';
 
 /** Space-separated OIDs of the tables made hypertables in this transaction. */
 export const NEW_HYPERTABLES_SETTING = 'prism.new_hypertables';
-/** `on`: retention may drop rows of a table converted in the same transaction. */
+/** `on`: a retention policy may be added although its first run drops rows. */
 export const ALLOW_DATA_LOSS_SETTING = 'prism.allow_data_loss';
-/** Raised when the retention of a newly converted table would drop rows. */
+/** Raised when a retention policy's first run would drop rows. */
 export const DATA_LOSS_SQLSTATE = 'PR103';
 
 const CUT_OFF = '\u0000cut-off\u0000';
@@ -41,8 +42,7 @@ export const RETENTION_LOSS_DECLARE = Object.freeze([
 
 /**
  * plpgsql (after `lookupHypertable`, which sets `target`, `rel_schema` and `rel_name`):
- * refuses a retention policy whose first run would drop rows of a table converted in
- * this transaction. `amount` is the SQL of the interval, or for integer time the whole
+ * refuses a retention policy whose first run would drop rows. `amount` is the SQL of the interval, or for integer time the whole
  * number of units: show_chunks takes an integer as a point in time, so the cut-off is
  * the table's integer-now function minus it (without that function TimescaleDB refuses
  * the policy itself).
@@ -59,7 +59,8 @@ export function refuseRetentionLoss(
   const template = integer
     ? `${chunks.slice(0, chunks.lastIndexOf(CUT_OFF))}%2$s${chunks.slice(chunks.lastIndexOf(CUT_OFF) + CUT_OFF.length)}`
     : chunks;
-  const message = `prism: the retention policy on ${name.replaceAll('%', '%%')} would drop %s row(s) in %s chunk(s) older than ${amountText.replaceAll('%', '%%')} on its first run: the table became a hypertable with those rows in this migration`;
+  const message = `prism: the retention policy on ${name.replaceAll('%', '%%')} would drop %s row(s) in %s chunk(s) older than ${amountText.replaceAll('%', '%%')} on its first run%s`;
+  const converted = `pg_catalog.strpos(' ' || COALESCE(${setting(NEW_HYPERTABLES_SETTING)}, '') || ' ', ' ' || target::pg_catalog.oid::text || ' ') > 0`;
   const cutOff = integer
     ? [
         "  SELECT pg_catalog.format('%I.%I', d.integer_now_func_schema, d.integer_now_func) INTO loss_now_fn",
@@ -72,8 +73,7 @@ export function refuseRetentionLoss(
     ? `pg_catalog.format(${quoteLiteral(template)}, ts_schema, (loss_now - ${amount})::text)`
     : `pg_catalog.format(${quoteLiteral(template)}, ts_schema)`;
   return [
-    `IF pg_catalog.strpos(' ' || COALESCE(${setting(NEW_HYPERTABLES_SETTING)}, '') || ' ', ' ' || target::pg_catalog.oid::text || ' ') > 0`,
-    `   AND COALESCE(${setting(ALLOW_DATA_LOSS_SETTING)}, '') <> 'on' THEN`,
+    `IF COALESCE(${setting(ALLOW_DATA_LOSS_SETTING)}, '') <> 'on' THEN`,
     ...cutOff,
     ...(integer ? ['  IF loss_now IS NOT NULL THEN'] : []),
     `  FOR loss_chunk IN EXECUTE ${chunkQuery} LOOP`,
@@ -84,7 +84,8 @@ export function refuseRetentionLoss(
     ...(integer ? ['  END IF;'] : []),
     '  IF loss_rows > 0 THEN',
     `    RAISE EXCEPTION USING ERRCODE = ${quoteLiteral(DATA_LOSS_SQLSTATE)},`,
-    `      MESSAGE = pg_catalog.format(${quoteLiteral(message)}, loss_rows, loss_chunks),`,
+    `      MESSAGE = pg_catalog.format(${quoteLiteral(message)}, loss_rows, loss_chunks,`,
+    `        CASE WHEN ${converted} THEN ': the table became a hypertable with those rows in this migration' ELSE '' END),`,
     `      HINT = ${quoteLiteral(`back the rows up, or run again with --allow-data-loss (it sets ${ALLOW_DATA_LOSS_SETTING} = on) to add the policy anyway`)};`,
     '  END IF;',
     'END IF;',
