@@ -7,7 +7,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pg from 'pg';
-import { DatabaseError, PrismError, UsageError } from '../errors.js';
+import { DatabaseError, UsageError } from '../errors.js';
 import type { Model, Spec } from '../spec/types.js';
 import {
   createRepository,
@@ -25,6 +25,7 @@ import {
   type Filters,
   type Gapfill,
 } from '../query/sql.js';
+import { errorShapeOptions, installErrorShape } from './errors.js';
 import { openApiDocument } from './openapi.js';
 
 export const RESERVED_PARAMETERS = Object.freeze([
@@ -155,20 +156,8 @@ function parseNdjson(text: string): unknown[] {
   return rows;
 }
 
-/** Database errors a request caused: refused values 400, a duplicate key 409, a timeout 503. */
-function databaseRefusal(error: unknown): { status: number; message: string } | undefined {
-  const code = (error as { code?: unknown }).code;
-  if (code === '57014') {
-    return { status: 503, message: 'the query ran longer than the statement timeout' };
-  }
-  if (typeof code !== 'string' || !/^2[23]/.test(code)) return undefined;
-  const detail = (error as { detail?: unknown }).detail;
-  const message = `${(error as Error).message}${typeof detail === 'string' ? ` (${detail})` : ''}`;
-  return { status: code === '23505' ? 409 : 400, message };
-}
-
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES });
+  const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES, ...errorShapeOptions });
   app.addContentTypeParser(
     ['application/x-ndjson', 'application/ndjson'],
     { parseAs: 'string' },
@@ -235,31 +224,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     }
   };
 
-  app.setErrorHandler(
-    (error: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
-      if (error instanceof UsageError) {
-        void reply
-          .status(400)
-          .send({ error: { message: error.message, hint: error.hint ?? null } });
-      } else if (error instanceof DatabaseError) {
-        void reply
-          .status(503)
-          .send({ error: { message: error.message, hint: error.hint ?? null } });
-      } else if (error instanceof PrismError) {
-        void reply
-          .status(400)
-          .send({ error: { message: error.message, hint: error.hint ?? null } });
-      } else if (databaseRefusal(error)) {
-        const { status, message } = databaseRefusal(error) as { status: number; message: string };
-        void reply.status(status).send({ error: { message, hint: null } });
-      } else if (error.statusCode && error.statusCode < 500) {
-        void reply.status(error.statusCode).send({ error: { message: error.message, hint: null } });
-      } else {
-        void reply
-          .status(500)
-          .send({ error: { message: 'the database could not answer this request', hint: null } });
-      }
-    },
+  const timeseries = options.spec.models.filter((m) => m.timeseries);
+  installErrorShape(
+    app,
+    new Map(
+      timeseries.flatMap((m) => ['', '/aggregate', '/latest'].map((p) => [routeOf(m) + p, m])),
+    ),
+    MAX_BODY_BYTES,
   );
 
   if (options.token) {
@@ -287,7 +258,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
   app.get('/openapi.json', async () => openApiDocument(options.spec));
 
-  for (const model of options.spec.models.filter((m) => m.timeseries)) {
+  for (const model of timeseries) {
     const repo: Repository = createRepository(options.client, model, {
       dialect: options.dialect,
       schema: options.schema,
