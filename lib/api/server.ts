@@ -25,6 +25,7 @@ import {
   type Filters,
   type Gapfill,
 } from '../query/sql.js';
+import { MAX_INGEST_ROWS, ingestBody, installBodyParsers } from './body.js';
 import { errorShapeOptions, installErrorShape } from './errors.js';
 import { openApiDocument } from './openapi.js';
 
@@ -39,8 +40,7 @@ export const RESERVED_PARAMETERS = Object.freeze([
   'gapfill',
   'tz',
 ]);
-/** Rows one POST may carry. */
-export const MAX_INGEST_ROWS = 50_000;
+export { MAX_INGEST_ROWS };
 /** Bytes one request body may carry: 50,000 rows of about 300 bytes. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -131,44 +131,9 @@ function serialize(rows: readonly Row[]): Row[] {
   );
 }
 
-/** One JSON value per non-empty line; stops at the row cap instead of reading on. */
-function parseNdjson(text: string): unknown[] {
-  const rows: unknown[] = [];
-  let lineNumber = 0;
-  for (let at = 0; at < text.length;) {
-    const newline = text.indexOf('\n', at);
-    const end = newline === -1 ? text.length : newline;
-    lineNumber += 1;
-    const line = text.slice(at, end).trim();
-    at = end + 1;
-    if (line === '') continue;
-    if (rows.length === MAX_INGEST_ROWS) {
-      throw new UsageError(`at most ${MAX_INGEST_ROWS} rows per request`, {
-        hint: 'send the rest in further requests',
-      });
-    }
-    try {
-      rows.push(JSON.parse(line) as unknown);
-    } catch {
-      throw new UsageError(`line ${lineNumber} of the NDJSON body is not JSON`);
-    }
-  }
-  return rows;
-}
-
 export function buildApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES, ...errorShapeOptions });
-  app.addContentTypeParser(
-    ['application/x-ndjson', 'application/ndjson'],
-    { parseAs: 'string' },
-    (_req, body, done) => {
-      try {
-        done(null, parseNdjson(body as string));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    },
-  );
+  installBodyParsers(app);
   // A pool by its shape, so a pool from another copy of pg counts too.
   const pool =
     typeof (options.client as { totalCount?: unknown }).totalCount === 'number'
@@ -333,13 +298,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     });
 
     app.post(base, async (req, reply) => {
-      const body = req.body;
-      if (!Array.isArray(body))
-        throw new UsageError('the body must be a JSON array of rows or NDJSON (one row per line)');
-      if (body.length > MAX_INGEST_ROWS)
-        throw new UsageError(`at most ${MAX_INGEST_ROWS} rows per request, got ${body.length}`);
+      const body = ingestBody(req.body);
       // All rows or none: a batch that fails half-way must not leave its first part behind.
-      const inserted = await transaction((session) => insertMany(session, model, body as Row[]));
+      const inserted = await transaction((session) =>
+        insertMany(session, model, body.rows as Row[]),
+      ).catch((error: unknown) => {
+        throw body.locate(error);
+      });
       return reply.status(201).send({ data: { inserted }, meta: {} });
     });
   }
