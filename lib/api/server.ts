@@ -18,6 +18,7 @@ import {
 } from '../query/repository.js';
 import {
   AGGREGATIONS,
+  DEFAULT_LIMIT,
   MAX_LIMIT,
   segmentKeyOf,
   type Aggregation,
@@ -236,14 +237,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       const order = single(q, 'order');
       if (order !== undefined && order !== 'asc' && order !== 'desc')
         throw new UsageError(`parameter order must be asc or desc, got ${JSON.stringify(order)}`);
+      const limit = positiveInt(single(q, 'limit'), 'limit');
       const rows = await serial(() =>
-        repo.getByTimeRange(required(q, 'start'), required(q, 'end'), {
-          filters,
-          limit: positiveInt(single(q, 'limit'), 'limit'),
-          order,
-        }),
+        repo.getByTimeRange(required(q, 'start'), required(q, 'end'), { filters, limit, order }),
       );
-      return { data: serialize(rows), meta: { count: rows.length } };
+      // Whether rows beyond the limit may exist (the limit, or the cap, was reached).
+      const truncated = rows.length === Math.min(limit ?? DEFAULT_LIMIT, MAX_LIMIT);
+      return { data: serialize(rows), meta: { count: rows.length, truncated } };
     });
 
     app.get(`${base}/aggregate`, async (req) => {
