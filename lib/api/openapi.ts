@@ -46,21 +46,32 @@ const param = (
 
 export function openApiDocument(spec: Spec): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
-  const list = (rows: Record<string, unknown>) => ({
+  const list = (rows: Record<string, unknown>, meta: Record<string, unknown>) => ({
     description: 'rows',
     content: {
       'application/json': {
         schema: {
           type: 'object',
-          properties: { data: { type: 'array', items: rows }, meta: { type: 'object' } },
+          properties: {
+            data: { type: 'array', items: rows },
+            meta: { type: 'object', properties: meta },
+          },
         },
       },
     },
   });
-  const error = {
-    description: 'a bad parameter, named in the message',
+  const count = { count: { type: 'integer', description: 'rows in data' } };
+  const truncated = (what: string) => ({
+    truncated: {
+      type: 'boolean',
+      description: `true when the limit (or the cap of 10,000) was reached: ${what}`,
+    },
+  });
+  const error = (description: string) => ({
+    description,
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-  };
+  });
+  const badParameter = error('a bad parameter, named in the message');
   for (const model of spec.models.filter((m) => m.timeseries)) {
     const base = `/api/${model.table}s`;
     const filters = model.fields.map((f) => param(f.name, `equality filter on ${f.name}`));
@@ -73,11 +84,22 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
         summary: `${model.name} rows in a time range`,
         parameters: [
           ...range,
-          param('limit', 'at most 10000', false, { type: 'integer', minimum: 1 }),
+          param(
+            'limit',
+            'default 1,000; a limit above 10,000 is capped to it, and meta.truncated says whether more rows may follow',
+            false,
+            { type: 'integer', minimum: 1 },
+          ),
           param('order', 'asc or desc', false, { enum: ['asc', 'desc'] }),
           ...filters,
         ],
-        responses: { 200: list(rowSchema(model)), 400: error },
+        responses: {
+          200: list(rowSchema(model), {
+            ...count,
+            ...truncated('rows after the last one may exist; ask again from its timestamp'),
+          }),
+          400: badParameter,
+        },
       },
       post: {
         summary: `ingest ${model.name} rows (JSON array or NDJSON)`,
@@ -89,8 +111,14 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
         },
         responses: {
           201: { description: 'inserted (all rows, or none on any error)' },
-          400: error,
-          409: error,
+          400: error(
+            'a row, field or line that cannot be stored, named in the message: not valid JSON or UTF-8, not an object, an unknown or invalid field, a lone surrogate, a key __proto__, constructor or prototype',
+          ),
+          409: error(
+            'a row with the same key already exists: the message names the key fields (e.g. "a row with this id and timestamp already exists"), the hint their values',
+          ),
+          413: error('the body is larger than 16 MiB'),
+          415: error('a content type other than application/json or application/x-ndjson'),
         },
       },
     };
@@ -111,7 +139,13 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
           param('tz', 'IANA time zone for day/week/month buckets'),
           ...filters,
         ],
-        responses: { 200: list({ type: 'object' }), 400: error },
+        responses: {
+          200: list(
+            { type: 'object' },
+            { ...count, bucket: { type: 'string', description: 'the bucket width asked for' } },
+          ),
+          400: badParameter,
+        },
       },
     };
     paths[`${base}/latest`] = {
@@ -129,7 +163,13 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
           ),
           ...filters,
         ],
-        responses: { 200: list(rowSchema(model)), 400: error },
+        responses: {
+          200: list(rowSchema(model), {
+            ...count,
+            ...truncated('without filters only, segment keys beyond the limit may exist'),
+          }),
+          400: badParameter,
+        },
       },
     };
   }
@@ -143,6 +183,8 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
     components: {
       schemas: {
         Error: {
+          description:
+            'every error the API answers (400, 401, 404, 405, 408, 409, 413, 415, 431, 500, 503) has this shape',
           type: 'object',
           properties: {
             error: {

@@ -7,7 +7,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pg from 'pg';
-import { DatabaseError, PrismError, UsageError } from '../errors.js';
+import { DatabaseError, UsageError } from '../errors.js';
 import type { Model, Spec } from '../spec/types.js';
 import {
   createRepository,
@@ -18,6 +18,7 @@ import {
 } from '../query/repository.js';
 import {
   AGGREGATIONS,
+  DEFAULT_LIMIT,
   MAX_LIMIT,
   segmentKeyOf,
   type Aggregation,
@@ -25,6 +26,8 @@ import {
   type Filters,
   type Gapfill,
 } from '../query/sql.js';
+import { MAX_INGEST_ROWS, ingestBody, installBodyParsers } from './body.js';
+import { errorShapeOptions, installErrorShape } from './errors.js';
 import { openApiDocument } from './openapi.js';
 
 export const RESERVED_PARAMETERS = Object.freeze([
@@ -38,8 +41,7 @@ export const RESERVED_PARAMETERS = Object.freeze([
   'gapfill',
   'tz',
 ]);
-/** Rows one POST may carry. */
-export const MAX_INGEST_ROWS = 50_000;
+export { MAX_INGEST_ROWS };
 /** Bytes one request body may carry: 50,000 rows of about 300 bytes. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -130,56 +132,9 @@ function serialize(rows: readonly Row[]): Row[] {
   );
 }
 
-/** One JSON value per non-empty line; stops at the row cap instead of reading on. */
-function parseNdjson(text: string): unknown[] {
-  const rows: unknown[] = [];
-  let lineNumber = 0;
-  for (let at = 0; at < text.length;) {
-    const newline = text.indexOf('\n', at);
-    const end = newline === -1 ? text.length : newline;
-    lineNumber += 1;
-    const line = text.slice(at, end).trim();
-    at = end + 1;
-    if (line === '') continue;
-    if (rows.length === MAX_INGEST_ROWS) {
-      throw new UsageError(`at most ${MAX_INGEST_ROWS} rows per request`, {
-        hint: 'send the rest in further requests',
-      });
-    }
-    try {
-      rows.push(JSON.parse(line) as unknown);
-    } catch {
-      throw new UsageError(`line ${lineNumber} of the NDJSON body is not JSON`);
-    }
-  }
-  return rows;
-}
-
-/** Database errors a request caused: refused values 400, a duplicate key 409, a timeout 503. */
-function databaseRefusal(error: unknown): { status: number; message: string } | undefined {
-  const code = (error as { code?: unknown }).code;
-  if (code === '57014') {
-    return { status: 503, message: 'the query ran longer than the statement timeout' };
-  }
-  if (typeof code !== 'string' || !/^2[23]/.test(code)) return undefined;
-  const detail = (error as { detail?: unknown }).detail;
-  const message = `${(error as Error).message}${typeof detail === 'string' ? ` (${detail})` : ''}`;
-  return { status: code === '23505' ? 409 : 400, message };
-}
-
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES });
-  app.addContentTypeParser(
-    ['application/x-ndjson', 'application/ndjson'],
-    { parseAs: 'string' },
-    (_req, body, done) => {
-      try {
-        done(null, parseNdjson(body as string));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    },
-  );
+  const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES, ...errorShapeOptions });
+  installBodyParsers(app);
   // A pool by its shape, so a pool from another copy of pg counts too.
   const pool =
     typeof (options.client as { totalCount?: unknown }).totalCount === 'number'
@@ -235,31 +190,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     }
   };
 
-  app.setErrorHandler(
-    (error: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
-      if (error instanceof UsageError) {
-        void reply
-          .status(400)
-          .send({ error: { message: error.message, hint: error.hint ?? null } });
-      } else if (error instanceof DatabaseError) {
-        void reply
-          .status(503)
-          .send({ error: { message: error.message, hint: error.hint ?? null } });
-      } else if (error instanceof PrismError) {
-        void reply
-          .status(400)
-          .send({ error: { message: error.message, hint: error.hint ?? null } });
-      } else if (databaseRefusal(error)) {
-        const { status, message } = databaseRefusal(error) as { status: number; message: string };
-        void reply.status(status).send({ error: { message, hint: null } });
-      } else if (error.statusCode && error.statusCode < 500) {
-        void reply.status(error.statusCode).send({ error: { message: error.message, hint: null } });
-      } else {
-        void reply
-          .status(500)
-          .send({ error: { message: 'the database could not answer this request', hint: null } });
-      }
-    },
+  const timeseries = options.spec.models.filter((m) => m.timeseries);
+  installErrorShape(
+    app,
+    new Map(
+      timeseries.flatMap((m) => ['', '/aggregate', '/latest'].map((p) => [routeOf(m) + p, m])),
+    ),
+    MAX_BODY_BYTES,
   );
 
   if (options.token) {
@@ -287,7 +224,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
   app.get('/openapi.json', async () => openApiDocument(options.spec));
 
-  for (const model of options.spec.models.filter((m) => m.timeseries)) {
+  for (const model of timeseries) {
     const repo: Repository = createRepository(options.client, model, {
       dialect: options.dialect,
       schema: options.schema,
@@ -300,14 +237,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       const order = single(q, 'order');
       if (order !== undefined && order !== 'asc' && order !== 'desc')
         throw new UsageError(`parameter order must be asc or desc, got ${JSON.stringify(order)}`);
+      const limit = positiveInt(single(q, 'limit'), 'limit');
       const rows = await serial(() =>
-        repo.getByTimeRange(required(q, 'start'), required(q, 'end'), {
-          filters,
-          limit: positiveInt(single(q, 'limit'), 'limit'),
-          order,
-        }),
+        repo.getByTimeRange(required(q, 'start'), required(q, 'end'), { filters, limit, order }),
       );
-      return { data: serialize(rows), meta: { count: rows.length } };
+      // Whether rows beyond the limit may exist (the limit, or the cap, was reached).
+      const truncated = rows.length === Math.min(limit ?? DEFAULT_LIMIT, MAX_LIMIT);
+      return { data: serialize(rows), meta: { count: rows.length, truncated } };
     });
 
     app.get(`${base}/aggregate`, async (req) => {
@@ -362,13 +298,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     });
 
     app.post(base, async (req, reply) => {
-      const body = req.body;
-      if (!Array.isArray(body))
-        throw new UsageError('the body must be a JSON array of rows or NDJSON (one row per line)');
-      if (body.length > MAX_INGEST_ROWS)
-        throw new UsageError(`at most ${MAX_INGEST_ROWS} rows per request, got ${body.length}`);
+      const body = ingestBody(req.body);
       // All rows or none: a batch that fails half-way must not leave its first part behind.
-      const inserted = await transaction((session) => insertMany(session, model, body as Row[]));
+      const inserted = await transaction((session) =>
+        insertMany(session, model, body.rows as Row[]),
+      ).catch((error: unknown) => {
+        throw body.locate(error);
+      });
       return reply.status(201).send({ data: { inserted }, meta: {} });
     });
   }

@@ -232,7 +232,9 @@ function describeApi(create: () => Promise<TestDatabase>, dialect: Dialect): voi
       fetch(`${base}/api/datapoints`, { method: 'POST', headers: { 'content-type': type }, body });
     const duplicate = await post(JSON.stringify(rows));
     expect(duplicate.status).to.equal(409);
-    expect(JSON.stringify(await duplicate.json())).to.include('duplicate key');
+    expect(JSON.stringify(await duplicate.json())).to.include(
+      'a row with this id and timestamp already exists',
+    );
     const badDay = await post(JSON.stringify([{ ...rows[0], timestamp: '2026-02-30T00:00:00Z' }]));
     expect(badDay.status).to.equal(400);
     expect(JSON.stringify(await badDay.json())).to.include('field timestamp');
