@@ -2,8 +2,8 @@
  * Request bodies for ingest: a JSON array of rows or NDJSON (one row per line), read from
  * the raw bytes so that nothing is lost on the way. A body is refused, naming the row or
  * line (and the field), when it is not UTF-8, not JSON, not rows (objects), holds a lone
- * surrogate (which would be stored as U+FFFD), uses `__proto__`, `constructor` or
- * `prototype` as a key, or nests deeper than MAX_DEPTH.
+ * surrogate (which would be stored as U+FFFD), uses `__proto__` as a key or a
+ * `constructor` key holding `prototype`, or nests deeper than MAX_DEPTH.
  */
 import type { FastifyInstance } from 'fastify';
 import { UsageError } from '../errors.js';
@@ -13,12 +13,12 @@ import { RequestRefusal } from './errors.js';
 export const MAX_INGEST_ROWS = 50_000;
 /** Levels of objects and arrays a row may nest, the row itself included. */
 export const MAX_DEPTH = 100;
-/** Keys refused anywhere in a body: they reach the prototype chain in careless code. */
-export const UNSAFE_KEYS: readonly string[] = Object.freeze([
-  '__proto__',
-  'constructor',
-  'prototype',
-]);
+/**
+ * Keys refused anywhere in a body, as they reach the prototype chain in careless code:
+ * `__proto__`, and `constructor` when it holds a `prototype` key. A plain `constructor`
+ * or `prototype` key is ordinary data (`{"constructor": "Ferrari"}`).
+ */
+export const UNSAFE_KEYS: readonly string[] = Object.freeze(['__proto__', 'constructor']);
 
 /** The rows of a body and where each came from (`row 3`, `line 5`). */
 export class IngestBody {
@@ -83,8 +83,12 @@ export function maySurrogate(text: string): boolean {
   return /\\u[dD][89a-fA-F]/.test(text);
 }
 
-const isUnsafeKey = (key: string): boolean =>
-  key === '__proto__' || key === 'constructor' || key === 'prototype';
+const isUnsafeKey = (key: string, value: unknown): boolean =>
+  key === '__proto__' ||
+  (key === 'constructor' &&
+    typeof value === 'object' &&
+    value !== null &&
+    Object.prototype.hasOwnProperty.call(value, 'prototype'));
 
 /** Whether a row holds anything checkRow refuses; fast, as it keeps no paths. */
 function suspicious(row: object, surrogates: boolean): boolean {
@@ -107,7 +111,11 @@ function suspicious(row: object, surrogates: boolean): boolean {
       continue;
     }
     for (const key in value) {
-      if (isUnsafeKey(key) || (surrogates && loneSurrogate(key) !== undefined)) return true;
+      if (
+        isUnsafeKey(key, (value as Record<string, unknown>)[key]) ||
+        (surrogates && loneSurrogate(key) !== undefined)
+      )
+        return true;
       values.push((value as Record<string, unknown>)[key]);
       depths.push(depth + 1);
     }
@@ -156,9 +164,9 @@ export function checkRow(row: unknown, place: string, surrogates = true): Record
     const keys = Object.keys(value);
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i] as string;
-      if (isUnsafeKey(key)) {
+      if (isUnsafeKey(key, (value as Record<string, unknown>)[key])) {
         throw new UsageError(`${where}: the key ${JSON.stringify(key)} is not accepted`, {
-          hint: `${UNSAFE_KEYS.join(', ')} are refused as keys anywhere in a body`,
+          hint: '__proto__, and constructor holding prototype, are refused as keys anywhere in a body',
         });
       }
       const lone = loneSurrogate(key);

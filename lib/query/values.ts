@@ -52,11 +52,22 @@ function isTimeText(value: string): boolean {
   return h <= 23 && min <= 59 && s <= 60;
 }
 
-/** True when a JSON value holds a NUL character in a string or key (jsonb refuses \u0000). */
-function holdsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\0');
+/** Half of a UTF-16 surrogate pair without its other half: not text, and not storable. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text PostgreSQL cannot store as given: a NUL character (text and jsonb refuse it) or a
+ * lone surrogate (the driver would send U+FFFD in its place, silently).
+ */
+function unstorable(text: string): boolean {
+  return text.includes('\0') || LONE_SURROGATE.test(text);
+}
+
+/** True when a JSON value holds unstorable text in a string or key. */
+function holdsUnstorable(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return unstorable(value);
   if (value === null || typeof value !== 'object' || depth > 100) return false;
-  return Object.entries(value).some(([k, v]) => k.includes('\0') || holdsNul(v, depth + 1));
+  return Object.entries(value).some(([k, v]) => unstorable(k) || holdsUnstorable(v, depth + 1));
 }
 const INTEGER = /^-?\d{1,19}$/;
 const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
@@ -76,7 +87,8 @@ export function fieldValue(field: Field, value: unknown): unknown {
     case 'string':
     case 'text':
       if (typeof value !== 'string') return bad('a string');
-      if (value.includes('\0')) return bad('a string without NUL characters');
+      if (unstorable(value))
+        return bad('a string without NUL characters or lone surrogates (half of a pair)');
       if (field.maxLength !== undefined && [...value].length > field.maxLength) {
         return bad(`at most ${field.maxLength} characters`);
       }
@@ -132,7 +144,8 @@ export function fieldValue(field: Field, value: unknown): unknown {
       } catch {
         text = undefined;
       }
-      if (text !== undefined && holdsNul(value)) return bad('JSON without NUL characters');
+      if (text !== undefined && holdsUnstorable(value))
+        return bad('JSON without NUL characters or lone surrogates (half of a pair)');
       return text === undefined ? bad('a JSON value') : text;
     }
     default:

@@ -211,9 +211,9 @@ function describeApiErrors(create: () => Promise<TestDatabase>, dialect: Dialect
         'row 1: the key "constructor" is not accepted',
       ],
       [
-        line(row(10, { metadata: { tags: [{ prototype: 1 }] } })),
+        line(row(10, { metadata: { tags: [{ constructor: { prototype: 1 } }] } })),
         'application/x-ndjson',
-        'line 1: field metadata.tags[0]: the key "prototype" is not accepted',
+        'line 1: field metadata.tags[0]: the key "constructor" is not accepted',
       ],
     ];
     for (const [body, type, message] of cases)

@@ -52,4 +52,16 @@ describe('field values as PostgreSQL reads them', () => {
     refuses('json', { ['k\u0000']: 1 });
     refuses('json', [[{ deep: ['\u0000'] }]]);
   });
+
+  it('text and JSON without lone surrogates, which the driver would store as U+FFFD', () => {
+    accepts('string', 'pair \ud83d\ude00');
+    accepts('json', { note: 'pair \ud83d\ude00' });
+    for (const type of ['string', 'text']) {
+      refuses(type, 'a\ud800b');
+      refuses(type, '\ude00 first');
+      refuses(type, 'end \ud83d');
+    }
+    refuses('json', { note: 'a\udc00' });
+    refuses('json', { ['k\ud800']: 1 });
+  });
 });
