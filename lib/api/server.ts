@@ -29,6 +29,7 @@ import { openApiDocument } from './openapi.js';
 import { bearerMatcher } from './auth.js';
 import { createHealthCheck, DEFAULT_HEALTH_TIMEOUT_MS } from './health.js';
 import { ApiSessions } from './sessions.js';
+import { sendRows } from './respond.js';
 
 export const RESERVED_PARAMETERS = Object.freeze([
   'start',
@@ -143,11 +144,11 @@ function list(value: string | undefined): string[] | undefined {
 
 /** JSON for rows: timestamps as RFC 3339; pg already returns bigint and numeric as strings. */
 function serialize(rows: readonly Row[]): Row[] {
-  return rows.map((row) =>
-    Object.fromEntries(
-      Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
-    ),
-  );
+  return rows.map((row) => {
+    const out: Row = {};
+    for (const [k, v] of Object.entries(row)) out[k] = v instanceof Date ? v.toISOString() : v;
+    return out;
+  });
 }
 
 /** One JSON value per non-empty line; stops at the row cap instead of reading on. */
@@ -311,7 +312,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
           repositoryOn(session, model).getByTimeRange(start, end, { filters, limit, order }),
         { signal: clientGone(reply) },
       );
-      return { data: serialize(rows), meta: { count: rows.length } };
+      return sendRows(reply, rows, { count: rows.length }, serialize);
     });
 
     app.get(`${base}/aggregate`, async (req, reply) => {
@@ -352,7 +353,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
           ),
         { signal: clientGone(reply) },
       );
-      return { data: serialize(rows), meta: { count: rows.length, bucket } };
+      return sendRows(reply, rows, { count: rows.length, bucket }, serialize);
     });
 
     app.get(`${base}/latest`, async (req, reply) => {
@@ -373,9 +374,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         // Whether keys beyond the limit may exist (the limit was reached).
         const truncated =
           rows.length === (limit === undefined ? MAX_LIMIT : Math.min(limit, MAX_LIMIT));
-        return { data: serialize(rows), meta: { count: rows.length, truncated } };
+        return sendRows(reply, rows, { count: rows.length, truncated }, serialize);
       }
-      return { data: serialize(rows), meta: { count: rows.length } };
+      return sendRows(reply, rows, { count: rows.length }, serialize);
     });
 
     app.post(base, async (req, reply) => {
