@@ -14,6 +14,7 @@ import { detectDialect, type Dialect } from '../../lib/query/index.js';
 import { migrate } from '../../lib/runner/migrate.js';
 import { parseSpec } from '../../lib/spec/load.js';
 import { runCli } from '../helpers/cli.js';
+import { CLI, cleanEnv, freePort, spawnNode } from '../helpers/embedded-process.js';
 import { createServerDatabase, tempDir, type TestDatabase } from '../helpers/databases.js';
 import {
   createNativeDatabase,
@@ -369,6 +370,35 @@ function describeApi(create: () => Promise<TestDatabase>, dialect: Dialect): voi
     const healthOnly = await serve({ PRISM_API_TOKEN: undefined }, '--health-requires-token');
     expect(healthOnly.code).to.equal(2);
     expect(healthOnly.stderr).to.include('--health-requires-token needs PRISM_API_TOKEN');
+  });
+
+  it('serve says where it really listens: all IPv4 interfaces for 0.0.0.0', async function () {
+    const port = await freePort();
+    const child = spawnNode(
+      tempDir(),
+      [
+        CLI,
+        '--spec',
+        resolve('spec/examples/datapoint.yaml'),
+        'serve',
+        '--host',
+        '0.0.0.0',
+        '--port',
+        String(port),
+      ],
+      cleanEnv({ DATABASE_URL: db.url, PRISM_API_TOKEN: 'k7Qm2vX9pL4rT8wZ' }),
+    );
+    try {
+      await child.waitFor(/listening on/, { timeoutMs: 30_000 });
+      expect(child.stdout).to.include(
+        `listening on all IPv4 interfaces, port ${port} (http://0.0.0.0:${port})`,
+      );
+      expect(child.stdout).not.to.include('http://127.0.0.1');
+      const r = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(await r.json()).to.deep.equal({ status: 'ok', database: 'ok' });
+    } finally {
+      await child.stop();
+    }
   });
 }
 
