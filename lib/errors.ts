@@ -61,3 +61,16 @@ export class DatabaseError extends PrismError {
 export class CheckFailedError extends PrismError {
   readonly exitCode = ExitCode.checkFailed;
 }
+
+/**
+ * The API has more database work than it takes: a request found the queue full or waited
+ * too long for a session. The API answers 503 with `Retry-After`.
+ */
+export class OverloadedError extends DatabaseError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, options: { hint?: string | undefined; retryAfterSeconds: number }) {
+    super(message, { hint: options.hint });
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}

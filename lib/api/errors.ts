@@ -13,7 +13,7 @@ import type {
   FastifyRequest,
   FastifyServerOptions,
 } from 'fastify';
-import { DatabaseError, PrismError, UsageError } from '../errors.js';
+import { DatabaseError, OverloadedError, PrismError, UsageError } from '../errors.js';
 import type { Model } from '../spec/types.js';
 
 export interface ErrorBody {
@@ -210,6 +210,13 @@ export function errorReply(error: unknown, context: ErrorContext = {}): ErrorRep
   }
   if (error instanceof UsageError) {
     return { status: 400, body: errorBody(error.message, error.hint) };
+  }
+  if (error instanceof OverloadedError) {
+    return {
+      status: 503,
+      body: errorBody(error.message, error.hint),
+      headers: { 'retry-after': String(error.retryAfterSeconds) },
+    };
   }
   if (error instanceof DatabaseError) {
     return { status: 503, body: errorBody(error.message, error.hint) };

@@ -18,6 +18,18 @@ const JSON_TYPE: Readonly<Record<Field['type'], Record<string, unknown>>> = Obje
   enum: { type: 'string' },
 });
 
+const HEALTH = Object.freeze({
+  'application/json': {
+    schema: {
+      type: 'object',
+      properties: {
+        status: { enum: ['ok', 'unavailable'] },
+        database: { enum: ['ok', 'timeout', 'error'] },
+      },
+    },
+  },
+});
+
 function rowSchema(model: Model): Record<string, unknown> {
   return {
     type: 'object',
@@ -177,7 +189,16 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
     openapi: '3.1.0',
     info: { title: 'prism-migrate API', version: '1' },
     paths: {
-      '/health': { get: { summary: 'liveness', responses: { 200: { description: 'ok' } } } },
+      '/health': {
+        get: {
+          summary:
+            'liveness (any answer) and whether the database answered within the check timeout',
+          responses: {
+            200: { description: 'the database answered', content: HEALTH },
+            503: { description: 'the database timed out or failed', content: HEALTH },
+          },
+        },
+      },
       ...paths,
     },
     components: {

@@ -2,12 +2,12 @@
  * The REST API over the query layer: for each timeseries model, `/api/<table>s` with
  * range, aggregate, latest and ingest endpoints, plus `/openapi.json` and `/health`.
  * Every parameter is checked by name; values reach SQL only as parameters (the query
- * layer's builders). All database work goes through one queue, because the embedded
- * database serves one session and batches must not interleave.
+ * layer's builders). All database work waits in one bounded queue for a session of its
+ * own (lib/api/sessions.ts); `/health` does not wait behind it (lib/api/health.ts).
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import pg from 'pg';
-import { DatabaseError, UsageError } from '../errors.js';
+import type pg from 'pg';
+import { UsageError } from '../errors.js';
 import type { Model, Spec } from '../spec/types.js';
 import {
   createRepository,
@@ -29,6 +29,10 @@ import {
 import { MAX_INGEST_ROWS, ingestBody, installBodyParsers } from './body.js';
 import { errorShapeOptions, installErrorShape } from './errors.js';
 import { openApiDocument } from './openapi.js';
+import { bearerMatcher } from './auth.js';
+import { createHealthCheck, DEFAULT_HEALTH_TIMEOUT_MS } from './health.js';
+import { ApiSessions } from './sessions.js';
+import { sendRows } from './respond.js';
 
 export const RESERVED_PARAMETERS = Object.freeze([
   'start',
@@ -49,13 +53,30 @@ export interface ApiOptions {
   readonly spec: Spec;
   /**
    * A client (requests then take turns on it) or a pool, which also replaces a session the
-   * database dropped; `serve` uses a pool of one, as the embedded database serves one session.
+   * database dropped; as many requests run at once as the pool has sessions (`serve`: one on
+   * the embedded database, which serves one session).
    */
   readonly client: Queryable;
   readonly dialect: Dialect;
   readonly schema?: string | undefined;
-  /** When set, every request must send `Authorization: Bearer <token>` (but /health). */
+  /**
+   * When set (16 characters or more), every request must send `Authorization: Bearer
+   * <token>`; /health too when `healthRequiresToken`.
+   */
   readonly token?: string | undefined;
+  readonly healthRequiresToken?: boolean | undefined;
+  /** Requests that may wait for a database session (default 100); beyond that 503. */
+  readonly maxQueued?: number | undefined;
+  /** Milliseconds a request may wait for a database session (default 5,000), then 503. */
+  readonly maxWaitMs?: number | undefined;
+  /**
+   * A session apart from `client` (a server's): /health checks the database there, and the
+   * running statement of a request whose client disconnected is cancelled through it.
+   * Without it /health goes ahead of waiting requests for the next free session.
+   */
+  readonly control?: Queryable | undefined;
+  /** Milliseconds /health waits for the database (default 500) before reporting `timeout`. */
+  readonly healthTimeoutMs?: number | undefined;
 }
 
 /** `DataPoint` (table `datapoint`) → `/api/datapoints`. */
@@ -125,69 +146,54 @@ function list(value: string | undefined): string[] | undefined {
 
 /** JSON for rows: timestamps as RFC 3339; pg already returns bigint and numeric as strings. */
 function serialize(rows: readonly Row[]): Row[] {
-  return rows.map((row) =>
-    Object.fromEntries(
-      Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
-    ),
-  );
+  return rows.map((row) => {
+    const out: Row = {};
+    for (const [k, v] of Object.entries(row)) out[k] = v instanceof Date ? v.toISOString() : v;
+    return out;
+  });
 }
 
 export function buildApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES, ...errorShapeOptions });
   installBodyParsers(app);
-  // A pool by its shape, so a pool from another copy of pg counts too.
-  const pool =
-    typeof (options.client as { totalCount?: unknown }).totalCount === 'number'
-      ? (options.client as pg.Pool)
-      : undefined;
-  /** Set when a plain client's rollback failed: it may sit in a transaction, so no more work. */
-  let brokenClient = false;
-  let queue: Promise<unknown> = Promise.resolve();
-  // A pool queues by itself; one client must not see two requests' statements interleaved.
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    if (pool) return work();
-    if (brokenClient) {
-      return Promise.reject(
-        new DatabaseError('the database session failed to roll back a transaction', {
-          hint: 'restart the server',
-        }),
-      );
+  const sessions = new ApiSessions({
+    client: options.client,
+    maxQueued: options.maxQueued,
+    maxWaitMs: options.maxWaitMs,
+    control: options.control,
+  });
+  const healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
+  const { control } = options;
+  const health = createHealthCheck(
+    control
+      ? () => control.query('SELECT 1')
+      : () =>
+          sessions.use((session) => session.query('SELECT 1'), {
+            priority: true,
+            maxWaitMs: healthTimeoutMs,
+          }),
+    healthTimeoutMs,
+  );
+  /** One repository per session and model (each caches what it learnt of its session). */
+  const repositories = new WeakMap<object, Map<Model, Repository>>();
+  const repositoryOn = (session: pg.ClientBase, model: Model): Repository => {
+    let bySession = repositories.get(session);
+    if (!bySession) repositories.set(session, (bySession = new Map()));
+    let repo = bySession.get(model);
+    if (!repo) {
+      repo = createRepository(session, model, { dialect: options.dialect, schema: options.schema });
+      bySession.set(model, repo);
     }
-    const next = queue.then(work, work);
-    queue = next.catch(() => undefined);
-    return next;
+    return repo;
   };
-  /** `work` inside BEGIN … COMMIT on one session, rolled back on any error. */
-  const transaction = async <T>(work: (session: pg.ClientBase) => Promise<T>): Promise<T> => {
-    /** Runs `work`; on its failure rolls back and rethrows its error, reporting a failed rollback. */
-    const inSession = async (session: pg.ClientBase, onBroken: (e: Error) => void): Promise<T> => {
-      await session.query('BEGIN');
-      try {
-        const result = await work(session);
-        await session.query('COMMIT');
-        return result;
-      } catch (error) {
-        // A session whose rollback failed may still be inside the transaction: never reuse it.
-        await session.query('ROLLBACK').catch((rollbackError: Error) => onBroken(rollbackError));
-        throw error;
-      }
-    };
-    if (!pool) {
-      return serial(() =>
-        inSession(options.client as pg.ClientBase, () => {
-          brokenClient = true;
-        }),
-      );
-    }
-    const session = await pool.connect();
-    let broken: Error | undefined;
-    try {
-      return await inSession(session, (e) => {
-        broken = e;
-      });
-    } finally {
-      session.release(broken);
-    }
+  /** Aborted when the request's client disconnects before its answer is sent. */
+  const clientGone = (reply: FastifyReply): AbortSignal => {
+    const controller = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished)
+        controller.abort(new Error('the client disconnected before the answer'));
+    });
+    return controller.signal;
   };
 
   const timeseries = options.spec.models.filter((m) => m.timeseries);
@@ -199,11 +205,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     MAX_BODY_BYTES,
   );
 
-  if (options.token) {
-    const expected = `Bearer ${options.token}`;
+  if (options.token !== undefined) {
+    const authorized = bearerMatcher(options.token);
+    const healthIsPublic = options.healthRequiresToken !== true;
     app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-      if (req.url === '/health') return;
-      if (req.headers.authorization !== expected) {
+      if (healthIsPublic && req.routeOptions.url === '/health') return;
+      if (!authorized(req.headers.authorization)) {
         await reply.status(401).send({
           error: {
             message: 'missing or wrong bearer token',
@@ -215,38 +222,36 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   }
 
   app.get('/health', async (_req, reply) => {
-    try {
-      await serial(() => options.client.query('SELECT 1'));
-      return { status: 'ok' };
-    } catch {
-      return reply.status(503).send({ status: 'unavailable', database: 'not answering' });
-    }
+    const report = await health();
+    return reply.status(report.status === 'ok' ? 200 : 503).send(report);
   });
   app.get('/openapi.json', async () => openApiDocument(options.spec));
 
   for (const model of timeseries) {
-    const repo: Repository = createRepository(options.client, model, {
-      dialect: options.dialect,
-      schema: options.schema,
-    });
+    // Checks the model once, before any request (createRepository throws on a bad one).
+    createRepository(options.client, model, { dialect: options.dialect, schema: options.schema });
     const base = routeOf(model);
 
-    app.get(base, async (req) => {
+    app.get(base, async (req, reply) => {
       const q = req.query as Query;
       const filters = filtersOf(model, q, ['start', 'end', 'limit', 'order']);
       const order = single(q, 'order');
       if (order !== undefined && order !== 'asc' && order !== 'desc')
         throw new UsageError(`parameter order must be asc or desc, got ${JSON.stringify(order)}`);
+      const start = required(q, 'start');
+      const end = required(q, 'end');
       const limit = positiveInt(single(q, 'limit'), 'limit');
-      const rows = await serial(() =>
-        repo.getByTimeRange(required(q, 'start'), required(q, 'end'), { filters, limit, order }),
+      const rows = await sessions.use(
+        (session) =>
+          repositoryOn(session, model).getByTimeRange(start, end, { filters, limit, order }),
+        { signal: clientGone(reply) },
       );
       // Whether rows beyond the limit may exist (the limit, or the cap, was reached).
       const truncated = rows.length === Math.min(limit ?? DEFAULT_LIMIT, MAX_LIMIT);
-      return { data: serialize(rows), meta: { count: rows.length, truncated } };
+      return sendRows(reply, rows, { count: rows.length, truncated }, serialize);
     });
 
-    app.get(`${base}/aggregate`, async (req) => {
+    app.get(`${base}/aggregate`, async (req, reply) => {
       const q = req.query as Query;
       const filters = filtersOf(model, q, [
         'start',
@@ -265,19 +270,29 @@ export function buildApi(options: ApiOptions): FastifyInstance {
           });
       }
       const bucket = required(q, 'bucket');
-      const rows = await serial(() =>
-        repo.getTimeBucketAggregates(bucket, required(q, 'start'), required(q, 'end'), {
-          filters,
-          aggregations: aggs as Aggregation[] | undefined,
-          fields: list(single(q, 'fields')),
-          gapfill: gapfillOf(single(q, 'gapfill')),
-          tz: single(q, 'tz'),
-        }),
+      const start = required(q, 'start');
+      const end = required(q, 'end');
+      const aggregateOptions = {
+        filters,
+        aggregations: aggs as Aggregation[] | undefined,
+        fields: list(single(q, 'fields')),
+        gapfill: gapfillOf(single(q, 'gapfill')),
+        tz: single(q, 'tz'),
+      };
+      const rows = await sessions.use(
+        (session) =>
+          repositoryOn(session, model).getTimeBucketAggregates(
+            bucket,
+            start,
+            end,
+            aggregateOptions,
+          ),
+        { signal: clientGone(reply) },
       );
-      return { data: serialize(rows), meta: { count: rows.length, bucket } };
+      return sendRows(reply, rows, { count: rows.length, bucket }, serialize);
     });
 
-    app.get(`${base}/latest`, async (req) => {
+    app.get(`${base}/latest`, async (req, reply) => {
       const q = req.query as Query;
       const filters = filtersOf(model, q, ['limit']);
       // Without filters: one row per segment key (or the single latest row without one).
@@ -287,24 +302,29 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         throw new UsageError('parameter limit applies to the latest row per segment key only', {
           hint: 'leave out the field filters to get one row per segment key',
         });
-      const rows = await serial(() => repo.getLatest({ filters, perSegment, limit }));
+      const rows = await sessions.use(
+        (session) => repositoryOn(session, model).getLatest({ filters, perSegment, limit }),
+        { signal: clientGone(reply) },
+      );
       if (perSegment) {
         // Whether keys beyond the limit may exist (the limit was reached).
         const truncated =
           rows.length === (limit === undefined ? MAX_LIMIT : Math.min(limit, MAX_LIMIT));
-        return { data: serialize(rows), meta: { count: rows.length, truncated } };
+        return sendRows(reply, rows, { count: rows.length, truncated }, serialize);
       }
-      return { data: serialize(rows), meta: { count: rows.length } };
+      return sendRows(reply, rows, { count: rows.length }, serialize);
     });
 
     app.post(base, async (req, reply) => {
       const body = ingestBody(req.body);
       // All rows or none: a batch that fails half-way must not leave its first part behind.
-      const inserted = await transaction((session) =>
-        insertMany(session, model, body.rows as Row[]),
-      ).catch((error: unknown) => {
-        throw body.locate(error);
-      });
+      const inserted = await sessions
+        .transaction((session) => insertMany(session, model, body.rows as Row[]), {
+          signal: clientGone(reply),
+        })
+        .catch((error: unknown) => {
+          throw body.locate(error);
+        });
       return reply.status(201).send({ data: { inserted }, meta: {} });
     });
   }

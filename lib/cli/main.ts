@@ -21,6 +21,10 @@ import { timescaleInfo } from '../introspect/info.js';
 import { formatTimescaleInfo } from '../introspect/format-info.js';
 import { runPolicyJobs } from '../runner/jobs.js';
 import { buildApi, routeOf } from '../api/server.js';
+import { checkToken } from '../api/auth.js';
+import { DEFAULT_HEALTH_TIMEOUT_MS } from '../api/health.js';
+import { describeListening } from '../api/listen.js';
+import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_WAIT_MS } from '../api/sessions.js';
 import { detectDialect } from '../query/repository.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import { connect, migrate, migrationStatus, type MigrationRun } from '../runner/migrate.js';
@@ -51,6 +55,14 @@ function positiveCount(value: string): number {
     throw new InvalidArgumentError('expected a whole number ≥ 1');
   return Number(value);
 }
+
+function count(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return Number(value);
+}
+
+/** Database sessions `serve` opens on a server by default. */
+const DEFAULT_API_SESSIONS = 4;
 
 function port(value: string): number {
   const n = Number(value);
@@ -547,59 +559,128 @@ export function buildProgram(out: Output): Command {
     .command('serve')
     .description('the REST API for every timeseries model of the spec, until Ctrl-C')
     .option('--port <port>', 'port', port, 3000)
-    .option('--host <host>', 'host', '127.0.0.1')
+    .option('--host <host>', 'host (0.0.0.0: all IPv4 interfaces)', '127.0.0.1')
     .option(
       '--statement-timeout <ms>',
-      'cancel a query after this many milliseconds (503)',
+      'cancel a query after this many milliseconds (503; servers only)',
       positiveCount,
       30_000,
     )
-    .action(async (opts: { port: number; host: string; statementTimeout: number }) => {
-      const globals = program.opts<GlobalOptions>();
-      const loaded = await loadSpec(resolve(globals.spec));
-      const token = process.env['PRISM_API_TOKEN'] || undefined;
-      if (!isLoopback(opts.host) && !token) {
-        throw new UsageError(`serving on ${opts.host} needs a token`, {
-          hint: 'set PRISM_API_TOKEN; clients then send Authorization: Bearer <token>',
-        });
-      }
-      await withDatabase(globals, 'serve', out, async (db) => {
-        // One session serves every request in turn (the embedded database serves one at a
-        // time), so no query may hold it for long; the pool replaces a session that broke.
-        const pool = new pg.Pool({
-          connectionString: db.url,
-          max: 1,
-          idleTimeoutMillis: 0,
-          statement_timeout: opts.statementTimeout,
-        });
-        pool.on('error', () => undefined);
-        try {
-          const first = await connect(db.url);
-          const { dialect, schema } = await detectDialect(first).finally(() => first.end());
-          const app = buildApi({ spec: loaded.spec, client: pool, dialect, schema, token });
-          const address = await app.listen({ port: opts.port, host: opts.host });
-          out.line(
-            `serving ${loaded.spec.models
-              .filter((m) => m.timeseries)
-              .map(routeOf)
-              .join(', ')} at ${address} (${dialect})`,
-          );
-          out.result({ address, dialect });
-          await new Promise<void>((resolveStop) => {
-            onInterrupt = () => {
-              out.info('stopping the API…');
-              app.close().then(
-                () => resolveStop(),
-                () => resolveStop(),
-              );
-            };
+    .option(
+      '--sessions <n>',
+      `database sessions on a server (default ${DEFAULT_API_SESSIONS}; the embedded database serves one)`,
+      positiveCount,
+    )
+    .option(
+      '--queue-limit <n>',
+      'requests that may wait for a database session; beyond that 503 with Retry-After',
+      count,
+      DEFAULT_MAX_QUEUED,
+    )
+    .option(
+      '--queue-timeout <ms>',
+      'longest wait for a database session, then 503 with Retry-After',
+      positiveCount,
+      DEFAULT_MAX_WAIT_MS,
+    )
+    .option(
+      '--health-timeout <ms>',
+      'how long /health waits for the database before it reports "timeout"',
+      positiveCount,
+      DEFAULT_HEALTH_TIMEOUT_MS,
+    )
+    .option('--health-requires-token', '/health requires PRISM_API_TOKEN too (default: public)')
+    .action(
+      async (opts: {
+        port: number;
+        host: string;
+        statementTimeout: number;
+        sessions?: number;
+        queueLimit: number;
+        queueTimeout: number;
+        healthTimeout: number;
+        healthRequiresToken?: boolean;
+      }) => {
+        const globals = program.opts<GlobalOptions>();
+        const loaded = await loadSpec(resolve(globals.spec));
+        const token = process.env['PRISM_API_TOKEN'];
+        if (token !== undefined) checkToken(token);
+        if (!isLoopback(opts.host) && token === undefined) {
+          throw new UsageError(`serving on ${opts.host} needs a token`, {
+            hint: 'set PRISM_API_TOKEN; clients then send Authorization: Bearer <token>',
           });
-          onInterrupt = undefined;
-        } finally {
-          await pool.end();
         }
-      });
-    });
+        if (opts.healthRequiresToken && token === undefined) {
+          throw new UsageError('--health-requires-token needs PRISM_API_TOKEN');
+        }
+        await withDatabase(globals, 'serve', out, async (db) => {
+          if (db.embedded && opts.sessions !== undefined && opts.sessions > 1)
+            out.info('the embedded database serves one session: --sessions is ignored');
+          // Requests wait in the API's bounded queue for one of these sessions (the
+          // embedded database serves one); the pool replaces a session the database dropped.
+          const pool = new pg.Pool({
+            connectionString: db.url,
+            max: db.embedded ? 1 : (opts.sessions ?? DEFAULT_API_SESSIONS),
+            idleTimeoutMillis: 0,
+            statement_timeout: opts.statementTimeout,
+            application_name: 'prism-migrate serve',
+          });
+          pool.on('error', () => undefined);
+          // On a server, a session apart for /health and for cancelling the statements of
+          // clients that left; the embedded database has no second session to give.
+          const control = db.embedded
+            ? undefined
+            : new pg.Pool({
+                connectionString: db.url,
+                max: 1,
+                idleTimeoutMillis: 0,
+                connectionTimeoutMillis: 10_000,
+                statement_timeout: 10_000,
+                application_name: 'prism-migrate serve (health)',
+              });
+          control?.on('error', () => undefined);
+          try {
+            const first = await connect(db.url);
+            const { dialect, schema } = await detectDialect(first).finally(() => first.end());
+            const app = buildApi({
+              spec: loaded.spec,
+              client: pool,
+              control,
+              dialect,
+              schema,
+              token,
+              healthRequiresToken: opts.healthRequiresToken === true,
+              maxQueued: opts.queueLimit,
+              maxWaitMs: opts.queueTimeout,
+              healthTimeoutMs: opts.healthTimeout,
+            });
+            const address = await app.listen({ port: opts.port, host: opts.host });
+            const listening = describeListening(app.addresses());
+            out.line(
+              `serving ${loaded.spec.models
+                .filter((m) => m.timeseries)
+                .map(routeOf)
+                .join(', ')} (${dialect})`,
+            );
+            for (const line of listening) out.line(line);
+            out.result({ address, addresses: app.addresses(), listening, dialect });
+            await new Promise<void>((resolveStop) => {
+              onInterrupt = () => {
+                out.info('stopping the API…');
+                app.close().then(
+                  () => resolveStop(),
+                  () => resolveStop(),
+                );
+              };
+            });
+            onInterrupt = undefined;
+          } finally {
+            await pool.end();
+            await control?.end();
+          }
+        });
+      },
+    );
 
   const embedded = program
     .command('embedded')

@@ -14,6 +14,7 @@ import { detectDialect, type Dialect } from '../../lib/query/index.js';
 import { migrate } from '../../lib/runner/migrate.js';
 import { parseSpec } from '../../lib/spec/load.js';
 import { runCli } from '../helpers/cli.js';
+import { CLI, cleanEnv, freePort, spawnNode } from '../helpers/embedded-process.js';
 import { createServerDatabase, tempDir, type TestDatabase } from '../helpers/databases.js';
 import {
   createNativeDatabase,
@@ -248,7 +249,7 @@ function describeApi(create: () => Promise<TestDatabase>, dialect: Dialect): voi
     expect(tooLarge.status).to.equal(413);
     const after = (await client.query('SELECT count(*)::int AS n FROM datapoint')).rows[0];
     expect(after).to.deep.equal(before);
-    expect((await get('/health')).body).to.deep.equal({ status: 'ok' });
+    expect((await get('/health')).body).to.deep.equal({ status: 'ok', database: 'ok' });
   });
 
   it('describes itself in /openapi.json and answers /health', async () => {
@@ -263,7 +264,7 @@ function describeApi(create: () => Promise<TestDatabase>, dialect: Dialect): voi
       '/api/datapoints/latest',
       '/health',
     ]);
-    expect((await get('/health')).body).to.deep.equal({ status: 'ok' });
+    expect((await get('/health')).body).to.deep.equal({ status: 'ok', database: 'ok' });
   });
 
   it('over a pool, carries on after the database drops its session, and rolls back a failed POST', async () => {
@@ -307,34 +308,99 @@ function describeApi(create: () => Promise<TestDatabase>, dialect: Dialect): voi
     }
   });
 
-  it('requires the bearer token when one is set', async () => {
-    const guarded = buildApi({ spec: SPEC, client, dialect, schema, token: 's3cret' });
+  it('requires the bearer token when one is set, compared whole; /health public unless asked', async () => {
+    const token = 'k7Qm2vX9pL4rT8wZ';
+    const guarded = buildApi({ spec: SPEC, client, dialect, schema, token });
     const url = await guarded.listen({ port: 0, host: '127.0.0.1' });
+    const status = async (path: string, authorization?: string) =>
+      (await fetch(`${url}${path}`, { headers: authorization ? { authorization } : {} })).status;
     try {
-      expect((await fetch(`${url}/api/datapoints/latest`)).status).to.equal(401);
-      expect(
-        (
-          await fetch(`${url}/api/datapoints/latest`, {
-            headers: { authorization: 'Bearer s3cret' },
-          })
-        ).status,
-      ).to.equal(200);
-      expect((await fetch(`${url}/health`)).status).to.equal(200);
+      expect(await status('/api/datapoints/latest')).to.equal(401);
+      expect(await status('/api/datapoints/latest', `Bearer ${token}`)).to.equal(200);
+      expect(await status('/api/datapoints/latest', `Bearer ${token.slice(0, -1)}`)).to.equal(401);
+      expect(await status('/api/datapoints/latest', `Bearer ${token}0`)).to.equal(401);
+      expect(await status('/api/datapoints/latest?token=x', token)).to.equal(401);
+      expect(await status('/health')).to.equal(200);
+      expect(await status('/health?x=1')).to.equal(200);
     } finally {
       await guarded.close();
     }
+    const closed = buildApi({
+      spec: SPEC,
+      client,
+      dialect,
+      schema,
+      token,
+      healthRequiresToken: true,
+    });
+    const closedUrl = await closed.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      expect((await fetch(`${closedUrl}/health`)).status).to.equal(401);
+      const r = await fetch(`${closedUrl}/health`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(r.status).to.equal(200);
+      expect(await r.json()).to.deep.equal({ status: 'ok', database: 'ok' });
+    } finally {
+      await closed.close();
+    }
+    expect(() => buildApi({ spec: SPEC, client, dialect, schema, token: 's3cret' })).to.throw(
+      'at least 16 are required',
+    );
   });
 
-  it('serve refuses a non-loopback host without PRISM_API_TOKEN (exit 2)', async () => {
-    const r = await runCli(
-      ['--spec', resolve('spec/examples/datapoint.yaml'), 'serve', '--host', '0.0.0.0'],
-      {
+  it('serve refuses a non-loopback host without PRISM_API_TOKEN, and blank or short tokens (exit 2)', async () => {
+    const serve = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+      runCli(['--spec', resolve('spec/examples/datapoint.yaml'), 'serve', ...args], {
         cwd: tempDir(),
-        env: { DATABASE_URL: db.url, PRISM_API_TOKEN: '' },
-      },
+        env: { DATABASE_URL: db.url, ...env },
+      });
+    const noToken = await serve({ PRISM_API_TOKEN: undefined }, '--host', '0.0.0.0');
+    expect(noToken.code).to.equal(2);
+    expect(noToken.stderr).to.include('serving on 0.0.0.0 needs a token');
+    for (const [token, message] of [
+      ['', 'PRISM_API_TOKEN is blank'],
+      [' ', 'PRISM_API_TOKEN is blank'],
+      ['a', 'PRISM_API_TOKEN has 1 character(s); at least 16 are required'],
+    ]) {
+      const r = await serve({ PRISM_API_TOKEN: token }, '--port', '1');
+      expect(r.code, JSON.stringify(token)).to.equal(2);
+      expect(r.stderr).to.include(message);
+      expect(r.stderr).to.include('hint:');
+      expect(r.stderr).not.to.match(/\n\s+at /);
+    }
+    const healthOnly = await serve({ PRISM_API_TOKEN: undefined }, '--health-requires-token');
+    expect(healthOnly.code).to.equal(2);
+    expect(healthOnly.stderr).to.include('--health-requires-token needs PRISM_API_TOKEN');
+  });
+
+  it('serve says where it really listens: all IPv4 interfaces for 0.0.0.0', async function () {
+    const port = await freePort();
+    const child = spawnNode(
+      tempDir(),
+      [
+        CLI,
+        '--spec',
+        resolve('spec/examples/datapoint.yaml'),
+        'serve',
+        '--host',
+        '0.0.0.0',
+        '--port',
+        String(port),
+      ],
+      cleanEnv({ DATABASE_URL: db.url, PRISM_API_TOKEN: 'k7Qm2vX9pL4rT8wZ' }),
     );
-    expect(r.code).to.equal(2);
-    expect(r.stderr).to.include('serving on 0.0.0.0 needs a token');
+    try {
+      await child.waitFor(/listening on/, { timeoutMs: 30_000 });
+      expect(child.stdout).to.include(
+        `listening on all IPv4 interfaces, port ${port} (http://0.0.0.0:${port})`,
+      );
+      expect(child.stdout).not.to.include('http://127.0.0.1');
+      const r = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(await r.json()).to.deep.equal({ status: 'ok', database: 'ok' });
+    } finally {
+      await child.stop();
+    }
   });
 }
 

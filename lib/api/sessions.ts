@@ -1,0 +1,158 @@
+/**
+ * The API's database sessions: every request's work waits in one bounded queue
+ * (lib/api/queue.ts) for a session of its own — one for a plain client or the embedded
+ * database, up to the pool's size on a server. Work whose client has gone is dropped
+ * while it waits; when it already runs and a control session is given, its statement is
+ * cancelled there (`pg_cancel_backend`), and the session is released only after that, so
+ * a late cancel can never hit the next request's statement.
+ */
+import type pg from 'pg';
+import { DatabaseError } from '../errors.js';
+import type { Queryable } from '../query/repository.js';
+import { WorkQueue, type QueueStats } from './queue.js';
+
+/** Requests that may wait for a session, beyond those running. */
+export const DEFAULT_MAX_QUEUED = 100;
+/** Milliseconds a request may wait for a session. */
+export const DEFAULT_MAX_WAIT_MS = 5_000;
+
+export interface SessionOptions {
+  /** A client (one session) or a pool (as many sessions as its `max`). */
+  readonly client: Queryable;
+  readonly maxQueued?: number | undefined;
+  readonly maxWaitMs?: number | undefined;
+  /**
+   * A session apart from `client`, used to cancel the running statement of a request
+   * whose client disconnected. Without it such a statement runs to its end.
+   */
+  readonly control?: Queryable | undefined;
+}
+
+export interface UseOptions {
+  /** Aborted when the request's client is gone. */
+  readonly signal?: AbortSignal | undefined;
+  /** Ahead of every waiting request (the health check), waiting at most `maxWaitMs`. */
+  readonly priority?: boolean | undefined;
+  readonly maxWaitMs?: number | undefined;
+}
+
+/** A pool by its shape, so a pool from another copy of pg counts too. */
+function asPool(client: Queryable): pg.Pool | undefined {
+  return typeof (client as { totalCount?: unknown }).totalCount === 'number'
+    ? (client as pg.Pool)
+    : undefined;
+}
+
+export class ApiSessions {
+  readonly queue: WorkQueue;
+  readonly #client: Queryable;
+  readonly #pool: pg.Pool | undefined;
+  readonly #control: Queryable | undefined;
+  /** Set when a plain client's rollback failed: it may sit in a transaction, so no more work. */
+  #broken = false;
+
+  constructor(options: SessionOptions) {
+    this.#client = options.client;
+    this.#pool = asPool(options.client);
+    this.#control = options.control;
+    const max = this.#pool?.options.max;
+    this.queue = new WorkQueue({
+      concurrency: this.#pool ? (typeof max === 'number' && max > 0 ? max : 10) : 1,
+      maxQueued: options.maxQueued ?? DEFAULT_MAX_QUEUED,
+      maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+    });
+  }
+
+  get stats(): QueueStats {
+    return this.queue.stats;
+  }
+
+  /** Runs `work` on a session of its own once the queue lets it. */
+  use<T>(work: (session: pg.ClientBase) => Promise<T>, options: UseOptions = {}): Promise<T> {
+    return this.queue.run(() => this.#onSession(work, options.signal, false), options);
+  }
+
+  /** `work` inside BEGIN … COMMIT on one session, rolled back on any error. */
+  transaction<T>(
+    work: (session: pg.ClientBase) => Promise<T>,
+    options: UseOptions = {},
+  ): Promise<T> {
+    return this.queue.run(() => this.#onSession(work, options.signal, true), options);
+  }
+
+  async #onSession<T>(
+    work: (session: pg.ClientBase) => Promise<T>,
+    signal: AbortSignal | undefined,
+    inTransaction: boolean,
+  ): Promise<T> {
+    if (signal?.aborted) throw signal.reason as Error;
+    if (!this.#pool) {
+      if (this.#broken) {
+        throw new DatabaseError('the database session failed to roll back a transaction', {
+          hint: 'restart the server',
+        });
+      }
+      const session = this.#client as pg.ClientBase;
+      return this.#watched(session, signal, () =>
+        inTransaction
+          ? this.#inTransaction(session, work, () => {
+              this.#broken = true;
+            })
+          : work(session),
+      );
+    }
+    const session = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      if (signal?.aborted) throw signal.reason as Error;
+      return await this.#watched(session, signal, () =>
+        inTransaction
+          ? this.#inTransaction(session, work, (e) => {
+              broken = e;
+            })
+          : work(session),
+      );
+    } finally {
+      session.release(broken);
+    }
+  }
+
+  /** Runs `work`; if `signal` aborts meanwhile, cancels its statement and waits for that. */
+  async #watched<T>(
+    session: pg.ClientBase,
+    signal: AbortSignal | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const control = this.#control;
+    const pid = (session as { processID?: unknown }).processID;
+    if (!signal || !control || typeof pid !== 'number') return work();
+    let cancelling: Promise<unknown> | undefined;
+    const onAbort = () => {
+      cancelling = control.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await work();
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (cancelling) await cancelling;
+    }
+  }
+
+  async #inTransaction<T>(
+    session: pg.ClientBase,
+    work: (session: pg.ClientBase) => Promise<T>,
+    onBroken: (e: Error) => void,
+  ): Promise<T> {
+    await session.query('BEGIN');
+    try {
+      const result = await work(session);
+      await session.query('COMMIT');
+      return result;
+    } catch (error) {
+      // A session whose rollback failed may still be inside the transaction: never reuse it.
+      await session.query('ROLLBACK').catch((rollbackError: Error) => onBroken(rollbackError));
+      throw error;
+    }
+  }
+}
