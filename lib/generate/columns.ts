@@ -6,13 +6,14 @@
  * `pgm.func('…')`), and enum values become a CHECK expression with escaped literals.
  * Types are built from fixed words and validated integers only.
  */
-import { createHash } from 'node:crypto';
 import { PgLiteral, type ColumnDefinition } from 'node-pg-migrate';
 import { assertNever } from '../diff/changes.js';
 import { quoteIdent, quoteLiteral } from '../sql/quote.js';
+import { enumCheckName } from '../spec/identifiers.js';
 import type { Field, FieldDefault, FieldType } from '../spec/types.js';
 
-const MAX_IDENTIFIER_BYTES = 63;
+// Derived names are part of the spec's checks (they must not collide); kept here too.
+export { enumCheckName, primaryKeyName } from '../spec/identifiers.js';
 
 /** What a generated column definition holds: a type, NOT NULL, maybe a default. */
 export interface GeneratedColumn extends ColumnDefinition {
@@ -143,30 +144,6 @@ export function defaultSql(value: FieldDefault): string {
     default:
       return assertNever(value);
   }
-}
-
-/**
- * `<prefix><suffix>`, at most 63 bytes: a longer name keeps a prefix plus a hash of the
- * full name (PostgreSQL would truncate silently, and a later drop by name would miss).
- */
-function boundedName(prefix: string, suffix: string): string {
-  const full = `${prefix}${suffix}`;
-  if (Buffer.byteLength(full, 'utf8') <= MAX_IDENTIFIER_BYTES) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
-  const tail = `_${hash}${suffix}`;
-  let head = prefix;
-  while (Buffer.byteLength(head + tail, 'utf8') > MAX_IDENTIFIER_BYTES) head = head.slice(0, -1);
-  return `${head}${tail}`;
-}
-
-/** `<table>_pkey`, the name of the primary-key constraint we create and drop. */
-export function primaryKeyName(table: string): string {
-  return boundedName(table, '_pkey');
-}
-
-/** `<table>_<column>_check`, the CHECK constraint that holds an enum's values. */
-export function enumCheckName(table: string, column: string): string {
-  return boundedName(`${table}_${column}`, '_check');
 }
 
 /** The CHECK expression of an enum field, e.g. `"status" IN ('new', 'O''Brien')`; else undefined. */
