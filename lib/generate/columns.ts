@@ -6,13 +6,14 @@
  * `pgm.func('…')`), and enum values become a CHECK expression with escaped literals.
  * Types are built from fixed words and validated integers only.
  */
-import { createHash } from 'node:crypto';
 import { PgLiteral, type ColumnDefinition } from 'node-pg-migrate';
 import { assertNever } from '../diff/changes.js';
 import { quoteIdent, quoteLiteral } from '../sql/quote.js';
-import type { Field, FieldDefault } from '../spec/types.js';
+import { enumCheckName } from '../spec/identifiers.js';
+import type { Field, FieldDefault, FieldType } from '../spec/types.js';
 
-const MAX_IDENTIFIER_BYTES = 63;
+// Derived names are part of the spec's checks (they must not collide); kept here too.
+export { enumCheckName, primaryKeyName } from '../spec/identifiers.js';
 
 /** What a generated column definition holds: a type, NOT NULL, maybe a default. */
 export interface GeneratedColumn extends ColumnDefinition {
@@ -31,46 +32,70 @@ function typmod(value: number | undefined, what: string, field: Field): number |
   return value;
 }
 
-/** The PostgreSQL type of a field: `varchar(100)`, `numeric(10,2)`, `timestamptz`, … */
-export function columnType(field: Field): string {
+/**
+ * Each spec type once: how generated SQL spells it, and how the catalog's format_type()
+ * reports it. Both take the same modifiers (see `typeModifiers`), so the type a migration
+ * creates and the type `check` expects are one text per field.
+ */
+const TYPE_NAMES = Object.freeze({
+  uuid: { sql: 'uuid', catalog: 'uuid' },
+  string: { sql: 'varchar', catalog: 'character varying' },
+  text: { sql: 'text', catalog: 'text' },
+  int: { sql: 'integer', catalog: 'integer' },
+  bigint: { sql: 'bigint', catalog: 'bigint' },
+  float: { sql: 'double precision', catalog: 'double precision' },
+  decimal: { sql: 'numeric', catalog: 'numeric' },
+  boolean: { sql: 'boolean', catalog: 'boolean' },
+  datetime: { sql: 'timestamptz', catalog: 'timestamp with time zone' },
+  date: { sql: 'date', catalog: 'date' },
+  time: { sql: 'time', catalog: 'time without time zone' },
+  json: { sql: 'jsonb', catalog: 'jsonb' },
+  // A text column with a CHECK constraint (see enumCheck): values can be added and
+  // removed by replacing the constraint, which a PostgreSQL enum type cannot do.
+  enum: { sql: 'text', catalog: 'text' },
+} as const satisfies Record<FieldType, { readonly sql: string; readonly catalog: string }>);
+
+function typeNames(field: Field): (typeof TYPE_NAMES)[FieldType] {
+  if (!Object.hasOwn(TYPE_NAMES, field.type)) {
+    throw new TypeError(
+      `field ${JSON.stringify(field.name)} has unknown type ${JSON.stringify(field.type)}`,
+    );
+  }
+  return TYPE_NAMES[field.type];
+}
+
+/**
+ * The type modifiers of a field as PostgreSQL keeps them: `(100)` for a string's
+ * max_length, `(10,2)` for a decimal — and `(5,0)` for a decimal with precision but no
+ * scale, since PostgreSQL stores scale 0 there and reports `numeric(5,0)`.
+ */
+function typeModifiers(field: Field): string {
   switch (field.type) {
-    case 'uuid':
-      return 'uuid';
     case 'string': {
       const max = typmod(field.maxLength, 'max_length', field);
-      return max === undefined ? 'varchar' : `varchar(${max})`;
+      return max === undefined ? '' : `(${max})`;
     }
-    case 'text':
-      return 'text';
-    case 'int':
-      return 'integer';
-    case 'bigint':
-      return 'bigint';
-    case 'float':
-      return 'double precision';
     case 'decimal': {
       const precision = typmod(field.precision, 'precision', field);
       const scale = typmod(field.scale, 'scale', field);
-      if (precision === undefined) return 'numeric';
-      return scale === undefined ? `numeric(${precision})` : `numeric(${precision},${scale})`;
+      return precision === undefined ? '' : `(${precision},${scale ?? 0})`;
     }
-    case 'boolean':
-      return 'boolean';
-    case 'datetime':
-      return 'timestamptz';
-    case 'date':
-      return 'date';
-    case 'time':
-      return 'time';
-    case 'json':
-      return 'jsonb';
-    case 'enum':
-      // A text column with a CHECK constraint (see enumCheck): values can be added and
-      // removed by replacing the constraint, which a PostgreSQL enum type cannot do.
-      return 'text';
     default:
-      return assertNever(field.type);
+      return '';
   }
+}
+
+/** The PostgreSQL type of a field in generated SQL: `varchar(100)`, `numeric(10,2)`, `timestamptz`, … */
+export function columnType(field: Field): string {
+  return `${typeNames(field).sql}${typeModifiers(field)}`;
+}
+
+/**
+ * The same type as the catalog's `format_type(atttypid, atttypmod)` reports it:
+ * `character varying(100)`, `numeric(10,2)`, `timestamp with time zone`, …
+ */
+export function catalogType(field: Field): string {
+  return `${typeNames(field).catalog}${typeModifiers(field)}`;
 }
 
 /**
@@ -119,30 +144,6 @@ export function defaultSql(value: FieldDefault): string {
     default:
       return assertNever(value);
   }
-}
-
-/**
- * `<prefix><suffix>`, at most 63 bytes: a longer name keeps a prefix plus a hash of the
- * full name (PostgreSQL would truncate silently, and a later drop by name would miss).
- */
-function boundedName(prefix: string, suffix: string): string {
-  const full = `${prefix}${suffix}`;
-  if (Buffer.byteLength(full, 'utf8') <= MAX_IDENTIFIER_BYTES) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
-  const tail = `_${hash}${suffix}`;
-  let head = prefix;
-  while (Buffer.byteLength(head + tail, 'utf8') > MAX_IDENTIFIER_BYTES) head = head.slice(0, -1);
-  return `${head}${tail}`;
-}
-
-/** `<table>_pkey`, the name of the primary-key constraint we create and drop. */
-export function primaryKeyName(table: string): string {
-  return boundedName(table, '_pkey');
-}
-
-/** `<table>_<column>_check`, the CHECK constraint that holds an enum's values. */
-export function enumCheckName(table: string, column: string): string {
-  return boundedName(`${table}_${column}`, '_check');
 }
 
 /** The CHECK expression of an enum field, e.g. `"status" IN ('new', 'O''Brien')`; else undefined. */

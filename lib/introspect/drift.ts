@@ -7,7 +7,7 @@
  */
 import type { ClientBase } from 'pg';
 import { compressionSettingsOf, indexesOf } from '../diff/model-steps.js';
-import { columnType } from '../generate/columns.js';
+import { catalogType } from '../generate/columns.js';
 import type { Model, Spec, TimeAmount } from '../spec/types.js';
 import type { OrderByTerm } from '../sql/order-by.js';
 import type { TimescaleSupport } from '../db/detect.js';
@@ -19,19 +19,6 @@ export interface Drift {
   readonly expected: string;
   readonly actual: string;
   readonly fix: string;
-}
-
-const LIVE_TYPE: Readonly<Record<string, string>> = Object.freeze({
-  varchar: 'character varying',
-  timestamptz: 'timestamp with time zone',
-  time: 'time without time zone',
-});
-
-/** The spelling format_type() uses for a column type we generate. */
-export function liveTypeName(generated: string): string {
-  const m = /^(\w+)(\(.*\))?$/.exec(generated);
-  if (!m) return generated;
-  return `${LIVE_TYPE[m[1] as string] ?? m[1]}${m[2] ?? ''}`;
 }
 
 function orderByText(term: OrderByTerm): string {
@@ -314,7 +301,7 @@ export async function detectDrift(
     }
     for (const field of model.fields) {
       const column = live.columns.get(field.name);
-      const expectedType = liveTypeName(columnType(field));
+      const expectedType = catalogType(field);
       if (!column) {
         drifts.push({
           table,

@@ -1,12 +1,13 @@
 /**
  * The whole document: structure (joi), then each structurally sound model, then names
- * that must be unique across models (tables and indexes share one namespace per schema).
+ * that must be unique across models (see namespace.ts).
  */
 import type { Finding, Path } from './findings.js';
-import { duplicateError, hasErrors } from './findings.js';
+import { hasErrors } from './findings.js';
 import { duplicateNameFindings } from './fields.js';
 import { validateStructure } from './joi-findings.js';
 import { checkModel } from './model.js';
+import { namespaceFindings } from './namespace.js';
 import type { RawModel, RawSpec } from './raw.js';
 import { renameFindings } from './renames.js';
 import { specSchema } from './schema.js';
@@ -57,43 +58,6 @@ function tableFindings(
   );
 }
 
-function indexFindings(
-  models: readonly Located<Model>[],
-  raws: readonly Located<RawModel>[],
-): Finding[] {
-  const tables = new Map(
-    models.map((m, k) => [m.value.table, tablePath((raws[k] as Located<RawModel>).value, m.path)]),
-  );
-  const items = models.flatMap((m, k) =>
-    (m.value.timeseries?.indexes ?? []).map((index, n) => {
-      const raw = (raws[k] as Located<RawModel>).value.timeseries?.indexes?.[n];
-      const path: Path = [...m.path, 'timeseries', 'indexes', n];
-      return { name: index.name, path: raw?.name === undefined ? path : [...path, 'name'] };
-    }),
-  );
-  const clashes = items.flatMap((i) => {
-    const table = tables.get(i.name);
-    return table === undefined
-      ? []
-      : [
-          duplicateError(
-            i.path,
-            table,
-            `index name '${i.name}' is already a table name`,
-            'tables and indexes share one namespace; set `name:` on the index',
-          ),
-        ];
-  });
-  return [
-    ...duplicateNameFindings(
-      items,
-      'index name',
-      'index names must be unique in the schema; set `name:` on one of them',
-    ),
-    ...clashes,
-  ];
-}
-
 export function checkSpec(document: unknown): SpecCheck {
   const structure = validateStructure(specSchema, document);
   const broken = brokenModels(structure.findings);
@@ -119,7 +83,16 @@ export function checkSpec(document: unknown): SpecCheck {
   const builtRaws = results.flatMap((r, k) =>
     r.value === undefined ? [] : [raws[k] as Located<RawModel>],
   );
-  findings.push(...tableFindings(built, builtRaws), ...indexFindings(built, builtRaws));
+  findings.push(
+    ...tableFindings(built, builtRaws),
+    ...namespaceFindings(
+      built.map((b, k) => ({
+        model: b.value,
+        raw: (builtRaws[k] as Located<RawModel>).value,
+        path: b.path,
+      })),
+    ),
+  );
   if (hasErrors(findings)) return { spec: undefined, findings };
   return {
     spec: Object.freeze({

@@ -38,3 +38,45 @@ export function defaultIndexName(table: string, columns: readonly string[]): str
   const suffix = `_${hash}_idx`;
   return `${full.slice(0, MAX_IDENTIFIER_BYTES - suffix.length)}${suffix}`;
 }
+
+/**
+ * `<prefix><suffix>`, at most 63 bytes: a longer name keeps a prefix plus a hash of the
+ * full name (PostgreSQL would truncate silently, and a later drop by name would miss).
+ */
+export function boundedName(prefix: string, suffix: string): string {
+  const full = `${prefix}${suffix}`;
+  if (Buffer.byteLength(full, 'utf8') <= MAX_IDENTIFIER_BYTES) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
+  const tail = `_${hash}${suffix}`;
+  let head = prefix;
+  while (Buffer.byteLength(head + tail, 'utf8') > MAX_IDENTIFIER_BYTES) head = head.slice(0, -1);
+  return `${head}${tail}`;
+}
+
+/** `<table>_pkey`, the name of the primary-key constraint (and of its index). */
+export function primaryKeyName(table: string): string {
+  return boundedName(table, '_pkey');
+}
+
+/** `<table>_<column>_check`, the CHECK constraint that holds an enum's values. */
+export function enumCheckName(table: string, column: string): string {
+  return boundedName(`${table}_${column}`, '_check');
+}
+
+/**
+ * The name (without schema) of the integer-now function of a table with an integer time
+ * column: `<first 48 characters of the table>_prism_now`, as setIntegerNowFunction
+ * creates it. Two tables that agree in their first 48 characters would share it.
+ */
+export function integerNowFunctionBaseName(table: string): string {
+  return `${table.slice(0, 48)}_prism_now`;
+}
+
+/** What PostgreSQL keeps of a name: its first 63 bytes (NAMEDATALEN - 1). */
+export function truncatedName(name: string): string {
+  const bytes = Buffer.from(name, 'utf8');
+  if (bytes.length <= MAX_IDENTIFIER_BYTES) return name;
+  let end = MAX_IDENTIFIER_BYTES;
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--; // not inside a character
+  return bytes.subarray(0, end).toString('utf8');
+}

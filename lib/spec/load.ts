@@ -10,6 +10,7 @@ import { SpecError, UsageError } from '../errors.js';
 import { checkSpec } from './check.js';
 import type { Finding } from './findings.js';
 import { positionAt } from './locate.js';
+import { findTooDeep, MAX_NESTING } from './nesting.js';
 import type { LoadedSpec, SpecNotice } from './types.js';
 
 const EMPTY_HINT =
@@ -21,8 +22,12 @@ interface Source {
   readonly file: string;
 }
 
+/** Syntax errors listed one by one; a broken file can hold thousands. */
+const MAX_SYNTAX_ERRORS = 20;
+
 function yamlIssues(source: Source): SpecIssue[] {
-  return source.doc.errors.map((e) => {
+  const errors = source.doc.errors;
+  const issues: SpecIssue[] = errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => {
     const { line, col } = source.lines.linePos(e.pos[0]);
     return {
       file: source.file,
@@ -32,6 +37,37 @@ function yamlIssues(source: Source): SpecIssue[] {
       hint: 'fix the YAML syntax at this position (indentation, quotes, brackets)',
     };
   });
+  const rest = errors[MAX_SYNTAX_ERRORS];
+  if (rest !== undefined) {
+    const { line, col } = source.lines.linePos(rest.pos[0]);
+    issues.push({
+      file: source.file,
+      line,
+      column: col,
+      message: `YAML syntax error: ${errors.length - MAX_SYNTAX_ERRORS} more from here on (the first ${MAX_SYNTAX_ERRORS} are listed)`,
+    });
+  }
+  return issues;
+}
+
+/**
+ * Refuses nesting deeper than MAX_NESTING before the document is built: building and
+ * converting it recurse once per level and would exhaust the call stack.
+ */
+function checkNesting(text: string, file: string): void {
+  const lines = new LineCounter();
+  const deep = findTooDeep(text, MAX_NESTING, lines.addNewLine);
+  if (deep === undefined) return;
+  const { line, col } = lines.linePos(deep.offset);
+  throw new SpecError([
+    {
+      file,
+      line,
+      column: col,
+      message: `the YAML nests mappings and lists deeper than ${MAX_NESTING} levels here`,
+      hint: `a spec needs about 7 levels (models, a model, its fields, a field, …); remove the extra nesting`,
+    },
+  ]);
 }
 
 /** Aliases are resolved by toJS; it refuses alias bombs (its maxAliasCount). */
@@ -76,6 +112,7 @@ function yamlWarnings(source: Source): SpecNotice[] {
 
 /** Parses and validates spec text; `file` is only used in messages. Pure. */
 export function parseSpec(text: string, file: string): LoadedSpec {
+  checkNesting(text, file);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const source: Source = { doc, lines, file };

@@ -3,6 +3,7 @@ import type { Finding, Path } from './findings.js';
 import { hasErrors, specAdjustment } from './findings.js';
 import { buildField, duplicateNameFindings, fieldFindings } from './fields.js';
 import { defaultTableName } from './identifiers.js';
+import { columnCountFindings, primaryKeyWidthFindings } from './limits.js';
 import type { RawField, RawModel } from './raw.js';
 import { renameFindings } from './renames.js';
 import { checkTimeseries, uniqueWithoutTime } from './timeseries.js';
@@ -96,6 +97,7 @@ export function checkModel(raw: RawModel, path: Path, specMode: TimescaleMode): 
   if (timeColumn !== undefined) findings.push(...uniqueFieldFindings(raw, path, timeColumn));
   const pk = primaryKeyOf(raw, path, timeColumn);
   findings.push(...pk.findings, ...timeColumnNullability(raw, path, timeColumn));
+  findings.push(...columnCountFindings(raw, path), ...primaryKeyWidthFindings(raw, path, pk.key));
   if (hasErrors(findings)) return { value: undefined, findings };
   const model: Model = Object.freeze({
     name: raw.name,

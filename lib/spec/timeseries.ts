@@ -6,6 +6,7 @@ import { closest } from '../util/closest.js';
 import type { Finding, Path } from './findings.js';
 import { duplicateError, hasErrors, specError, specWarning } from './findings.js';
 import { defaultIndexName } from './identifiers.js';
+import { indexWidthFindings } from './limits.js';
 import { ORDER_BY_HINT, parseOrderBy } from './order-by.js';
 import type {
   RawCompression,
@@ -283,6 +284,7 @@ function indexProblems(
     missingColumn(ctx, c, [...path, 'columns', k], 'index column'),
   );
   problems.push(...repeatedColumns(raw.columns, [...path, 'columns'], 'the index'));
+  problems.push(...indexWidthFindings(raw.columns, path));
   if (raw.unique && raw.type !== 'btree') {
     problems.push(
       specError(

@@ -436,7 +436,7 @@ describe('generate/columns', () => {
       [field('a', 'bigint'), 'bigint'],
       [field('a', 'float'), 'double precision'],
       [field('a', 'decimal', { precision: 10, scale: 2 }), 'numeric(10,2)'],
-      [field('a', 'decimal', { precision: 10 }), 'numeric(10)'],
+      [field('a', 'decimal', { precision: 10 }), 'numeric(10,0)'],
       [field('a', 'decimal'), 'numeric'],
       [field('a', 'boolean'), 'boolean'],
       [field('a', 'datetime'), 'timestamptz'],
