@@ -116,3 +116,44 @@ export async function snapshotCatalog(
   }
   return { columns, indexes, constraints, hypertables, compression, jobs, rowCounts };
 }
+
+export interface TableState {
+  /** The timescaledb extension's version, null when it is not created. */
+  readonly extension: string | null;
+  readonly rows: number;
+  readonly hypertable: boolean;
+  /** The proc names of the table's policy jobs, sorted. */
+  readonly jobs: string[];
+}
+
+/** What TimescaleDB made of `table` (in the search path), and its rows. */
+export async function tableState(client: pg.ClientBase, table: string): Promise<TableState> {
+  const q = async (sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows;
+  const ext = await q(`SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`);
+  const rows = Number((await q(`SELECT count(*) AS n FROM "${table}"`))[0]?.n);
+  if (ext.length === 0) return { extension: null, rows, hypertable: false, jobs: [] };
+  return {
+    extension: ext[0]?.extversion as string,
+    rows,
+    hypertable:
+      (
+        await q(`SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = $1`, [
+          table,
+        ])
+      ).length === 1,
+    jobs: (
+      await q(
+        `SELECT proc_name FROM timescaledb_information.jobs WHERE hypertable_name = $1 ORDER BY 1`,
+        [table],
+      )
+    ).map((r) => r.proc_name as string),
+  };
+}
+
+/** The names of the applied migrations in the order they ran, without their timestamps. */
+export async function appliedMigrations(client: pg.ClientBase): Promise<string[]> {
+  const r = await client.query<{ name: string }>(
+    'SELECT name FROM pgmigrations ORDER BY run_on, id',
+  );
+  return r.rows.map((row) => row.name.replace(/^\d+_/, ''));
+}

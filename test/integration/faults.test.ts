@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
+import { appliedMigrations, tableState } from '../helpers/catalog.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { tempDir, withClient, type TestDatabase } from '../helpers/databases.js';
 import {
@@ -24,24 +25,15 @@ const INSERT_ROWS = `INSERT INTO datapoint (id, "timestamp", source, value)
   SELECT gen_random_uuid(), now() - (g * interval '25 seconds'), 's' || (g % 50), g
     FROM generate_series(1, ${ROWS}) g`;
 
-async function tableState(url: string) {
+async function stateOf(url: string) {
   return withClient(url, async (c) => {
     const q = async (sql: string) => (await c.query(sql)).rows;
-    const timescale =
-      (await q(`SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'`)).length === 1;
+    const { rows, hypertable } = await tableState(c, 'datapoint');
     return {
-      rows: Number((await q('SELECT count(*) AS n FROM datapoint'))[0]?.n),
+      rows,
       sum: String((await q('SELECT sum(value) AS s FROM datapoint'))[0]?.s),
-      hypertable:
-        timescale &&
-        (
-          await q(
-            `SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'datapoint'`,
-          )
-        ).length === 1,
-      applied: (await q('SELECT name FROM pgmigrations ORDER BY run_on, id')).map((r) =>
-        String(r.name).replace(/^\d+_/, ''),
-      ),
+      hypertable,
+      applied: await appliedMigrations(c),
       advisoryLocks: Number(
         (await q(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'`))[0]?.n,
       ),
@@ -70,7 +62,7 @@ describeNative(CURRENT_TSL, 'a deploy killed during a conversion', (server: Nati
 
   it('loses nothing, and the next `up` converts the table with every row', async function () {
     this.timeout(300_000);
-    const before = await tableState(db.url);
+    const before = await stateOf(db.url);
     expect(before).to.deep.include({ rows: ROWS, hypertable: false, applied: ['plain'] });
 
     const deploy = spawn(process.execPath, [BIN, 'up'], {
@@ -106,7 +98,7 @@ describeNative(CURRENT_TSL, 'a deploy killed during a conversion', (server: Nati
     });
     expect(after.code, after.stderr).to.equal(0);
     expect(after.stderr).to.not.match(/^\s+at /m);
-    expect(await tableState(db.url)).to.deep.equal({
+    expect(await stateOf(db.url)).to.deep.equal({
       rows: ROWS,
       sum: before.sum,
       hypertable: true,

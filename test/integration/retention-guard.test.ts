@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import { appliedMigrations, tableState } from '../helpers/catalog.js';
 import { tempDir, type TestDatabase } from '../helpers/databases.js';
 import { startEmbeddedProcess, type EmbeddedServerProcess } from '../helpers/embedded-process.js';
 import {
@@ -46,38 +47,9 @@ interface Target {
 /** A new database for the project in `dir`. */
 type NewTarget = (dir: string) => Promise<Target>;
 
-interface State {
-  readonly rows: number;
-  readonly hypertable: boolean;
-  readonly jobs: string[];
-  readonly applied: string[];
-}
-
-async function stateOf(c: pg.ClientBase): Promise<State> {
-  const q = async (sql: string) => (await c.query(sql)).rows;
-  const timescale =
-    (await q(`SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'`)).length === 1;
-  const applied = (await q('SELECT name FROM pgmigrations ORDER BY run_on, id')).map((r) =>
-    String(r.name).replace(/^\d+_/, ''),
-  );
-  const rows = Number((await q('SELECT count(*) AS n FROM datapoint'))[0]?.n);
-  // A native server gets the extension from the converting migration.
-  if (!timescale) return { rows, hypertable: false, jobs: [], applied };
-  return {
-    rows,
-    hypertable:
-      (
-        await q(
-          `SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'datapoint'`,
-        )
-      ).length === 1,
-    jobs: (
-      await q(
-        `SELECT proc_name FROM timescaledb_information.jobs WHERE hypertable_name = 'datapoint' ORDER BY 1`,
-      )
-    ).map((r) => r.proc_name as string),
-    applied,
-  };
+async function stateOf(c: pg.ClientBase) {
+  const { rows, hypertable, jobs } = await tableState(c, 'datapoint');
+  return { rows, hypertable, jobs, applied: await appliedMigrations(c) };
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   type TestDatabase,
 } from '../helpers/databases.js';
 import { openDatabase } from '../../lib/db/open.js';
+import { tableState } from '../helpers/catalog.js';
 import { policyJobId, serverNow, waitForScheduledRun } from '../helpers/job-stats.js';
 import {
   createNativeDatabase,
@@ -72,27 +73,7 @@ const INSERT_ROWS = `INSERT INTO datapoint (id, "timestamp", source, value)
     FROM generate_series(0, 8 * 730) g`;
 
 async function catalog(url: string) {
-  return withClient(url, async (c) => {
-    const q = async (sql: string) => (await c.query(sql)).rows;
-    const ext = await q(`SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'`);
-    const rows = Number((await q('SELECT count(*) AS n FROM datapoint'))[0]?.n);
-    if (ext.length === 0) return { extension: null, rows, hypertable: false, jobs: [] };
-    return {
-      extension: ext[0]?.extversion as string,
-      rows,
-      hypertable:
-        (
-          await q(
-            `SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'datapoint'`,
-          )
-        ).length === 1,
-      jobs: (
-        await q(
-          `SELECT proc_name FROM timescaledb_information.jobs WHERE hypertable_name = 'datapoint' ORDER BY 1`,
-        )
-      ).map((r) => r.proc_name as string),
-    };
-  });
+  return withClient(url, (c) => tableState(c, 'datapoint'));
 }
 
 describeNative(CURRENT_TSL, 'a new database on a self-hosted server', (server: NativeServer) => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { SpecIssue } from '../../../lib/errors.js';
 import { SpecError } from '../../../lib/errors.js';
 import { parseSpec } from '../../../lib/spec/load.js';
+import { issuesOf } from '../../helpers/spec-issues.js';
 
 /** A valid spec; tests replace single lines, so line numbers below are stable. */
 const BASE = [
@@ -33,16 +34,6 @@ const BASE = [
 
 function edit(changes: Record<number, string>): string {
   return BASE.map((line, i) => changes[i + 1] ?? line).join('\n');
-}
-
-function issuesOf(text: string): readonly SpecIssue[] {
-  try {
-    parseSpec(text, 'prism.yaml');
-  } catch (error) {
-    if (error instanceof SpecError) return error.issues;
-    throw error;
-  }
-  return expect.fail('expected a SpecError');
 }
 
 function onlyIssue(text: string): SpecIssue {

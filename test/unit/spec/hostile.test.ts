@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import type { SpecIssue } from '../../../lib/errors.js';
-import { SpecError } from '../../../lib/errors.js';
 import { parseSpec } from '../../../lib/spec/load.js';
+import { issuesOf } from '../../helpers/spec-issues.js';
 
 /** Strings that would break out of SQL quoting or comments if they reached SQL unchecked. */
 const HOSTILE = [
@@ -138,16 +137,6 @@ const PLACES: Record<string, { line: number; template: string[] }> = {
     ],
   },
 };
-
-function issuesOf(text: string): readonly SpecIssue[] {
-  try {
-    parseSpec(text, 'prism.yaml');
-  } catch (error) {
-    if (error instanceof SpecError) return error.issues;
-    throw error;
-  }
-  return expect.fail(`accepted: ${text}`);
-}
 
 describe('hostile strings are refused, with a position', () => {
   for (const [place, { line, template }] of Object.entries(PLACES)) {

@@ -1,21 +1,11 @@
 import { expect } from 'chai';
 import type { SpecIssue } from '../../../lib/errors.js';
-import { SpecError } from '../../../lib/errors.js';
 import { integerNowFunctionName } from '../../../lib/operations/hypertables/setIntegerNowFunction.js';
 import { integerNowFunctionBaseName } from '../../../lib/spec/identifiers.js';
 import { MAX_COLUMNS, MAX_INDEX_KEYS } from '../../../lib/spec/limits.js';
 import { parseSpec } from '../../../lib/spec/load.js';
+import { issuesOf } from '../../helpers/spec-issues.js';
 import { quoteIdent } from '../../../lib/sql/quote.js';
-
-function issuesOf(text: string): readonly SpecIssue[] {
-  try {
-    parseSpec(text, 'prism.yaml');
-  } catch (error) {
-    if (error instanceof SpecError) return error.issues;
-    throw error;
-  }
-  return expect.fail(`accepted:\n${text.slice(0, 2000)}`);
-}
 
 function onlyIssue(text: string): SpecIssue {
   const issues = issuesOf(text);

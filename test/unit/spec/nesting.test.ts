@@ -1,18 +1,7 @@
 import { expect } from 'chai';
-import type { SpecIssue } from '../../../lib/errors.js';
-import { SpecError } from '../../../lib/errors.js';
 import { parseSpec } from '../../../lib/spec/load.js';
+import { issuesOf } from '../../helpers/spec-issues.js';
 import { findTooDeep, MAX_NESTING } from '../../../lib/spec/nesting.js';
-
-function issuesOf(text: string): readonly SpecIssue[] {
-  try {
-    parseSpec(text, 'prism.yaml');
-  } catch (error) {
-    if (error instanceof SpecError) return error.issues;
-    throw error;
-  }
-  return expect.fail('accepted');
-}
 
 const TOO_DEEP = `the YAML nests mappings and lists deeper than ${MAX_NESTING} levels here`;
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { SpecIssue } from '../../../lib/errors.js';
-import { SpecError } from '../../../lib/errors.js';
 import { parseSpec } from '../../../lib/spec/load.js';
+import { issuesOf } from '../../helpers/spec-issues.js';
 
 /** A valid spec; tests replace single lines, so line numbers below are stable. */
 const BASE = [
@@ -36,16 +36,6 @@ const valueRenamedFrom = (old: string): Record<number, string> => ({
 const modelRenamedFrom = (old: string): Record<number, string> => ({
   2: `  - name: DataPoint\n    renamed_from: ${old}`,
 });
-
-function issuesOf(text: string): readonly SpecIssue[] {
-  try {
-    parseSpec(text, 'prism.yaml');
-  } catch (error) {
-    if (error instanceof SpecError) return error.issues;
-    throw error;
-  }
-  return expect.fail('expected a SpecError');
-}
 
 function onlyIssue(text: string): SpecIssue {
   const issues = issuesOf(text);
