@@ -10,10 +10,16 @@ export type { Spec, Model, Field, Timeseries, LoadedSpec } from './spec/types.js
 export {
   migrate,
   migrationStatus,
+  redo,
   MigrationFailedError,
   type MigrateOptions,
   type MigrationRun,
 } from './runner/migrate.js';
+export {
+  DEFAULT_LOCK_TIMEOUT_MS,
+  MigrationLockTimeoutError,
+  type LockHolder,
+} from './runner/lock.js';
 export { openDatabase, type OpenDatabase } from './db/open.js';
 export { resolveTarget, type DatabaseTarget } from './db/target.js';
 export { detectTimescale, type TimescaleSupport } from './db/detect.js';

@@ -27,7 +27,9 @@ import { describeListening } from '../api/listen.js';
 import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_WAIT_MS } from '../api/sessions.js';
 import { detectDialect } from '../query/repository.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
-import { connect, migrate, migrationStatus, type MigrationRun } from '../runner/migrate.js';
+import { connect, migrate, migrationStatus, redo, type MigrationRun } from '../runner/migrate.js';
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../runner/lock.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
 import { applyTimescale } from '../runner/apply-timescale.js';
 import { createMigration, type MigrationLanguage } from '../generate/create.js';
 import { generateMigration, pendingChanges } from '../generate/generate.js';
@@ -63,6 +65,22 @@ function count(value: string): number {
 
 /** Database sessions `serve` opens on a server by default. */
 const DEFAULT_API_SESSIONS = 4;
+
+function lockTimeout(value: string): number {
+  try {
+    return parseDuration(value, '--lock-timeout');
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `${(error as Error).message}; ${(error as UsageError).hint ?? ''}`.replace(/; $/, ''),
+    );
+  }
+}
+
+const lockTimeoutOption = () =>
+  new Option(
+    '--lock-timeout <duration>',
+    `how long to wait while another deploy holds the migration lock (0: fail at once; default ${formatDuration(DEFAULT_LOCK_TIMEOUT_MS)})`,
+  ).argParser(lockTimeout);
 
 function port(value: string): number {
   const n = Number(value);
@@ -106,7 +124,12 @@ function printRuns(out: Output, runs: MigrationRun[], dryRun: boolean): void {
 function runCommand(program: Command, direction: 'up' | 'down', out: Output) {
   return async (
     count: number | undefined,
-    opts: { dryRun?: boolean; timescale?: TimescaleMode; allowDataLoss?: boolean },
+    opts: {
+      dryRun?: boolean;
+      timescale?: TimescaleMode;
+      allowDataLoss?: boolean;
+      lockTimeout?: number;
+    },
   ) => {
     const globals = program.opts<GlobalOptions>();
     // A dry run changes nothing, so it does not create the embedded database either.
@@ -129,6 +152,7 @@ function runCommand(program: Command, direction: 'up' | 'down', out: Output) {
             dryRun: opts.dryRun,
             timescale: opts.timescale,
             allowDataLoss: opts.allowDataLoss,
+            lockTimeoutMs: opts.lockTimeout,
             // Log lines would be drawn over by the spinner: clear it first.
             log: (l) => {
               progress.clear();
@@ -349,6 +373,7 @@ export function buildProgram(out: Output): Command {
         'apply steps that drop existing rows (dropped tables or columns, shorter retention)',
       )
       .addOption(timescaleOption())
+      .addOption(lockTimeoutOption())
       .action(runCommand(program, direction, out));
   }
 
@@ -362,7 +387,8 @@ export function buildProgram(out: Output): Command {
       '--allow-data-loss',
       'add retention policies although their first run drops existing rows',
     )
-    .action(async (opts: { dryRun?: boolean; allowDataLoss?: boolean }) => {
+    .addOption(lockTimeoutOption())
+    .action(async (opts: { dryRun?: boolean; allowDataLoss?: boolean; lockTimeout?: number }) => {
       const globals = program.opts<GlobalOptions>();
       // The migrations' snapshot says what to reach; the spec only stands in without one.
       const specFile = resolve(globals.spec);
@@ -380,6 +406,7 @@ export function buildProgram(out: Output): Command {
             spec,
             dryRun: opts.dryRun,
             allowDataLoss: opts.allowDataLoss,
+            lockTimeoutMs: opts.lockTimeout,
             log: (l) => out.info(l),
           });
           for (const loss of result.dataLoss)
@@ -413,23 +440,24 @@ export function buildProgram(out: Output): Command {
     .argument('[N]', 'how many', positiveCount)
     .option('--allow-data-loss', 'apply steps that drop existing rows')
     .addOption(timescaleOption())
+    .addOption(lockTimeoutOption())
     .action(
       async (
         count: number | undefined,
-        opts: { timescale?: TimescaleMode; allowDataLoss?: boolean },
+        opts: { timescale?: TimescaleMode; allowDataLoss?: boolean; lockTimeout?: number },
       ) => {
         const globals = program.opts<GlobalOptions>();
         await withDatabase(globals, 'redo', out, async (db) => {
-          const common = {
+          const runs = await redo({
             url: db.url,
             migrationsDir: resolve(globals.migrationsDir),
+            count: count ?? 1,
             timescale: opts.timescale,
             allowDataLoss: opts.allowDataLoss,
+            lockTimeoutMs: opts.lockTimeout,
             log: (l: string) => out.info(l),
-          };
-          const down = await migrate({ ...common, direction: 'down', count: count ?? 1 });
-          const up = await migrate({ ...common, direction: 'up', count: down.length });
-          printRuns(out, [...down, ...up], false);
+          });
+          printRuns(out, runs, false);
         });
       },
     );

@@ -2,6 +2,10 @@
  * Opens the database a command uses and returns a connection string for `pg`: a server
  * URL as given, or the embedded database — through the port of a running `embedded
  * start`, or opened by this process (holding the lock) and served on a private port.
+ * Every connection made from it says which command it is (`application_name`
+ * `prism-migrate up`), unless the URL or PGAPPNAME names it already, so that another
+ * deploy waiting for the migration lock, psql waiting for the embedded session, and
+ * pg_stat_activity can tell who it is.
  */
 import { existsSync } from 'node:fs';
 import { DatabaseError } from '../errors.js';
@@ -24,10 +28,38 @@ export interface OpenOptions {
   readonly log?: ((line: string) => void) | undefined;
   /** Read-only commands never create the embedded database. */
   readonly mustExist?: boolean | undefined;
+  /** Default `prism-migrate <command>`. */
+  readonly applicationName?: string | undefined;
+  /** For PGAPPNAME; default process.env. */
+  readonly env?: NodeJS.ProcessEnv | undefined;
 }
 
 export function embeddedUrl(host: string, port: number): string {
   return `postgres://postgres@${host}:${port}/postgres`;
+}
+
+/** PostgreSQL keeps the first 63 bytes of application_name, printable ASCII only. */
+function cleanApplicationName(name: string): string {
+  return name.replace(/[^\x20-\x7e]/g, '?').slice(0, 63);
+}
+
+/**
+ * `url` with `application_name=<name>` added, unless it names one already (or is not a
+ * URL pg reads parameters from, such as a bare socket path).
+ */
+export function withApplicationName(url: string, name: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  if (!/^postgres(ql)?:$/.test(parsed.protocol)) return url;
+  if (parsed.searchParams.has('application_name')) return url;
+  const [base = url, fragment] = url.split('#', 2);
+  const param = `application_name=${encodeURIComponent(cleanApplicationName(name))}`;
+  const joined = `${base}${base.includes('?') ? (/[?&]$/.test(base) ? '' : '&') : '?'}${param}`;
+  return fragment === undefined ? joined : `${joined}#${fragment}`;
 }
 
 function describeOwner(info: LockInfo): string {
@@ -39,9 +71,12 @@ export async function openDatabase(
   options: OpenOptions,
 ): Promise<OpenDatabase> {
   const log = options.log ?? (() => undefined);
+  const env = options.env ?? process.env;
+  const name = options.applicationName ?? `prism-migrate ${options.command}`;
+  const named = (url: string) => (env['PGAPPNAME'] ? url : withApplicationName(url, name));
   if (target.kind === 'server') {
     return {
-      url: target.url,
+      url: named(target.url),
       description: redactUrl(target.url),
       embedded: false,
       close: async () => undefined,
@@ -54,7 +89,7 @@ export async function openDatabase(
       `using the embedded database served by \`prism-migrate embedded start\` (${describeOwner(lock.info)})`,
     );
     return {
-      url: embeddedUrl(lock.info.host ?? '127.0.0.1', lock.info.port),
+      url: named(embeddedUrl(lock.info.host ?? '127.0.0.1', lock.info.port)),
       description: `embedded database ${dataDir} via ${describeOwner(lock.info)}`,
       embedded: true,
       close: async () => undefined,
@@ -79,7 +114,7 @@ export async function openDatabase(
     });
     let closed = false;
     return {
-      url: embeddedUrl(host, port),
+      url: named(embeddedUrl(host, port)),
       description: `embedded database ${dataDir}`,
       embedded: true,
       async close() {

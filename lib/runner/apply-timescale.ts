@@ -8,12 +8,11 @@
  *
  * The state to reach is the spec of the last generated migration (its snapshot), so every
  * migration must be applied first. Everything runs in one transaction under the
- * migrations' advisory lock: all of it is applied, or nothing. A retention policy that
+ * migrations' advisory lock (waited for, as `up` does): all of it is applied, or nothing. A retention policy that
  * would drop rows on its first run is counted after the conversion, in that transaction,
  * and refused without `allowDataLoss`.
  */
 import pg from 'pg';
-import { PG_MIGRATE_LOCK_ID } from 'node-pg-migrate';
 import { describeChange } from '../diff/describe.js';
 import type { Change } from '../diff/changes.js';
 import type { DestructiveChange } from '../diff/destructive.js';
@@ -32,7 +31,8 @@ import {
 import { ALLOW_DATA_LOSS_SETTING } from '../operations/retention-loss-guard.js';
 import type { Model, Spec, TimeAmount } from '../spec/types.js';
 import { quoteIdent } from '../sql/quote.js';
-import { connect, DataLossError, migrationStatus } from './migrate.js';
+import { connect, DataLossError, migrationStatusOn } from './migrate.js';
+import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS, releaseMigrationLock } from './lock.js';
 
 export interface ApplyTimescaleOptions {
   readonly url: string;
@@ -44,6 +44,8 @@ export interface ApplyTimescaleOptions {
   /** Add retention policies although their first run drops existing rows. */
   readonly allowDataLoss?: boolean | undefined;
   readonly log?: ((line: string) => void) | undefined;
+  /** How long to wait for the migration lock (ms); default 10 minutes, 0 fails at once. */
+  readonly lockTimeoutMs?: number | undefined;
 }
 
 export interface AppliedStep {
@@ -225,28 +227,24 @@ export async function applyTimescale(
       { hint: 'run it where prism.yaml is, or pass --spec' },
     );
   }
-  // Before our own session: the embedded database serves one session at a time.
-  const pending = (await migrationStatus(options.url, options.migrationsDir))
-    .filter((m) => !m.applied)
-    .map((m) => m.name);
   const client = await connect(options.url);
   const onNotice = (n: { message?: string; severity?: string }) => {
     if (!n.severity?.startsWith('DEBUG')) log(`notice: ${n.message ?? ''}`);
   };
   client.on('notice', onNotice);
   try {
+    // A deploy running now is waited for: its migrations then count as applied.
+    await acquireMigrationLock(client, {
+      timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      log,
+    });
+    const pending = (await migrationStatusOn(client, options.migrationsDir))
+      .filter((m) => !m.applied)
+      .map((m) => m.name);
     const before = await detectTimescale(client);
     refuseUnlessReady(before, pending);
     await client.query('BEGIN');
     try {
-      const locked = await client.query<{ ok: boolean }>(
-        `SELECT pg_catalog.pg_try_advisory_xact_lock(${PG_MIGRATE_LOCK_ID}) AS ok`,
-      );
-      if (!locked.rows[0]?.ok) {
-        throw new DatabaseError('another migration is running on this database', {
-          hint: 'wait for it to finish, then run `prism-migrate apply-timescale` again',
-        });
-      }
       // This counts what retention drops after every conversion, below.
       await client.query(`SET LOCAL ${ALLOW_DATA_LOSS_SETTING} = on`);
       const steps: AppliedStep[] = [];
@@ -303,6 +301,7 @@ export async function applyTimescale(
       throw error;
     }
   } finally {
+    await releaseMigrationLock(client).catch(() => undefined);
     client.off('notice', onNotice);
     await client.end().catch(() => undefined);
   }

@@ -1,11 +1,12 @@
 /**
  * up / down / redo / status on node-pg-migrate's programmatic runner, with its
- * migrations table and advisory lock, one transaction per migration.
+ * migrations table, one transaction per migration.
  *
- * node-pg-migrate, when a statement fails, leaves the transaction aborted and its unlock
- * then fails, so the lock stays held for the session. We hand it our own client and,
- * after any failure, roll back and release every advisory lock of that session, so the
- * database is left as it was before the failing migration.
+ * The migrations' advisory lock is taken here (./lock.ts), before anything is read, and
+ * node-pg-migrate runs with `noLock`: a second deploy waits for the first, then sees what
+ * it applied. We hand node-pg-migrate our own client and, after any failure, roll back
+ * and release every advisory lock of that session, so the database is left as it was
+ * before the failing migration.
  */
 import pg from 'pg';
 import { runner, type RunnerOption } from 'node-pg-migrate';
@@ -24,6 +25,7 @@ import { registerOperations } from '../operations/register.js';
 import { ALLOW_DATA_LOSS_SETTING, DATA_LOSS_SQLSTATE } from '../operations/retention-loss-guard.js';
 import { setTimescaleModeOverride, type TimescaleMode } from '../operations/mode.js';
 import { listMigrationFiles, MIGRATION_IGNORE_PATTERN } from './files.js';
+import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS, releaseMigrationLock } from './lock.js';
 
 export const MIGRATIONS_TABLE = 'pgmigrations';
 
@@ -50,6 +52,11 @@ export interface MigrateOptions {
   readonly allowDataLoss?: boolean | undefined;
   /** Called as each migration's SQL starts to run (for progress display). */
   readonly onMigrationStart?: ((name: string) => void) | undefined;
+  /**
+   * How long to wait for the migration lock while another deploy holds it, in ms;
+   * default 10 minutes, 0 fails at once. A dry run does not take the lock.
+   */
+  readonly lockTimeoutMs?: number | undefined;
 }
 
 export interface MigrationRun {
@@ -186,15 +193,31 @@ function withoutStack(message: string): string {
     .trimEnd();
 }
 
+/** The URL for messages: no password, and not the application_name the CLI adds. */
+function displayUrl(url: string): string {
+  return redactUrl(url).replace(
+    /([?&])application_name=[^&#]*(&?)/,
+    (_m, sep: string, next: string) => (next ? sep : ''),
+  );
+}
+
 export async function connect(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
   } catch (error) {
-    throw new DatabaseError(`could not connect to ${redactUrl(url)}: ${(error as Error).message}`, {
-      hint: 'check --database-url / DATABASE_URL, or leave both unset to use the embedded database',
-      cause: error,
-    });
+    // A server that answered said why (the embedded server names the client holding its
+    // session); its hint is the useful one. Otherwise the URL is the likely culprit.
+    const told = error instanceof pg.DatabaseError ? error.hint : undefined;
+    throw new DatabaseError(
+      `could not connect to ${displayUrl(url)}: ${(error as Error).message}`,
+      {
+        hint:
+          told ??
+          'check --database-url / DATABASE_URL, or leave both unset to use the embedded database',
+        cause: error,
+      },
+    );
   }
   client.on('error', () => undefined);
   return client;
@@ -277,15 +300,86 @@ function classify(
   return new DatabaseError(message, { cause: error });
 }
 
-export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> {
-  if (options.count !== undefined && !(options.count >= 1)) {
+/** The connection of a run; a migration run again in a new session replaces `client`. */
+interface Session {
+  client: pg.Client;
+  /** Opened for this run (so it may be replaced, and is ended by it). */
+  readonly own: boolean;
+}
+
+function refuseBadCount(count: number | undefined): void {
+  if (count !== undefined && !(count >= 1)) {
     // node-pg-migrate would read 0 (or NaN) as "all": refuse rather than revert everything.
-    throw new UsageError(`the number of migrations must be 1 or more, got ${options.count}`);
+    throw new UsageError(`the number of migrations must be 1 or more, got ${count}`);
   }
+}
+
+function lockWait(options: Pick<MigrateOptions, 'lockTimeoutMs' | 'log'>) {
+  return {
+    timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+    log: options.log,
+  };
+}
+
+export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> {
+  refuseBadCount(options.count);
   listMigrationFiles(options.migrationsDir); // a clear error when the directory is missing
+  const session: Session = options.client
+    ? { client: options.client, own: false }
+    : { client: await connect(options.url), own: true };
+  try {
+    return await migrateIn(session, options, false);
+  } finally {
+    if (session.own) await session.client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Reverts the last `count` (default 1) applied migrations and applies them again, holding
+ * the migration lock from before the first down to after the last up.
+ */
+export async function redo(
+  options: Omit<MigrateOptions, 'direction' | 'dryRun'>,
+): Promise<MigrationRun[]> {
+  refuseBadCount(options.count);
+  listMigrationFiles(options.migrationsDir);
+  const session: Session = options.client
+    ? { client: options.client, own: false }
+    : { client: await connect(options.url), own: true };
+  try {
+    try {
+      await acquireMigrationLock(session.client, lockWait(options));
+    } catch (error) {
+      await cleanUp(session.client);
+      throw classify(error, undefined, 'down', { transactional: true, completed: [] });
+    }
+    const down = await migrateIn(
+      session,
+      { ...options, direction: 'down', count: options.count ?? 1 },
+      true,
+    );
+    const up =
+      down.length === 0
+        ? []
+        : await migrateIn(session, { ...options, direction: 'up', count: down.length }, true);
+    return [...down, ...up];
+  } finally {
+    await releaseMigrationLock(session.client).catch(() => undefined);
+    if (session.own) await session.client.end().catch(() => undefined);
+  }
+}
+
+/** One run on `session`; `lockHeld`: the caller holds the migration lock on it. */
+async function migrateIn(
+  session: Session,
+  options: MigrateOptions,
+  lockHeld: boolean,
+): Promise<MigrationRun[]> {
   registerOperations();
   const log = options.log ?? (() => undefined);
-  let client = options.client ?? (await connect(options.url));
+  /** A dry run changes nothing and reads without the lock, as before. */
+  const needsLock = options.dryRun !== true;
+  let client = session.client;
   /** The migration whose SQL is running (node-pg-migrate logs it after calling `up`/`down`). */
   let current: string | undefined;
   const toRun: string[] = [];
@@ -305,7 +399,6 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
       } else if (listed) toRun.push(listed[1] as string);
       else if (!String(msg).startsWith('>')) log(String(msg));
     },
-    // node-pg-migrate's own unlock fails after a failed statement; cleanUp() handles it.
     warn: (msg: string) => {
       if (String(msg).includes('not wrapped in a transaction') && current)
         outsideTransaction.add(current);
@@ -330,6 +423,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
   setTimescaleModeOverride(options.timescale);
   const ran: MigrationRun[] = [];
   try {
+    // Before anything is read: a deploy that waited sees what the one before it applied.
+    if (needsLock && !lockHeld) await acquireMigrationLock(client, lockWait(options));
     const support = await preflight(client, options, log);
     // Read by the retention step of a table converted in the same migration.
     if (options.allowDataLoss) await client.query(`SET ${ALLOW_DATA_LOSS_SETTING} = on`);
@@ -346,7 +441,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
         checkOrder: true,
         singleTransaction: false,
         dryRun: options.dryRun === true,
-        noLock: options.dryRun === true,
+        // The lock is ours (above); node-pg-migrate's would fail at once instead of waiting.
+        noLock: true,
         verbose: options.dryRun === true,
         ignorePattern: MIGRATION_IGNORE_PATTERN,
         logger,
@@ -369,11 +465,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
         // The rolled-back migration may have created TimescaleDB; 2.12 cannot create it
         // again in a session that loaded its library: run it again in a new session.
         const freshSession = !support.installed;
-        if (freshSession && options.client) throw error;
+        if (freshSession && !session.own) throw error;
         // A policy job of TimescaleDB's scheduler that runs on the same table takes its job
         // lock and then the table's; a migration changing that policy takes them the other
-        // way round. The migration was rolled back whole: run it again.
-        await cleanUp(client);
+        // way round. The migration was rolled back whole: run it again (the migration lock
+        // stays held).
+        await client.query('ROLLBACK').catch(() => undefined);
         const completed = toRun.slice(0, Math.max(toRun.indexOf(failed), 0));
         ran.push(
           ...completed.map((name) => ({
@@ -391,7 +488,10 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
           client.off('notice', onNotice);
           await client.end().catch(() => undefined);
           client = await connect(options.url);
+          session.client = client;
           client.on('notice', onNotice);
+          // The lock ended with the old session.
+          if (needsLock) await acquireMigrationLock(client, lockWait(options));
           if (options.allowDataLoss) await client.query(`SET ${ALLOW_DATA_LOSS_SETTING} = on`);
         }
         current = undefined;
@@ -415,9 +515,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
   } finally {
     if (options.allowDataLoss)
       await client.query(`RESET ${ALLOW_DATA_LOSS_SETTING}`).catch(() => undefined);
+    if (needsLock && !lockHeld) await releaseMigrationLock(client).catch(() => undefined);
     setTimescaleModeOverride(undefined);
     client.off('notice', onNotice);
-    if (!options.client) await client.end().catch(() => undefined);
   }
 }
 
@@ -433,34 +533,43 @@ export async function migrationStatus(
   url: string,
   migrationsDir: string,
 ): Promise<MigrationState[]> {
-  const files = listMigrationFiles(migrationsDir);
+  listMigrationFiles(migrationsDir); // a clear error before connecting
   const client = await connect(url);
   try {
-    const exists = await client.query<{ t: string | null }>(
-      `SELECT pg_catalog.to_regclass($1)::text AS t`,
-      [`public.${MIGRATIONS_TABLE}`],
-    );
-    const applied = exists.rows[0]?.t
-      ? (
-          await client.query<{ name: string; run_on: Date }>(
-            `SELECT name, run_on FROM public.${MIGRATIONS_TABLE} ORDER BY run_on, id`,
-          )
-        ).rows
-      : [];
-    const appliedByName = new Map(applied.map((r) => [r.name, r.run_on]));
-    const fileNames = new Set(files.map((f) => f.name));
-    return [
-      ...applied
-        .filter((r) => !fileNames.has(r.name))
-        .map((r) => ({ name: r.name, applied: true, runOn: r.run_on, missingFile: true })),
-      ...files.map((f) => ({
-        name: f.name,
-        applied: appliedByName.has(f.name),
-        runOn: appliedByName.get(f.name) ?? null,
-        missingFile: false,
-      })),
-    ];
+    return await migrationStatusOn(client, migrationsDir);
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** `migrationStatus` on an open connection. */
+export async function migrationStatusOn(
+  client: pg.ClientBase,
+  migrationsDir: string,
+): Promise<MigrationState[]> {
+  const files = listMigrationFiles(migrationsDir);
+  const exists = await client.query<{ t: string | null }>(
+    `SELECT pg_catalog.to_regclass($1)::text AS t`,
+    [`public.${MIGRATIONS_TABLE}`],
+  );
+  const applied = exists.rows[0]?.t
+    ? (
+        await client.query<{ name: string; run_on: Date }>(
+          `SELECT name, run_on FROM public.${MIGRATIONS_TABLE} ORDER BY run_on, id`,
+        )
+      ).rows
+    : [];
+  const appliedByName = new Map(applied.map((r) => [r.name, r.run_on]));
+  const fileNames = new Set(files.map((f) => f.name));
+  return [
+    ...applied
+      .filter((r) => !fileNames.has(r.name))
+      .map((r) => ({ name: r.name, applied: true, runOn: r.run_on, missingFile: true })),
+    ...files.map((f) => ({
+      name: f.name,
+      applied: appliedByName.has(f.name),
+      runOn: appliedByName.get(f.name) ?? null,
+      missingFile: false,
+    })),
+  ];
 }
