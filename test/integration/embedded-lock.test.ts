@@ -15,21 +15,43 @@ function deadPid(): number {
   return Number(child.stdout.toString());
 }
 
-function racer(dataDir: string): Promise<string> {
+interface Racer {
+  /** What the racer says once it has tried: `got` or the name of the error it met. */
+  readonly result: Promise<string>;
+  /** Lets a racer that got the lock release it and exit. */
+  finish(): Promise<void>;
+}
+
+/**
+ * A process that tries to take the lock and, if it got it, holds it until told to finish:
+ * however slowly the racers start, no one releases before every one has tried.
+ */
+function racer(dataDir: string): Racer {
   const script = `
     const { acquireLock } = await import(${JSON.stringify(LOCK_MODULE)});
     try {
       const lock = acquireLock(${JSON.stringify(dataDir)}, 'race');
       process.stdout.write('got');
-      await new Promise((r) => setTimeout(r, 1500));
+      process.stdin.resume();
+      await new Promise((r) => process.stdin.once('end', r));
       lock.release();
-    } catch (e) { process.stdout.write(e.constructor.name); }`;
-  return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script]);
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', () => resolveRun(out));
+    } catch (e) { process.stdout.write(e.constructor.name); }
+    process.exit(0);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
+  const exited = new Promise<void>((r) => child.once('close', () => r()));
+  const result = new Promise<string>((resolveRun) => {
+    child.stdout.once('data', (d: Buffer) => resolveRun(d.toString()));
+    void exited.then(() => resolveRun('exited without a word'));
+  });
+  return {
+    result,
+    async finish() {
+      child.stdin.end();
+      await exited;
+    },
+  };
 }
 
 describe('the embedded database lock', function () {
@@ -49,7 +71,9 @@ describe('the embedded database lock', function () {
           command: 'up',
         }),
       );
-      const results = await Promise.all(Array.from({ length: 12 }, () => racer(dataDir)));
+      const racers = Array.from({ length: 12 }, () => racer(dataDir));
+      const results = await Promise.all(racers.map((r) => r.result));
+      await Promise.all(racers.map((r) => r.finish()));
       expect(
         results.filter((r) => r === 'got'),
         `round ${round}: ${results.join(',')}`,
