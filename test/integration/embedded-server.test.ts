@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
-import { closeEngine, openEngine, type EmbeddedEngine } from '../../lib/db/embedded/pglite.js';
+import { closeEngine, openEngine, type EmbeddedEngine } from '../../lib/db/embedded/engine.js';
 import { SessionServer, type SessionServerOptions } from '../../lib/db/embedded/server.js';
 import { embeddedUrl } from '../../lib/db/open.js';
 import { tempDir, withClient } from '../helpers/databases.js';
