@@ -293,6 +293,20 @@ class EngineProxy implements EmbeddedEngine {
 }
 
 /**
+ * The process's Node options, less those a worker started from a file refuses: a process
+ * run as `node --input-type=module -e …` passes that flag on to its workers.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i += 1) {
+    const arg = execArgv[i] as string;
+    if (arg === '--input-type') i += 1;
+    else if (!arg.startsWith('--input-type=')) kept.push(arg);
+  }
+  return kept;
+}
+
+/**
  * Opens (creating on first use) the embedded database in `dataDir`, its engine running in
  * a worker thread. Rejects with the engine's own error when it cannot open.
  */
@@ -302,6 +316,7 @@ export async function openEngine(
 ): Promise<EmbeddedEngine> {
   const worker = new Worker(new URL('./engine-worker.js', import.meta.url), {
     workerData: { dataDir } satisfies EngineWorkerData,
+    execArgv: workerExecArgv(process.execArgv),
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
   });
   let onMessage: (reply: EngineReply) => void = () => undefined;
