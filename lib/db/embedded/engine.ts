@@ -170,18 +170,14 @@ class EngineProxy implements EmbeddedEngine {
     worker.on('message', (reply: EngineReply) => this.#receive(reply));
     worker.on('error', (error: Error) =>
       this.#die(
-        new EngineStoppedError(`the embedded database engine's thread failed: ${error.message}`, {
+        new EngineStoppedError(`its thread failed: ${error.message}`, {
           cause: error,
         }),
       ),
     );
     worker.on('exit', (code: number) => {
       if (!this.#closed)
-        this.#die(
-          new EngineStoppedError(
-            `the embedded database engine's thread exited unexpectedly (code ${code})`,
-          ),
-        );
+        this.#die(new EngineStoppedError(`its thread exited unexpectedly (code ${code})`));
     });
     worker.unref();
   }
