@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { DatabaseError } from '../errors.js';
 import { acquireLock, inspectLock, type LockInfo } from './embedded/lock.js';
-import { closeEngine, openEngine } from './embedded/pglite.js';
+import { closeEngine, openEngine } from './embedded/engine.js';
 import { SessionServer } from './embedded/server.js';
 import { redactUrl, type DatabaseTarget } from './target.js';
 

@@ -5,12 +5,16 @@
  * /health must answer within 1 s throughout, the overload must come back as 503 with
  * Retry-After in our error shape instead of waits without bound, and once the clients are
  * gone their work must be gone too. Also: a statement of a client that disconnected is
- * cancelled, and the statement timeout holds on a server.
+ * cancelled, and the statement timeout holds on a server. The same load on the embedded
+ * database, whose engine runs in a thread of its own: its one session is busy, yet /health
+ * still answers at once (saying `timeout`).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { expect } from 'chai';
+import { openDatabase } from '../../lib/db/open.js';
+import { EMBEDDED_DIR } from '../../lib/db/target.js';
 import { generateMigration } from '../../lib/generate/generate.js';
 import { migrate } from '../../lib/runner/migrate.js';
 import { parseSpec } from '../../lib/spec/load.js';
@@ -316,5 +320,74 @@ describeNative(CURRENT_TSL, 'the REST API under heavy load', (server: NativeServ
       error: { message: 'the query ran longer than the statement timeout', hint: null },
     });
     expect((await fetch(`${api.base}/health`)).status).to.equal(200);
+  });
+});
+
+describe('the REST API on the embedded database under heavy load', function () {
+  let dir: string;
+  let api: (Spawned & { base: string }) | undefined;
+  /** How long one heavy aggregate takes on the embedded database with no other load. */
+  let singleMs = 0;
+
+  before(async function () {
+    this.timeout(300_000);
+    dir = project();
+    const db = await openDatabase(
+      { kind: 'embedded', dataDir: join(dir, EMBEDDED_DIR) },
+      { command: 'test' },
+    );
+    try {
+      await migrate({ url: db.url, migrationsDir: join(dir, 'migrations'), direction: 'up' });
+      expect(await insertReadings(db.url, '1 minute')).to.be.greaterThan(100_000);
+    } finally {
+      await db.close();
+    }
+    // No DATABASE_URL: `serve` opens the embedded database in the project directory.
+    api = await startServe(dir, cleanEnv(), [
+      '--queue-limit',
+      '16',
+      '--queue-timeout',
+      String(QUEUE_TIMEOUT_MS),
+    ]);
+    const started = performance.now();
+    const r = await fetch(`${api.base}${aggregatePath()}`);
+    expect(r.status).to.equal(200);
+    expect((await r.text()).startsWith('{"data":[{"bucket":"')).to.equal(true);
+    singleMs = performance.now() - started;
+    console.log(`      one heavy aggregate alone: ${singleMs.toFixed(0)} ms`);
+  });
+  after(async () => {
+    await api?.stop('SIGKILL');
+  });
+
+  it('keeps /health within 1 s while the one session is busy, and answers the overload with 503 and Retry-After', async function () {
+    this.timeout(180_000);
+    const base = api!.base;
+    const statementBoundMs = Math.max(3 * singleMs, 5_000);
+    const load = await runLoad(base);
+    expectBounded(load, statementBoundMs);
+    expect(
+      load.health.filter((h) => h.database === 'timeout').length,
+      `the heavy requests kept the session busy, and /health said so instead of waiting: ${summary(load)}`,
+    ).to.be.greaterThan(0);
+    for (const h of load.health) expect(h.database).to.be.oneOf(['ok', 'timeout']);
+    // The clients have hung up: the waiting requests went with them, and the statement
+    // still running (the embedded database cannot cancel it) ends by itself.
+    const hungUp = performance.now();
+    let health = await (await fetch(`${base}/health`)).json();
+    while (
+      (health as { database: string }).database !== 'ok' &&
+      performance.now() - hungUp < 2 * statementBoundMs
+    ) {
+      await sleep(100);
+      health = await (await fetch(`${base}/health`)).json();
+    }
+    const drainedMs = performance.now() - hungUp;
+    console.log(
+      `      the session was free again ${drainedMs.toFixed(0)} ms after the clients hung up`,
+    );
+    expect(health).to.deep.equal({ status: 'ok', database: 'ok' });
+    expect(drainedMs, 'no backlog ran after the clients hung up').to.be.below(statementBoundMs);
+    expect((await fetch(`${base}${aggregatePath()}`)).status).to.equal(200);
   });
 });

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { openEngine, type EmbeddedEngine } from '../../lib/db/embedded/pglite.js';
+import { openEngine, type EmbeddedEngine } from '../../lib/db/embedded/engine.js';
 import { SessionServer } from '../../lib/db/embedded/server.js';
 import { tempDir, withClient } from '../helpers/databases.js';
 

@@ -7,7 +7,13 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
-import { closeEngine, openEngine, type EmbeddedEngine } from '../../lib/db/embedded/pglite.js';
+import {
+  closeEngine,
+  EngineStoppedError,
+  openEngine,
+  type EmbeddedEngine,
+  type OpenEngineOptions,
+} from '../../lib/db/embedded/engine.js';
 import { SessionServer, type SessionServerOptions } from '../../lib/db/embedded/server.js';
 import { embeddedUrl } from '../../lib/db/open.js';
 import { tempDir, withClient } from '../helpers/databases.js';
@@ -335,6 +341,42 @@ describe('embedded SessionServer (in-process, one PGlite session at a time)', fu
         }
       });
     });
+    it('keeps serving the queue while the holder runs a long statement: a refusal and a wait timeout both come before it ends', async function () {
+      await withServer({ waitTimeoutMs: 500, maxWaiting: 1 }, async (limitedUrl) => {
+        const holder = client(limitedUrl, 'sleeping-holder');
+        await holder.connect();
+        try {
+          let holderDone = false;
+          const statementStarted = Date.now();
+          const statement = holder.query('SELECT pg_sleep(3)').then(() => (holderDone = true));
+          await sleep(200);
+          const waiter = connectError(client(limitedUrl, 'timed-out-waiter'));
+          await sleep(100);
+          const refused = await within(
+            5_000,
+            'the refused client',
+            connectError(client(limitedUrl, 'one-too-many')),
+          );
+          expect(holderDone, 'the refusal came while the statement still ran').to.equal(false);
+          expect(
+            Date.now() - statementStarted,
+            'refused well before the 3 s statement ended',
+          ).to.be.below(2_000);
+          expect(refused.code).to.equal('53300');
+          expect(refused.message).to.match(/1 clients are already waiting/);
+          expect(refused.hint).to.include('sleeping-holder');
+          const timedOut = await within(5_000, 'the waiting client', waiter);
+          expect(holderDone, 'the wait timed out while the statement still ran').to.equal(false);
+          expect(timedOut.code).to.equal('53300');
+          expect(timedOut.message).to.match(/timed out after 500 ms waiting/);
+          expect(timedOut.hint).to.include('sleeping-holder');
+          await within(10_000, 'the long statement', statement);
+          expect(Date.now() - statementStarted, 'pg_sleep(3) really slept').to.be.at.least(2_900);
+        } finally {
+          await holder.end();
+        }
+      });
+    });
   });
 
   describe('large messages', function () {
@@ -557,5 +599,106 @@ describe('embedded engine reopened on the same data directory', function () {
       "SELECT count(*)::int AS n, count(DISTINCT device)::int AS devices FROM readings WHERE time >= '2024-01-15 00:00:00+00' AND time < '2024-01-16 00:00:00+00'",
     );
     expect(oneDay.rows[0]).to.deep.equal({ n: 72, devices: 3 });
+  });
+});
+
+describe('the embedded engine dying under the server', function () {
+  this.timeout(180_000);
+  let root: string;
+
+  before(() => {
+    root = tempDir('prism-engine-death-');
+  });
+  after(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  /** A server with an idle holder and a waiting client when `kill` ends the engine. */
+  async function expectServerStops(
+    name: string,
+    options: OpenEngineOptions,
+    kill: (engine: EmbeddedEngine) => Promise<Error>,
+    failure: RegExp,
+  ): Promise<void> {
+    const engine = await openEngine(join(root, name), options);
+    const failures: Error[] = [];
+    const server = new SessionServer(engine, {
+      port: 0,
+      waitTimeoutMs: 60_000,
+      onEngineFailure: (error) => failures.push(error),
+    });
+    const address = await server.start();
+    const url = embeddedUrl(address.host, address.port);
+    const holder = client(url, 'idle-holder');
+    try {
+      await holder.connect();
+      const holderError = new Promise<pg.DatabaseError>((resolve) =>
+        holder.on('error', (e) => resolve(e as pg.DatabaseError)),
+      );
+      const waiter = connectError(client(url, 'waiter'));
+      await sleep(200);
+      const killed = await kill(engine);
+      expect(killed.message).to.match(failure);
+      const [held, waited] = await within(
+        10_000,
+        'the refusals',
+        Promise.all([holderError, waiter]),
+      );
+      for (const refused of [held, waited]) {
+        expect(refused.code).to.equal('57P01');
+        expect(refused.message).to.match(/^the embedded database engine stopped: /);
+        expect(refused.message).to.match(failure);
+      }
+      expect(failures.length, 'onEngineFailure was called once').to.equal(1);
+      expect(failures[0]!.message).to.match(failure);
+      const later = await within(10_000, 'a later client', connectError(client(url, 'later')));
+      expect(later.code).to.equal('57P01');
+      expect(later.hint).to.match(/committed rows are kept/);
+    } finally {
+      await holder.end().catch(() => undefined);
+      await server.stop();
+      await closeEngine(engine);
+    }
+    expect(engine.closed).to.equal(true);
+  }
+
+  it('a WebAssembly trap refuses the holder, the waiting and every later client, and reports it once', async function () {
+    await expectServerStops(
+      'trap',
+      {},
+      async (engine) => {
+        // What PGlite does with COPY data sent over its protocol: the instance traps.
+        const sql = Buffer.from('COPY pg_class FROM STDIN\0');
+        const message = Buffer.alloc(5 + sql.length);
+        message.write('Q', 0, 'latin1');
+        message.writeInt32BE(4 + sql.length, 1);
+        sql.copy(message, 5);
+        const error = await engine.execProtocolRaw(message).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        expect(error?.name).to.equal('RuntimeError');
+        return error as Error;
+      },
+      /unreachable/,
+    );
+  });
+
+  it('its thread running out of memory does the same; the process lives on', async function () {
+    await expectServerStops(
+      'oom',
+      { resourceLimits: { maxOldGenerationSizeMb: 48 } },
+      async (engine) => {
+        const error = await engine
+          .query('SELECT g, g::text AS t FROM generate_series(1, 3000000) g')
+          .then(
+            () => undefined,
+            (e: Error) => e,
+          );
+        expect(error).to.be.instanceOf(EngineStoppedError);
+        return error as Error;
+      },
+      /out of memory/,
+    );
   });
 });

@@ -2,7 +2,7 @@
 import { DatabaseError, UsageError } from '../../errors.js';
 import { embeddedUrl } from '../open.js';
 import { acquireLock, type LockInfo } from './lock.js';
-import { closeEngine, openEngine } from './pglite.js';
+import { closeEngine, openEngine } from './engine.js';
 import { SessionServer, type SessionServerOptions } from './server.js';
 
 export const DEFAULT_EMBEDDED_PORT = 5433;
@@ -39,7 +39,8 @@ export async function startEmbeddedServer(
     const server = new SessionServer(engine, {
       ...options,
       port: options.port ?? DEFAULT_EMBEDDED_PORT,
-      // A dead WASM instance cannot serve anyone: stop, release the lock, report it.
+      // A dead engine (a WebAssembly trap, a crashed thread) cannot serve anyone: stop,
+      // release the lock, report it.
       onEngineFailure: (error) => {
         void running.stop().finally(() => reportFailure(error));
       },

@@ -10,10 +10,15 @@
  * flags), the password PGlite asks for (answered for the client, so no prompt), and
  * `COPY … FROM STDIN`, which PGlite cannot take over the wire: its data is collected and
  * run through PGlite's `/dev/blob` COPY.
+ *
+ * The engine runs in a worker thread (engine.ts), so this server keeps accepting, queueing
+ * and refusing clients while a statement runs. When the engine dies, every client is
+ * refused and `onEngineFailure` is called.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { COPY_FORM, planCopy } from './copy.js';
-import { resetSession, type EmbeddedEngine } from './pglite.js';
+import { isEngineFailure, type EmbeddedEngine } from './engine.js';
+import { resetSession } from './pglite.js';
 import {
   backendMessages,
   CANCEL_REQUEST_CODE,
@@ -38,7 +43,10 @@ export interface SessionServerOptions {
   /** How many clients may wait at once; more are refused at once. */
   readonly maxWaiting?: number | undefined;
   readonly log?: ((line: string) => void) | undefined;
-  /** Called once when the PGlite instance dies (a WASM trap); the server then refuses everyone. */
+  /**
+   * Called once when the engine dies (a WebAssembly trap, its thread crashed or ran out of
+   * memory); the server then refuses everyone.
+   */
   readonly onEngineFailure?: ((error: Error) => void) | undefined;
 }
 
@@ -103,6 +111,7 @@ export class SessionServer {
   readonly #waiting: ClientSession[] = [];
   readonly #sockets = new Set<Socket>();
   #stopping = false;
+  #unsubscribe: (() => void) | undefined;
 
   constructor(engine: EmbeddedEngine, options: SessionServerOptions = {}) {
     this.#engine = engine;
@@ -117,6 +126,7 @@ export class SessionServer {
   }
 
   async start(): Promise<ServerAddress> {
+    this.#unsubscribe = this.#engine.onFailure((error) => this.#engineFailed(error));
     const server = createServer((socket) => this.#accept(socket));
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
@@ -135,6 +145,7 @@ export class SessionServer {
   /** Stops accepting, ends every client, and waits for the session's work to finish. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#unsubscribe?.();
     const active = this.#active;
     for (const socket of this.#sockets) socket.destroy();
     if (active) await active.chain.catch(() => undefined);
@@ -265,10 +276,10 @@ export class SessionServer {
 
   /** Forwards the startup to PGlite and answers its password request for the client. */
   async #authenticate(session: ClientSession): Promise<void> {
-    let response = await this.#engine.execProtocolRaw(new Uint8Array(session.startup as Buffer));
+    let response = await this.#engine.execProtocolRaw(session.startup as Buffer);
     const auth = [...backendMessages(response)].find((m) => m.type === 'R');
     if (auth && auth.body.readInt32BE(0) !== 0) {
-      response = await this.#engine.execProtocolRaw(new Uint8Array(passwordMessage('embedded')));
+      response = await this.#engine.execProtocolRaw(passwordMessage('embedded'));
     }
     await this.#applyStartupSettings(session);
     this.#write(session, response);
@@ -344,7 +355,7 @@ export class SessionServer {
         return;
       }
     }
-    const response = await this.#engine.execProtocolRaw(new Uint8Array(message));
+    const response = await this.#engine.execProtocolRaw(message);
     this.#write(session, response);
   }
 
@@ -352,7 +363,7 @@ export class SessionServer {
     const copy = session.copy;
     if (!copy) return;
     if (type === 'd') {
-      copy.chunks.push(Buffer.from(message.subarray(5)));
+      copy.chunks.push(message.subarray(5));
       return;
     }
     if (type === 'H' || type === 'S') return;
@@ -370,12 +381,9 @@ export class SessionServer {
       return;
     }
     try {
-      const result = await this.#engine.query(
+      const result = await this.#engine.copyFrom(
         `COPY ${copy.target} FROM '/dev/blob'${copy.options}`,
-        [],
-        {
-          blob: new Blob(copy.chunks.map((c) => new Uint8Array(c))),
-        },
+        copy.chunks,
       );
       const status = this.#engine.isInTransaction() ? 'T' : 'I';
       this.#write(
@@ -400,16 +408,27 @@ export class SessionServer {
 
   #refuse(session: ClientSession, code: string, text: string, hint?: string): void {
     session.phase = 'closed';
-    if (!session.socket.destroyed) session.socket.end(errorResponse('FATAL', code, text, hint));
+    if (!session.socket.destroyed && !session.socket.writableEnded)
+      session.socket.end(errorResponse('FATAL', code, text, hint));
+  }
+
+  /** The engine is dead: nobody can be served; refuse the client holding it and all waiting. */
+  #engineFailed(error: Error): void {
+    if (this.#engineFailure) return;
+    this.#engineFailure = error;
+    this.#options.log?.(`the embedded database engine stopped: ${error.message}`);
+    const text = `the embedded database engine stopped: ${error.message}`;
+    const hint = 'restart `prism-migrate embedded start`; committed rows are kept';
+    for (const session of this.#waiting.splice(0)) {
+      clearTimeout(session.waitTimer);
+      this.#refuse(session, '57P01', text, hint);
+    }
+    if (this.#active) this.#refuse(this.#active, '57P01', text, hint);
+    this.#options.onEngineFailure?.(error);
   }
 
   #fail(session: ClientSession, error: unknown): void {
-    // A WebAssembly trap (`RuntimeError: unreachable`) leaves the PGlite instance dead.
-    if (error instanceof Error && error.name === 'RuntimeError' && !this.#engineFailure) {
-      this.#engineFailure = error;
-      this.#options.log?.(`the embedded database engine stopped: ${error.message}`);
-      this.#options.onEngineFailure?.(error);
-    }
+    if (isEngineFailure(error)) this.#engineFailed(error);
     if (!this.#stopping)
       this.#options.log?.(
         `session of ${session.describe()} failed: ${error instanceof Error ? error.message : String(error)}`,
