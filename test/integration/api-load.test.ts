@@ -101,6 +101,8 @@ const LOAD_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { base, path, deadline, connections } = workerData;
 const stop = new AbortController();
+// Every request of the run listens to this one signal.
+require('node:events').setMaxListeners(0, stop.signal);
 const requests = [];
 const client = async () => {
   while (Date.now() < deadline) {
