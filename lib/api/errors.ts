@@ -54,12 +54,17 @@ function names(list: readonly string[]): string {
 }
 
 const CHUNK = /(?:"?_timescaledb_internal"?\.)?"?_hyper_\d+_\d+_chunk"?/g;
-/** A constraint or index of a chunk: `1_datapoint_pkey`, `1_1_datapoint_pkey`, `constraint_7`. */
-const CHUNK_CONSTRAINT = /"(?:\d+_[^"]*|constraint_\d+)"/g;
+/**
+ * A constraint or index of a chunk (`1_datapoint_pkey`, `1_1_datapoint_pkey`,
+ * `constraint_7`) where the database names one, never a quoted value of the user's.
+ */
+const CHUNK_CONSTRAINT = /\b(constraint|index) "(?:\d+_[^"]*|constraint_\d+)"/g;
 
 /** A database message with chunk names replaced by the model's table and constraint names dropped. */
 export function scrubDatabaseText(text: string, table: string): string {
-  return text.replace(CHUNK, `"${table}"`).replace(CHUNK_CONSTRAINT, 'a constraint');
+  return text
+    .replace(CHUNK, `"${table}"`)
+    .replace(CHUNK_CONSTRAINT, (_m, kind: string) => `${kind} of ${table}`);
 }
 
 /**
@@ -271,7 +276,39 @@ export function errorReply(error: unknown, context: ErrorContext = {}): ErrorRep
       ),
     };
   }
+  if (databaseUnavailable(error)) {
+    return {
+      status: 503,
+      body: errorBody(
+        'the database is not available right now',
+        'try again in 5 s; /health says whether the database answers',
+      ),
+      headers: { 'retry-after': '5' },
+    };
+  }
   return { status: 500, body: errorBody('the server could not answer this request') };
+}
+
+/**
+ * The database cannot serve the request now, through no fault of the request: it refused
+ * or lost the connection (class 08, socket errors), is out of resources or sessions
+ * (class 53, e.g. the embedded database's one session held too long), or is shutting
+ * down or restarting (57P01–57P03).
+ */
+function databaseUnavailable(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (/^(08|53)[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code)) return true;
+    if (/^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)$/.test(code))
+      return true;
+  }
+  const message = (error as { message?: unknown }).message;
+  // pg's own words when the server closed the connection or a connect timed out.
+  return (
+    typeof message === 'string' &&
+    /^(Connection terminated|timeout exceeded when trying to connect)/.test(message)
+  );
 }
 
 /**

@@ -189,10 +189,25 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
     openapi: '3.1.0',
     info: { title: 'prism-migrate API', version: '1' },
     paths: {
+      '/health/live': {
+        get: {
+          summary: 'liveness: the process answers (200), whatever the database is doing',
+          responses: {
+            200: {
+              description: 'the process is alive',
+              content: {
+                'application/json': {
+                  schema: { type: 'object', properties: { status: { const: 'ok' } } },
+                },
+              },
+            },
+          },
+        },
+      },
       '/health': {
         get: {
           summary:
-            'liveness (any answer) and whether the database answered within the check timeout',
+            'readiness: whether the database answered within the check timeout (any answer also means the process is alive)',
           responses: {
             200: { description: 'the database answered', content: HEALTH },
             503: { description: 'the database timed out or failed', content: HEALTH },

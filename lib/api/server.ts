@@ -79,6 +79,9 @@ export interface ApiOptions {
   readonly healthTimeoutMs?: number | undefined;
 }
 
+/** Paths answered without the token unless `healthRequiresToken`. */
+const HEALTH_PATHS: readonly string[] = Object.freeze(['/health', '/health/live']);
+
 /** `DataPoint` (table `datapoint`) → `/api/datapoints`. */
 export function routeOf(model: Model): string {
   return `/api/${model.table}s`;
@@ -189,10 +192,13 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   /** Aborted when the request's client disconnects before its answer is sent. */
   const clientGone = (reply: FastifyReply): AbortSignal => {
     const controller = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished)
-        controller.abort(new Error('the client disconnected before the answer'));
-    });
+    const gone = () => controller.abort(new Error('the client disconnected before the answer'));
+    // A client may have left before the handler got here (an aborted upload).
+    if (reply.raw.destroyed || reply.request.raw.socket?.destroyed === true) gone();
+    else
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone();
+      });
     return controller.signal;
   };
 
@@ -209,7 +215,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     const authorized = bearerMatcher(options.token);
     const healthIsPublic = options.healthRequiresToken !== true;
     app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-      if (healthIsPublic && req.routeOptions.url === '/health') return;
+      if (healthIsPublic && HEALTH_PATHS.includes(req.routeOptions.url ?? '')) return;
       if (!authorized(req.headers.authorization)) {
         await reply.status(401).send({
           error: {
@@ -221,6 +227,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     });
   }
 
+  // Liveness alone: the process answers, whatever the database is doing (a probe that
+  // restarts the process must not take a busy database for a dead API).
+  app.get('/health/live', async () => ({ status: 'ok' }));
   app.get('/health', async (_req, reply) => {
     const report = await health();
     return reply.status(report.status === 'ok' ? 200 : 503).send(report);

@@ -11,7 +11,7 @@ import { describeFailure, createOutput, type Output } from './output.js';
 import { startProgress } from './progress.js';
 import { loadSpec } from '../spec/load.js';
 import { EMBEDDED_DIR, resolveTarget, type DatabaseTarget } from '../db/target.js';
-import { openDatabase, type OpenDatabase } from '../db/open.js';
+import { openDatabase, renamedSession, type OpenDatabase } from '../db/open.js';
 import { acquireLock, inspectLock } from '../db/embedded/lock.js';
 import { DEFAULT_EMBEDDED_PORT, startEmbeddedServer } from '../db/embedded/serve.js';
 import { describeAvailability, detectTimescale, probeLicense } from '../db/detect.js';
@@ -650,8 +650,10 @@ export function buildProgram(out: Output): Command {
             connectionString: db.url,
             max: db.embedded ? 1 : (opts.sessions ?? DEFAULT_API_SESSIONS),
             idleTimeoutMillis: 0,
+            // A database that stops answering must not hold a queue slot for the OS's TCP
+            // timeout: a connect fails like a wait in the queue would.
+            connectionTimeoutMillis: opts.queueTimeout,
             statement_timeout: opts.statementTimeout,
-            application_name: 'prism-migrate serve',
           });
           pool.on('error', () => undefined);
           // On a server, a session apart for /health and for cancelling the statements of
@@ -659,12 +661,11 @@ export function buildProgram(out: Output): Command {
           const control = db.embedded
             ? undefined
             : new pg.Pool({
-                connectionString: db.url,
+                connectionString: renamedSession(db.url, 'prism-migrate serve (health)'),
                 max: 1,
                 idleTimeoutMillis: 0,
                 connectionTimeoutMillis: 10_000,
                 statement_timeout: 10_000,
-                application_name: 'prism-migrate serve (health)',
               });
           control?.on('error', () => undefined);
           try {

@@ -62,6 +62,24 @@ export function withApplicationName(url: string, name: string): string {
   return fragment === undefined ? joined : `${joined}#${fragment}`;
 }
 
+/**
+ * `url` whose session is named `name` instead of the name this tool gave it (a second
+ * session of one command, e.g. `prism-migrate serve (health)`); a name the user chose is
+ * kept.
+ */
+export function renamedSession(url: string, name: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  const current = parsed.searchParams.get('application_name');
+  if (current === null || !current.startsWith('prism-migrate')) return url;
+  parsed.searchParams.set('application_name', cleanApplicationName(name));
+  return parsed.toString();
+}
+
 function describeOwner(info: LockInfo): string {
   return `pid ${info.pid} at ${info.host ?? '127.0.0.1'}:${info.port}`;
 }

@@ -191,12 +191,17 @@ export async function acquireMigrationLock(
   }
 }
 
-/** Releases the migration lock if this session holds it (never a "you don't own" warning). */
+/**
+ * Releases the migration lock if this session holds it, without PostgreSQL's "you don't
+ * own a lock" warning when it does not. The warning is silenced for this one statement
+ * rather than the lock looked up in pg_locks first: the embedded database keeps advisory
+ * locks but does not list them there.
+ */
 export async function releaseMigrationLock(client: pg.ClientBase): Promise<void> {
   await client.query(
-    `SELECT pg_catalog.pg_advisory_unlock($3::bigint)
-       FROM pg_catalog.pg_locks l
-      WHERE ${SAME_KEY} AND l.pid = pg_catalog.pg_backend_pid()`,
-    [CLASSID, OBJID, KEY.toString()],
+    `DO $prism$ BEGIN
+       PERFORM pg_catalog.set_config('client_min_messages', 'error', true);
+       PERFORM pg_catalog.pg_advisory_unlock(${KEY.toString()}::bigint);
+     END $prism$`,
   );
 }

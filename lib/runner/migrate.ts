@@ -223,10 +223,18 @@ export async function connect(url: string): Promise<pg.Client> {
   return client;
 }
 
-/** Ends a failed run: no aborted transaction and no advisory lock stay behind. */
-async function cleanUp(client: pg.Client): Promise<void> {
-  await client.query('ROLLBACK').catch(() => undefined);
-  await client.query('SELECT pg_catalog.pg_advisory_unlock_all()').catch(() => undefined);
+/**
+ * Ends a failed run: no aborted transaction and no migration lock stay behind. A session
+ * of our own loses every advisory lock (node-pg-migrate's unlock fails after a failed
+ * statement); a caller's client keeps the locks it took itself.
+ */
+async function cleanUp(session: Session): Promise<void> {
+  await session.client.query('ROLLBACK').catch(() => undefined);
+  await (
+    session.own
+      ? session.client.query('SELECT pg_catalog.pg_advisory_unlock_all()')
+      : releaseMigrationLock(session.client)
+  ).catch(() => undefined);
 }
 
 /**
@@ -350,7 +358,7 @@ export async function redo(
     try {
       await acquireMigrationLock(session.client, lockWait(options));
     } catch (error) {
-      await cleanUp(session.client);
+      await cleanUp(session);
       throw classify(error, undefined, 'down', { transactional: true, completed: [] });
     }
     const down = await migrateIn(
@@ -502,7 +510,7 @@ async function migrateIn(
     return ran;
   } catch (error) {
     quiet = true;
-    await cleanUp(client);
+    await cleanUp(session);
     const failed = failedMigration(error);
     const index = failed === undefined ? 0 : toRun.indexOf(failed);
     const context = {

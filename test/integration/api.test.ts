@@ -263,8 +263,10 @@ function describeApi(create: () => Promise<TestDatabase>, dialect: Dialect): voi
       '/api/datapoints/aggregate',
       '/api/datapoints/latest',
       '/health',
+      '/health/live',
     ]);
     expect((await get('/health')).body).to.deep.equal({ status: 'ok', database: 'ok' });
+    expect((await get('/health/live')).body).to.deep.equal({ status: 'ok' });
   });
 
   it('over a pool, carries on after the database drops its session, and rolls back a failed POST', async () => {
@@ -322,6 +324,7 @@ function describeApi(create: () => Promise<TestDatabase>, dialect: Dialect): voi
       expect(await status('/api/datapoints/latest?token=x', token)).to.equal(401);
       expect(await status('/health')).to.equal(200);
       expect(await status('/health?x=1')).to.equal(200);
+      expect(await status('/health/live')).to.equal(200);
     } finally {
       await guarded.close();
     }
@@ -336,6 +339,7 @@ function describeApi(create: () => Promise<TestDatabase>, dialect: Dialect): voi
     const closedUrl = await closed.listen({ port: 0, host: '127.0.0.1' });
     try {
       expect((await fetch(`${closedUrl}/health`)).status).to.equal(401);
+      expect((await fetch(`${closedUrl}/health/live`)).status).to.equal(401);
       const r = await fetch(`${closedUrl}/health`, {
         headers: { authorization: `Bearer ${token}` },
       });

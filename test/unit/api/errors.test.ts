@@ -99,10 +99,16 @@ describe('API errors', () => {
   it('passes data exceptions on without chunk or constraint names', () => {
     expect(
       scrubDatabaseText(
-        'new row for relation "_hyper_3_12_chunk" violates "1_datapoint_pkey" and "constraint_4"',
+        'new row for relation "_hyper_3_12_chunk" violates unique constraint "1_datapoint_pkey" and check constraint "constraint_4" of index "2_3_datapoint_idx"',
         'datapoint',
       ),
-    ).to.equal('new row for relation "datapoint" violates a constraint and a constraint');
+    ).to.equal(
+      'new row for relation "datapoint" violates unique constraint of datapoint and check constraint of datapoint of index of datapoint',
+    );
+    // A value the user sent stays as it was, even when it looks like a chunk's constraint.
+    expect(scrubDatabaseText('invalid input syntax for type uuid: "1_abc"', 'datapoint')).to.equal(
+      'invalid input syntax for type uuid: "1_abc"',
+    );
     expect(
       databaseRefusal(
         {
@@ -161,5 +167,21 @@ describe('API errors', () => {
     shape(431, /headers are larger than/)(clientErrorReply({ code: 'HPE_HEADER_OVERFLOW' }));
     shape(408, /too long to arrive/)(clientErrorReply({ code: 'ERR_HTTP_REQUEST_TIMEOUT' }));
     shape(400, /not valid HTTP/)(clientErrorReply({ code: 'HPE_INVALID_METHOD' }));
+  });
+
+  it('answers 503 with Retry-After when the database cannot serve the request now', () => {
+    for (const error of [
+      { code: '53300', message: 'sorry, too many clients already' },
+      { code: '57P01', message: 'terminating connection due to administrator command' },
+      { code: '08006', message: 'connection failure' },
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      new Error('Connection terminated unexpectedly'),
+    ]) {
+      const reply = errorReply(error);
+      expect(reply.status, JSON.stringify(error)).to.equal(503);
+      expect(reply.headers).to.deep.equal({ 'retry-after': '5' });
+      expect(reply.body.error.message).to.equal('the database is not available right now');
+    }
+    expect(errorReply(new Error('something else')).status).to.equal(500);
   });
 });

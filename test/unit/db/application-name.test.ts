@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { withApplicationName } from '../../../lib/db/open.js';
+import { renamedSession, withApplicationName } from '../../../lib/db/open.js';
 
 /** What `pg` itself reads from the URL. */
 function parsed(url: string): Record<string, unknown> {
@@ -44,5 +44,17 @@ describe('withApplicationName', () => {
     expect(withApplicationName('socket://u@/var/run/postgresql', 'x')).to.equal(
       'socket://u@/var/run/postgresql',
     );
+  });
+});
+
+describe('renamedSession', () => {
+  it('renames a session this tool named, and keeps a name the user chose', () => {
+    const ours = withApplicationName('postgres://u@db/app?sslmode=disable', 'prism-migrate serve');
+    expect(parsed(renamedSession(ours, 'prism-migrate serve (health)'))).to.deep.include({
+      application_name: 'prism-migrate serve (health)',
+      database: 'app',
+    });
+    const theirs = 'postgres://u@db/app?application_name=billing-api';
+    expect(renamedSession(theirs, 'prism-migrate serve (health)')).to.equal(theirs);
   });
 });
