@@ -27,3 +27,4 @@ export { startEmbeddedServer } from './db/embedded/serve.js';
 export * from './errors.js';
 export * from './query/index.js';
 export { buildApi, routeOf, type ApiOptions } from './api/server.js';
+export * from './app/index.js';

@@ -1,0 +1,86 @@
+/**
+ * `check`: whether the migrations hold every change of the spec and, given a database,
+ * whether all are applied and the live schema matches the spec.
+ */
+import type { Spec } from '../spec/types.js';
+import type { DestructiveChange } from '../diff/destructive.js';
+import { pendingChanges } from '../generate/generate.js';
+import { lineageProblems } from '../generate/lineage.js';
+import { connect, migrationStatus } from '../runner/migrate.js';
+import { detectTimescale, probeLicense } from '../db/detect.js';
+import { detectDrift, type Drift } from '../introspect/drift.js';
+import { databaseExists, withDatabase, type DatabaseOptions } from './database.js';
+
+export interface MigrationsCheck {
+  /** Problems with the migration files themselves (their order and lineage). */
+  readonly lineage: readonly string[];
+  /** Descriptions of the spec's changes that no migration holds. */
+  readonly changes: readonly string[];
+  readonly destructive: readonly DestructiveChange[];
+}
+
+export interface DatabaseCheck {
+  readonly description: string;
+  /** Migrations not applied there. */
+  readonly unapplied: string[];
+  readonly drift: Drift[];
+}
+
+export interface CheckResult extends MigrationsCheck {
+  /** Null without a database to read (the embedded database is never created by `check`). */
+  readonly database: DatabaseCheck | null;
+  readonly upToDate: boolean;
+}
+
+export interface CheckOptions extends DatabaseOptions {
+  readonly spec: Spec;
+  readonly migrationsDir: string;
+}
+
+/** The part of `check` that needs no database. */
+export function checkMigrations(spec: Spec, migrationsDir: string): MigrationsCheck {
+  const pending = pendingChanges(spec, migrationsDir);
+  return {
+    lineage: lineageProblems(migrationsDir),
+    changes: pending.descriptions,
+    destructive: pending.destructive,
+  };
+}
+
+/** The part of `check` that reads the database; null when there is none to read. */
+export async function checkDatabase(options: CheckOptions): Promise<DatabaseCheck | null> {
+  // Read-only: never creates the embedded database.
+  if (!databaseExists(options.databaseUrl)) return null;
+  return withDatabase(
+    options,
+    'check',
+    async (db) => {
+      const unapplied = (await migrationStatus(db.url, options.migrationsDir))
+        .filter((m) => !m.applied)
+        .map((m) => m.name);
+      const client = await connect(db.url);
+      try {
+        const support = await detectTimescale(client);
+        const drift = await detectDrift(client, options.spec, support, {
+          pendingMigrations: unapplied.length,
+          license: await probeLicense(db.url, support),
+        });
+        return { description: db.description, unapplied, drift };
+      } finally {
+        await client.end();
+      }
+    },
+    true,
+  );
+}
+
+/** The whole check. */
+export async function check(options: CheckOptions): Promise<CheckResult> {
+  const migrations = checkMigrations(options.spec, options.migrationsDir);
+  const database = await checkDatabase(options);
+  const upToDate =
+    migrations.lineage.length === 0 &&
+    migrations.changes.length === 0 &&
+    (database === null || (database.unapplied.length === 0 && database.drift.length === 0));
+  return { ...migrations, database, upToDate };
+}

@@ -1,0 +1,23 @@
+/** The application layer: each command of the CLI as a library function with a typed result. */
+export { withDatabase, databaseExists, type DatabaseOptions } from './database.js';
+export {
+  check,
+  checkMigrations,
+  checkDatabase,
+  type CheckOptions,
+  type CheckResult,
+  type MigrationsCheck,
+  type DatabaseCheck,
+} from './check.js';
+export { generate, type GenerateAppOptions, type GenerateAppResult } from './generate.js';
+export { status, type StatusOptions, type StatusResult } from './status.js';
+export { describeTimescale, type TimescaleInfoAppOptions } from './timescale-info.js';
+export { runJobs, type RunJobsOptions } from './jobs.js';
+export {
+  serve,
+  isLoopback,
+  DEFAULT_API_SESSIONS,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+  type ServeOptions,
+  type RunningApi,
+} from './serve.js';

@@ -1,0 +1,139 @@
+/**
+ * `serve`: the REST API for every timeseries model of the spec, on a pool of database
+ * sessions and, on a server, a control session apart.
+ */
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import type { Spec } from '../spec/types.js';
+import { UsageError } from '../errors.js';
+import { resolveTarget } from '../db/target.js';
+import { openDatabase, renamedSession } from '../db/open.js';
+import { connect } from '../runner/migrate.js';
+import { buildApi, routeOf } from '../api/server.js';
+import { checkToken } from '../api/auth.js';
+import { DEFAULT_HEALTH_TIMEOUT_MS } from '../api/health.js';
+import { describeListening } from '../api/listen.js';
+import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_WAIT_MS } from '../api/sessions.js';
+import { detectDialect } from '../query/repository.js';
+import type { Dialect } from '../query/sql.js';
+import type { DatabaseOptions } from './database.js';
+
+/** Database sessions `serve` opens on a server by default. */
+export const DEFAULT_API_SESSIONS = 4;
+
+/** Default statement timeout of `serve`, in milliseconds. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+export function isLoopback(host: string): boolean {
+  return /^(127\.|localhost$|::1$)/.test(host);
+}
+
+export interface ServeOptions extends DatabaseOptions {
+  readonly spec: Spec;
+  readonly port: number;
+  readonly host: string;
+  /** Cancel a query after this many milliseconds (servers only). */
+  readonly statementTimeoutMs?: number | undefined;
+  /** Database sessions on a server (the embedded database serves one). */
+  readonly sessions?: number | undefined;
+  readonly maxQueued?: number | undefined;
+  readonly maxWaitMs?: number | undefined;
+  readonly healthTimeoutMs?: number | undefined;
+  /** Required to serve on a non-loopback host; see `checkToken`. */
+  readonly token?: string | undefined;
+  readonly healthRequiresToken?: boolean | undefined;
+}
+
+export interface RunningApi {
+  readonly address: string;
+  readonly addresses: (AddressInfo | string)[];
+  /** One line per address, e.g. `listening on http://127.0.0.1:3000`. */
+  readonly listening: string[];
+  readonly dialect: Dialect;
+  /** The routes served, e.g. `/api/datapoints`. */
+  readonly routes: string[];
+  /** Stops listening, then closes the sessions and the database. */
+  close(): Promise<void>;
+}
+
+/** Starts the API; it runs until `close()`. */
+export async function serve(options: ServeOptions): Promise<RunningApi> {
+  const token = options.token;
+  if (token !== undefined) checkToken(token);
+  if (!isLoopback(options.host) && token === undefined) {
+    throw new UsageError(`serving on ${options.host} needs a token`, {
+      hint: 'set PRISM_API_TOKEN; clients then send Authorization: Bearer <token>',
+    });
+  }
+  if (options.healthRequiresToken && token === undefined) {
+    throw new UsageError('--health-requires-token needs PRISM_API_TOKEN');
+  }
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+  const target = resolveTarget({ databaseUrl: options.databaseUrl });
+  const db = await openDatabase(target, { command: 'serve', log: options.log });
+  const closeDb = () => db.close();
+  const forget = options.trackClose?.(closeDb);
+  const closeAll = async (pools: (pg.Pool | undefined)[]) => {
+    for (const pool of pools) await pool?.end();
+    forget?.();
+    await db.close();
+  };
+  if (db.embedded && options.sessions !== undefined && options.sessions > 1)
+    options.log?.('the embedded database serves one session: --sessions is ignored');
+  // Requests wait in the API's bounded queue for one of these sessions (the
+  // embedded database serves one); the pool replaces a session the database dropped.
+  const pool = new pg.Pool({
+    connectionString: db.url,
+    max: db.embedded ? 1 : (options.sessions ?? DEFAULT_API_SESSIONS),
+    idleTimeoutMillis: 0,
+    // A database that stops answering must not hold a queue slot for the OS's TCP
+    // timeout: a connect fails like a wait in the queue would.
+    connectionTimeoutMillis: maxWaitMs,
+    statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+  });
+  pool.on('error', () => undefined);
+  // On a server, a session apart for /health and for cancelling the statements of
+  // clients that left; the embedded database has no second session to give.
+  const control = db.embedded
+    ? undefined
+    : new pg.Pool({
+        connectionString: renamedSession(db.url, 'prism-migrate serve (health)'),
+        max: 1,
+        idleTimeoutMillis: 0,
+        connectionTimeoutMillis: 10_000,
+        statement_timeout: 10_000,
+      });
+  control?.on('error', () => undefined);
+  try {
+    const first = await connect(db.url);
+    const { dialect, schema } = await detectDialect(first).finally(() => first.end());
+    const app = buildApi({
+      spec: options.spec,
+      client: pool,
+      control,
+      dialect,
+      schema,
+      token,
+      healthRequiresToken: options.healthRequiresToken === true,
+      maxQueued: options.maxQueued ?? DEFAULT_MAX_QUEUED,
+      maxWaitMs,
+      healthTimeoutMs: options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
+    });
+    const address = await app.listen({ port: options.port, host: options.host });
+    const addresses = app.addresses();
+    return {
+      address,
+      addresses,
+      listening: describeListening(addresses),
+      dialect,
+      routes: options.spec.models.filter((m) => m.timeseries).map(routeOf),
+      close: async () => {
+        await app.close().catch(() => undefined);
+        await closeAll([pool, control]);
+      },
+    };
+  } catch (error) {
+    await closeAll([pool, control]);
+    throw error;
+  }
+}
