@@ -1,0 +1,67 @@
+/** `apply-timescale`: the TimescaleDB steps that applied migrations skipped. */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Output } from '../output.js';
+import { lockTimeoutOption, withDatabase, type GlobalOptions } from '../context.js';
+import { loadSpec } from '../../spec/load.js';
+import { applyTimescale } from '../../runner/apply-timescale.js';
+
+export function registerApplyTimescale(program: Command, out: Output): void {
+  program
+    .command('apply-timescale')
+    .description(
+      'apply the TimescaleDB steps that applied migrations skipped while TimescaleDB was missing: create the extension, make timeseries tables hypertables with their rows, add compression and policies',
+    )
+    .option('--dry-run', 'do it in a transaction that is rolled back, and say what it would do')
+    .option(
+      '--allow-data-loss',
+      'add retention policies although their first run drops existing rows',
+    )
+    .addOption(lockTimeoutOption())
+    .action(async (opts: { dryRun?: boolean; allowDataLoss?: boolean; lockTimeout?: number }) => {
+      const globals = program.opts<GlobalOptions>();
+      // The migrations' snapshot says what to reach; the spec only stands in without one.
+      const specFile = resolve(globals.spec);
+      const spec = existsSync(specFile) ? (await loadSpec(specFile)).spec : undefined;
+      // Read-only until there is something to apply: never creates the embedded database.
+      await withDatabase(
+        globals,
+        'apply-timescale',
+        out,
+        async (db) => {
+          out.info(`database: ${db.description}`);
+          const result = await applyTimescale({
+            url: db.url,
+            migrationsDir: resolve(globals.migrationsDir),
+            spec,
+            dryRun: opts.dryRun,
+            allowDataLoss: opts.allowDataLoss,
+            lockTimeoutMs: opts.lockTimeout,
+            log: (l) => out.info(l),
+          });
+          for (const loss of result.dataLoss)
+            out.info(`retention preview: ${loss.change.table}: ${loss.detail}`);
+          const verb = result.dryRun ? 'would apply' : 'applied';
+          if (result.createdExtension !== null)
+            out.line(`${verb}: create TimescaleDB ${result.createdExtension} in this database`);
+          for (const step of result.steps) out.line(`${verb}: ${step.description}`);
+          out.line(
+            result.steps.length === 0
+              ? 'Nothing to apply: every timeseries model has the TimescaleDB objects this server allows.'
+              : result.dryRun
+                ? `dry run: ${result.steps.length} step(s) rolled back, nothing changed`
+                : `${result.steps.length} step(s) applied`,
+          );
+          out.result({
+            dryRun: result.dryRun,
+            createdExtension: result.createdExtension,
+            timescale: result.after,
+            steps: result.steps,
+            dataLoss: result.dataLoss,
+          });
+        },
+        true,
+      );
+    });
+}
