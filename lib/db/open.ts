@@ -43,19 +43,23 @@ function cleanApplicationName(name: string): string {
   return name.replace(/[^\x20-\x7e]/g, '?').slice(0, 63);
 }
 
+/** `url` parsed, when it is a `postgres://` URL whose parameters pg reads. */
+function postgresUrl(url: string): URL | undefined {
+  try {
+    const parsed = new URL(url);
+    return /^postgres(ql)?:$/.test(parsed.protocol) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * `url` with `application_name=<name>` added, unless it names one already (or is not a
  * URL pg reads parameters from, such as a bare socket path).
  */
 export function withApplicationName(url: string, name: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return url;
-  }
-  if (!/^postgres(ql)?:$/.test(parsed.protocol)) return url;
-  if (parsed.searchParams.has('application_name')) return url;
+  const parsed = postgresUrl(url);
+  if (parsed === undefined || parsed.searchParams.has('application_name')) return url;
   const [base = url, fragment] = url.split('#', 2);
   const param = `application_name=${encodeURIComponent(cleanApplicationName(name))}`;
   const joined = `${base}${base.includes('?') ? (/[?&]$/.test(base) ? '' : '&') : '?'}${param}`;
@@ -68,12 +72,8 @@ export function withApplicationName(url: string, name: string): string {
  * kept.
  */
 export function renamedSession(url: string, name: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return url;
-  }
+  const parsed = postgresUrl(url);
+  if (parsed === undefined) return url;
   const current = parsed.searchParams.get('application_name');
   if (current === null || !current.startsWith('prism-migrate')) return url;
   parsed.searchParams.set('application_name', cleanApplicationName(name));

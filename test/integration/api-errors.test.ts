@@ -5,20 +5,18 @@
  * responses. On the embedded database, native TimescaleDB and plain PostgreSQL.
  */
 import { connect } from 'node:net';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../lib/api/server.js';
-import { generateMigration } from '../../lib/generate/generate.js';
-import { detectDialect, type Dialect } from '../../lib/query/index.js';
-import { migrate } from '../../lib/runner/migrate.js';
+import type { Dialect } from '../../lib/query/index.js';
 import { parseSpec } from '../../lib/spec/load.js';
+import { migratedDatabase } from '../helpers/migrated.js';
 import {
   createEmbeddedDatabase,
   createServerDatabase,
-  tempDir,
   type TestDatabase,
 } from '../helpers/databases.js';
 import {
@@ -68,14 +66,8 @@ function describeApiErrors(create: () => Promise<TestDatabase>, dialect: Dialect
   let base: string;
 
   before(async () => {
-    db = await create();
-    const dir = join(tempDir(), 'migrations');
-    generateMigration({ spec: SPEC, migrationsDir: dir });
-    await migrate({ url: db.url, migrationsDir: dir, direction: 'up' });
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    const detected = await detectDialect(client);
-    expect(detected.dialect, 'the dialect of the migrated database').to.equal(dialect);
+    let schema: string | undefined;
+    ({ db, client, schema } = await migratedDatabase(create, SPEC, dialect));
     // 72 hourly rows on 2026-01-01..03, and 10,001 rows a minute apart in 2027.
     await client.query(
       `INSERT INTO datapoint (id, "timestamp", source, value)
@@ -87,7 +79,7 @@ function describeApiErrors(create: () => Promise<TestDatabase>, dialect: Dialect
        SELECT gen_random_uuid(), timestamptz '2027-01-01 00:00+00' + g * interval '1 minute', 'many', g
          FROM generate_series(1, 10001) g`,
     );
-    app = buildApi({ spec: SPEC, client, dialect, schema: detected.schema });
+    app = buildApi({ spec: SPEC, client, dialect, schema });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   after(async () => {

@@ -3,16 +3,15 @@
  * (postgres dialect) and, in a new database where the first `up` creates TimescaleDB, on a
  * native TimescaleDB server with the Timescale License (timescale dialect).
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../lib/api/server.js';
-import { generateMigration } from '../../lib/generate/generate.js';
-import { detectDialect, type Dialect } from '../../lib/query/index.js';
-import { migrate } from '../../lib/runner/migrate.js';
+import type { Dialect } from '../../lib/query/index.js';
 import { parseSpec } from '../../lib/spec/load.js';
+import { migratedDatabase } from '../helpers/migrated.js';
 import { runCli } from '../helpers/cli.js';
 import { CLI, cleanEnv, freePort, spawnNode } from '../helpers/embedded-process.js';
 import { createServerDatabase, tempDir, type TestDatabase } from '../helpers/databases.js';
@@ -37,15 +36,7 @@ function describeApi(create: () => Promise<TestDatabase>, dialect: Dialect): voi
   let base: string;
 
   before(async () => {
-    db = await create();
-    const dir = join(tempDir(), 'migrations');
-    generateMigration({ spec: SPEC, migrationsDir: dir });
-    await migrate({ url: db.url, migrationsDir: dir, direction: 'up' });
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    const detected = await detectDialect(client);
-    expect(detected.dialect, 'the dialect of the migrated database').to.equal(dialect);
-    schema = detected.schema;
+    ({ db, client, schema } = await migratedDatabase(create, SPEC, dialect));
     await client.query(
       `INSERT INTO datapoint (id, "timestamp", source, value)
        SELECT gen_random_uuid(), timestamptz '2026-01-01 00:00+00' + g * interval '1 hour', 's' || (g % 3), g FROM generate_series(0, 71) g`,
