@@ -2,8 +2,8 @@
  * Which changes lose data or rewrite tables, with stable codes. Pure: the generator marks
  * them in the migration file, and the runner can check them against live data.
  */
-import type { Change, TimeAmount } from './changes.js';
-import { sameAmount } from './diff.js';
+import type { Change } from './changes.js';
+import { amountText, sameAmount } from '../spec/time-amount.js';
 
 export type DestructiveCode = 'PM101' | 'PM102' | 'PM103' | 'PM104' | 'PM105';
 
@@ -16,10 +16,6 @@ export interface DestructiveChange {
   readonly column?: string | undefined;
   /** PM103: the retention interval (text) or, for integer time, the number of units. */
   readonly dropAfter?: string | undefined;
-}
-
-function durationText(amount: TimeAmount): string {
-  return amount.kind === 'interval' ? amount.interval.text : String(amount.value);
 }
 
 export function destructiveChanges(
@@ -61,8 +57,8 @@ export function destructiveChanges(
           add(
             'PM103',
             c.table,
-            `retention drops chunks of ${c.table} older than ${durationText(c.dropAfter)} on its first run`,
-            { dropAfter: durationText(c.dropAfter) },
+            `retention drops chunks of ${c.table} older than ${amountText(c.dropAfter)} on its first run`,
+            { dropAfter: amountText(c.dropAfter) },
           );
         }
         break;

@@ -3,17 +3,10 @@
  * `down` built from the inverses takes the database back exactly. Renames happen only
  * through an explicit `renamed_from`; anything else unmatched is a drop plus a create.
  */
-import type { Field, Model, Spec, TimeAmount } from '../spec/types.js';
+import { sameAmount } from '../spec/time-amount.js';
+import type { Field, Model, Spec } from '../spec/types.js';
 import type { Change, CompressionSettings, IndexDef } from './changes.js';
 import { compressionSettingsOf, indexesOf, integerNowOf } from './model-steps.js';
-
-export function sameAmount(a: TimeAmount | undefined, b: TimeAmount | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  if (a.kind === 'interval' && b.kind === 'interval')
-    return a.interval.micros === b.interval.micros;
-  if (a.kind === 'integer' && b.kind === 'integer') return a.value === b.value;
-  return false;
-}
 
 /** What of a field reaches the column definition. */
 function columnShape(f: Field): string {

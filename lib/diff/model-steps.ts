@@ -1,27 +1,20 @@
 /** The pieces of one model as changes: its indexes and its timeseries setup. */
-import { defaultIndexName } from '../spec/identifiers.js';
+import { compileIndexes } from '../schema/compile.js';
 import type { Model } from '../spec/types.js';
 import type { Change, CompressionSettings, IndexDef } from './changes.js';
 
 /**
- * Indexes of a model: `index`/`unique` fields (not primary-key columns) and timeseries
- * `indexes`, by name (a timeseries index wins over a field index of the same name).
+ * Indexes of a model as changes carry them, from the compiled schema's (see `compileIndexes`).
  */
 export function indexesOf(model: Model): IndexDef[] {
-  const byName = new Map<string, IndexDef>();
-  for (const f of model.fields) {
-    if (!(f.index || f.unique) || (model.primaryKey.length === 1 && model.primaryKey[0] === f.name))
-      continue;
-    const name = defaultIndexName(model.table, [f.name]);
-    byName.set(name, Object.freeze({ name, columns: [f.name], type: 'btree', unique: f.unique }));
-  }
-  for (const i of model.timeseries?.indexes ?? []) {
-    byName.set(
-      i.name,
-      Object.freeze({ name: i.name, columns: i.columns, type: i.type, unique: i.unique }),
-    );
-  }
-  return [...byName.values()];
+  return compileIndexes(model).map((index) =>
+    Object.freeze({
+      name: index.name,
+      columns: Object.freeze(index.columns.map((term) => term.column)),
+      type: index.method,
+      unique: index.unique,
+    }),
+  );
 }
 
 export function compressionSettingsOf(model: Model): CompressionSettings | undefined {

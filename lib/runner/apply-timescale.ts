@@ -133,6 +133,7 @@ function missingSteps(model: Model, live: LiveTimeseries): Change[] {
   });
 }
 
+/** An amount as operations take it: interval text, or a bigint for integer time. */
 function amount(a: TimeAmount): string | bigint {
   return a.kind === 'interval' ? a.interval.text : a.value;
 }

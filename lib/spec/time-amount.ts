@@ -99,6 +99,13 @@ export function compareAmounts(a: TimeAmount, b: TimeAmount): number | undefined
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** Whether two amounts are the same duration as TimescaleDB counts them (month = 30 days). */
+export function sameAmount(a: TimeAmount | undefined, b: TimeAmount | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return compareAmounts(a, b) === 0;
+}
+
+/** A time amount as prism.yaml and messages write it: `7 days`, or `86400` for integer time. */
 export function amountText(a: TimeAmount): string {
   return a.kind === 'interval' ? a.interval.text : a.value.toString();
 }

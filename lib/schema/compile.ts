@@ -1,0 +1,174 @@
+/**
+ * Spec → Schema: the one place where a model becomes tables, PostgreSQL types, keys,
+ * CHECKs, index names and hypertable settings. Pure. Everything downstream that needs a
+ * derived name or a catalog type (diff, render, drift, pull, the query layer) reads it
+ * from here.
+ */
+import { catalogType } from '../generate/columns.js';
+import {
+  defaultIndexName,
+  enumCheckName,
+  integerNowFunctionBaseName,
+  primaryKeyName,
+} from '../spec/identifiers.js';
+import type { Field, Model, Spec } from '../spec/types.js';
+import { parseInterval } from '../sql/interval.js';
+import type { OrderByTerm } from '../sql/order-by.js';
+import {
+  DEFAULT_SCHEMA,
+  type Column,
+  type CompressionSettings,
+  type EnumCheck,
+  type Hypertable,
+  type Index,
+  type Schema,
+  type Table,
+} from './types.js';
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** A term with NULLS only where it differs from PostgreSQL's default for its direction. */
+export function canonicalTerm(term: OrderByTerm): OrderByTerm {
+  const defaultNulls = term.direction === 'DESC' ? 'FIRST' : 'LAST';
+  return term.nulls === undefined || term.nulls === defaultNulls
+    ? { column: term.column, direction: term.direction }
+    : { column: term.column, direction: term.direction, nulls: term.nulls };
+}
+
+/** `ts`, `ts DESC`, `ts NULLS FIRST`: a term as prism.yaml and the catalog views write it. */
+export function termText(term: OrderByTerm): string {
+  const t = canonicalTerm(term);
+  return `${t.column}${t.direction === 'DESC' ? ' DESC' : ''}${t.nulls ? ` NULLS ${t.nulls}` : ''}`;
+}
+
+/**
+ * Compression's order_by with TimescaleDB's default left out: `[time DESC]` alone and no
+ * order_by are one setting (2.12 stores the default, later versions store nothing).
+ */
+export function canonicalOrderBy(
+  orderBy: readonly OrderByTerm[],
+  timeColumn: string,
+): OrderByTerm[] {
+  const terms = orderBy.map(canonicalTerm);
+  const only = terms[0];
+  return terms.length === 1 && only?.column === timeColumn && only.direction === 'DESC' && !only.nulls
+    ? []
+    : terms;
+}
+
+
+const DEFAULT_CHUNK_INTERVAL = (() => {
+  const parsed = parseInterval('7 days');
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return Object.freeze({ kind: 'interval', interval: parsed.interval } as const);
+})();
+
+/** Whether a field's column is NOT NULL: required, part of the key, or the time column. */
+export function isNotNull(model: Model, field: Field): boolean {
+  return (
+    !field.optional ||
+    model.primaryKey.includes(field.name) ||
+    model.timeseries?.timeColumn === field.name
+  );
+}
+
+function compileColumn(model: Model, field: Field): Column {
+  return {
+    name: field.name,
+    type: catalogType(field),
+    notNull: isNotNull(model, field),
+    ...(field.default === undefined ? {} : { default: field.default }),
+  };
+}
+
+/**
+ * Indexes of a model: `index`/`unique` fields (not a one-column primary key) and the
+ * timeseries `indexes`, by name (a timeseries index wins over a field index of the same name).
+ */
+export function compileIndexes(model: Model): Index[] {
+  const byName = new Map<string, Index>();
+  const soleKey = model.primaryKey.length === 1 ? model.primaryKey[0] : undefined;
+  for (const f of model.fields) {
+    if (!(f.index || f.unique) || soleKey === f.name) continue;
+    const name = defaultIndexName(model.table, [f.name]);
+    byName.set(name, {
+      name,
+      columns: [{ column: f.name, direction: 'ASC' }],
+      method: 'btree',
+      unique: f.unique,
+    });
+  }
+  for (const i of model.timeseries?.indexes ?? []) {
+    byName.set(i.name, {
+      name: i.name,
+      columns: i.columns.map((column) => ({ column, direction: 'ASC' as const })),
+      method: i.type,
+      unique: i.unique,
+    });
+  }
+  return [...byName.values()];
+}
+
+function compileChecks(model: Model): EnumCheck[] {
+  return model.fields
+    .filter((f) => f.type === 'enum')
+    .map((f) => ({
+      name: enumCheckName(model.table, f.name),
+      column: f.name,
+      values: [...(f.values ?? [])],
+    }));
+}
+
+function compileCompression(model: Model): CompressionSettings | undefined {
+  const ts = model.timeseries;
+  const c = ts?.compression;
+  if (!ts || !c?.enabled) return undefined;
+  return { segmentBy: [...c.segmentBy], orderBy: canonicalOrderBy(c.orderBy, ts.timeColumn) };
+}
+
+function compileHypertable(model: Model): Hypertable | undefined {
+  const ts = model.timeseries;
+  if (!ts) return undefined;
+  const timeField = model.fields.find((f) => f.name === ts.timeColumn);
+  const integerTime = timeField?.type === 'int' || timeField?.type === 'bigint';
+  const compression = compileCompression(model);
+  return {
+    timeColumn: ts.timeColumn,
+    chunkInterval: ts.chunkInterval ?? (integerTime ? undefined : DEFAULT_CHUNK_INTERVAL),
+    ...(integerTime && ts.timeUnit
+      ? { integerNow: { function: integerNowFunctionBaseName(model.table), unit: ts.timeUnit } }
+      : {}),
+    ...(compression ? { compression } : {}),
+    ...(compression && ts.compression?.after ? { compressAfter: ts.compression.after } : {}),
+    ...(ts.retention?.enabled ? { dropAfter: ts.retention.dropAfter } : {}),
+  };
+}
+
+export function compileModel(model: Model): Table {
+  const hypertable = compileHypertable(model);
+  return deepFreeze({
+    schema: DEFAULT_SCHEMA,
+    name: model.table,
+    model: model.name,
+    timescale: model.timescale,
+    columns: model.fields.map((f) => compileColumn(model, f)),
+    ...(model.primaryKey.length > 0
+      ? { primaryKey: { name: primaryKeyName(model.table), columns: [...model.primaryKey] } }
+      : {}),
+    checks: compileChecks(model),
+    indexes: compileIndexes(model),
+    ...(hypertable ? { hypertable } : {}),
+    unsupported: [],
+  });
+}
+
+/** The schema a spec describes, as it would be on a server with every TimescaleDB feature. */
+export function compileSpec(spec: Spec): Schema {
+  return deepFreeze({ tables: spec.models.map(compileModel) });
+}

@@ -1,0 +1,106 @@
+/**
+ * What a schema is, whether compiled from prism.yaml or read from a live database: tables
+ * with PostgreSQL column types, keys, CHECKs, indexes with their final names, and the
+ * hypertable with its dimension, compression settings and policies. Frozen data; compared
+ * by `compareSchemas`, never by text.
+ */
+import type { FieldDefault, TimeAmount, TimescaleMode } from '../spec/types.js';
+import type { OrderByTerm } from '../sql/order-by.js';
+
+/**
+ * A column default: a spec literal or function, or an expression prism.yaml cannot state
+ * (`nextval(…)`, arithmetic, …), kept as the catalog prints it.
+ */
+export type ColumnDefault =
+  | FieldDefault
+  | { readonly kind: 'expression'; readonly sql: string };
+
+export interface Column {
+  readonly name: string;
+  /** As `format_type(atttypid, atttypmod)` prints it: `character varying(100)`, `numeric(10,2)`. */
+  readonly type: string;
+  readonly notNull: boolean;
+  readonly default?: ColumnDefault | undefined;
+  /** `GENERATED … AS IDENTITY` (`a` always, `d` by default): prism.yaml has no such field. */
+  readonly identity?: 'always' | 'by default' | undefined;
+}
+
+export interface PrimaryKey {
+  readonly name: string;
+  readonly columns: readonly string[];
+}
+
+/** A CHECK holding an enum's values: `<column> IN (…)`. */
+export interface EnumCheck {
+  readonly name: string;
+  readonly column: string;
+  readonly values: readonly string[];
+}
+
+export type IndexMethod = 'btree' | 'brin' | 'hash' | 'gin';
+
+export interface Index {
+  readonly name: string;
+  /** Key columns; a direction or NULLS order only where it is not the default. */
+  readonly columns: readonly OrderByTerm[];
+  readonly method: IndexMethod;
+  readonly unique: boolean;
+}
+
+export interface CompressionSettings {
+  readonly segmentBy: readonly string[];
+  /** Empty: TimescaleDB's default, the time column descending. */
+  readonly orderBy: readonly OrderByTerm[];
+}
+
+export interface IntegerNow {
+  /** The function's name without schema. */
+  readonly function: string;
+  /** What one unit of the time column is, when the function is one prism-migrate made. */
+  readonly unit?: 's' | 'ms' | 'us' | undefined;
+}
+
+export interface Hypertable {
+  readonly timeColumn: string;
+  /** The first dimension's interval (TimescaleDB's default, 7 days, when a spec gives none). */
+  readonly chunkInterval?: TimeAmount | undefined;
+  readonly integerNow?: IntegerNow | undefined;
+  /** Compression enabled, with its settings; undefined when off. */
+  readonly compression?: CompressionSettings | undefined;
+  readonly compressAfter?: TimeAmount | undefined;
+  readonly dropAfter?: TimeAmount | undefined;
+}
+
+/**
+ * Something of a live table that prism.yaml cannot state yet (an index on an expression,
+ * a foreign key, a column type without a field type, …): named so that `pull` can say so
+ * at its place and `check` can leave it alone.
+ */
+export interface Unsupported {
+  /** Where: `column ip`, `index readings_expr_idx`, `constraint readings_fk`. */
+  readonly what: string;
+  /** Why prism.yaml cannot state it, and what it is in SQL. */
+  readonly detail: string;
+}
+
+export interface Table {
+  readonly schema: string;
+  readonly name: string;
+  /** The spec model the table comes from; undefined for a table read from a database. */
+  readonly model?: string | undefined;
+  /** The spec's TimescaleDB mode for it; undefined for a table read from a database. */
+  readonly timescale?: TimescaleMode | undefined;
+  readonly columns: readonly Column[];
+  readonly primaryKey?: PrimaryKey | undefined;
+  readonly checks: readonly EnumCheck[];
+  readonly indexes: readonly Index[];
+  readonly hypertable?: Hypertable | undefined;
+  readonly unsupported: readonly Unsupported[];
+}
+
+export interface Schema {
+  readonly tables: readonly Table[];
+}
+
+/** The schema every unqualified spec table lives in. */
+export const DEFAULT_SCHEMA = 'public';
