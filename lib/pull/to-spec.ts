@@ -1,0 +1,721 @@
+/**
+ * A schema read from a live database → prism.yaml text. Pure. Everything prism.yaml can
+ * state is written so that compiling the loaded file gives back the same tables; what it
+ * cannot state yet is named in a comment at its place and returned as a note, never
+ * dropped silently.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { Document, isMap, isScalar, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
+import { catalogType } from '../generate/columns.js';
+import { canonicalOrderBy, canonicalTerm, termText } from '../schema/compile.js';
+import type { Column, Hypertable, Index, Schema, Table } from '../schema/types.js';
+import { parseDefault } from '../spec/defaults.js';
+import {
+  defaultIndexName,
+  defaultTableName,
+  enumCheckName,
+  integerNowFunctionBaseName,
+  isIdentifier,
+  primaryKeyName,
+  truncatedName,
+} from '../spec/identifiers.js';
+import { MAX_INDEX_KEYS } from '../spec/limits.js';
+import type { Field, FieldDefault, FieldType, TimeAmount } from '../spec/types.js';
+
+/** Something of the database that prism.yaml cannot state (yet), at its place. */
+export interface PullNote {
+  readonly table: string;
+  /** `column ip`, `default of column id`, `index readings_expr_idx`, `timeseries`, … */
+  readonly what: string;
+  /** What it is and what the written file holds instead. */
+  readonly detail: string;
+}
+
+export interface PulledModel {
+  readonly model: string;
+  readonly table: string;
+}
+
+export interface PulledSpec {
+  /** prism.yaml, with the notes as comments at their places. */
+  readonly text: string;
+  readonly models: readonly PulledModel[];
+  readonly notes: readonly PullNote[];
+}
+
+export interface ToSpecOptions {
+  /** The first comment lines, e.g. where the schema was read from. */
+  readonly header?: string | undefined;
+}
+
+/** The YAML value of one field, keys in the order prism.yaml documents them. */
+interface FieldDraft {
+  readonly name: string;
+  readonly type: FieldType;
+  maxLength?: number;
+  precision?: number;
+  scale?: number;
+  values?: readonly string[];
+  primaryKey: boolean;
+  optional: boolean;
+  index: boolean;
+  unique: boolean;
+  default?: string | number | boolean;
+  /** Comments placed just before the field. */
+  readonly comments: string[];
+}
+
+interface IndexDraft {
+  readonly columns: readonly string[];
+  readonly type: Index['method'];
+  readonly unique: boolean;
+  readonly name?: string;
+}
+
+interface TimeseriesDraft {
+  readonly time_column: string;
+  chunk_interval?: string | number;
+  time_unit?: 's' | 'ms' | 'us';
+  compression?: {
+    enabled: true;
+    segment_by?: string[];
+    order_by?: string[];
+    after?: string | number;
+  };
+  retention?: { enabled: true; drop_after: string | number };
+  indexes: IndexDraft[];
+}
+
+/** A column's place in the field list: a field, or a comment where a column was left out. */
+type Slot = { readonly field: FieldDraft } | { readonly comment: string };
+
+interface ModelDraft {
+  readonly name: string;
+  readonly table: string;
+  readonly slots: Slot[];
+  timeseries?: TimeseriesDraft;
+  /** Comments after the model's fields: indexes, constraints, the hypertable. */
+  readonly trailing: string[];
+}
+
+const FUNCTION_TEXT: Readonly<Record<Extract<FieldDefault, { kind: 'function' }>['name'], string>> =
+  Object.freeze({
+    now: 'now()',
+    gen_random_uuid: 'gen_random_uuid()',
+    current_date: 'current_date',
+  });
+
+/** Catalog types with one field type each; `character varying` and `numeric` take modifiers. */
+const PLAIN_TYPES: Readonly<Record<string, FieldType>> = Object.freeze({
+  uuid: 'uuid',
+  text: 'text',
+  integer: 'int',
+  bigint: 'bigint',
+  'double precision': 'float',
+  boolean: 'boolean',
+  'timestamp with time zone': 'datetime',
+  date: 'date',
+  'time without time zone': 'time',
+  jsonb: 'json',
+});
+
+const TIME_TYPES: readonly FieldType[] = ['datetime', 'date', 'int', 'bigint'];
+const INT4_MAX = 2_147_483_647n;
+
+/** `sensor_readings` → `SensorReadings`; a name with no letters or digits stays as it is. */
+export function modelNameOf(table: string): string {
+  const name = table
+    .split('_')
+    .filter((part) => part !== '')
+    .map((part) => `${part.charAt(0).toUpperCase()}${part.slice(1)}`)
+    .join('');
+  return /^[A-Za-z]/.test(name) ? name : table;
+}
+
+/** One line: catalog text (default expressions, details) must not break the comment. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+}
+
+/** The field type of a catalog type, checked by turning it back into the catalog's text. */
+function fieldTypeOf(
+  type: string,
+): Pick<FieldDraft, 'type' | 'maxLength' | 'precision' | 'scale'> | undefined {
+  const plain = PLAIN_TYPES[type];
+  const varchar = /^character varying(?:\((\d+)\))?$/.exec(type);
+  const numeric = /^numeric(?:\((\d+),(-?\d+)\))?$/.exec(type);
+  let draft: Pick<FieldDraft, 'type' | 'maxLength' | 'precision' | 'scale'> | undefined;
+  if (plain !== undefined) draft = { type: plain };
+  else if (varchar)
+    draft = { type: 'string', ...(varchar[1] ? { maxLength: Number(varchar[1]) } : {}) };
+  else if (numeric) {
+    const precision = numeric[1] === undefined ? undefined : Number(numeric[1]);
+    const scale = numeric[2] === undefined ? undefined : Number(numeric[2]);
+    // numeric(5,-2) and numeric(2,5) exist in PostgreSQL 15; prism.yaml's decimal cannot say them.
+    if (precision !== undefined && (scale === undefined || scale < 0 || scale > precision))
+      return undefined;
+    draft = {
+      type: 'decimal',
+      ...(precision === undefined ? {} : { precision, scale: scale ?? 0 }),
+    };
+  }
+  if (draft === undefined) return undefined;
+  return catalogType(draft as Field) === type ? draft : undefined;
+}
+
+function enumValuesProblem(values: readonly string[]): string | undefined {
+  if (values.length === 0) return 'it allows no value';
+  const bad = values.find((v) => v === '' || v.includes('\0') || Buffer.byteLength(v) > 63);
+  if (bad !== undefined)
+    return `its value ${JSON.stringify(bad)} is not 1 to 63 bytes of text, as prism.yaml's enum values are`;
+  if (new Set(values).size !== values.length) return 'it lists a value twice';
+  return undefined;
+}
+
+function amountValue(amount: TimeAmount): string | number | undefined {
+  if (amount.kind === 'interval') return amount.interval.text;
+  return amount.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(amount.value) : undefined;
+}
+
+function amountShown(amount: TimeAmount): string {
+  return amount.kind === 'interval' ? amount.interval.text : amount.value.toString();
+}
+
+function columnList(index: Index): string {
+  return `(${index.columns.map(termText).join(', ')})`;
+}
+
+/** Builds one model; collects its notes. */
+class ModelBuilder {
+  readonly notes: PullNote[] = [];
+  readonly draft: ModelDraft;
+  private readonly fields = new Map<string, FieldDraft>();
+
+  constructor(
+    private readonly table: Table,
+    modelName: string,
+  ) {
+    this.draft = { name: modelName, table: table.name, slots: [], trailing: [] };
+  }
+
+  private note(what: string, detail: string): string {
+    const clean = { table: this.table.name, what: oneLine(what), detail: oneLine(detail) };
+    this.notes.push(clean);
+    return `pull: ${clean.what}: ${clean.detail}`;
+  }
+
+  private trailing(what: string, detail: string): void {
+    this.draft.trailing.push(this.note(what, detail));
+  }
+
+  private unsupportedOf(column: string): Table['unsupported'][number] | undefined {
+    return this.table.unsupported.find((u) => u.what === `column ${column}`);
+  }
+
+  build(): ModelDraft {
+    for (const column of this.table.columns) this.addColumn(column);
+    this.markPrimaryKey();
+    const ts = this.table.hypertable ? this.timeseries(this.table.hypertable) : undefined;
+    if (ts) this.draft.timeseries = ts;
+    for (const index of this.table.indexes) this.addIndex(index);
+    for (const u of this.table.unsupported) {
+      const column = /^column (.+)$/.exec(u.what)?.[1];
+      const field = column === undefined ? undefined : this.fields.get(column);
+      if (column !== undefined && field === undefined) continue; // said where it was left out
+      if (field) field.comments.push(this.note(u.what, `${u.detail}; left out`));
+      else this.trailing(u.what, `${u.detail}; left out`);
+    }
+    return this.draft;
+  }
+
+  private addColumn(column: Column): void {
+    const type = fieldTypeOf(column.type);
+    const told = this.unsupportedOf(column.name);
+    const why = !isIdentifier(column.name)
+      ? 'its name is not a prism.yaml identifier (letters, digits and underscores, not starting with a digit)'
+      : type === undefined
+        ? `prism.yaml has no field type for ${column.type}`
+        : undefined;
+    if (why !== undefined) {
+      const detail = told ? `${told.detail}; ${why}` : why;
+      this.draft.slots.push({
+        comment: this.note(`column ${column.name} (${column.type})`, `${detail}; left out`),
+      });
+      return;
+    }
+    const field: FieldDraft = {
+      name: column.name,
+      ...(type as NonNullable<typeof type>),
+      primaryKey: false,
+      optional: !column.notNull,
+      index: false,
+      unique: false,
+      comments: [],
+    };
+    this.enumOf(field);
+    this.defaultOf(field, column);
+    if (column.identity !== undefined) {
+      field.comments.push(
+        this.note(
+          `identity of column ${column.name}`,
+          `GENERATED ${column.identity.toUpperCase()} AS IDENTITY: prism.yaml has no identity fields; written as a plain ${field.type} without it`,
+        ),
+      );
+    }
+    this.fields.set(field.name, field);
+    this.draft.slots.push({ field });
+  }
+
+  private enumOf(field: FieldDraft): void {
+    const checks = this.table.checks.filter((c) => c.column === field.name);
+    const [check, ...more] = checks;
+    for (const extra of more) {
+      field.comments.push(
+        this.note(
+          `constraint ${extra.name}`,
+          `a second CHECK of ${field.name} IN (${extra.values.join(', ')}); prism.yaml holds one enum per field; left out`,
+        ),
+      );
+    }
+    if (check === undefined) return;
+    const problem =
+      field.type !== 'text'
+        ? `prism.yaml's enum fields are text, ${field.name} is ${catalogType(field as Field)}`
+        : enumValuesProblem(check.values);
+    if (problem !== undefined) {
+      field.comments.push(
+        this.note(
+          `constraint ${check.name}`,
+          `CHECK ${field.name} IN (${check.values.join(', ')}): ${problem}; left out`,
+        ),
+      );
+      return;
+    }
+    (field as { type: FieldType }).type = 'enum';
+    field.values = [...check.values];
+    const expected = enumCheckName(this.table.name, field.name);
+    if (check.name !== expected) {
+      field.comments.push(
+        this.note(
+          `constraint ${check.name}`,
+          `prism-migrate names this CHECK ${expected}; a migration that changes the values would look for that name (rename the constraint to match)`,
+        ),
+      );
+    }
+  }
+
+  private defaultOf(field: FieldDraft, column: Column): void {
+    const value = column.default;
+    if (value === undefined) return;
+    const what = `default of column ${column.name}`;
+    if (value.kind === 'expression') {
+      field.comments.push(
+        this.note(
+          what,
+          `DEFAULT ${value.sql} is not a value prism.yaml can state; the field is written without it`,
+        ),
+      );
+      return;
+    }
+    const text = value.kind === 'function' ? FUNCTION_TEXT[value.name] : value.value;
+    const parsed = parseDefault(text, {
+      type: field.type,
+      maxLength: field.maxLength,
+      precision: field.precision,
+      scale: field.scale,
+      values: field.values,
+    });
+    if (parsed.ok && isDeepStrictEqual({ ...parsed.value }, { ...value })) {
+      field.default = text;
+      return;
+    }
+    const shown = typeof text === 'string' ? JSON.stringify(text) : String(text);
+    field.comments.push(
+      this.note(
+        what,
+        `DEFAULT ${shown} ${parsed.ok ? 'would read as a different default' : `is refused by prism.yaml (${parsed.message})`}; the field is written without it`,
+      ),
+    );
+  }
+
+  /**
+   * `primary_key` on the key's fields. The loader adds a hypertable's time column to its
+   * key itself, so a key ending in it may leave it unmarked when the fields order it
+   * differently.
+   */
+  private markPrimaryKey(): void {
+    const key = this.table.primaryKey;
+    if (key === undefined) return;
+    const columns = key.columns;
+    const shown = `primary key ${key.name} (${columns.join(', ')})`;
+    const missing = columns.filter((c) => !this.fields.has(c));
+    if (missing.length > 0) {
+      this.trailing(shown, `column ${missing.join(', ')} is left out, so the key is left out`);
+      return;
+    }
+    const inFieldOrder = this.fieldNames().filter((n) => columns.includes(n));
+    const time = this.table.hypertable?.timeColumn;
+    let marked = columns;
+    if (!isDeepStrictEqual(inFieldOrder, columns)) {
+      const rest = columns.slice(0, -1);
+      const restInOrder = this.fieldNames().filter((n) => rest.includes(n));
+      if (time !== undefined && columns.at(-1) === time && isDeepStrictEqual(restInOrder, rest)) {
+        marked = rest;
+      } else {
+        this.trailing(
+          shown,
+          `prism.yaml orders a key's columns as its fields; written as (${inFieldOrder.join(', ')})`,
+        );
+      }
+    }
+    for (const c of marked) (this.fields.get(c) as FieldDraft).primaryKey = true;
+    const expected = primaryKeyName(this.table.name);
+    if (key.name !== expected && marked.length > 0) {
+      this.trailing(
+        `primary key ${key.name}`,
+        `prism-migrate names the key ${expected}; a migration that changes the key would look for that name (rename the constraint to match)`,
+      );
+    }
+  }
+
+  private fieldNames(): string[] {
+    return [...this.fields.keys()];
+  }
+
+  private timeseries(h: Hypertable): TimeseriesDraft | undefined {
+    const time = this.fields.get(h.timeColumn);
+    const settings = [
+      h.chunkInterval ? `chunk_interval ${amountShown(h.chunkInterval)}` : '',
+      h.compression ? 'compression' : '',
+      h.compressAfter ? `compression after ${amountShown(h.compressAfter)}` : '',
+      h.dropAfter ? `retention drop_after ${amountShown(h.dropAfter)}` : '',
+    ].filter((s) => s !== '');
+    if (time === undefined || !TIME_TYPES.includes(time.type)) {
+      this.trailing(
+        `hypertable on ${h.timeColumn}`,
+        `${time === undefined ? 'its time column is left out' : `its time column is ${time.type}`}, so no timeseries block is written (${settings.join(', ') || 'default settings'})`,
+      );
+      return undefined;
+    }
+    const integer = time.type === 'int' || time.type === 'bigint';
+    const ts: TimeseriesDraft = { time_column: h.timeColumn, indexes: [] };
+    if (h.chunkInterval)
+      ts.chunk_interval = this.amount(h.chunkInterval, integer, time, 'chunk_interval');
+    const unit = integer ? this.timeUnit(h, time) : undefined;
+    if (unit) ts.time_unit = unit;
+    const policiesRun = !integer || unit !== undefined;
+    if (h.compression) {
+      const compression: NonNullable<TimeseriesDraft['compression']> = { enabled: true };
+      const segmentBy = this.presentColumns(h.compression.segmentBy, 'compression segment_by');
+      if (segmentBy.length > 0) compression.segment_by = segmentBy;
+      const orderBy = canonicalOrderBy(h.compression.orderBy, h.timeColumn).filter((t) =>
+        this.present(t.column, 'compression order_by'),
+      );
+      if (orderBy.length > 0) compression.order_by = orderBy.map(termText);
+      if (h.compressAfter) {
+        if (policiesRun) {
+          const after = this.amount(h.compressAfter, integer, time, 'compression after');
+          if (after !== undefined) compression.after = after;
+        } else {
+          this.trailing(
+            'compression policy',
+            `compress after ${amountShown(h.compressAfter)} needs an integer-now function prism-migrate makes (time_unit); left out`,
+          );
+        }
+      }
+      ts.compression = compression;
+    }
+    if (h.dropAfter) {
+      const dropAfter = policiesRun
+        ? this.amount(h.dropAfter, integer, time, 'retention drop_after')
+        : undefined;
+      if (dropAfter !== undefined) ts.retention = { enabled: true, drop_after: dropAfter };
+      else if (!policiesRun)
+        this.trailing(
+          'retention policy',
+          `drop_after ${amountShown(h.dropAfter)} needs an integer-now function prism-migrate makes (time_unit); left out`,
+        );
+    }
+    return ts;
+  }
+
+  private timeUnit(h: Hypertable, time: FieldDraft): 's' | 'ms' | 'us' | undefined {
+    const now = h.integerNow;
+    if (now === undefined) return undefined;
+    const made = integerNowFunctionBaseName(this.table.name);
+    if (now.unit === undefined || now.function !== made) {
+      this.trailing(
+        `integer-now function ${now.function}`,
+        `not one prism-migrate makes (${made}, from time_unit); time_unit is not written and the baseline does not set it`,
+      );
+      return undefined;
+    }
+    if (time.type === 'int' && now.unit !== 's') {
+      this.trailing(
+        `integer-now function ${now.function}`,
+        `counts ${now.unit}, which prism.yaml allows only on bigint time columns; time_unit is not written`,
+      );
+      return undefined;
+    }
+    return now.unit;
+  }
+
+  private amount(
+    amount: TimeAmount,
+    integer: boolean,
+    time: FieldDraft,
+    what: string,
+  ): string | number | undefined {
+    const value = amountValue(amount);
+    const fits =
+      value !== undefined &&
+      (amount.kind === 'integer') === integer &&
+      (amount.kind !== 'integer' || time.type !== 'int' || amount.value <= INT4_MAX);
+    if (fits) return value;
+    this.trailing(
+      what,
+      `${amountShown(amount)} does not fit the ${time.type} time column as prism.yaml states it; left out`,
+    );
+    return undefined;
+  }
+
+  private present(column: string, role: string): boolean {
+    if (this.fields.has(column)) return true;
+    this.trailing(`${role} ${column}`, 'the column is left out, so it is left out here too');
+    return false;
+  }
+
+  private presentColumns(columns: readonly string[], role: string): string[] {
+    return columns.filter((c) => this.present(c, role));
+  }
+
+  /** TimescaleDB's own index on the time column, which creating the hypertable makes again. */
+  private isTimescaleTimeIndex(index: Index, ts: TimeseriesDraft | undefined): boolean {
+    const only = index.columns.length === 1 ? canonicalTerm(index.columns[0]!) : undefined;
+    return (
+      ts !== undefined &&
+      only?.column === ts.time_column &&
+      only.direction === 'DESC' &&
+      only.nulls === undefined &&
+      index.method === 'btree' &&
+      !index.unique &&
+      index.name === truncatedName(`${this.table.name}_${ts.time_column}_idx`)
+    );
+  }
+
+  private addIndex(index: Index): void {
+    const ts = this.draft.timeseries;
+    if (this.isTimescaleTimeIndex(index, ts)) return;
+    const what = `index ${index.name} ${columnList(index)}`;
+    const terms = index.columns.map(canonicalTerm);
+    const columns = terms.map((t) => t.column);
+    const missing = columns.filter((c) => !this.fields.has(c));
+    if (missing.length > 0) {
+      this.trailing(what, `column ${missing.join(', ')} is left out, so the index is left out`);
+      return;
+    }
+    if (terms.some((t) => t.direction !== 'ASC' || t.nulls !== undefined)) {
+      this.trailing(what, "prism.yaml's indexes are ascending; left out");
+      return;
+    }
+    const key = this.table.primaryKey?.columns;
+    const soleKey = key?.length === 1 ? key[0] : undefined;
+    const only = columns.length === 1 ? columns[0] : undefined;
+    const field = only === undefined ? undefined : this.fields.get(only);
+    if (
+      field !== undefined &&
+      index.method === 'btree' &&
+      index.name === defaultIndexName(this.table.name, columns) &&
+      only !== soleKey &&
+      (!index.unique || ts === undefined || only === ts.time_column)
+    ) {
+      if (index.unique) field.unique = true;
+      else field.index = true;
+      return;
+    }
+    if (ts === undefined) {
+      this.trailing(
+        what,
+        field !== undefined && index.method === 'btree'
+          ? `prism.yaml names a field's index ${defaultIndexName(this.table.name, columns)}, and tables without timeseries have no indexes list yet; left out`
+          : `${index.unique ? 'a unique ' : 'a '}${index.method} index: tables without timeseries have no indexes list in prism.yaml yet; left out`,
+      );
+      return;
+    }
+    const problem = this.timeseriesIndexProblem(index, columns, ts);
+    if (problem !== undefined) {
+      this.trailing(what, `${problem}; left out`);
+      return;
+    }
+    const name = defaultIndexName(this.table.name, columns);
+    ts.indexes.push({
+      columns,
+      type: index.method,
+      unique: index.unique,
+      ...(index.name === name ? {} : { name: index.name }),
+    });
+  }
+
+  private timeseriesIndexProblem(
+    index: Index,
+    columns: readonly string[],
+    ts: TimeseriesDraft,
+  ): string | undefined {
+    if (new Set(columns).size !== columns.length) return 'it names a column twice';
+    if (columns.length > MAX_INDEX_KEYS) return `it has over ${MAX_INDEX_KEYS} columns`;
+    if (index.unique && index.method !== 'btree') return `a unique ${index.method} index`;
+    if (index.unique && !columns.includes(ts.time_column))
+      return 'a unique index without the time column';
+    if (index.method === 'hash' && columns.length !== 1) return 'a hash index on several columns';
+    const notJson = columns.filter((c) => this.fields.get(c)?.type !== 'json');
+    if (index.method === 'gin' && notJson.length > 0)
+      return `prism.yaml's gin indexes are on json fields, ${notJson.join(', ')} is not`;
+    return undefined;
+  }
+}
+
+function fieldValue(f: FieldDraft): Record<string, unknown> {
+  return {
+    name: f.name,
+    type: f.type,
+    ...(f.maxLength === undefined ? {} : { max_length: f.maxLength }),
+    ...(f.precision === undefined ? {} : { precision: f.precision, scale: f.scale ?? 0 }),
+    ...(f.values === undefined ? {} : { values: f.values }),
+    ...(f.primaryKey ? { primary_key: true } : {}),
+    ...(f.optional && !f.primaryKey ? { optional: true } : {}),
+    ...(f.index ? { index: true } : {}),
+    ...(f.unique ? { unique: true } : {}),
+    ...(f.default === undefined ? {} : { default: f.default }),
+  };
+}
+
+function timeseriesValue(ts: TimeseriesDraft): Record<string, unknown> {
+  return {
+    time_column: ts.time_column,
+    ...(ts.chunk_interval === undefined ? {} : { chunk_interval: ts.chunk_interval }),
+    ...(ts.time_unit === undefined ? {} : { time_unit: ts.time_unit }),
+    ...(ts.compression === undefined ? {} : { compression: ts.compression }),
+    ...(ts.retention === undefined ? {} : { retention: ts.retention }),
+    ...(ts.indexes.length === 0
+      ? {}
+      : {
+          indexes: ts.indexes.map((i) => ({
+            columns: i.columns,
+            ...(i.type === 'btree' ? {} : { type: i.type }),
+            ...(i.unique ? { unique: true } : {}),
+            ...(i.name === undefined ? {} : { name: i.name }),
+          })),
+        }),
+  };
+}
+
+function comment(lines: readonly string[]): string {
+  return lines.map((l) => ` ${l}`).join('\n');
+}
+
+const FLOW_KEYS = new Set(['values', 'segment_by', 'order_by', 'columns']);
+
+/** Short lists (`values`, `segment_by`, index columns) on one line. */
+function flowLists(node: unknown): void {
+  if (isSeq(node)) {
+    for (const item of node.items) flowLists(item);
+  } else if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? pair.key.value : undefined;
+      if (isSeq(pair.value) && typeof key === 'string' && FLOW_KEYS.has(key))
+        pair.value.flow = true;
+      else flowLists(pair.value);
+    }
+  }
+}
+
+function modelNode(doc: Document, draft: ModelDraft): YAMLMap {
+  const fields = draft.slots.flatMap((s) => ('field' in s ? [s.field] : []));
+  const value: Record<string, unknown> = {
+    name: draft.name,
+    ...(defaultTableName(draft.name) === draft.table ? {} : { table: draft.table }),
+    fields: fields.map(fieldValue),
+    ...(draft.timeseries ? { timeseries: timeseriesValue(draft.timeseries) } : {}),
+  };
+  const node = doc.createNode(value) as YAMLMap;
+  flowLists(node);
+  const seq = node.get('fields') as YAMLSeq<YAMLMap>;
+  let pending: string[] = [];
+  let k = 0;
+  for (const slot of draft.slots) {
+    if ('comment' in slot) {
+      pending.push(slot.comment);
+      continue;
+    }
+    const item = seq.items[k++] as YAMLMap;
+    const lines = [...pending, ...slot.field.comments];
+    if (lines.length > 0) item.commentBefore = comment(lines);
+    pending = [];
+  }
+  if (pending.length > 0) seq.comment = comment(pending);
+  if (draft.trailing.length > 0) node.comment = comment(draft.trailing);
+  return node;
+}
+
+/** Unique model names: a second `foo_bar` (from `foo__bar`) becomes `FooBar2`. */
+function modelNames(tables: readonly Table[]): Map<Table, string> {
+  const used = new Set<string>();
+  const names = new Map<Table, string>();
+  for (const t of tables) {
+    const base = modelNameOf(t.name);
+    let name = base;
+    for (let n = 2; used.has(name.toLowerCase()); n += 1) name = `${base}${n}`;
+    used.add(name.toLowerCase());
+    names.set(t, name);
+  }
+  return names;
+}
+
+export function schemaToSpec(schema: Schema, options: ToSpecOptions = {}): PulledSpec {
+  const doc = new Document({ timescale: 'auto', models: [] });
+  const models = doc.get('models') as YAMLSeq<YAMLMap>;
+  const notes: PullNote[] = [];
+  const pulled: PulledModel[] = [];
+  const names = modelNames(schema.tables.filter((t) => isIdentifier(t.name)));
+  let pending: string[] = [];
+  for (const table of schema.tables) {
+    const name = names.get(table);
+    const builder = name === undefined ? undefined : new ModelBuilder(table, name);
+    const draft = builder?.build();
+    const fieldCount = draft?.slots.filter((s) => 'field' in s).length ?? 0;
+    if (builder === undefined || draft === undefined || fieldCount === 0) {
+      const note = {
+        table: table.name,
+        what: `table ${table.name}`,
+        detail: oneLine(
+          name === undefined
+            ? 'its name is not a prism.yaml identifier (letters, digits and underscores, not starting with a digit); left out'
+            : 'none of its columns has a field type in prism.yaml; left out',
+        ),
+      };
+      notes.push(note);
+      pending.push(`pull: ${note.what}: ${note.detail}`);
+      continue;
+    }
+    notes.push(...builder.notes);
+    const node = modelNode(doc, draft);
+    if (pending.length > 0) node.commentBefore = comment(pending);
+    pending = [];
+    models.items.push(node);
+    pulled.push({ model: draft.name, table: draft.table });
+  }
+  if (pending.length > 0) models.comment = comment(pending);
+  const header = [
+    ...(options.header === undefined ? [] : options.header.split('\n').map(oneLine)),
+    notes.length > 0
+      ? `Comments starting with "pull:" name what prism.yaml cannot state yet (${notes.length} in all); the file holds everything else.`
+      : undefined,
+  ].filter((l): l is string => l !== undefined);
+  if (header.length > 0) doc.commentBefore = comment(header);
+  return Object.freeze({
+    text: doc.toString({ lineWidth: 0, flowCollectionPadding: false }),
+    models: Object.freeze(pulled),
+    notes: Object.freeze(notes),
+  });
+}
