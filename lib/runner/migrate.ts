@@ -68,6 +68,21 @@ export interface MigrationRun {
   readonly dataLoss?: readonly DataLoss[] | undefined;
 }
 
+/** Migrations recorded as applied, in the order they ran; none before the table exists. */
+export async function appliedMigrations(
+  client: pg.ClientBase,
+): Promise<{ name: string; run_on: Date }[]> {
+  const exists = await client.query<{ t: string | null }>(
+    'SELECT pg_catalog.to_regclass($1)::text AS t',
+    [`public.${MIGRATIONS_TABLE}`],
+  );
+  if (!exists.rows[0]?.t) return [];
+  const rows = await client.query<{ name: string; run_on: Date }>(
+    `SELECT name, run_on FROM public.${MIGRATIONS_TABLE} ORDER BY run_on, id`,
+  );
+  return rows.rows;
+}
+
 /** Migrations `migrate` would run, in order, with the file of each. */
 async function plannedMigrations(
   client: pg.Client,
@@ -76,17 +91,7 @@ async function plannedMigrations(
   count: number,
 ): Promise<{ name: string; path: string | undefined }[]> {
   const files = listMigrationFiles(dir);
-  const exists = await client.query<{ t: string | null }>(
-    'SELECT pg_catalog.to_regclass($1)::text AS t',
-    [`public.${MIGRATIONS_TABLE}`],
-  );
-  const applied = exists.rows[0]?.t
-    ? (
-        await client.query<{ name: string }>(
-          `SELECT name FROM public.${MIGRATIONS_TABLE} ORDER BY run_on, id`,
-        )
-      ).rows.map((r) => r.name)
-    : [];
+  const applied = (await appliedMigrations(client)).map((r) => r.name);
   const pathOf = (name: string) => files.find((f) => f.name === name)?.path;
   if (direction === 'up') {
     return files
@@ -556,17 +561,7 @@ export async function migrationStatusOn(
   migrationsDir: string,
 ): Promise<MigrationState[]> {
   const files = listMigrationFiles(migrationsDir);
-  const exists = await client.query<{ t: string | null }>(
-    `SELECT pg_catalog.to_regclass($1)::text AS t`,
-    [`public.${MIGRATIONS_TABLE}`],
-  );
-  const applied = exists.rows[0]?.t
-    ? (
-        await client.query<{ name: string; run_on: Date }>(
-          `SELECT name, run_on FROM public.${MIGRATIONS_TABLE} ORDER BY run_on, id`,
-        )
-      ).rows
-    : [];
+  const applied = await appliedMigrations(client);
   const appliedByName = new Map(applied.map((r) => [r.name, r.run_on]));
   const fileNames = new Set(files.map((f) => f.name));
   return [
