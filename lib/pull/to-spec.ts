@@ -5,22 +5,28 @@
  * dropped silently.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { Document, isMap, isScalar, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { catalogType } from '../generate/columns.js';
 import { canonicalOrderBy, canonicalTerm, termText } from '../schema/compile.js';
 import type { Column, Hypertable, Index, Schema, Table } from '../schema/types.js';
 import { parseDefault } from '../spec/defaults.js';
 import {
   defaultIndexName,
-  defaultTableName,
   enumCheckName,
   integerNowFunctionBaseName,
   isIdentifier,
   primaryKeyName,
-  truncatedName,
 } from '../spec/identifiers.js';
 import { MAX_INDEX_KEYS } from '../spec/limits.js';
+import { amountText } from '../spec/time-amount.js';
 import type { Field, FieldDefault, FieldType, TimeAmount } from '../spec/types.js';
+import { enumValuesProblem, fieldTypeOf } from './field-types.js';
+import {
+  renderSpec,
+  type FieldDraft,
+  type ModelDraft,
+  type SpecEntry,
+  type TimeseriesDraft,
+} from './yaml.js';
 
 /** Something of the database that prism.yaml cannot state (yet), at its place. */
 export interface PullNote {
@@ -48,76 +54,12 @@ export interface ToSpecOptions {
   readonly header?: string | undefined;
 }
 
-/** The YAML value of one field, keys in the order prism.yaml documents them. */
-interface FieldDraft {
-  readonly name: string;
-  readonly type: FieldType;
-  maxLength?: number;
-  precision?: number;
-  scale?: number;
-  values?: readonly string[];
-  primaryKey: boolean;
-  optional: boolean;
-  index: boolean;
-  unique: boolean;
-  default?: string | number | boolean;
-  /** Comments placed just before the field. */
-  readonly comments: string[];
-}
-
-interface IndexDraft {
-  readonly columns: readonly string[];
-  readonly type: Index['method'];
-  readonly unique: boolean;
-  readonly name?: string;
-}
-
-interface TimeseriesDraft {
-  readonly time_column: string;
-  chunk_interval?: string | number;
-  time_unit?: 's' | 'ms' | 'us';
-  compression?: {
-    enabled: true;
-    segment_by?: string[];
-    order_by?: string[];
-    after?: string | number;
-  };
-  retention?: { enabled: true; drop_after: string | number };
-  indexes: IndexDraft[];
-}
-
-/** A column's place in the field list: a field, or a comment where a column was left out. */
-type Slot = { readonly field: FieldDraft } | { readonly comment: string };
-
-interface ModelDraft {
-  readonly name: string;
-  readonly table: string;
-  readonly slots: Slot[];
-  timeseries?: TimeseriesDraft;
-  /** Comments after the model's fields: indexes, constraints, the hypertable. */
-  readonly trailing: string[];
-}
-
 const FUNCTION_TEXT: Readonly<Record<Extract<FieldDefault, { kind: 'function' }>['name'], string>> =
   Object.freeze({
     now: 'now()',
     gen_random_uuid: 'gen_random_uuid()',
     current_date: 'current_date',
   });
-
-/** Catalog types with one field type each; `character varying` and `numeric` take modifiers. */
-const PLAIN_TYPES: Readonly<Record<string, FieldType>> = Object.freeze({
-  uuid: 'uuid',
-  text: 'text',
-  integer: 'int',
-  bigint: 'bigint',
-  'double precision': 'float',
-  boolean: 'boolean',
-  'timestamp with time zone': 'datetime',
-  date: 'date',
-  'time without time zone': 'time',
-  jsonb: 'json',
-});
 
 const TIME_TYPES: readonly FieldType[] = ['datetime', 'date', 'int', 'bigint'];
 const INT4_MAX = 2_147_483_647n;
@@ -138,48 +80,9 @@ function oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 
-/** The field type of a catalog type, checked by turning it back into the catalog's text. */
-function fieldTypeOf(
-  type: string,
-): Pick<FieldDraft, 'type' | 'maxLength' | 'precision' | 'scale'> | undefined {
-  const plain = PLAIN_TYPES[type];
-  const varchar = /^character varying(?:\((\d+)\))?$/.exec(type);
-  const numeric = /^numeric(?:\((\d+),(-?\d+)\))?$/.exec(type);
-  let draft: Pick<FieldDraft, 'type' | 'maxLength' | 'precision' | 'scale'> | undefined;
-  if (plain !== undefined) draft = { type: plain };
-  else if (varchar)
-    draft = { type: 'string', ...(varchar[1] ? { maxLength: Number(varchar[1]) } : {}) };
-  else if (numeric) {
-    const precision = numeric[1] === undefined ? undefined : Number(numeric[1]);
-    const scale = numeric[2] === undefined ? undefined : Number(numeric[2]);
-    // numeric(5,-2) and numeric(2,5) exist in PostgreSQL 15; prism.yaml's decimal cannot say them.
-    if (precision !== undefined && (scale === undefined || scale < 0 || scale > precision))
-      return undefined;
-    draft = {
-      type: 'decimal',
-      ...(precision === undefined ? {} : { precision, scale: scale ?? 0 }),
-    };
-  }
-  if (draft === undefined) return undefined;
-  return catalogType(draft as Field) === type ? draft : undefined;
-}
-
-function enumValuesProblem(values: readonly string[]): string | undefined {
-  if (values.length === 0) return 'it allows no value';
-  const bad = values.find((v) => v === '' || v.includes('\0') || Buffer.byteLength(v) > 63);
-  if (bad !== undefined)
-    return `its value ${JSON.stringify(bad)} is not 1 to 63 bytes of text, as prism.yaml's enum values are`;
-  if (new Set(values).size !== values.length) return 'it lists a value twice';
-  return undefined;
-}
-
 function amountValue(amount: TimeAmount): string | number | undefined {
   if (amount.kind === 'interval') return amount.interval.text;
   return amount.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(amount.value) : undefined;
-}
-
-function amountShown(amount: TimeAmount): string {
-  return amount.kind === 'interval' ? amount.interval.text : amount.value.toString();
 }
 
 function columnList(index: Index): string {
@@ -223,7 +126,8 @@ class ModelBuilder {
       const column = /^column (.+)$/.exec(u.what)?.[1];
       const field = column === undefined ? undefined : this.fields.get(column);
       if (column !== undefined && field === undefined) continue; // said where it was left out
-      if (field) field.comments.push(this.note(u.what, `${u.detail}; left out`));
+      if (field)
+        field.comments.push(this.note(u.what, `${u.detail}; the field is written without it`));
       else this.trailing(u.what, `${u.detail}; left out`);
     }
     return this.draft;
@@ -386,10 +290,10 @@ class ModelBuilder {
   private timeseries(h: Hypertable): TimeseriesDraft | undefined {
     const time = this.fields.get(h.timeColumn);
     const settings = [
-      h.chunkInterval ? `chunk_interval ${amountShown(h.chunkInterval)}` : '',
+      h.chunkInterval ? `chunk_interval ${amountText(h.chunkInterval)}` : '',
       h.compression ? 'compression' : '',
-      h.compressAfter ? `compression after ${amountShown(h.compressAfter)}` : '',
-      h.dropAfter ? `retention drop_after ${amountShown(h.dropAfter)}` : '',
+      h.compressAfter ? `compression after ${amountText(h.compressAfter)}` : '',
+      h.dropAfter ? `retention drop_after ${amountText(h.dropAfter)}` : '',
     ].filter((s) => s !== '');
     if (time === undefined || !TIME_TYPES.includes(time.type)) {
       this.trailing(
@@ -420,7 +324,7 @@ class ModelBuilder {
         } else {
           this.trailing(
             'compression policy',
-            `compress after ${amountShown(h.compressAfter)} needs an integer-now function prism-migrate makes (time_unit); left out`,
+            `compress after ${amountText(h.compressAfter)} needs an integer-now function prism-migrate makes (time_unit); left out`,
           );
         }
       }
@@ -434,7 +338,7 @@ class ModelBuilder {
       else if (!policiesRun)
         this.trailing(
           'retention policy',
-          `drop_after ${amountShown(h.dropAfter)} needs an integer-now function prism-migrate makes (time_unit); left out`,
+          `drop_after ${amountText(h.dropAfter)} needs an integer-now function prism-migrate makes (time_unit); left out`,
         );
     }
     return ts;
@@ -475,7 +379,7 @@ class ModelBuilder {
     if (fits) return value;
     this.trailing(
       what,
-      `${amountShown(amount)} does not fit the ${time.type} time column as prism.yaml states it; left out`,
+      `${amountText(amount)} does not fit the ${time.type} time column as prism.yaml states it; left out`,
     );
     return undefined;
   }
@@ -490,23 +394,8 @@ class ModelBuilder {
     return columns.filter((c) => this.present(c, role));
   }
 
-  /** TimescaleDB's own index on the time column, which creating the hypertable makes again. */
-  private isTimescaleTimeIndex(index: Index, ts: TimeseriesDraft | undefined): boolean {
-    const only = index.columns.length === 1 ? canonicalTerm(index.columns[0]!) : undefined;
-    return (
-      ts !== undefined &&
-      only?.column === ts.time_column &&
-      only.direction === 'DESC' &&
-      only.nulls === undefined &&
-      index.method === 'btree' &&
-      !index.unique &&
-      index.name === truncatedName(`${this.table.name}_${ts.time_column}_idx`)
-    );
-  }
-
   private addIndex(index: Index): void {
     const ts = this.draft.timeseries;
-    if (this.isTimescaleTimeIndex(index, ts)) return;
     const what = `index ${index.name} ${columnList(index)}`;
     const terms = index.columns.map(canonicalTerm);
     const columns = terms.map((t) => t.column);
@@ -575,89 +464,6 @@ class ModelBuilder {
   }
 }
 
-function fieldValue(f: FieldDraft): Record<string, unknown> {
-  return {
-    name: f.name,
-    type: f.type,
-    ...(f.maxLength === undefined ? {} : { max_length: f.maxLength }),
-    ...(f.precision === undefined ? {} : { precision: f.precision, scale: f.scale ?? 0 }),
-    ...(f.values === undefined ? {} : { values: f.values }),
-    ...(f.primaryKey ? { primary_key: true } : {}),
-    ...(f.optional && !f.primaryKey ? { optional: true } : {}),
-    ...(f.index ? { index: true } : {}),
-    ...(f.unique ? { unique: true } : {}),
-    ...(f.default === undefined ? {} : { default: f.default }),
-  };
-}
-
-function timeseriesValue(ts: TimeseriesDraft): Record<string, unknown> {
-  return {
-    time_column: ts.time_column,
-    ...(ts.chunk_interval === undefined ? {} : { chunk_interval: ts.chunk_interval }),
-    ...(ts.time_unit === undefined ? {} : { time_unit: ts.time_unit }),
-    ...(ts.compression === undefined ? {} : { compression: ts.compression }),
-    ...(ts.retention === undefined ? {} : { retention: ts.retention }),
-    ...(ts.indexes.length === 0
-      ? {}
-      : {
-          indexes: ts.indexes.map((i) => ({
-            columns: i.columns,
-            ...(i.type === 'btree' ? {} : { type: i.type }),
-            ...(i.unique ? { unique: true } : {}),
-            ...(i.name === undefined ? {} : { name: i.name }),
-          })),
-        }),
-  };
-}
-
-function comment(lines: readonly string[]): string {
-  return lines.map((l) => ` ${l}`).join('\n');
-}
-
-const FLOW_KEYS = new Set(['values', 'segment_by', 'order_by', 'columns']);
-
-/** Short lists (`values`, `segment_by`, index columns) on one line. */
-function flowLists(node: unknown): void {
-  if (isSeq(node)) {
-    for (const item of node.items) flowLists(item);
-  } else if (isMap(node)) {
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? pair.key.value : undefined;
-      if (isSeq(pair.value) && typeof key === 'string' && FLOW_KEYS.has(key))
-        pair.value.flow = true;
-      else flowLists(pair.value);
-    }
-  }
-}
-
-function modelNode(doc: Document, draft: ModelDraft): YAMLMap {
-  const fields = draft.slots.flatMap((s) => ('field' in s ? [s.field] : []));
-  const value: Record<string, unknown> = {
-    name: draft.name,
-    ...(defaultTableName(draft.name) === draft.table ? {} : { table: draft.table }),
-    fields: fields.map(fieldValue),
-    ...(draft.timeseries ? { timeseries: timeseriesValue(draft.timeseries) } : {}),
-  };
-  const node = doc.createNode(value) as YAMLMap;
-  flowLists(node);
-  const seq = node.get('fields') as YAMLSeq<YAMLMap>;
-  let pending: string[] = [];
-  let k = 0;
-  for (const slot of draft.slots) {
-    if ('comment' in slot) {
-      pending.push(slot.comment);
-      continue;
-    }
-    const item = seq.items[k++] as YAMLMap;
-    const lines = [...pending, ...slot.field.comments];
-    if (lines.length > 0) item.commentBefore = comment(lines);
-    pending = [];
-  }
-  if (pending.length > 0) seq.comment = comment(pending);
-  if (draft.trailing.length > 0) node.comment = comment(draft.trailing);
-  return node;
-}
-
 /** Unique model names: a second `foo_bar` (from `foo__bar`) becomes `FooBar2`. */
 function modelNames(tables: readonly Table[]): Map<Table, string> {
   const used = new Set<string>();
@@ -673,12 +479,10 @@ function modelNames(tables: readonly Table[]): Map<Table, string> {
 }
 
 export function schemaToSpec(schema: Schema, options: ToSpecOptions = {}): PulledSpec {
-  const doc = new Document({ timescale: 'auto', models: [] });
-  const models = doc.get('models') as YAMLSeq<YAMLMap>;
+  const entries: SpecEntry[] = [];
   const notes: PullNote[] = [];
   const pulled: PulledModel[] = [];
   const names = modelNames(schema.tables.filter((t) => isIdentifier(t.name)));
-  let pending: string[] = [];
   for (const table of schema.tables) {
     const name = names.get(table);
     const builder = name === undefined ? undefined : new ModelBuilder(table, name);
@@ -695,26 +499,23 @@ export function schemaToSpec(schema: Schema, options: ToSpecOptions = {}): Pulle
         ),
       };
       notes.push(note);
-      pending.push(`pull: ${note.what}: ${note.detail}`);
+      entries.push({ comment: `pull: ${note.what}: ${note.detail}` });
       continue;
     }
     notes.push(...builder.notes);
-    const node = modelNode(doc, draft);
-    if (pending.length > 0) node.commentBefore = comment(pending);
-    pending = [];
-    models.items.push(node);
+    entries.push({ model: draft });
     pulled.push({ model: draft.name, table: draft.table });
   }
-  if (pending.length > 0) models.comment = comment(pending);
   const header = [
     ...(options.header === undefined ? [] : options.header.split('\n').map(oneLine)),
-    notes.length > 0
-      ? `Comments starting with "pull:" name what prism.yaml cannot state yet (${notes.length} in all); the file holds everything else.`
-      : undefined,
-  ].filter((l): l is string => l !== undefined);
-  if (header.length > 0) doc.commentBefore = comment(header);
+    ...(notes.length > 0
+      ? [
+          `Comments starting with "pull:" name what prism.yaml cannot state yet (${notes.length} in all); the file holds everything else.`,
+        ]
+      : []),
+  ];
   return Object.freeze({
-    text: doc.toString({ lineWidth: 0, flowCollectionPadding: false }),
+    text: renderSpec(entries, header),
     models: Object.freeze(pulled),
     notes: Object.freeze(notes),
   });

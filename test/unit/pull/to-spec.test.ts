@@ -270,19 +270,6 @@ describe('pull: schema → prism.yaml', () => {
     expect(text).to.match(/sensor_id\n\s+type: int\n\s+primary_key: true\n\s+index: true\n/);
   });
 
-  it("leaves TimescaleDB's own time index out silently: creating the hypertable makes it again", () => {
-    const withDefault = {
-      ...STOCKS,
-      indexes: [
-        ...STOCKS.indexes,
-        index('stocks_real_time_time_idx', [{ column: 'time', direction: 'DESC' as const }]),
-      ],
-    };
-    const { notes, text } = pull(withDefault);
-    expect(notes).to.deep.equal([]);
-    expect(text).not.to.include('stocks_real_time_time_idx');
-  });
-
   describe('what prism.yaml cannot state: a comment at its place and a note', () => {
     it('columns without a field type are left out, each named where it was', () => {
       const types = [
@@ -536,11 +523,11 @@ describe('pull: schema → prism.yaml', () => {
       );
       expect(notes.map((n) => `${n.what}: ${n.detail}`)).to.deep.equal([
         'column ip (inet): an inet column; prism.yaml has no field type for inet; left out',
-        'column name: COLLATE "C"; left out',
+        'column name: COLLATE "C"; the field is written without it',
         'constraint t_fk: FOREIGN KEY (id) REFERENCES other(id); left out',
       ]);
       expect(linesAt(text, /# pull: column ip/, 3).slice(1)).to.deep.equal([
-        '# pull: column name: COLLATE "C"; left out',
+        '# pull: column name: COLLATE "C"; the field is written without it',
         '- name: name',
       ]);
       expect(text.trimEnd().split('\n').at(-1)).to.equal(

@@ -1,0 +1,164 @@
+/**
+ * A pulled spec as YAML text: the models built from the catalog, with comments where
+ * something was left out. Keys in the order prism.yaml documents them; short lists on one
+ * line; nothing written that prism.yaml takes as its default.
+ */
+import { Document, isMap, isScalar, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
+import type { Index } from '../schema/types.js';
+import { defaultTableName } from '../spec/identifiers.js';
+import type { FieldType } from '../spec/types.js';
+
+/** The YAML value of one field, keys in the order prism.yaml documents them. */
+export interface FieldDraft {
+  readonly name: string;
+  readonly type: FieldType;
+  maxLength?: number;
+  precision?: number;
+  scale?: number;
+  values?: readonly string[];
+  primaryKey: boolean;
+  optional: boolean;
+  index: boolean;
+  unique: boolean;
+  default?: string | number | boolean;
+  /** Comments placed just before the field. */
+  readonly comments: string[];
+}
+
+export interface IndexDraft {
+  readonly columns: readonly string[];
+  readonly type: Index['method'];
+  readonly unique: boolean;
+  readonly name?: string;
+}
+
+export interface TimeseriesDraft {
+  readonly time_column: string;
+  chunk_interval?: string | number;
+  time_unit?: 's' | 'ms' | 'us';
+  compression?: {
+    enabled: true;
+    segment_by?: string[];
+    order_by?: string[];
+    after?: string | number;
+  };
+  retention?: { enabled: true; drop_after: string | number };
+  indexes: IndexDraft[];
+}
+
+/** A column's place in the field list: a field, or a comment where a column was left out. */
+export type Slot = { readonly field: FieldDraft } | { readonly comment: string };
+
+export interface ModelDraft {
+  readonly name: string;
+  readonly table: string;
+  readonly slots: Slot[];
+  timeseries?: TimeseriesDraft;
+  /** Comments after the model's fields: indexes, constraints, the hypertable. */
+  readonly trailing: string[];
+}
+
+/** A model, or a comment where a table was left out. */
+export type SpecEntry = { readonly model: ModelDraft } | { readonly comment: string };
+
+function fieldValue(f: FieldDraft): Record<string, unknown> {
+  return {
+    name: f.name,
+    type: f.type,
+    ...(f.maxLength === undefined ? {} : { max_length: f.maxLength }),
+    ...(f.precision === undefined ? {} : { precision: f.precision, scale: f.scale ?? 0 }),
+    ...(f.values === undefined ? {} : { values: f.values }),
+    ...(f.primaryKey ? { primary_key: true } : {}),
+    ...(f.optional && !f.primaryKey ? { optional: true } : {}),
+    ...(f.index ? { index: true } : {}),
+    ...(f.unique ? { unique: true } : {}),
+    ...(f.default === undefined ? {} : { default: f.default }),
+  };
+}
+
+function timeseriesValue(ts: TimeseriesDraft): Record<string, unknown> {
+  return {
+    time_column: ts.time_column,
+    ...(ts.chunk_interval === undefined ? {} : { chunk_interval: ts.chunk_interval }),
+    ...(ts.time_unit === undefined ? {} : { time_unit: ts.time_unit }),
+    ...(ts.compression === undefined ? {} : { compression: ts.compression }),
+    ...(ts.retention === undefined ? {} : { retention: ts.retention }),
+    ...(ts.indexes.length === 0
+      ? {}
+      : {
+          indexes: ts.indexes.map((i) => ({
+            columns: i.columns,
+            ...(i.type === 'btree' ? {} : { type: i.type }),
+            ...(i.unique ? { unique: true } : {}),
+            ...(i.name === undefined ? {} : { name: i.name }),
+          })),
+        }),
+  };
+}
+
+function comment(lines: readonly string[]): string {
+  return lines.map((l) => ` ${l}`).join('\n');
+}
+
+const FLOW_KEYS = new Set(['values', 'segment_by', 'order_by', 'columns']);
+
+/** Short lists (`values`, `segment_by`, index columns) on one line. */
+function flowLists(node: unknown): void {
+  if (isSeq(node)) {
+    for (const item of node.items) flowLists(item);
+  } else if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? pair.key.value : undefined;
+      if (isSeq(pair.value) && typeof key === 'string' && FLOW_KEYS.has(key))
+        pair.value.flow = true;
+      else flowLists(pair.value);
+    }
+  }
+}
+
+function modelNode(doc: Document, draft: ModelDraft): YAMLMap {
+  const fields = draft.slots.flatMap((s) => ('field' in s ? [s.field] : []));
+  const value: Record<string, unknown> = {
+    name: draft.name,
+    ...(defaultTableName(draft.name) === draft.table ? {} : { table: draft.table }),
+    fields: fields.map(fieldValue),
+    ...(draft.timeseries ? { timeseries: timeseriesValue(draft.timeseries) } : {}),
+  };
+  const node = doc.createNode(value) as YAMLMap;
+  flowLists(node);
+  const seq = node.get('fields') as YAMLSeq<YAMLMap>;
+  let pending: string[] = [];
+  let k = 0;
+  for (const slot of draft.slots) {
+    if ('comment' in slot) {
+      pending.push(slot.comment);
+      continue;
+    }
+    const item = seq.items[k++] as YAMLMap;
+    const lines = [...pending, ...slot.field.comments];
+    if (lines.length > 0) item.commentBefore = comment(lines);
+    pending = [];
+  }
+  if (pending.length > 0) seq.comment = comment(pending);
+  if (draft.trailing.length > 0) node.comment = comment(draft.trailing);
+  return node;
+}
+
+export function renderSpec(entries: readonly SpecEntry[], header: readonly string[]): string {
+  const doc = new Document({ timescale: 'auto', models: [] });
+  const models = doc.get('models') as YAMLSeq<YAMLMap>;
+  let pending: string[] = [];
+  for (const entry of entries) {
+    if ('comment' in entry) {
+      pending.push(entry.comment);
+      continue;
+    }
+    const node = modelNode(doc, entry.model);
+    if (pending.length > 0) node.commentBefore = comment(pending);
+    pending = [];
+    models.items.push(node);
+  }
+  if (pending.length > 0) models.comment = comment(pending);
+  if (header.length > 0) doc.commentBefore = comment(header);
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
