@@ -10,6 +10,8 @@ export {
   type DatabaseCheck,
 } from './check.js';
 export { generate, type GenerateAppOptions, type GenerateAppResult } from './generate.js';
+export { pull, type PullOptions, type PullResult } from './pull.js';
+export type { PullNote, PulledModel } from '../pull/to-spec.js';
 export { status, type StatusOptions, type StatusResult } from './status.js';
 export { describeTimescale, type TimescaleInfoAppOptions } from './timescale-info.js';
 export { runJobs, type RunJobsOptions } from './jobs.js';

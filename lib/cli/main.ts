@@ -18,12 +18,14 @@ import { registerTimescaleInfo } from './commands/timescale-info.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerServe } from './commands/serve.js';
 import { registerEmbedded } from './commands/embedded.js';
+import { registerPull } from './commands/pull.js';
 
 /** In the order `--help` lists them. */
 const COMMANDS = [
   registerValidate,
   registerGenerate,
   registerCheck,
+  registerPull,
   registerUpDown,
   registerApplyTimescale,
   registerRedo,
