@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { expect } from 'chai';
 import { DatabaseError } from '../../lib/errors.js';
 import { migrate, MigrationFailedError } from '../../lib/runner/migrate.js';
+import { readSchema } from '../../lib/catalog/read.js';
 import { snapshotCatalog } from '../helpers/catalog.js';
 import {
   createEmbeddedDatabase,
@@ -142,6 +143,39 @@ describe('every operation on embedded TimescaleDB', function () {
     });
   });
 });
+
+for (const before213 of [false, true]) {
+  describeNative(
+    { license: 'timescale', before213 },
+    'enableCompression with empty lists',
+    (server: NativeServer) => {
+      let db: TestDatabase;
+      before(async () => {
+        db = await createNativeDatabase(server);
+      });
+      after(async () => db?.dispose());
+
+      it('clears an order-by and a segment-by set before (2.12 cannot RESET them)', async () => {
+        const { enableCompression } = await import('../../lib/operations/index.js');
+        const compression = await withClient(db.url, async (c) => {
+          await c.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
+          await c.query('CREATE TABLE cc (time timestamptz NOT NULL, s int, v int)');
+          await c.query(`SELECT create_hypertable('cc', 'time')`);
+          await c.query(enableCompression('cc', { segmentBy: ['s'], orderBy: ['v'] }) as string);
+          await c.query(enableCompression('cc', { segmentBy: ['s'], orderBy: [] }) as string);
+          const kept = await readSchema(c, { tables: ['cc'] });
+          await c.query(enableCompression('cc', { segmentBy: [], orderBy: [] }) as string);
+          const cleared = await readSchema(c, { tables: ['cc'] });
+          return [kept, cleared].map((s) => s.tables[0]?.hypertable?.compression);
+        });
+        expect(compression).to.deep.equal([
+          { segmentBy: ['s'], orderBy: [] },
+          { segmentBy: [], orderBy: [] },
+        ]);
+      });
+    },
+  );
+}
 
 const extensionVersion = (db: TestDatabase) =>
   withClient(

@@ -17,15 +17,18 @@ import { clearedParameters, compressionParameters, type CompressionSettings } fr
 export interface EnableCompressionOptions extends TimescaleOption, CompressionSettings {}
 
 /**
- * Clears settings given as empty lists. TimescaleDB 2.12 refuses RESET of its options
- * ("compression options cannot be reset") but takes an empty value, set together with the
- * others, as the default; later versions refuse the empty value and take RESET.
+ * SET, then RESET of the settings given as empty lists. Older TimescaleDB releases (2.12
+ * among them) cannot RESET these options ("compression options cannot be reset") and
+ * refuse a SET that leaves out one set before ("must specify a column to order by");
+ * there one SET with empty values clears them, which later releases refuse for order-by.
  */
-function clear(table: TableArg, set: string, parameters: readonly string[]): string[] {
+function setAndClear(table: TableArg, set: string, parameters: readonly string[]): string[] {
+  const alter = `ALTER TABLE ${quoteTable(table)} SET (${set})`;
   const reset = `ALTER TABLE ${quoteTable(table)} RESET (${parameters.join(', ')})`;
   const empty = `ALTER TABLE ${quoteTable(table)} SET (${[set, ...parameters.map((p) => `${p} = ''`)].join(', ')})`;
   return [
     'BEGIN',
+    `  EXECUTE ${quoteLiteral(alter)};`,
     `  EXECUTE ${quoteLiteral(reset)};`,
     'EXCEPTION WHEN feature_not_supported THEN',
     `  EXECUTE ${quoteLiteral(empty)};`,
@@ -39,7 +42,6 @@ function clear(table: TableArg, set: string, parameters: readonly string[]): str
  */
 function forward(table: TableArg, options: EnableCompressionOptions = {}): string {
   const set = compressionParameters(options);
-  const alter = `ALTER TABLE ${quoteTable(table)} SET (${set})`;
   const cleared = clearedParameters(options);
   const mode = effectiveMode(options.timescale);
   return guarded({
@@ -49,8 +51,9 @@ function forward(table: TableArg, options: EnableCompressionOptions = {}): strin
     declare: LOOKUP_DECLARE,
     body: [
       ...lookupHypertable(table, whenNotHypertable(mode, 'enable compression', table)),
-      `EXECUTE ${quoteLiteral(alter)};`,
-      ...(cleared.length > 0 ? clear(table, set, cleared) : []),
+      ...(cleared.length > 0
+        ? setAndClear(table, set, cleared)
+        : [`EXECUTE ${quoteLiteral(`ALTER TABLE ${quoteTable(table)} SET (${set})`)};`]),
     ],
   });
 }
