@@ -112,8 +112,12 @@ class ModelBuilder {
     this.draft.trailing.push(this.note(what, detail));
   }
 
-  private unsupportedOf(column: string): Table['unsupported'][number] | undefined {
-    return this.table.unsupported.find((u) => u.what === `column ${column}`);
+  /** What the catalog reader said prism.yaml cannot state about a column, if anything. */
+  private unsupportedOf(column: string): string | undefined {
+    const details = this.table.unsupported
+      .filter((u) => u.what === `column ${column}`)
+      .map((u) => u.detail);
+    return details.length > 0 ? details.join('; ') : undefined;
   }
 
   build(): ModelDraft {
@@ -142,7 +146,7 @@ class ModelBuilder {
         ? `prism.yaml has no field type for ${column.type}`
         : undefined;
     if (why !== undefined) {
-      const detail = told ? `${told.detail}; ${why}` : why;
+      const detail = told ? `${told}; ${why}` : why;
       this.draft.slots.push({
         comment: this.note(`column ${column.name} (${column.type})`, `${detail}; left out`),
       });

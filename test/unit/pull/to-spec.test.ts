@@ -517,12 +517,13 @@ describe('pull: schema → prism.yaml', () => {
           unsupported: [
             { what: 'column name', detail: 'COLLATE "C"' },
             { what: 'column ip', detail: 'an inet column' },
+            { what: 'column ip', detail: 'collation x' },
             { what: 'constraint t_fk', detail: 'FOREIGN KEY (id) REFERENCES other(id)' },
           ],
         }),
       );
       expect(notes.map((n) => `${n.what}: ${n.detail}`)).to.deep.equal([
-        'column ip (inet): an inet column; prism.yaml has no field type for inet; left out',
+        'column ip (inet): an inet column; collation x; prism.yaml has no field type for inet; left out',
         'column name: COLLATE "C"; the field is written without it',
         'constraint t_fk: FOREIGN KEY (id) REFERENCES other(id); left out',
       ]);
