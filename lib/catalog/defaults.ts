@@ -43,7 +43,7 @@ function literalValue(text: string, columnType: string): string | number | boole
 }
 
 /** The default `expression` (`pg_get_expr` of pg_attrdef) of a column of `columnType`. */
-export function parseDefault(expression: string, columnType: string): ColumnDefault {
+export function parseColumnDefault(expression: string, columnType: string): ColumnDefault {
   const fn = Object.hasOwn(FUNCTIONS, expression) ? FUNCTIONS[expression] : undefined;
   if (fn !== undefined) return { kind: 'function', name: fn };
   if (expression === 'true' || expression === 'false' || BARE_NUMBER.test(expression)) {

@@ -24,7 +24,7 @@ import type {
 import type { OrderByTerm } from '../sql/order-by.js';
 import { deepFreeze } from '../util/freeze.js';
 import { parseEnumCheck } from './checks.js';
-import { parseDefault } from './defaults.js';
+import { parseColumnDefault } from './defaults.js';
 import { readHypertables, type HypertableFacts } from './hypertables.js';
 import {
   hasTimescale,
@@ -76,7 +76,9 @@ function column(row: ColumnRow, unsupported: Unsupported[]): Column {
     name: row.name,
     type: row.type,
     notNull: row.not_null,
-    ...(row.default !== null && !generated ? { default: parseDefault(row.default, row.type) } : {}),
+    ...(row.default !== null && !generated
+      ? { default: parseColumnDefault(row.default, row.type) }
+      : {}),
     ...(identity ? { identity } : {}),
   };
 }

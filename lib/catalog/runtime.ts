@@ -5,6 +5,7 @@
  * timestamps as ISO 8601 (UTC) or null (never and ±infinity alike), integer time as
  * decimal text. Nothing is made up: where `job_stats` has no row its figures are null.
  */
+import type { TimeAmount } from '../spec/types.js';
 import { quoteIdent } from '../sql/quote.js';
 import { deepFreeze } from '../util/freeze.js';
 import type { Queryable } from './relations.js';
@@ -218,4 +219,25 @@ export async function readTimescaleRuntime(
   const hypertables = (await readUsage(client, extensionSchema)).map(usage);
   const jobs = (await readJobRows(client)).map(job);
   return deepFreeze({ hypertables, jobs });
+}
+
+/**
+ * Each amount as PostgreSQL prints an interval (`7 days`, `1 day 12:00:00`), as the
+ * catalog views print chunk intervals; integer amounts as their decimal text.
+ */
+export async function printedIntervals(
+  client: Queryable,
+  amounts: readonly (TimeAmount | undefined)[],
+): Promise<(string | null)[]> {
+  const texts = amounts.map((a) => (a?.kind === 'interval' ? a.interval.text : null));
+  const printed = texts.every((t) => t === null)
+    ? texts
+    : (
+        await client.query<{ text: string | null }>(
+          `SELECT t.v::pg_catalog.interval::text AS text
+             FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY AS t(v, ord) ORDER BY t.ord`,
+          [texts],
+        )
+      ).rows.map((r) => r.text);
+  return amounts.map((a, i) => (a?.kind === 'integer' ? a.value.toString() : (printed[i] ?? null)));
 }

@@ -6,7 +6,9 @@
 import type { ClientBase } from 'pg';
 import type { DestructiveChange } from '../diff/destructive.js';
 import { parseInterval } from '../sql/interval.js';
-import { quoteIdent, quoteLiteral } from '../sql/quote.js';
+import { quoteIdent, quoteLiteral, quoteTable } from '../sql/quote.js';
+import { readSchema } from '../catalog/read.js';
+import type { Table } from '../schema/types.js';
 
 export interface DataLoss {
   readonly change: DestructiveChange;
@@ -16,18 +18,23 @@ export interface DataLoss {
   readonly detail: string;
 }
 
-async function tableExists(client: ClientBase, table: string): Promise<boolean> {
-  const r = await client.query<{ t: string | null }>(
-    'SELECT pg_catalog.to_regclass($1)::text AS t',
-    [quoteIdent(table)],
-  );
-  return r.rows[0]?.t != null;
+/** The live table `table` resolves to (as migrations name it, unqualified), if any. */
+async function liveTable(client: ClientBase, table: string): Promise<Table | undefined> {
+  return (await readSchema(client, { tables: [table] })).tables[0];
 }
 
 /** The single number a `SELECT count(*) …` returns. */
 async function count(client: ClientBase, sql: string, params: unknown[] = []): Promise<number> {
   const r = await client.query<Record<string, string>>(sql, params);
   return Number(Object.values(r.rows[0] ?? {})[0] ?? 0);
+}
+
+async function functionExists(client: ClientBase, fn: string): Promise<boolean> {
+  const r = await client.query<{ f: string | null }>(
+    'SELECT pg_catalog.to_regprocedure($1)::text AS f',
+    [`${fn}()`],
+  );
+  return r.rows[0]?.f != null;
 }
 
 async function timescaleSchema(client: ClientBase): Promise<string | undefined> {
@@ -39,15 +46,10 @@ async function timescaleSchema(client: ClientBase): Promise<string | undefined> 
 
 async function retentionLoss(client: ClientBase, change: DestructiveChange): Promise<DataLoss> {
   const { table } = change;
-  const schema = await timescaleSchema(client);
-  const hypertable =
-    schema !== undefined &&
-    (await count(
-      client,
-      `SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_name = $1`,
-      [table],
-    )) > 0;
-  if (!hypertable) {
+  const live = await liveTable(client, table);
+  const hypertable = live?.hypertable;
+  const schema = hypertable === undefined ? undefined : await timescaleSchema(client);
+  if (live === undefined || hypertable === undefined || schema === undefined) {
     return {
       change,
       rows: 0,
@@ -57,7 +59,7 @@ async function retentionLoss(client: ClientBase, change: DestructiveChange): Pro
   const dropAfter = change.dropAfter ?? '';
   const parsed = parseInterval(dropAfter);
   const ts = quoteIdent(schema);
-  const rel = `${quoteLiteral(quoteIdent(table))}::pg_catalog.regclass`;
+  const rel = `${quoteLiteral(quoteTable({ schema: live.schema, name: live.name }))}::pg_catalog.regclass`;
   let olderThan: string;
   let amountText: string;
   if (parsed.ok) {
@@ -65,30 +67,21 @@ async function retentionLoss(client: ClientBase, change: DestructiveChange): Pro
     amountText = parsed.interval.text;
   } else {
     // Integer time: show_chunks takes a point in time, the integer-now function's value
-    // minus the amount.
-    const now = (
-      await client.query<{ fn: string | null; column_type: string }>(
-        `SELECT pg_catalog.format('%I.%I', d.integer_now_func_schema, d.integer_now_func) AS fn,
-                pg_catalog.format_type(d.column_type, NULL) AS column_type
-           FROM _timescaledb_catalog.dimension d
-           JOIN _timescaledb_catalog.hypertable h ON h.id = d.hypertable_id
-          WHERE h.table_name = $1 AND d.integer_now_func IS NOT NULL
-            AND h.schema_name = (SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n
-                                   ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass($2))`,
-        [table, quoteIdent(table)],
-      )
-    ).rows[0];
-    if (!now?.fn || !/^-?\d+$/.test(dropAfter)) {
+    // minus the amount. prism-migrate creates that function beside its table.
+    const fn =
+      hypertable.integerNow === undefined
+        ? undefined
+        : quoteTable({ schema: live.schema, name: hypertable.integerNow.function });
+    if (fn === undefined || !(await functionExists(client, fn)) || !/^-?\d+$/.test(dropAfter)) {
       return {
         change,
         rows: null,
         detail: `rows of ${table} older than ${change.dropAfter} (integer time, in the column's units): cannot be counted without an integer-now function (timeseries.time_unit)`,
       };
     }
-    const type =
-      now.column_type === 'integer' || now.column_type === 'smallint' ? now.column_type : 'bigint';
-    // The function name comes from the catalog, quoted by format('%I.%I').
-    olderThan = `(${now.fn}() - ${quoteLiteral(dropAfter)}::bigint)::${type}`;
+    const columnType = live.columns.find((c) => c.name === hypertable.timeColumn)?.type;
+    const type = columnType === 'integer' || columnType === 'smallint' ? columnType : 'bigint';
+    olderThan = `(${fn}() - ${quoteLiteral(dropAfter)}::bigint)::${type}`;
     amountText = `${change.dropAfter} (in the time column's units)`;
   }
   const chunks = (
@@ -130,19 +123,12 @@ export async function assessDataLoss(
   for (const change of changes) {
     const { table } = change;
     if (change.code === 'PM101') {
-      const rows = (await tableExists(client, table))
-        ? await count(client, `SELECT count(*) FROM ${quoteIdent(table)}`)
-        : 0;
+      const live = await liveTable(client, table);
+      const rows = live ? await count(client, `SELECT count(*) FROM ${quoteIdent(table)}`) : 0;
       losses.push({ change, rows, detail: `table ${table}: ${rows} row(s)` });
     } else if (change.code === 'PM102' && change.column) {
-      const exists =
-        (await tableExists(client, table)) &&
-        (await count(
-          client,
-          `SELECT count(*) FROM information_schema.columns WHERE table_name = $1 AND column_name = $2`,
-          [table, change.column],
-        )) > 0;
-      const rows = exists
+      const live = await liveTable(client, table);
+      const rows = live?.columns.some((c) => c.name === change.column)
         ? await count(
             client,
             `SELECT count(*) FROM ${quoteIdent(table)} WHERE ${quoteIdent(change.column)} IS NOT NULL`,

@@ -72,10 +72,15 @@ import {
   type TimescaleSupport,
 } from '../db/detect.js';
 import { readSchema } from '../catalog/read.js';
-import { readTimescaleRuntime, type HypertableUsage, type JobFacts } from '../catalog/runtime.js';
+import {
+  printedIntervals,
+  readTimescaleRuntime,
+  type HypertableUsage,
+  type JobFacts,
+} from '../catalog/runtime.js';
 import { termText } from '../schema/compile.js';
 import type { Hypertable } from '../schema/types.js';
-import type { Spec, TimeAmount } from '../spec/types.js';
+import type { Spec } from '../spec/types.js';
 import { deepFreeze } from '../util/freeze.js';
 
 export interface TimescaleInfoRange {
@@ -250,21 +255,6 @@ async function resolveModelTables(
   });
 }
 
-/** What PostgreSQL prints for each chunk interval (`7 days`, `12:00:00`), as the catalog views do. */
-async function intervalTexts(
-  client: ClientBase,
-  amounts: readonly (TimeAmount | undefined)[],
-): Promise<(string | null)[]> {
-  const texts = amounts.map((a) => (a?.kind === 'interval' ? a.interval.text : null));
-  if (texts.every((t) => t === null)) return texts;
-  const { rows } = await client.query<{ text: string | null }>(
-    `SELECT t.v::pg_catalog.interval::text AS text
-       FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY AS t(v, ord) ORDER BY t.ord`,
-    [texts],
-  );
-  return rows.map((r) => r.text);
-}
-
 function buildJob(j: JobFacts): TimescaleInfoJob {
   const kind = jobKind(j.procSchema, j.procName);
   const intervalKey =
@@ -319,7 +309,7 @@ export async function timescaleInfo(
     }
   }
 
-  const chunkIntervals = await intervalTexts(
+  const chunkIntervals = await printedIntervals(
     client,
     live.map((t) => t.hypertable?.chunkInterval),
   );
@@ -334,7 +324,7 @@ export async function timescaleInfo(
       model: modelOf.get(k) ?? null,
       timeColumn: h.timeColumn,
       timeType: t.columns.find((c) => c.name === h.timeColumn)?.type ?? '',
-      chunkInterval: chunkIntervals[i] ?? null,
+      chunkInterval: interval?.kind === 'interval' ? (chunkIntervals[i] ?? null) : null,
       integerChunkInterval: interval?.kind === 'integer' ? interval.value.toString() : null,
       chunks: u.chunks,
       range: u.range,

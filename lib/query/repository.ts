@@ -7,6 +7,7 @@
  * json as parsed values. Aggregate `count` values are numbers.
  */
 import type pg from 'pg';
+import { readSchema } from '../catalog/read.js';
 import { detectTimescale } from '../db/detect.js';
 import { UsageError } from '../errors.js';
 import { columnType } from '../generate/columns.js';
@@ -65,21 +66,19 @@ export interface Repository {
 /**
  * Whether an index of the model's table starts with the first segment key column, which
  * the per-key latest lookup probes once per value; without one each probe would scan.
+ * Only a whole-table btree in the column's own collation serves `ORDER BY key`: the
+ * catalog reader lists partial, invalid and collated indexes as unsupported, not as
+ * indexes. The primary key's index serves too.
  */
 export async function hasSegmentKeyIndex(client: Queryable, model: Model): Promise<boolean> {
   const [first] = segmentKeyOf(model);
   if (first === undefined) return false;
-  const { rowCount } = await client.query(
-    // Only a valid, whole-table btree in the column's own collation serves `ORDER BY key`.
-    `SELECT 1 FROM pg_catalog.pg_index i
-       JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
-       JOIN pg_catalog.pg_am am ON am.oid = c.relam AND am.amname = 'btree'
-       JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-      WHERE i.indrelid = to_regclass($1) AND a.attname = $2 AND i.indisvalid
-        AND i.indpred IS NULL AND i.indcollation[0] IN (0, a.attcollation) LIMIT 1`,
-    [quoteTable(model.table), first],
+  const table = (await readSchema(client, { tables: [model.table] })).tables[0];
+  if (table === undefined) return false;
+  return (
+    table.primaryKey?.columns[0] === first ||
+    table.indexes.some((i) => i.method === 'btree' && i.columns[0]?.column === first)
   );
-  return (rowCount ?? 0) > 0;
 }
 
 /**

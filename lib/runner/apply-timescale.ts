@@ -13,6 +13,7 @@
  * and refused without `allowDataLoss`.
  */
 import pg from 'pg';
+import { readSchema } from '../catalog/read.js';
 import { describeChange } from '../diff/describe.js';
 import type { Change } from '../diff/changes.js';
 import type { DestructiveChange } from '../diff/destructive.js';
@@ -30,7 +31,6 @@ import {
 } from '../operations/index.js';
 import { ALLOW_DATA_LOSS_SETTING } from '../operations/retention-loss-guard.js';
 import type { Model, Spec, TimeAmount } from '../spec/types.js';
-import { quoteIdent } from '../sql/quote.js';
 import { connect, DataLossError, migrationStatusOn } from './migrate.js';
 import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS, releaseMigrationLock } from './lock.js';
 
@@ -73,37 +73,29 @@ interface LiveTimeseries {
   readonly procs: readonly string[];
 }
 
+/**
+ * What the table `table` resolves to has of its timeseries steps, as the catalog reader
+ * sees it. A policy it cannot state (by creation time, say) still counts as there: the
+ * reader names it `job <proc name>`.
+ */
 async function liveTimeseries(
   client: pg.ClientBase,
   table: string,
   installed: boolean,
 ): Promise<LiveTimeseries> {
-  const rel = (
-    await client.query<{ schema: string | null; name: string | null }>(
-      `SELECT n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_class c
-         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.oid = pg_catalog.to_regclass($1)`,
-      [quoteIdent(table)],
-    )
-  ).rows[0];
-  if (!rel?.schema)
-    return { exists: false, hypertable: false, compressionEnabled: false, procs: [] };
-  if (!installed) return { exists: true, hypertable: false, compressionEnabled: false, procs: [] };
-  const h = (
-    await client.query<{ compression_enabled: boolean; procs: string[] }>(
-      `SELECT h.compression_enabled,
-              ARRAY(SELECT j.proc_name::text FROM timescaledb_information.jobs j
-                     WHERE j.hypertable_schema = h.hypertable_schema AND j.hypertable_name = h.hypertable_name) AS procs
-         FROM timescaledb_information.hypertables h
-        WHERE h.hypertable_schema = $1 AND h.hypertable_name = $2`,
-      [rel.schema, rel.name],
-    )
-  ).rows[0];
+  const live = (await readSchema(client, { tables: [table] })).tables[0];
+  if (!live) return { exists: false, hypertable: false, compressionEnabled: false, procs: [] };
+  const h = installed ? live.hypertable : undefined;
+  const procs = [
+    ...(h?.compressAfter ? ['policy_compression'] : []),
+    ...(h?.dropAfter ? ['policy_retention'] : []),
+    ...live.unsupported.filter((u) => u.what.startsWith('job ')).map((u) => u.what.slice(4)),
+  ];
   return {
     exists: true,
     hypertable: h !== undefined,
-    compressionEnabled: h?.compression_enabled ?? false,
-    procs: h?.procs ?? [],
+    compressionEnabled: h?.compression !== undefined,
+    procs,
   };
 }
 

@@ -14,6 +14,7 @@ import {
 import type { Field, Model, Spec } from '../spec/types.js';
 import { parseInterval } from '../sql/interval.js';
 import type { OrderByTerm } from '../sql/order-by.js';
+import { deepFreeze } from '../util/freeze.js';
 import {
   DEFAULT_SCHEMA,
   type Column,
@@ -24,14 +25,6 @@ import {
   type Schema,
   type Table,
 } from './types.js';
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
-}
 
 /** A term with NULLS only where it differs from PostgreSQL's default for its direction. */
 export function canonicalTerm(term: OrderByTerm): OrderByTerm {
