@@ -39,7 +39,17 @@ export interface HypertableUsage {
   readonly storedOrderBy: readonly OrderByTerm[];
 }
 
-export interface JobFacts {
+/** What `job_stats` keeps of a job's runs (null where it has nothing). */
+export interface JobHistory {
+  readonly lastRunStartedAt: string | null;
+  readonly lastRunStatus: string | null;
+  readonly lastSuccessfulFinish: string | null;
+  readonly nextStart: string | null;
+  readonly totalRuns: number | null;
+  readonly totalFailures: number | null;
+}
+
+export interface JobFacts extends JobHistory {
   readonly id: number;
   readonly schema: string;
   readonly table: string;
@@ -51,12 +61,6 @@ export interface JobFacts {
   readonly schedule: string;
   /** False when paused. */
   readonly scheduled: boolean;
-  readonly lastRunStartedAt: string | null;
-  readonly lastRunStatus: string | null;
-  readonly lastSuccessfulFinish: string | null;
-  readonly nextStart: string | null;
-  readonly totalRuns: number | null;
-  readonly totalFailures: number | null;
 }
 
 export interface TimescaleRuntime {

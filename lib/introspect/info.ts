@@ -76,6 +76,7 @@ import {
   readTimescaleRuntime,
   type HypertableUsage,
   type JobFacts,
+  type JobHistory,
 } from '../catalog/runtime.js';
 import { termText } from '../schema/compile.js';
 import type { Hypertable } from '../schema/types.js';
@@ -100,7 +101,7 @@ export interface TimescaleInfoCompression {
 
 export type TimescaleJobKind = 'compression' | 'retention' | 'other';
 
-export interface TimescaleInfoJob {
+export interface TimescaleInfoJob extends JobHistory {
   readonly id: number;
   readonly kind: TimescaleJobKind;
   readonly procName: string;
@@ -108,12 +109,6 @@ export interface TimescaleInfoJob {
   readonly interval: string | null;
   readonly schedule: string;
   readonly scheduled: boolean;
-  readonly lastRunStartedAt: string | null;
-  readonly lastRunStatus: string | null;
-  readonly lastSuccessfulFinish: string | null;
-  readonly nextStart: string | null;
-  readonly totalRuns: number | null;
-  readonly totalFailures: number | null;
 }
 
 export interface TimescaleInfoHypertable {
