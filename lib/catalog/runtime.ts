@@ -5,7 +5,9 @@
  * timestamps as ISO 8601 (UTC) or null (never and ±infinity alike), integer time as
  * decimal text. Nothing is made up: where `job_stats` has no row its figures are null.
  */
+import { canonicalTerm } from '../schema/compile.js';
 import type { TimeAmount } from '../spec/types.js';
+import type { OrderByTerm } from '../sql/order-by.js';
 import { quoteIdent } from '../sql/quote.js';
 import { deepFreeze } from '../util/freeze.js';
 import type { Queryable } from './relations.js';
@@ -29,9 +31,25 @@ export interface HypertableUsage {
   readonly afterBytes: number | null;
   /** beforeBytes / afterBytes, rounded to two decimals. */
   readonly ratio: number | null;
+  /**
+   * The compression order as TimescaleDB keeps it, for showing: 2.12 keeps its default
+   * (the time column descending), later versions what was set. The schema's
+   * `compression.orderBy` is the canonical one, the default left out.
+   */
+  readonly storedOrderBy: readonly OrderByTerm[];
 }
 
-export interface JobFacts {
+/** What `job_stats` keeps of a job's runs (null where it has nothing). */
+export interface JobHistory {
+  readonly lastRunStartedAt: string | null;
+  readonly lastRunStatus: string | null;
+  readonly lastSuccessfulFinish: string | null;
+  readonly nextStart: string | null;
+  readonly totalRuns: number | null;
+  readonly totalFailures: number | null;
+}
+
+export interface JobFacts extends JobHistory {
   readonly id: number;
   readonly schema: string;
   readonly table: string;
@@ -43,12 +61,6 @@ export interface JobFacts {
   readonly schedule: string;
   /** False when paused. */
   readonly scheduled: boolean;
-  readonly lastRunStartedAt: string | null;
-  readonly lastRunStatus: string | null;
-  readonly lastSuccessfulFinish: string | null;
-  readonly nextStart: string | null;
-  readonly totalRuns: number | null;
-  readonly totalFailures: number | null;
 }
 
 export interface TimescaleRuntime {
@@ -93,6 +105,9 @@ interface UsageRow {
   total_bytes: string | null;
   before_bytes: string | null;
   after_bytes: string | null;
+  order_columns: string[];
+  order_asc: boolean[];
+  order_nulls_first: boolean[];
 }
 
 async function readUsage(client: Queryable, extensionSchema: string): Promise<UsageRow[]> {
@@ -101,8 +116,18 @@ async function readUsage(client: Queryable, extensionSchema: string): Promise<Us
     `SELECT h.hypertable_schema::text AS schema, h.hypertable_name::text AS "table",
             coalesce(c.chunks, 0) AS chunks, coalesce(c.compressed_chunks, 0) AS compressed_chunks,
             c.range_from, c.range_to, c.range_from_integer::text, c.range_to_integer::text,
-            s.total_bytes, cs.before_bytes, cs.after_bytes
+            s.total_bytes, cs.before_bytes, cs.after_bytes,
+            coalesce(o.columns, '{}') AS order_columns, coalesce(o.asc, '{}') AS order_asc,
+            coalesce(o.nulls_first, '{}') AS order_nulls_first
        FROM timescaledb_information.hypertables h
+       LEFT JOIN LATERAL (
+              SELECT pg_catalog.array_agg(cs.attname::text ORDER BY cs.orderby_column_index) AS columns,
+                     pg_catalog.array_agg(cs.orderby_asc ORDER BY cs.orderby_column_index) AS asc,
+                     pg_catalog.array_agg(cs.orderby_nullsfirst ORDER BY cs.orderby_column_index) AS nulls_first
+                FROM timescaledb_information.compression_settings cs
+               WHERE cs.hypertable_schema = h.hypertable_schema AND cs.hypertable_name = h.hypertable_name
+                 AND cs.orderby_column_index IS NOT NULL
+            ) o ON true
        LEFT JOIN LATERAL (
               SELECT pg_catalog.count(*) AS chunks,
                      pg_catalog.count(*) FILTER (WHERE ch.is_compressed) AS compressed_chunks,
@@ -152,6 +177,13 @@ function usage(r: UsageRow): HypertableUsage {
       beforeBytes !== null && afterBytes !== null && afterBytes > 0
         ? Math.round((beforeBytes / afterBytes) * 100) / 100
         : null,
+    storedOrderBy: r.order_columns.map((column, i) =>
+      canonicalTerm({
+        column,
+        direction: r.order_asc[i] === false ? 'DESC' : 'ASC',
+        nulls: r.order_nulls_first[i] === true ? 'FIRST' : 'LAST',
+      }),
+    ),
   };
 }
 

@@ -29,8 +29,7 @@
  *                                              // ISO 8601 (UTC) for time, decimal text for integer time
  *     totalBytes,                              // hypertable_detailed_size().total_bytes
  *     compression: {
- *       enabled, segmentBy: string[], orderBy: string[],   // orderBy like "ts DESC"; [] for
- *                                              // TimescaleDB's default (time column descending)
+ *       enabled, segmentBy: string[], orderBy: string[],   // orderBy like "ts DESC"
  *       compressedChunks,
  *       beforeBytes, afterBytes, ratio,        // hypertable_compression_stats(); null when nothing is compressed
  *     },
@@ -59,10 +58,10 @@
  * tables unqualified), else the one in `public`; a hypertable belongs to a model when it
  * is that table.
  *
- * The hypertables' settings (time column and type, chunk interval, compression settings)
- * come from the catalog reader (lib/catalog/read.ts), chunks, sizes and jobs from its
- * runtime facts (lib/catalog/runtime.ts). TimescaleDB functions are called
- * schema-qualified with the extension's schema.
+ * The hypertables' settings (time column and type, chunk interval, compression) come
+ * from the catalog reader (lib/catalog/read.ts); chunks, sizes, jobs and the compression
+ * order as TimescaleDB keeps it from its runtime facts (lib/catalog/runtime.ts).
+ * TimescaleDB functions are called schema-qualified with the extension's schema.
  */
 import type { ClientBase } from 'pg';
 import {
@@ -77,6 +76,7 @@ import {
   readTimescaleRuntime,
   type HypertableUsage,
   type JobFacts,
+  type JobHistory,
 } from '../catalog/runtime.js';
 import { termText } from '../schema/compile.js';
 import type { Hypertable } from '../schema/types.js';
@@ -101,7 +101,7 @@ export interface TimescaleInfoCompression {
 
 export type TimescaleJobKind = 'compression' | 'retention' | 'other';
 
-export interface TimescaleInfoJob {
+export interface TimescaleInfoJob extends JobHistory {
   readonly id: number;
   readonly kind: TimescaleJobKind;
   readonly procName: string;
@@ -109,12 +109,6 @@ export interface TimescaleInfoJob {
   readonly interval: string | null;
   readonly schedule: string;
   readonly scheduled: boolean;
-  readonly lastRunStartedAt: string | null;
-  readonly lastRunStatus: string | null;
-  readonly lastSuccessfulFinish: string | null;
-  readonly nextStart: string | null;
-  readonly totalRuns: number | null;
-  readonly totalFailures: number | null;
 }
 
 export interface TimescaleInfoHypertable {
@@ -332,7 +326,7 @@ export async function timescaleInfo(
       compression: {
         enabled: h.compression !== undefined,
         segmentBy: h.compression?.segmentBy ?? [],
-        orderBy: (h.compression?.orderBy ?? []).map(termText),
+        orderBy: u.storedOrderBy.map(termText),
         compressedChunks: u.compressedChunks,
         beforeBytes: u.beforeBytes,
         afterBytes: u.afterBytes,
