@@ -29,7 +29,8 @@
  *                                              // ISO 8601 (UTC) for time, decimal text for integer time
  *     totalBytes,                              // hypertable_detailed_size().total_bytes
  *     compression: {
- *       enabled, segmentBy: string[], orderBy: string[],   // orderBy like "ts DESC"
+ *       enabled, segmentBy: string[], orderBy: string[],   // orderBy like "ts DESC"; [] for
+ *                                              // TimescaleDB's default (time column descending)
  *       compressedChunks,
  *       beforeBytes, afterBytes, ratio,        // hypertable_compression_stats(); null when nothing is compressed
  *     },
@@ -58,7 +59,10 @@
  * tables unqualified), else the one in `public`; a hypertable belongs to a model when it
  * is that table.
  *
- * TimescaleDB functions are called schema-qualified with the extension's schema.
+ * The hypertables' settings (time column and type, chunk interval, compression settings)
+ * come from the catalog reader (lib/catalog/read.ts), chunks, sizes and jobs from its
+ * runtime facts (lib/catalog/runtime.ts). TimescaleDB functions are called
+ * schema-qualified with the extension's schema.
  */
 import type { ClientBase } from 'pg';
 import {
@@ -67,9 +71,12 @@ import {
   type TimescaleAvailability,
   type TimescaleSupport,
 } from '../db/detect.js';
-import { quoteIdent } from '../sql/quote.js';
-import { readCompressionSettings } from './compression-settings.js';
-import type { Spec } from '../spec/types.js';
+import { readSchema } from '../catalog/read.js';
+import { readTimescaleRuntime, type HypertableUsage, type JobFacts } from '../catalog/runtime.js';
+import { termText } from '../schema/compile.js';
+import type { Hypertable } from '../schema/types.js';
+import type { Spec, TimeAmount } from '../spec/types.js';
+import { deepFreeze } from '../util/freeze.js';
 
 export interface TimescaleInfoRange {
   readonly from: string;
@@ -177,40 +184,9 @@ export function timescaleNote(support: TimescaleSupport, embedded: boolean): str
   return notes.length === 0 ? null : notes.join(' ');
 }
 
-/** A bigint/numeric column as a JS number (pg hands them over as strings). */
-function toNumber(value: unknown): number {
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n))
-    throw new Error(`expected a number from the catalog, got ${String(value)}`);
-  return n;
-}
-
-function toNumberOrNull(value: unknown): number | null {
-  return value === null || value === undefined ? null : toNumber(value);
-}
-
-/** ISO 8601 in UTC, or null for NULL and ±infinity. */
-function toIso(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  if (typeof value === 'number') return null; // pg-types parses ±infinity to ±Infinity
-  const text = String(value);
-  if (/^-?infinity$/i.test(text)) return null;
-  const d = new Date(text);
-  return Number.isNaN(d.getTime()) ? text : d.toISOString();
-}
-
 function textOrNull(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 const key = (schema: string, table: string): string => JSON.stringify([schema, table]);
@@ -274,125 +250,40 @@ async function resolveModelTables(
   });
 }
 
-interface HypertableRow {
-  schema: string;
-  table: string;
-  time_column: string;
-  time_type: string;
-  chunk_interval: string | null;
-  integer_chunk_interval: string | null;
-  compression_enabled: boolean;
-  chunks: string;
-  compressed_chunks: string;
-  range_from: Date | string | null;
-  range_to: Date | string | null;
-  range_from_integer: string | null;
-  range_to_integer: string | null;
-  total_bytes: string | null;
-  before_bytes: string | null;
-  after_bytes: string | null;
-}
-
-async function readHypertables(client: ClientBase, extSchema: string): Promise<HypertableRow[]> {
-  const ts = quoteIdent(extSchema, 'schema name');
-  const { rows } = await client.query<HypertableRow>(
-    `SELECT h.hypertable_schema::text AS schema, h.hypertable_name::text AS "table",
-            d.column_name::text AS time_column, d.column_type::text AS time_type,
-            d.time_interval::text AS chunk_interval, d.integer_interval::text AS integer_chunk_interval,
-            h.compression_enabled,
-            coalesce(c.chunks, 0) AS chunks, coalesce(c.compressed_chunks, 0) AS compressed_chunks,
-            c.range_from, c.range_to, c.range_from_integer::text, c.range_to_integer::text,
-            s.total_bytes, cs.before_bytes, cs.after_bytes
-       FROM timescaledb_information.hypertables h
-       JOIN timescaledb_information.dimensions d
-         ON d.hypertable_schema = h.hypertable_schema AND d.hypertable_name = h.hypertable_name
-        AND d.dimension_number = 1
-       LEFT JOIN LATERAL (
-              SELECT pg_catalog.count(*) AS chunks,
-                     pg_catalog.count(*) FILTER (WHERE ch.is_compressed) AS compressed_chunks,
-                     pg_catalog.min(ch.range_start) AS range_from, pg_catalog.max(ch.range_end) AS range_to,
-                     pg_catalog.min(ch.range_start_integer) AS range_from_integer,
-                     pg_catalog.max(ch.range_end_integer) AS range_to_integer
-                FROM timescaledb_information.chunks ch
-               WHERE ch.hypertable_schema = h.hypertable_schema AND ch.hypertable_name = h.hypertable_name
-            ) c ON true
-       LEFT JOIN LATERAL ${ts}.hypertable_detailed_size(
-              pg_catalog.format('%I.%I', h.hypertable_schema, h.hypertable_name)::regclass) s ON true
-       LEFT JOIN LATERAL (
-              SELECT st.before_compression_total_bytes AS before_bytes,
-                     st.after_compression_total_bytes AS after_bytes
-                FROM ${ts}.hypertable_compression_stats(
-                       pg_catalog.format('%I.%I', h.hypertable_schema, h.hypertable_name)::regclass) st
-               WHERE coalesce(c.compressed_chunks, 0) > 0
-            ) cs ON true
-      ORDER BY 1, 2`,
+/** What PostgreSQL prints for each chunk interval (`7 days`, `12:00:00`), as the catalog views do. */
+async function intervalTexts(
+  client: ClientBase,
+  amounts: readonly (TimeAmount | undefined)[],
+): Promise<(string | null)[]> {
+  const texts = amounts.map((a) => (a?.kind === 'interval' ? a.interval.text : null));
+  if (texts.every((t) => t === null)) return texts;
+  const { rows } = await client.query<{ text: string | null }>(
+    `SELECT t.v::pg_catalog.interval::text AS text
+       FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY AS t(v, ord) ORDER BY t.ord`,
+    [texts],
   );
-  return rows;
+  return rows.map((r) => r.text);
 }
 
-interface JobRow {
-  id: number;
-  proc_schema: string;
-  proc_name: string;
-  schema: string;
-  table: string;
-  config: Record<string, unknown> | null;
-  schedule: string;
-  scheduled: boolean;
-  last_run_started_at: unknown;
-  last_run_status: string | null;
-  last_successful_finish: unknown;
-  next_start: unknown;
-  total_runs: string | null;
-  total_failures: string | null;
-}
-
-async function readJobs(client: ClientBase): Promise<JobRow[]> {
-  const { rows } = await client.query<JobRow>(
-    `SELECT j.job_id::int AS id, j.proc_schema::text, j.proc_name::text,
-            j.hypertable_schema::text AS schema, j.hypertable_name::text AS "table",
-            j.config OPERATOR(pg_catalog.-) 'hypertable_id'::text AS config,
-            j.schedule_interval::text AS schedule, j.scheduled,
-            s.last_run_started_at, s.last_run_status::text, s.last_successful_finish,
-            coalesce(s.next_start, j.next_start) AS next_start,
-            s.total_runs::text, s.total_failures::text
-       FROM timescaledb_information.jobs j
-       LEFT JOIN timescaledb_information.job_stats s ON s.job_id = j.job_id
-      WHERE j.hypertable_name IS NOT NULL
-      ORDER BY j.job_id`,
-  );
-  return rows;
-}
-
-function buildJob(r: JobRow): TimescaleInfoJob {
-  const kind = jobKind(r.proc_schema, r.proc_name);
-  const config = r.config ?? {};
+function buildJob(j: JobFacts): TimescaleInfoJob {
+  const kind = jobKind(j.procSchema, j.procName);
   const intervalKey =
     kind === 'compression' ? 'compress_after' : kind === 'retention' ? 'drop_after' : null;
   return {
-    id: r.id,
+    id: j.id,
     kind,
-    procName: r.proc_name,
-    config,
-    interval: intervalKey === null ? null : textOrNull(config[intervalKey]),
-    schedule: r.schedule,
-    scheduled: r.scheduled,
-    lastRunStartedAt: toIso(r.last_run_started_at),
-    lastRunStatus: r.last_run_status,
-    lastSuccessfulFinish: toIso(r.last_successful_finish),
-    nextStart: toIso(r.next_start),
-    totalRuns: toNumberOrNull(r.total_runs),
-    totalFailures: toNumberOrNull(r.total_failures),
+    procName: j.procName,
+    config: j.config,
+    interval: intervalKey === null ? null : textOrNull(j.config[intervalKey]),
+    schedule: j.schedule,
+    scheduled: j.scheduled,
+    lastRunStartedAt: j.lastRunStartedAt,
+    lastRunStatus: j.lastRunStatus,
+    lastSuccessfulFinish: j.lastSuccessfulFinish,
+    nextStart: j.nextStart,
+    totalRuns: j.totalRuns,
+    totalFailures: j.totalFailures,
   };
-}
-
-function buildRange(r: HypertableRow): TimescaleInfoRange | null {
-  if (r.range_from_integer !== null && r.range_to_integer !== null) {
-    return { from: r.range_from_integer, to: r.range_to_integer };
-  }
-  const from = toIso(r.range_from);
-  const to = toIso(r.range_to);
-  return from === null || to === null ? null : { from, to };
 }
 
 /**
@@ -409,10 +300,16 @@ export async function timescaleInfo(
   const embedded = options.embedded ?? false;
   const installed = support.installed && support.schema !== null;
 
-  const hypertableRows = installed ? await readHypertables(client, support.schema ?? '') : [];
-  const settings = installed ? await readCompressionSettings(client) : [];
-  const jobRows = installed ? await readJobs(client) : [];
-  const hypertableKeys = new Set(hypertableRows.map((h) => key(h.schema, h.table)));
+  const runtime = installed
+    ? await readTimescaleRuntime(client, support.schema ?? '')
+    : { hypertables: [], jobs: [] };
+  const usageOf = new Map(runtime.hypertables.map((u) => [key(u.schema, u.table), u]));
+  // The hypertables' own settings come from the catalog reader, their schemas read whole.
+  const schemas = [...new Set(runtime.hypertables.map((u) => u.schema))];
+  const live = (schemas.length > 0 ? (await readSchema(client, { schemas })).tables : []).filter(
+    (t) => t.hypertable !== undefined && usageOf.has(key(t.schema, t.name)),
+  );
+  const hypertableKeys = new Set(live.map((t) => key(t.schema, t.name)));
   const modelTables = await resolveModelTables(client, spec, hypertableKeys);
 
   const modelOf = new Map<string, string>();
@@ -422,39 +319,36 @@ export async function timescaleInfo(
     }
   }
 
-  const hypertables = hypertableRows.map((h): TimescaleInfoHypertable => {
-    const k = key(h.schema, h.table);
-    const mine = settings.find((s) => key(s.schema, s.table) === k);
-    const segmentBy = mine?.segmentBy ?? [];
-    const orderBy = mine?.orderBy ?? [];
-    const compressedChunks = toNumber(h.compressed_chunks);
-    const beforeBytes = compressedChunks > 0 ? toNumberOrNull(h.before_bytes) : null;
-    const afterBytes = compressedChunks > 0 ? toNumberOrNull(h.after_bytes) : null;
-    const ratio =
-      beforeBytes !== null && afterBytes !== null && afterBytes > 0
-        ? Math.round((beforeBytes / afterBytes) * 100) / 100
-        : null;
+  const chunkIntervals = await intervalTexts(
+    client,
+    live.map((t) => t.hypertable?.chunkInterval),
+  );
+  const hypertables = live.map((t, i): TimescaleInfoHypertable => {
+    const k = key(t.schema, t.name);
+    const h = t.hypertable as Hypertable;
+    const u = usageOf.get(k) as HypertableUsage;
+    const interval = h.chunkInterval;
     return {
-      schema: h.schema,
-      table: h.table,
+      schema: t.schema,
+      table: t.name,
       model: modelOf.get(k) ?? null,
-      timeColumn: h.time_column,
-      timeType: h.time_type,
-      chunkInterval: h.chunk_interval,
-      integerChunkInterval: h.integer_chunk_interval,
-      chunks: toNumber(h.chunks),
-      range: buildRange(h),
-      totalBytes: toNumberOrNull(h.total_bytes) ?? 0,
+      timeColumn: h.timeColumn,
+      timeType: t.columns.find((c) => c.name === h.timeColumn)?.type ?? '',
+      chunkInterval: chunkIntervals[i] ?? null,
+      integerChunkInterval: interval?.kind === 'integer' ? interval.value.toString() : null,
+      chunks: u.chunks,
+      range: u.range,
+      totalBytes: u.totalBytes,
       compression: {
-        enabled: h.compression_enabled,
-        segmentBy,
-        orderBy,
-        compressedChunks,
-        beforeBytes,
-        afterBytes,
-        ratio,
+        enabled: h.compression !== undefined,
+        segmentBy: h.compression?.segmentBy ?? [],
+        orderBy: (h.compression?.orderBy ?? []).map(termText),
+        compressedChunks: u.compressedChunks,
+        beforeBytes: u.beforeBytes,
+        afterBytes: u.afterBytes,
+        ratio: u.ratio,
       },
-      jobs: jobRows.filter((j) => key(j.schema, j.table) === k).map(buildJob),
+      jobs: runtime.jobs.filter((j) => key(j.schema, j.table) === k).map(buildJob),
     };
   });
 

@@ -57,11 +57,13 @@ export function canonicalOrderBy(
 ): OrderByTerm[] {
   const terms = orderBy.map(canonicalTerm);
   const only = terms[0];
-  return terms.length === 1 && only?.column === timeColumn && only.direction === 'DESC' && !only.nulls
+  return terms.length === 1 &&
+    only?.column === timeColumn &&
+    only.direction === 'DESC' &&
+    !only.nulls
     ? []
     : terms;
 }
-
 
 const DEFAULT_CHUNK_INTERVAL = (() => {
   const parsed = parseInterval('7 days');

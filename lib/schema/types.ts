@@ -11,9 +11,7 @@ import type { OrderByTerm } from '../sql/order-by.js';
  * A column default: a spec literal or function, or an expression prism.yaml cannot state
  * (`nextval(…)`, arithmetic, …), kept as the catalog prints it.
  */
-export type ColumnDefault =
-  | FieldDefault
-  | { readonly kind: 'expression'; readonly sql: string };
+export type ColumnDefault = FieldDefault | { readonly kind: 'expression'; readonly sql: string };
 
 export interface Column {
   readonly name: string;

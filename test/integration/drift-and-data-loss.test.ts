@@ -105,7 +105,7 @@ function describeDriftAndDataLoss(title: string, target: Target): void {
       const drifted = await runCli(['check'], { cwd: dir, env });
       expect(drifted.code).to.equal(1);
       expect(drifted.stdout).to.include(
-        'drift in datapoint: retention policy: expected drop_after 1 year, found none (removed?)',
+        'drift in datapoint: retention policy is none (removed?), expected drop_after 1 year\n    change: add a retention policy to datapoint (drop_after 1 year) — run `prism-migrate up`; if every migration is applied',
       );
       expect(drifted.stderr).to.match(/drifts from the spec in 1 place/);
       const json = JSON.parse((await runCli(['check', '--json'], { cwd: dir, env })).stdout) as {

@@ -300,7 +300,7 @@ describe('a server with TimescaleDB installed but not preloaded', function () {
     const check = await run('check');
     expect(check.code).to.equal(1);
     expect(check.stdout).to.include(
-      'drift in datapoint: hypertable: expected hypertable on timestamp, found plain table — add timescaledb to shared_preload_libraries',
+      'drift in datapoint: hypertable is plain table, expected hypertable on timestamp\n    change: make datapoint a hypertable on timestamp — add timescaledb to shared_preload_libraries',
     );
     const apply = await run('apply-timescale');
     expect(apply.code).to.equal(3);
@@ -334,7 +334,7 @@ describe('tables made plain on embedded TimescaleDB, then converted', function (
     const check = await run('check');
     expect(check.code).to.equal(1);
     expect(check.stdout).to.include(
-      'drift in datapoint: hypertable: expected hypertable on timestamp, found plain table — run `prism-migrate up`; if every migration is applied, TimescaleDB was missing when they ran: `prism-migrate apply-timescale` converts the table with its rows',
+      'drift in datapoint: hypertable is plain table, expected hypertable on timestamp\n    change: make datapoint a hypertable on timestamp — run `prism-migrate up`; if every migration is applied, TimescaleDB was missing when they ran: `prism-migrate apply-timescale` converts the table with its rows',
     );
     const applied = await run('apply-timescale', '--allow-data-loss');
     expect(applied.code, applied.stderr).to.equal(0);
@@ -504,7 +504,7 @@ describeNative(
       const pending = await run('check');
       expect(pending.code).to.equal(1);
       expect(pending.stdout).to.include(
-        'drift in datapoint: hypertable: expected hypertable on timestamp, found plain table — run `prism-migrate up` first (1 migration(s) pending), then check again',
+        'drift in datapoint: hypertable is plain table, expected hypertable on timestamp\n    change: make datapoint a hypertable on timestamp — run `prism-migrate up` first (1 migration(s) pending), then check again',
       );
       const up = await run('up');
       expect(up.code, up.stderr).to.equal(0);

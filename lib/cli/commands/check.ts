@@ -34,9 +34,8 @@ export function registerCheck(program: Command, out: Output): void {
       if (database) {
         for (const name of database.unapplied) out.line(`  pending migration: ${name}`);
         for (const d of database.drift) {
-          out.line(
-            `  drift in ${d.table}: ${d.what}: expected ${d.expected}, found ${d.actual} — ${d.fix}`,
-          );
+          out.line(`  drift in ${d.table}: ${d.what} is ${d.actual}, expected ${d.expected}`);
+          out.line(`    change: ${d.change} — ${d.fix}`);
         }
         if (database.unapplied.length > 0)
           problems.push(

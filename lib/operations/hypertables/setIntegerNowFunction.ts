@@ -1,4 +1,5 @@
 import { UsageError } from '../../errors.js';
+import { integerNowFunctionBaseName } from '../../spec/identifiers.js';
 import { quoteIdent, quoteLiteral, toTableName } from '../../sql/quote.js';
 import {
   displayName,
@@ -26,7 +27,7 @@ const FACTOR = Object.freeze({ s: 1, ms: 1_000, us: 1_000_000 });
 /** `"<schema>"."<table>_prism_now"`: the function that tells TimescaleDB "now" in column units. */
 export function integerNowFunctionName(table: TableArg): string {
   const t = toTableName(table);
-  const name = quoteIdent(`${t.name.slice(0, 48)}_prism_now`, 'function name');
+  const name = quoteIdent(integerNowFunctionBaseName(t.name), 'function name');
   return t.schema === undefined ? name : `${quoteIdent(t.schema, 'schema name')}.${name}`;
 }
 

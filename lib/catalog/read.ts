@@ -1,0 +1,233 @@
+/**
+ * The one catalog reader: a live database → the Schema type that `compileSpec` makes of
+ * prism.yaml (lib/schema/types.ts). Tables come sorted by schema then name, columns in
+ * their order, indexes by name; everything frozen. What TimescaleDB makes by itself
+ * (chunks, its schemas, its default time index, its insert blocker) is left out; what
+ * prism.yaml cannot state is named in `unsupported`.
+ *
+ * Works on PostgreSQL without TimescaleDB, TimescaleDB 2.12 through 2.28 (Apache build
+ * too) and the embedded database. Catalog objects are schema-qualified, names passed as
+ * parameters, and the queries run one after another (the embedded database serves one
+ * session at a time).
+ */
+import { canonicalTerm } from '../schema/compile.js';
+import type {
+  Column,
+  EnumCheck,
+  Index,
+  IndexMethod,
+  PrimaryKey,
+  Schema,
+  Table,
+  Unsupported,
+} from '../schema/types.js';
+import type { OrderByTerm } from '../sql/order-by.js';
+import { deepFreeze } from '../util/freeze.js';
+import { parseEnumCheck } from './checks.js';
+import { parseDefault } from './defaults.js';
+import { readHypertables, type HypertableFacts } from './hypertables.js';
+import {
+  hasTimescale,
+  readColumns,
+  readConstraints,
+  readIndexes,
+  readTriggers,
+  selectRelations,
+  type ColumnRow,
+  type ConstraintRow,
+  type IndexRow,
+  type Queryable,
+  type RelationRow,
+  type TriggerRow,
+} from './relations.js';
+
+export type { Queryable } from './relations.js';
+
+export interface CatalogSelection {
+  /** Read every table of these schemas; default: the connection's current_schema(). */
+  readonly schemas?: readonly string[] | undefined;
+  /** Only these tables, each resolved as an unqualified name is in SQL (the search_path);
+   *  names not found are simply absent from the result. Overrides `schemas`. */
+  readonly tables?: readonly string[] | undefined;
+}
+
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function groupByRel<T extends { readonly rel: string }>(rows: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const r of rows) groups.set(r.rel, [...(groups.get(r.rel) ?? []), r]);
+  return groups;
+}
+
+function column(row: ColumnRow, unsupported: Unsupported[]): Column {
+  const identity =
+    row.identity === 'a' ? 'always' : row.identity === 'd' ? 'by default' : undefined;
+  const generated = row.generated === 's';
+  if (generated) {
+    unsupported.push({
+      what: `column ${row.name}`,
+      detail: `a generated column: GENERATED ALWAYS AS (${row.default ?? ''}) STORED`,
+    });
+  }
+  if (row.collation !== null) {
+    unsupported.push({ what: `column ${row.name}`, detail: `collation ${row.collation}` });
+  }
+  return {
+    name: row.name,
+    type: row.type,
+    notNull: row.not_null,
+    ...(row.default !== null && !generated ? { default: parseDefault(row.default, row.type) } : {}),
+    ...(identity ? { identity } : {}),
+  };
+}
+
+interface Constraints {
+  primaryKey?: PrimaryKey;
+  checks: EnumCheck[];
+}
+
+function constraints(
+  rows: readonly ConstraintRow[],
+  columns: readonly Column[],
+  unsupported: Unsupported[],
+): Constraints {
+  const result: Constraints = { checks: [] };
+  for (const row of rows) {
+    const what = `constraint ${row.name}`;
+    if (row.type === 'p') {
+      result.primaryKey = { name: row.name, columns: row.columns };
+    } else if (row.type === 'c') {
+      const check = parseEnumCheck(row.definition);
+      if (check && columns.some((c) => c.name === check.column)) {
+        result.checks.push({ name: row.name, column: check.column, values: check.values });
+      } else {
+        unsupported.push({
+          what,
+          detail: `a CHECK that is not an enum's values: ${row.definition}`,
+        });
+      }
+    } else if (row.type === 'f') {
+      unsupported.push({ what, detail: `a foreign key: ${row.definition}` });
+    } else {
+      unsupported.push({ what, detail: `an exclusion constraint: ${row.definition}` });
+    }
+  }
+  result.checks.sort((a, b) => byCodeUnits(a.name, b.name));
+  return result;
+}
+
+function term(column: string, option: number): OrderByTerm {
+  // indoption bits: 1 DESC, 2 NULLS FIRST.
+  return canonicalTerm({
+    column,
+    direction: (option & 1) === 1 ? 'DESC' : 'ASC',
+    nulls: (option & 2) === 2 ? 'FIRST' : 'LAST',
+  });
+}
+
+const METHODS: ReadonlySet<string> = new Set<IndexMethod>(['btree', 'brin', 'hash', 'gin']);
+
+/**
+ * TimescaleDB's own index on a hypertable: `(time DESC)`, and `(space, time DESC)` for each
+ * space dimension — a plain, non-unique btree exactly so.
+ */
+function isDefaultTimeIndex(index: Index, facts: HypertableFacts | undefined): boolean {
+  if (facts === undefined || index.method !== 'btree' || index.unique) return false;
+  const time = facts.hypertable.timeColumn;
+  const cols = index.columns;
+  const last = cols.at(-1);
+  if (last?.column !== time || last.direction !== 'DESC' || last.nulls !== undefined) return false;
+  if (cols.length === 1) return true;
+  const first = cols[0];
+  return (
+    cols.length === 2 &&
+    first !== undefined &&
+    facts.spaceColumns.includes(first.column) &&
+    first.direction === 'ASC' &&
+    first.nulls === undefined
+  );
+}
+
+function indexes(
+  rows: readonly IndexRow[],
+  facts: HypertableFacts | undefined,
+  unsupported: Unsupported[],
+): Index[] {
+  const result: Index[] = [];
+  for (const row of rows) {
+    if (row.unusual !== null || !METHODS.has(row.method) || row.columns.includes(null)) {
+      unsupported.push({
+        what: `index ${row.name}`,
+        detail: `${row.unusual ?? `method ${row.method}`}: ${row.definition}`,
+      });
+      continue;
+    }
+    const index: Index = {
+      name: row.name,
+      columns: row.columns.map((c, i) => term(c as string, row.options[i] ?? 0)),
+      method: row.method as IndexMethod,
+      unique: row.unique,
+    };
+    if (!isDefaultTimeIndex(index, facts)) result.push(index);
+  }
+  return result.sort((a, b) => byCodeUnits(a.name, b.name));
+}
+
+function tableUnsupported(relation: RelationRow, triggers: readonly TriggerRow[]): Unsupported[] {
+  return [
+    ...(relation.partition_key !== null
+      ? [{ what: 'table', detail: `a partitioned table: PARTITION BY ${relation.partition_key}` }]
+      : []),
+    ...(relation.partition_of !== null
+      ? [{ what: 'table', detail: `a partition of ${relation.partition_of}` }]
+      : []),
+    ...triggers.map((t) => ({ what: `trigger ${t.name}`, detail: t.definition })),
+  ];
+}
+
+const tableKey = (schema: string, name: string): string => JSON.stringify([schema, name]);
+
+/** The tables of the selection as the Schema type (see CatalogSelection). */
+export async function readSchema(
+  client: Queryable,
+  selection: CatalogSelection = {},
+): Promise<Schema> {
+  const timescale = await hasTimescale(client);
+  const relations = await selectRelations(client, selection.tables, selection.schemas, timescale);
+  if (relations.length === 0) return deepFreeze({ tables: [] });
+  const oids = relations.map((r) => r.oid);
+  const columnRows = groupByRel(await readColumns(client, oids));
+  const constraintRows = groupByRel(await readConstraints(client, oids));
+  const indexRows = groupByRel(await readIndexes(client, oids));
+  const triggerRows = groupByRel(await readTriggers(client, oids));
+  const hypertables = timescale
+    ? await readHypertables(client, relations)
+    : new Map<string, HypertableFacts>();
+
+  const tables = relations.map((relation): Table => {
+    const unsupported = tableUnsupported(relation, triggerRows.get(relation.oid) ?? []);
+    const columns = (columnRows.get(relation.oid) ?? []).map((r) => column(r, unsupported));
+    const { primaryKey, checks } = constraints(
+      constraintRows.get(relation.oid) ?? [],
+      columns,
+      unsupported,
+    );
+    const facts = hypertables.get(tableKey(relation.schema, relation.name));
+    const tableIndexes = indexes(indexRows.get(relation.oid) ?? [], facts, unsupported);
+    unsupported.push(...(facts?.unsupported ?? []));
+    return {
+      schema: relation.schema,
+      name: relation.name,
+      columns,
+      ...(primaryKey ? { primaryKey } : {}),
+      checks,
+      indexes: tableIndexes,
+      ...(facts ? { hypertable: facts.hypertable } : {}),
+      unsupported: unsupported.sort(
+        (a, b) => byCodeUnits(a.what, b.what) || byCodeUnits(a.detail, b.detail),
+      ),
+    };
+  });
+  tables.sort((a, b) => byCodeUnits(a.schema, b.schema) || byCodeUnits(a.name, b.name));
+  return deepFreeze({ tables });
+}

@@ -1,0 +1,225 @@
+/**
+ * The PostgreSQL side of the catalog reader: which tables a selection names, and their
+ * columns, constraints, indexes and triggers, each read for all tables in one query (the
+ * embedded database serves one session: the queries run one after another).
+ */
+import type pg from 'pg';
+
+export type Queryable = pg.ClientBase | pg.Pool;
+
+export interface RelationRow {
+  readonly oid: string;
+  readonly schema: string;
+  readonly name: string;
+  /** `PARTITION BY …` of a partitioned table. */
+  readonly partition_key: string | null;
+  /** `"schema"."parent" FOR VALUES …` of a partition. */
+  readonly partition_of: string | null;
+}
+
+/**
+ * What TimescaleDB and PostgreSQL make by themselves is never a user's table: system and
+ * TimescaleDB schemas, chunks, and tables an extension owns.
+ */
+function ownTablesOnly(timescale: boolean): string {
+  return `c.relkind IN ('r', 'p')
+     AND n.nspname !~ '^pg_' AND n.nspname !~ '^_timescaledb_'
+     AND n.nspname NOT IN ('information_schema', 'timescaledb_information', 'timescaledb_experimental')
+     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                        AND d.objid = c.oid AND d.deptype = 'e')${
+                          timescale
+                            ? `
+     AND NOT EXISTS (SELECT 1 FROM _timescaledb_catalog.chunk ch
+                      WHERE ch.schema_name = n.nspname AND ch.table_name = c.relname)`
+                            : ''
+                        }`;
+}
+
+export async function hasTimescale(client: Queryable): Promise<boolean> {
+  const { rows } = await client.query<{ installed: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'timescaledb') AS installed`,
+  );
+  return rows[0]?.installed === true;
+}
+
+/**
+ * The tables of the selection: `tables` resolved as unqualified names (the search path),
+ * else every table of `schemas`, else of the current schema.
+ */
+export async function selectRelations(
+  client: Queryable,
+  tables: readonly string[] | undefined,
+  schemas: readonly string[] | undefined,
+  timescale: boolean,
+): Promise<RelationRow[]> {
+  const { rows } = await client.query<RelationRow>(
+    `WITH wanted AS (
+       SELECT pg_catalog.to_regclass(pg_catalog.quote_ident(t.name)) AS oid
+         FROM pg_catalog.unnest($1::text[]) AS t(name)
+       UNION
+       SELECT c.oid FROM pg_catalog.pg_class c
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE $1::text[] IS NULL
+          AND n.nspname = ANY (coalesce($2::text[], ARRAY[pg_catalog.current_schema()::text]))
+     )
+     SELECT c.oid::text AS oid, n.nspname::text AS schema, c.relname::text AS name,
+            CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partition_key,
+            CASE WHEN c.relispartition THEN (
+              SELECT pg_catalog.format('%I.%I ', pn.nspname, p.relname) || pg_catalog.pg_get_expr(c.relpartbound, c.oid)
+                FROM pg_catalog.pg_inherits i
+                JOIN pg_catalog.pg_class p ON p.oid = i.inhparent
+                JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+               WHERE i.inhrelid = c.oid LIMIT 1) END AS partition_of
+       FROM wanted w
+       JOIN pg_catalog.pg_class c ON c.oid = w.oid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE ${ownTablesOnly(timescale)}`,
+    [tables === undefined ? null : [...tables], schemas === undefined ? null : [...schemas]],
+  );
+  return rows;
+}
+
+export interface ColumnRow {
+  readonly rel: string;
+  readonly name: string;
+  readonly type: string;
+  readonly not_null: boolean;
+  /** `a` always, `d` by default, empty otherwise. */
+  readonly identity: string;
+  /** `s` for a stored generated column (its expression is then `default`). */
+  readonly generated: string;
+  readonly default: string | null;
+  /** A collation other than the type's, by name. */
+  readonly collation: string | null;
+}
+
+export async function readColumns(
+  client: Queryable,
+  oids: readonly string[],
+): Promise<ColumnRow[]> {
+  const { rows } = await client.query<ColumnRow>(
+    `SELECT a.attrelid::text AS rel, a.attname::text AS name,
+            pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+            a.attnotnull AS not_null, a.attidentity::text AS identity, a.attgenerated::text AS generated,
+            pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS "default",
+            CASE WHEN a.attcollation <> t.typcollation THEN
+              (SELECT pg_catalog.format('%I', co.collname) FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation)
+            END AS collation
+       FROM pg_catalog.pg_attribute a
+       JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attrelid = ANY ($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attrelid, a.attnum`,
+    [oids],
+  );
+  return rows;
+}
+
+export interface ConstraintRow {
+  readonly rel: string;
+  readonly name: string;
+  /** `p` primary key, `c` check, `f` foreign key, `x` exclusion (unique ones come as indexes). */
+  readonly type: string;
+  readonly definition: string;
+  /** The key columns in key order. */
+  readonly columns: string[];
+}
+
+export async function readConstraints(
+  client: Queryable,
+  oids: readonly string[],
+): Promise<ConstraintRow[]> {
+  const { rows } = await client.query<ConstraintRow>(
+    `SELECT k.conrelid::text AS rel, k.conname::text AS name, k.contype::text AS type,
+            pg_catalog.pg_get_constraintdef(k.oid) AS definition,
+            ARRAY(SELECT a.attname::text
+                    FROM pg_catalog.unnest(k.conkey) WITH ORDINALITY AS u(attnum, ord)
+                    JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
+                   ORDER BY u.ord) AS columns
+       FROM pg_catalog.pg_constraint k
+      WHERE k.conrelid = ANY ($1::oid[]) AND k.contype IN ('p', 'c', 'f', 'x')
+      ORDER BY k.conrelid, k.conname`,
+    [oids],
+  );
+  return rows;
+}
+
+export interface IndexRow {
+  readonly rel: string;
+  readonly name: string;
+  readonly method: string;
+  readonly unique: boolean;
+  readonly definition: string;
+  /** Key columns (null for an expression) and their indoption bits (1 DESC, 2 NULLS FIRST). */
+  readonly columns: (string | null)[];
+  readonly options: number[];
+  /** Why the index is not a plain one prism.yaml can state, or null. */
+  readonly unusual: string | null;
+}
+
+/**
+ * Every index but the primary key's and an exclusion constraint's (those are read as
+ * constraints). `unusual` names the first trait prism.yaml cannot state.
+ */
+export async function readIndexes(client: Queryable, oids: readonly string[]): Promise<IndexRow[]> {
+  const { rows } = await client.query<IndexRow>(
+    `SELECT i.indrelid::text AS rel, ic.relname::text AS name, am.amname::text AS method,
+            i.indisunique AS "unique", pg_catalog.pg_get_indexdef(i.indexrelid) AS definition,
+            ARRAY(SELECT a.attname::text
+                    FROM pg_catalog.generate_series(0, i.indnkeyatts - 1) AS s(n)
+                    LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[s.n]
+                   ORDER BY s.n) AS columns,
+            ARRAY(SELECT i.indoption[s.n]::int FROM pg_catalog.generate_series(0, i.indnkeyatts - 1) AS s(n)
+                   ORDER BY s.n) AS options,
+            CASE
+              WHEN NOT i.indisvalid THEN 'not valid'
+              WHEN i.indexprs IS NOT NULL THEN 'on an expression'
+              WHEN i.indpred IS NOT NULL THEN 'partial'
+              WHEN i.indnatts > i.indnkeyatts THEN 'with INCLUDE columns'
+              WHEN NOT i.indimmediate THEN 'a deferrable constraint'
+              WHEN coalesce((pg_catalog.to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false) THEN 'NULLS NOT DISTINCT'
+              WHEN am.amname NOT IN ('btree', 'brin', 'hash', 'gin') THEN pg_catalog.format('method %s', am.amname)
+              WHEN EXISTS (
+                SELECT 1 FROM pg_catalog.generate_series(0, i.indnkeyatts - 1) AS s(n)
+                  JOIN pg_catalog.pg_opclass opc ON opc.oid = i.indclass[s.n]
+                 WHERE NOT opc.opcdefault) THEN 'a non-default operator class'
+              WHEN EXISTS (
+                SELECT 1 FROM pg_catalog.generate_series(0, i.indnkeyatts - 1) AS s(n)
+                  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[s.n]
+                 WHERE i.indcollation[s.n] NOT IN (0, a.attcollation)) THEN 'a collation of its own'
+            END AS unusual
+       FROM pg_catalog.pg_index i
+       JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+       JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+      WHERE i.indrelid = ANY ($1::oid[]) AND NOT i.indisprimary
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k
+                         WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype = 'x')
+      ORDER BY i.indrelid, ic.relname`,
+    [oids],
+  );
+  return rows;
+}
+
+export interface TriggerRow {
+  readonly rel: string;
+  readonly name: string;
+  readonly definition: string;
+}
+
+/** Triggers users made: not PostgreSQL's internal ones, not TimescaleDB's own (ts_insert_blocker, …). */
+export async function readTriggers(
+  client: Queryable,
+  oids: readonly string[],
+): Promise<TriggerRow[]> {
+  const { rows } = await client.query<TriggerRow>(
+    `SELECT t.tgrelid::text AS rel, t.tgname::text AS name, pg_catalog.pg_get_triggerdef(t.oid) AS definition
+       FROM pg_catalog.pg_trigger t
+       JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+       JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+      WHERE t.tgrelid = ANY ($1::oid[]) AND NOT t.tgisinternal AND pn.nspname !~ '^_timescaledb_'
+      ORDER BY t.tgrelid, t.tgname`,
+    [oids],
+  );
+  return rows;
+}

@@ -1,0 +1,459 @@
+/**
+ * Live schema × desired schema → the differences, each as data and as the change to the
+ * live database that would remove it. Pure. Drift (`check`) and `pull`'s round trip use
+ * it; what a live table holds that prism.yaml cannot state (`Table.unsupported`) is left
+ * alone.
+ */
+import { amountText, sameAmount } from '../spec/time-amount.js';
+import type { TimeAmount } from '../spec/types.js';
+import { describeDefault, sameDefault } from './defaults.js';
+import { termText } from './compile.js';
+import type {
+  Column,
+  CompressionSettings,
+  EnumCheck,
+  Hypertable,
+  Index,
+  PrimaryKey,
+  Schema,
+  Table,
+} from './types.js';
+
+export const DIFFERENCE_KINDS = Object.freeze([
+  'table',
+  'column',
+  'columnType',
+  'nullability',
+  'default',
+  'identity',
+  'primaryKey',
+  'check',
+  'index',
+  'hypertable',
+  'timeColumn',
+  'chunkInterval',
+  'integerNow',
+  'compression',
+  'compressionSegmentBy',
+  'compressionOrderBy',
+  'compressionPolicy',
+  'retentionPolicy',
+] as const);
+export type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
+
+export interface SchemaDifference {
+  readonly kind: DifferenceKind;
+  /** The table's name (qualified when it is not in the default schema). */
+  readonly table: string;
+  /** What differs: `column value`, `index reading_source_idx`, `retention policy`. */
+  readonly what: string;
+  /** What the desired schema has, or `absent`. */
+  readonly expected: string;
+  /** What the live database has, or `missing`. */
+  readonly actual: string;
+  /** The change to the live database that removes the difference. */
+  readonly change: string;
+}
+
+export interface CompareOptions {
+  /** Report live tables the desired schema does not have (a whole-schema comparison). */
+  readonly extraTables?: boolean | undefined;
+}
+
+function tableLabel(t: Table): string {
+  return t.schema === 'public' ? t.name : `${t.schema}.${t.name}`;
+}
+
+function columnText(c: Column): string {
+  const parts = [c.type, c.notNull ? 'NOT NULL' : 'NULL'];
+  if (c.default !== undefined) parts.push(`DEFAULT ${describeDefault(c.default)}`);
+  if (c.identity !== undefined) parts.push(`GENERATED ${c.identity.toUpperCase()} AS IDENTITY`);
+  return parts.join(' ');
+}
+
+function indexText(i: Index): string {
+  return `${i.unique ? 'unique ' : ''}${i.method} on (${i.columns.map(termText).join(', ')})`;
+}
+
+function checkText(c: EnumCheck): string {
+  return `${c.column} IN (${c.values.map((v) => JSON.stringify(v)).join(', ')})`;
+}
+
+function keyText(k: PrimaryKey | undefined): string {
+  return k === undefined ? 'none' : `${k.name} (${k.columns.join(', ')})`;
+}
+
+function same<T>(a: readonly T[], b: readonly T[], eq: (x: T, y: T) => boolean): boolean {
+  return a.length === b.length && a.every((x, i) => eq(x, b[i] as T));
+}
+
+const sameText = (a: string, b: string): boolean => a === b;
+
+function sameIndex(a: Index, b: Index): boolean {
+  return (
+    a.method === b.method &&
+    a.unique === b.unique &&
+    same(a.columns.map(termText), b.columns.map(termText), sameText)
+  );
+}
+
+function sameKey(a: PrimaryKey | undefined, b: PrimaryKey | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.name === b.name && same(a.columns, b.columns, sameText);
+}
+
+/** Lists the items of two named collections: missing, extra and changed, by name. */
+function byName<T extends { readonly name: string }>(
+  live: readonly T[],
+  desired: readonly T[],
+  eq: (a: T, b: T) => boolean,
+): { missing: T[]; extra: T[]; changed: [T, T][] } {
+  const liveByName = new Map(live.map((x) => [x.name, x]));
+  const desiredNames = new Set(desired.map((x) => x.name));
+  const missing: T[] = [];
+  const changed: [T, T][] = [];
+  for (const d of desired) {
+    const l = liveByName.get(d.name);
+    if (l === undefined) missing.push(d);
+    else if (!eq(l, d)) changed.push([l, d]);
+  }
+  return { missing, extra: live.filter((l) => !desiredNames.has(l.name)), changed };
+}
+
+class Differences {
+  readonly list: SchemaDifference[] = [];
+  constructor(private readonly table: string) {}
+  add(kind: DifferenceKind, what: string, expected: string, actual: string, change: string): void {
+    this.list.push(Object.freeze({ kind, table: this.table, what, expected, actual, change }));
+  }
+}
+
+function compareColumns(out: Differences, table: string, live: Table, desired: Table): void {
+  const { missing, extra, changed } = byName(live.columns, desired.columns, () => false);
+  for (const c of missing) {
+    out.add(
+      'column',
+      `column ${c.name}`,
+      columnText(c),
+      'missing',
+      `add column ${table}.${c.name} ${columnText(c)}`,
+    );
+  }
+  for (const [l, d] of changed) {
+    const at = `${table}.${d.name}`;
+    if (l.type !== d.type) {
+      out.add(
+        'columnType',
+        `column ${d.name} type`,
+        d.type,
+        l.type,
+        `alter column ${at} to type ${d.type}`,
+      );
+    }
+    if (l.notNull !== d.notNull) {
+      out.add(
+        'nullability',
+        `column ${d.name} nullability`,
+        d.notNull ? 'NOT NULL' : 'nullable',
+        l.notNull ? 'NOT NULL' : 'nullable',
+        d.notNull ? `set ${at} NOT NULL` : `drop NOT NULL of ${at}`,
+      );
+    }
+    if (!sameDefault(d.type, l.default, d.default)) {
+      out.add(
+        'default',
+        `column ${d.name} default`,
+        d.default === undefined ? 'none' : describeDefault(d.default),
+        l.default === undefined ? 'none' : describeDefault(l.default),
+        d.default === undefined
+          ? `drop the default of ${at}`
+          : `set the default of ${at} to ${describeDefault(d.default)}`,
+      );
+    }
+    if (l.identity !== d.identity) {
+      out.add(
+        'identity',
+        `column ${d.name} identity`,
+        d.identity ?? 'none',
+        l.identity ?? 'none',
+        d.identity === undefined
+          ? `drop the identity of ${at}`
+          : `make ${at} GENERATED ${d.identity.toUpperCase()} AS IDENTITY`,
+      );
+    }
+  }
+  for (const c of extra) {
+    out.add(
+      'column',
+      `column ${c.name}`,
+      'absent (not in the spec)',
+      'present',
+      `drop column ${table}.${c.name}`,
+    );
+  }
+}
+
+function compareChecks(out: Differences, table: string, live: Table, desired: Table): void {
+  const eq = (a: EnumCheck, b: EnumCheck) =>
+    a.column === b.column && same(a.values, b.values, sameText);
+  const { missing, extra, changed } = byName(live.checks, desired.checks, eq);
+  for (const c of missing) {
+    out.add(
+      'check',
+      `check ${c.name}`,
+      checkText(c),
+      'missing',
+      `add CHECK ${c.name} on ${table}: ${checkText(c)}`,
+    );
+  }
+  for (const [l, d] of changed) {
+    out.add(
+      'check',
+      `check ${d.name}`,
+      checkText(d),
+      checkText(l),
+      `replace CHECK ${d.name} on ${table} with ${checkText(d)}`,
+    );
+  }
+  for (const c of extra) {
+    out.add(
+      'check',
+      `check ${c.name}`,
+      'absent (not in the spec)',
+      checkText(c),
+      `drop CHECK ${c.name} of ${table}`,
+    );
+  }
+}
+
+function compareIndexes(out: Differences, table: string, live: Table, desired: Table): void {
+  const { missing, extra, changed } = byName(live.indexes, desired.indexes, sameIndex);
+  for (const i of missing) {
+    out.add(
+      'index',
+      `index ${i.name}`,
+      indexText(i),
+      'missing',
+      `create index ${i.name} on ${table}: ${indexText(i)}`,
+    );
+  }
+  for (const [l, d] of changed) {
+    out.add(
+      'index',
+      `index ${d.name}`,
+      indexText(d),
+      indexText(l),
+      `recreate index ${d.name} on ${table} as ${indexText(d)}`,
+    );
+  }
+  for (const i of extra) {
+    out.add(
+      'index',
+      `index ${i.name}`,
+      'absent (not in the spec)',
+      indexText(i),
+      `drop index ${i.name} of ${table}`,
+    );
+  }
+}
+
+function compressionText(c: CompressionSettings | undefined): string {
+  if (c === undefined) return 'disabled';
+  return 'enabled';
+}
+
+function segmentText(c: CompressionSettings | undefined): string {
+  return (c?.segmentBy ?? []).join(',') || 'none';
+}
+
+function orderText(c: CompressionSettings | undefined): string {
+  return (c?.orderBy ?? []).map(termText).join(',') || 'default';
+}
+
+function policyText(key: string, amount: TimeAmount | undefined): string {
+  return amount === undefined ? 'none' : `${key} ${amountText(amount)}`;
+}
+
+function comparePolicy(
+  out: Differences,
+  kind: 'compressionPolicy' | 'retentionPolicy',
+  table: string,
+  live: TimeAmount | undefined,
+  desired: TimeAmount | undefined,
+  plain: boolean,
+): void {
+  if (sameAmount(live, desired)) return;
+  const [label, key] =
+    kind === 'compressionPolicy' ? ['compression', 'compress_after'] : ['retention', 'drop_after'];
+  out.add(
+    kind,
+    `${label} policy`,
+    policyText(key, desired),
+    plain ? 'none (plain table)' : live === undefined ? 'none (removed?)' : policyText(key, live),
+    desired === undefined
+      ? `remove the ${label} policy of ${table}`
+      : live === undefined
+        ? `add a ${label} policy to ${table} (${policyText(key, desired)})`
+        : `replace the ${label} policy of ${table} (${policyText(key, desired)})`,
+  );
+}
+
+function compareHypertable(out: Differences, table: string, live: Table, desired: Table): void {
+  const d = desired.hypertable;
+  const l = live.hypertable;
+  if (d === undefined) {
+    if (l !== undefined) {
+      out.add(
+        'hypertable',
+        'hypertable',
+        'plain table',
+        `hypertable on ${l.timeColumn}`,
+        `turn ${table} back into a plain table`,
+      );
+    }
+    return;
+  }
+  if (l === undefined) {
+    out.add(
+      'hypertable',
+      'hypertable',
+      `hypertable on ${d.timeColumn}`,
+      'plain table',
+      `make ${table} a hypertable on ${d.timeColumn}`,
+    );
+    if (d.compression) {
+      out.add(
+        'compression',
+        'compression',
+        'enabled',
+        'none (plain table)',
+        `enable compression on ${table}`,
+      );
+    }
+    comparePolicy(out, 'compressionPolicy', table, undefined, d.compressAfter, true);
+    comparePolicy(out, 'retentionPolicy', table, undefined, d.dropAfter, true);
+    return;
+  }
+  compareDimension(out, table, l, d);
+  if (Boolean(l.compression) !== Boolean(d.compression)) {
+    out.add(
+      'compression',
+      'compression',
+      compressionText(d.compression),
+      compressionText(l.compression),
+      d.compression ? `enable compression on ${table}` : `disable compression on ${table}`,
+    );
+  } else if (l.compression && d.compression) {
+    if (!same(l.compression.segmentBy, d.compression.segmentBy, sameText)) {
+      out.add(
+        'compressionSegmentBy',
+        'compression segment_by',
+        segmentText(d.compression),
+        segmentText(l.compression),
+        `set compression segment_by of ${table} to ${segmentText(d.compression)}`,
+      );
+    }
+    if (!same(l.compression.orderBy.map(termText), d.compression.orderBy.map(termText), sameText)) {
+      out.add(
+        'compressionOrderBy',
+        'compression order_by',
+        orderText(d.compression),
+        orderText(l.compression),
+        `set compression order_by of ${table} to ${orderText(d.compression)}`,
+      );
+    }
+  }
+  comparePolicy(out, 'compressionPolicy', table, l.compressAfter, d.compressAfter, false);
+  comparePolicy(out, 'retentionPolicy', table, l.dropAfter, d.dropAfter, false);
+}
+
+function compareDimension(out: Differences, table: string, l: Hypertable, d: Hypertable): void {
+  if (l.timeColumn !== d.timeColumn) {
+    out.add(
+      'timeColumn',
+      'time column',
+      d.timeColumn,
+      l.timeColumn,
+      `partition ${table} by ${d.timeColumn}`,
+    );
+  }
+  if (d.chunkInterval !== undefined && !sameAmount(l.chunkInterval, d.chunkInterval)) {
+    const expected = amountText(d.chunkInterval);
+    out.add(
+      'chunkInterval',
+      'chunk interval',
+      expected,
+      l.chunkInterval === undefined ? 'none' : amountText(l.chunkInterval),
+      `set the chunk interval of ${table} to ${expected} (new chunks only)`,
+    );
+  }
+  const wanted = d.integerNow;
+  if (wanted !== undefined && (l.integerNow === undefined || l.integerNow.unit !== wanted.unit)) {
+    out.add(
+      'integerNow',
+      'integer-now function',
+      `${wanted.function} (${wanted.unit ?? 'unknown unit'})`,
+      l.integerNow === undefined
+        ? 'none'
+        : `${l.integerNow.function} (${l.integerNow.unit ?? 'not made by prism-migrate'})`,
+      `set the integer-now function of ${table} to ${wanted.function}`,
+    );
+  }
+}
+
+/** The differences of one table; `live` undefined when the database lacks it. */
+export function compareTables(live: Table | undefined, desired: Table): SchemaDifference[] {
+  const table = tableLabel(desired);
+  const out = new Differences(table);
+  if (live === undefined) {
+    out.add('table', 'table', `table ${table}`, 'missing', `create table ${table}`);
+    return out.list;
+  }
+  compareColumns(out, table, live, desired);
+  if (!sameKey(live.primaryKey, desired.primaryKey)) {
+    out.add(
+      'primaryKey',
+      'primary key',
+      keyText(desired.primaryKey),
+      keyText(live.primaryKey),
+      desired.primaryKey === undefined
+        ? `drop the primary key of ${table}`
+        : `set the primary key of ${table} to (${desired.primaryKey.columns.join(', ')})`,
+    );
+  }
+  compareChecks(out, table, live, desired);
+  compareIndexes(out, table, live, desired);
+  compareHypertable(out, table, live, desired);
+  return out.list;
+}
+
+/**
+ * Every difference between a live schema and the desired one. Tables are matched by name:
+ * prism.yaml places its tables in the connection's schema.
+ */
+export function compareSchemas(
+  live: Schema,
+  desired: Schema,
+  options: CompareOptions = {},
+): SchemaDifference[] {
+  const liveByName = new Map(live.tables.map((t) => [t.name, t]));
+  const differences = desired.tables.flatMap((d) => compareTables(liveByName.get(d.name), d));
+  if (options.extraTables) {
+    const wanted = new Set(desired.tables.map((t) => t.name));
+    for (const t of live.tables) {
+      if (wanted.has(t.name)) continue;
+      const table = tableLabel(t);
+      differences.push(
+        Object.freeze({
+          kind: 'table' as const,
+          table,
+          what: 'table',
+          expected: 'absent (not in the spec)',
+          actual: `table ${table}`,
+          change: `drop table ${table}`,
+        }),
+      );
+    }
+  }
+  return differences;
+}
