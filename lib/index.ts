@@ -12,6 +12,7 @@ export {
   migrationStatus,
   redo,
   MigrationFailedError,
+  DataLossError,
   type MigrateOptions,
   type MigrationRun,
 } from './runner/migrate.js';

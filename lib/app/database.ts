@@ -16,6 +16,8 @@ export interface DatabaseOptions {
    * function that forgets it again.
    */
   readonly trackClose?: ((close: () => Promise<void>) => () => void) | undefined;
+  /** Told which database it is (e.g. its address) once it is open, before any work on it. */
+  readonly onDatabase?: ((description: string) => void) | undefined;
 }
 
 /** Opens the database, runs `work` on it and closes it. */
@@ -30,6 +32,7 @@ export async function withDatabase<T>(
   const close = () => db.close();
   const forget = options.trackClose?.(close);
   try {
+    options.onDatabase?.(db.description);
     return await work(db);
   } finally {
     forget?.();

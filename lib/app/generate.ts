@@ -2,20 +2,17 @@
  * `generate`: writes one migration with the spec's changes since the last one and, with a
  * database at hand, previews what its destructive steps would lose there now.
  */
-import type { Spec } from '../spec/types.js';
 import type { DestructiveChange } from '../diff/destructive.js';
-import { generateMigration, type GenerateResult } from '../generate/generate.js';
-import type { MigrationLanguage } from '../generate/create.js';
+import {
+  generateMigration,
+  type GenerateOptions,
+  type GenerateResult,
+} from '../generate/generate.js';
 import { connect } from '../runner/migrate.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import { databaseExists, withDatabase, type DatabaseOptions } from './database.js';
 
-export interface GenerateAppOptions extends DatabaseOptions {
-  readonly spec: Spec;
-  readonly migrationsDir: string;
-  readonly name?: string | undefined;
-  readonly language?: MigrationLanguage | undefined;
-}
+export type GenerateAppOptions = DatabaseOptions & Omit<GenerateOptions, 'now'>;
 
 export interface GenerateAppResult {
   readonly migration: GenerateResult;

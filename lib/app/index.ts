@@ -23,3 +23,22 @@ export {
   type ServeOptions,
   type RunningApi,
 } from './serve.js';
+export {
+  applyMigrations,
+  revertMigrations,
+  redoMigrations,
+  type MigrateAppOptions,
+  type RunMigrationsOptions,
+  type MigrationsResult,
+} from './migrate.js';
+export {
+  applyTimescale,
+  type ApplyTimescaleOptions,
+  type ApplyTimescaleResult,
+} from './apply-timescale.js';
+export { validateSpec, type ValidateResult, type ModelSummary } from './validate.js';
+export {
+  createMigration,
+  type CreateMigrationOptions,
+  type CreateMigrationResult,
+} from './create.js';

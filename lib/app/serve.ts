@@ -4,12 +4,12 @@
  */
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import type { Spec } from '../spec/types.js';
 import { UsageError } from '../errors.js';
 import { resolveTarget } from '../db/target.js';
-import { openDatabase, renamedSession } from '../db/open.js';
+import { openDatabase, renamedSession, type OpenDatabase } from '../db/open.js';
+import { isEmbeddedEngine } from '../db/engine-kind.js';
 import { connect } from '../runner/migrate.js';
-import { buildApi, routeOf } from '../api/server.js';
+import { buildApi, routeOf, type ApiOptions } from '../api/server.js';
 import { checkToken } from '../api/auth.js';
 import { DEFAULT_HEALTH_TIMEOUT_MS } from '../api/health.js';
 import { describeListening } from '../api/listen.js';
@@ -28,20 +28,19 @@ export function isLoopback(host: string): boolean {
   return /^(127\.|localhost$|::1$)/.test(host);
 }
 
-export interface ServeOptions extends DatabaseOptions {
-  readonly spec: Spec;
+export interface ServeOptions
+  extends
+    DatabaseOptions,
+    Pick<
+      ApiOptions,
+      'spec' | 'token' | 'healthRequiresToken' | 'maxQueued' | 'maxWaitMs' | 'healthTimeoutMs'
+    > {
   readonly port: number;
   readonly host: string;
   /** Cancel a query after this many milliseconds (servers only). */
   readonly statementTimeoutMs?: number | undefined;
   /** Database sessions on a server (the embedded database serves one). */
   readonly sessions?: number | undefined;
-  readonly maxQueued?: number | undefined;
-  readonly maxWaitMs?: number | undefined;
-  readonly healthTimeoutMs?: number | undefined;
-  /** Required to serve on a non-loopback host; see `checkToken`. */
-  readonly token?: string | undefined;
-  readonly healthRequiresToken?: boolean | undefined;
 }
 
 export interface RunningApi {
@@ -50,13 +49,33 @@ export interface RunningApi {
   /** One line per address, e.g. `listening on http://127.0.0.1:3000`. */
   readonly listening: string[];
   readonly dialect: Dialect;
+  /**
+   * The database gives one session at a time (the embedded database): requests take turns
+   * on it, and there is no session apart for /health or for cancelling.
+   */
+  readonly oneSession: boolean;
   /** The routes served, e.g. `/api/datapoints`. */
   readonly routes: string[];
   /** Stops listening, then closes the sessions and the database. */
   close(): Promise<void>;
 }
 
-/** Starts the API; it runs until `close()`. */
+/** The dialect, and whether the database gives one session at a time, on a session of its own. */
+async function probe(db: OpenDatabase) {
+  const first = await connect(db.url);
+  try {
+    const { dialect, schema } = await detectDialect(first);
+    // The embedded database reached through a URL looks like a server: ask it.
+    return { dialect, schema, oneSession: db.embedded || (await isEmbeddedEngine(first)) };
+  } finally {
+    await first.end();
+  }
+}
+
+/**
+ * Starts the API; it runs until `close()`. Serving on a host other than a loopback address
+ * needs a `token` (see `checkToken`).
+ */
 export async function serve(options: ServeOptions): Promise<RunningApi> {
   const token = options.token;
   if (token !== undefined) checkToken(token);
@@ -71,42 +90,45 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const target = resolveTarget({ databaseUrl: options.databaseUrl });
   const db = await openDatabase(target, { command: 'serve', log: options.log });
-  const closeDb = () => db.close();
-  const forget = options.trackClose?.(closeDb);
-  const closeAll = async (pools: (pg.Pool | undefined)[]) => {
-    for (const pool of pools) await pool?.end();
+  const forget = options.trackClose?.(() => db.close());
+  const pools: pg.Pool[] = [];
+  const closeAll = async () => {
+    for (const pool of pools) await pool.end();
     forget?.();
     await db.close();
   };
-  if (db.embedded && options.sessions !== undefined && options.sessions > 1)
-    options.log?.('the embedded database serves one session: --sessions is ignored');
-  // Requests wait in the API's bounded queue for one of these sessions (the
-  // embedded database serves one); the pool replaces a session the database dropped.
-  const pool = new pg.Pool({
-    connectionString: db.url,
-    max: db.embedded ? 1 : (options.sessions ?? DEFAULT_API_SESSIONS),
-    idleTimeoutMillis: 0,
-    // A database that stops answering must not hold a queue slot for the OS's TCP
-    // timeout: a connect fails like a wait in the queue would.
-    connectionTimeoutMillis: maxWaitMs,
-    statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
-  });
-  pool.on('error', () => undefined);
-  // On a server, a session apart for /health and for cancelling the statements of
-  // clients that left; the embedded database has no second session to give.
-  const control = db.embedded
-    ? undefined
-    : new pg.Pool({
+  try {
+    options.onDatabase?.(db.description);
+    const { dialect, schema, oneSession } = await probe(db);
+    if (oneSession && options.sessions !== undefined && options.sessions > 1)
+      options.log?.('the embedded database serves one session: --sessions is ignored');
+    // Requests wait in the API's bounded queue for one of these sessions; the pool
+    // replaces a session the database dropped.
+    const pool = new pg.Pool({
+      connectionString: db.url,
+      max: oneSession ? 1 : (options.sessions ?? DEFAULT_API_SESSIONS),
+      idleTimeoutMillis: 0,
+      // A database that stops answering must not hold a queue slot for the OS's TCP
+      // timeout: a connect fails like a wait in the queue would.
+      connectionTimeoutMillis: maxWaitMs,
+      statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    });
+    pool.on('error', () => undefined);
+    pools.push(pool);
+    // On a server, a session apart for /health and for cancelling the statements of
+    // clients that left; the embedded database has no second session to give.
+    let control: pg.Pool | undefined;
+    if (!oneSession) {
+      control = new pg.Pool({
         connectionString: renamedSession(db.url, 'prism-migrate serve (health)'),
         max: 1,
         idleTimeoutMillis: 0,
         connectionTimeoutMillis: 10_000,
         statement_timeout: 10_000,
       });
-  control?.on('error', () => undefined);
-  try {
-    const first = await connect(db.url);
-    const { dialect, schema } = await detectDialect(first).finally(() => first.end());
+      control.on('error', () => undefined);
+      pools.push(control);
+    }
     const app = buildApi({
       spec: options.spec,
       client: pool,
@@ -126,14 +148,15 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
       addresses,
       listening: describeListening(addresses),
       dialect,
+      oneSession,
       routes: options.spec.models.filter((m) => m.timeseries).map(routeOf),
       close: async () => {
         await app.close().catch(() => undefined);
-        await closeAll([pool, control]);
+        await closeAll();
       },
     };
   } catch (error) {
-    await closeAll([pool, control]);
+    await closeAll();
     throw error;
   }
 }

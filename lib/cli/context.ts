@@ -1,9 +1,8 @@
-/** What the commands share: global options, argument parsers, the database and Ctrl-C. */
+/** What the commands share: global options, argument parsers, the database options and Ctrl-C. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { UsageError } from '../errors.js';
 import type { Output } from './output.js';
-import type { OpenDatabase } from '../db/open.js';
-import { withDatabase as withAppDatabase, type DatabaseOptions } from '../app/database.js';
+import type { DatabaseOptions } from '../app/database.js';
 import type { MigrationRun } from '../runner/migrate.js';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../runner/lock.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
@@ -32,16 +31,6 @@ export function databaseOptions(globals: GlobalOptions, out: Output): DatabaseOp
       return () => cleanups.delete(close);
     },
   };
-}
-
-export function withDatabase<T>(
-  globals: GlobalOptions,
-  command: string,
-  out: Output,
-  work: (db: OpenDatabase) => Promise<T>,
-  mustExist = false,
-): Promise<T> {
-  return withAppDatabase(databaseOptions(globals, out), command, work, mustExist);
 }
 
 export function positiveCount(value: string): number {

@@ -10,12 +10,11 @@
  * `quoteLiteral`: a default or enum value is an escaped SQL literal inside a JS string.
  */
 import { PgLiteral } from 'node-pg-migrate';
-import { assertNever, invertAll, type Change, type CompressionSettings } from '../diff/changes.js';
+import { assertNever, invertAll, type Change } from '../diff/changes.js';
 import { describeChange } from '../diff/describe.js';
 import { integerNowOf, modelCreationSteps } from '../diff/model-steps.js';
-import { UsageError } from '../errors.js';
 import { dollarQuote, quoteIdent, quoteLiteral } from '../sql/quote.js';
-import type { Field, Model, TimeAmount } from '../spec/types.js';
+import type { Field, Model } from '../spec/types.js';
 import {
   columnDefinition,
   columnType,
@@ -26,6 +25,7 @@ import {
   primaryKeyName,
 } from './columns.js';
 import { checkLanguage, readTemplate, type MigrationLanguage } from './templates.js';
+import { DEFAULT_CHUNK_INTERVAL, operationCall, type TimescaleChange } from './operation-calls.js';
 
 export interface RenderOptions {
   readonly language: MigrationLanguage;
@@ -35,15 +35,6 @@ export interface RenderOptions {
    */
   readonly notes?: readonly string[] | undefined;
 }
-
-/**
- * What TimescaleDB uses when a hypertable is created without a chunk interval, for a
- * timestamp or date time column. A `setChunkInterval` whose side is `undefined` means
- * "the default", and the change does not carry the column type: integer time columns
- * have no default (TimescaleDB requires an explicit interval), so an integer on the other
- * side is refused rather than guessed.
- */
-export const DEFAULT_CHUNK_INTERVAL = '7 days';
 
 const WIDTH = 100;
 const BODY_INDENT = 2;
@@ -190,42 +181,10 @@ function comment(text: string): string[] {
 // ---------------------------------------------------------------------------------------
 // Values of our operations
 
-/** A TimeAmount as an operation argument: interval text, or a whole number of units. */
-function amount(a: TimeAmount): JsValue {
-  if (a.kind === 'interval') return a.interval.text;
-  const n = Number(a.value);
-  return Number.isSafeInteger(n) ? n : a.value;
-}
-
-function chunkIntervalOrDefault(
-  a: TimeAmount | undefined,
-  other: TimeAmount | undefined,
-  table: string,
-): JsValue {
-  if (a !== undefined) return amount(a);
-  if (other?.kind === 'integer') {
-    throw new UsageError(
-      `the chunk interval of ${table} cannot go back to a default: its time column is an integer`,
-      {
-        hint: 'TimescaleDB has no default chunk interval for integer time columns; set timeseries.chunk_interval',
-      },
-    );
-  }
-  return DEFAULT_CHUNK_INTERVAL;
-}
-
-/** `ts DESC NULLS LAST`; the object form where a column name would not survive the text grammar. */
-function orderByValue(settings: CompressionSettings): JsValue[] {
-  return settings.orderBy.map((t): JsValue => {
-    const text = `${t.column} ${t.direction}${t.nulls ? ` NULLS ${t.nulls}` : ''}`;
-    return /^\S+$/.test(t.column)
-      ? text
-      : { column: t.column, direction: t.direction, nulls: t.nulls };
-  });
-}
-
-function compressionOptions(settings: CompressionSettings, timescale: string): JsValue {
-  return { segmentBy: [...settings.segmentBy], orderBy: orderByValue(settings), timescale };
+/** `pgm.<operation>(table, { … });` for a TimescaleDB change. */
+function operationCallText(c: TimescaleChange): string {
+  const { operation, table, options } = operationCall(c);
+  return call(operation, table, options as JsValue);
 }
 
 function columnValue(field: Field): JsValue {
@@ -380,10 +339,7 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
       const integerNow = integerNowOf(c.model);
       if (integerNow) {
         note('the integer-now function is not part of the table: it goes separately');
-        const { table, timeColumn, columnType: type, unit, timescale } = integerNow;
-        emit(
-          call('dropIntegerNowFunction', table, { timeColumn, columnType: type, unit, timescale }),
-        );
+        emit(operationCallText({ ...integerNow, kind: 'dropIntegerNow' }));
       }
       break;
     }
@@ -440,35 +396,18 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
     case 'dropIndex':
       emit(call('dropIndex', c.table, [...c.index.columns], { name: c.index.name }));
       break;
-    case 'createHypertable': {
-      const { timeColumn, chunkInterval } = c.hypertable;
+    case 'createHypertable':
       if (!inNewModel) {
         note('converts the rows already there into chunks, under a lock that blocks the table');
-        note(`(migrate_data); ${timeColumn} becomes NOT NULL`);
+        note(`(migrate_data); ${c.hypertable.timeColumn} becomes NOT NULL`);
       }
-      emit(
-        call('createHypertable', c.table, {
-          timeColumn,
-          chunkInterval: chunkInterval === undefined ? undefined : amount(chunkInterval),
-          migrateData: true,
-          timescale: c.timescale,
-        }),
-      );
+      emit(operationCallText(c));
       break;
-    }
-    case 'revertHypertable': {
-      const { timeColumn, chunkInterval } = c.hypertable;
+    case 'revertHypertable':
       note('copies every row back into a plain table under lock; compression and policies go');
       note('with the hypertable');
-      emit(
-        call('revertHypertable', c.table, {
-          timeColumn,
-          chunkInterval: chunkInterval === undefined ? undefined : amount(chunkInterval),
-          timescale: c.timescale,
-        }),
-      );
+      emit(operationCallText(c));
       break;
-    }
     case 'setChunkInterval':
       note('applies to chunks created from now on; existing chunks keep their size');
       if (c.from === undefined || c.to === undefined) {
@@ -476,69 +415,28 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
           `no chunk_interval in the spec means TimescaleDB's default, ${DEFAULT_CHUNK_INTERVAL}`,
         );
       }
-      emit(
-        call('setChunkTimeInterval', c.table, {
-          chunkInterval: chunkIntervalOrDefault(c.to, c.from, c.table),
-          previous: chunkIntervalOrDefault(c.from, c.to, c.table),
-          timescale: c.timescale,
-        }),
-      );
-      break;
-    case 'enableCompression':
-      emit(call('enableCompression', c.table, compressionOptions(c.settings, c.timescale)));
+      emit(operationCallText(c));
       break;
     case 'disableCompression':
       note('decompresses every compressed chunk first');
-      emit(call('disableCompression', c.table, compressionOptions(c.settings, c.timescale)));
+      emit(operationCallText(c));
       break;
     case 'alterCompression':
       note('chunks already compressed keep their settings until recompressed');
-      emit(call('enableCompression', c.table, compressionOptions(c.to, c.timescale)));
-      break;
-    case 'addCompressionPolicy':
-      emit(
-        call('addCompressionPolicy', c.table, {
-          after: amount(c.after),
-          ifNotExists: true,
-          timescale: c.timescale,
-        }),
-      );
-      break;
-    case 'removeCompressionPolicy':
-      emit(
-        call('removeCompressionPolicy', c.table, {
-          ifExists: true,
-          after: amount(c.after),
-          timescale: c.timescale,
-        }),
-      );
+      emit(operationCallText(c));
       break;
     case 'addRetentionPolicy':
       if (!inNewModel) note('its first run drops every chunk older than that');
-      emit(
-        call('addRetentionPolicy', c.table, {
-          dropAfter: amount(c.dropAfter),
-          ifNotExists: true,
-          timescale: c.timescale,
-        }),
-      );
+      emit(operationCallText(c));
       break;
+    case 'enableCompression':
+    case 'addCompressionPolicy':
+    case 'removeCompressionPolicy':
     case 'removeRetentionPolicy':
-      emit(
-        call('removeRetentionPolicy', c.table, {
-          ifExists: true,
-          dropAfter: amount(c.dropAfter),
-          timescale: c.timescale,
-        }),
-      );
-      break;
     case 'setIntegerNow':
-    case 'dropIntegerNow': {
-      const { table, timeColumn, columnType: type, unit, timescale } = c;
-      const name = c.kind === 'setIntegerNow' ? 'setIntegerNowFunction' : 'dropIntegerNowFunction';
-      emit(call(name, table, { timeColumn, columnType: type, unit, timescale }));
+    case 'dropIntegerNow':
+      emit(operationCallText(c));
       break;
-    }
     default:
       return assertNever(c);
   }

@@ -22,15 +22,10 @@ import { readSnapshot } from '../diff/snapshot.js';
 import { CheckFailedError, DatabaseError, UsageError } from '../errors.js';
 import { describeAvailability, detectTimescale, type TimescaleSupport } from '../db/detect.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
-import {
-  addCompressionPolicy,
-  addRetentionPolicy,
-  createHypertable,
-  enableCompression,
-  setIntegerNowFunction,
-} from '../operations/index.js';
 import { ALLOW_DATA_LOSS_SETTING } from '../operations/retention-loss-guard.js';
-import type { Model, Spec, TimeAmount } from '../spec/types.js';
+import { operationCall, operationSql, type TimescaleChange } from '../generate/operation-calls.js';
+import type { Model, Spec } from '../spec/types.js';
+import { amountText } from '../spec/time-amount.js';
 import { connect, DataLossError, migrationStatusOn } from './migrate.js';
 import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS, releaseMigrationLock } from './lock.js';
 
@@ -107,8 +102,8 @@ const LICENSED: ReadonlySet<Change['kind']> = new Set([
 ]);
 
 /** The steps of `model` that the live table lacks. */
-function missingSteps(model: Model, live: LiveTimeseries): Change[] {
-  return timeseriesSteps(model).filter((step) => {
+function missingSteps(model: Model, live: LiveTimeseries): TimescaleChange[] {
+  return timeseriesSteps(model).filter((step): step is TimescaleChange => {
     switch (step.kind) {
       case 'createHypertable':
       case 'setIntegerNow':
@@ -125,64 +120,8 @@ function missingSteps(model: Model, live: LiveTimeseries): Change[] {
   });
 }
 
-/** An amount as operations take it: interval text, or a bigint for integer time. */
-function amount(a: TimeAmount): string | bigint {
-  return a.kind === 'interval' ? a.interval.text : a.value;
-}
-
-/** The SQL of one step, from the same operations migrations call. */
-function stepSql(step: Change): string {
-  const sql = (s: string | string[]) => (Array.isArray(s) ? s.join(';\n') : s);
-  switch (step.kind) {
-    case 'createHypertable':
-      return sql(
-        createHypertable(step.table, {
-          timeColumn: step.hypertable.timeColumn,
-          chunkInterval: step.hypertable.chunkInterval && amount(step.hypertable.chunkInterval),
-          migrateData: true,
-          timescale: step.timescale,
-        }),
-      );
-    case 'setIntegerNow':
-      return sql(
-        setIntegerNowFunction(step.table, {
-          timeColumn: step.timeColumn,
-          columnType: step.columnType,
-          unit: step.unit,
-          timescale: step.timescale,
-        }),
-      );
-    case 'enableCompression':
-      return sql(
-        enableCompression(step.table, {
-          segmentBy: step.settings.segmentBy,
-          orderBy: step.settings.orderBy,
-          timescale: step.timescale,
-        }),
-      );
-    case 'addCompressionPolicy':
-      return sql(
-        addCompressionPolicy(step.table, {
-          after: amount(step.after),
-          ifNotExists: true,
-          timescale: step.timescale,
-        }),
-      );
-    case 'addRetentionPolicy':
-      return sql(
-        addRetentionPolicy(step.table, {
-          dropAfter: amount(step.dropAfter),
-          ifNotExists: true,
-          timescale: step.timescale,
-        }),
-      );
-    default:
-      throw new Error(`apply-timescale has no step for ${step.kind}`);
-  }
-}
-
 function retentionMarker(step: Extract<Change, { kind: 'addRetentionPolicy' }>): DestructiveChange {
-  const dropAfter = String(amount(step.dropAfter));
+  const dropAfter = amountText(step.dropAfter);
   return {
     code: 'PM103',
     direction: 'up',
@@ -263,7 +202,7 @@ export async function applyTimescale(
               continue;
             }
           }
-          const sql = stepSql(step);
+          const sql = operationSql(operationCall(step));
           log(`${options.dryRun ? 'would apply' : 'applying'}: ${description}`);
           await client.query(sql);
           steps.push({ table: model.table, description, sql });

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Output } from '../output.js';
-import { lockTimeoutOption, withDatabase, type GlobalOptions } from '../context.js';
+import { databaseOptions, lockTimeoutOption, type GlobalOptions } from '../context.js';
 import { loadSpec } from '../../spec/load.js';
-import { applyTimescale } from '../../runner/apply-timescale.js';
+import { applyTimescale } from '../../app/apply-timescale.js';
 
 export function registerApplyTimescale(program: Command, out: Output): void {
   program
@@ -24,44 +24,34 @@ export function registerApplyTimescale(program: Command, out: Output): void {
       // The migrations' snapshot says what to reach; the spec only stands in without one.
       const specFile = resolve(globals.spec);
       const spec = existsSync(specFile) ? (await loadSpec(specFile)).spec : undefined;
-      // Read-only until there is something to apply: never creates the embedded database.
-      await withDatabase(
-        globals,
-        'apply-timescale',
-        out,
-        async (db) => {
-          out.info(`database: ${db.description}`);
-          const result = await applyTimescale({
-            url: db.url,
-            migrationsDir: resolve(globals.migrationsDir),
-            spec,
-            dryRun: opts.dryRun,
-            allowDataLoss: opts.allowDataLoss,
-            lockTimeoutMs: opts.lockTimeout,
-            log: (l) => out.info(l),
-          });
-          for (const loss of result.dataLoss)
-            out.info(`retention preview: ${loss.change.table}: ${loss.detail}`);
-          const verb = result.dryRun ? 'would apply' : 'applied';
-          if (result.createdExtension !== null)
-            out.line(`${verb}: create TimescaleDB ${result.createdExtension} in this database`);
-          for (const step of result.steps) out.line(`${verb}: ${step.description}`);
-          out.line(
-            result.steps.length === 0
-              ? 'Nothing to apply: every timeseries model has the TimescaleDB objects this server allows.'
-              : result.dryRun
-                ? `dry run: ${result.steps.length} step(s) rolled back, nothing changed`
-                : `${result.steps.length} step(s) applied`,
-          );
-          out.result({
-            dryRun: result.dryRun,
-            createdExtension: result.createdExtension,
-            timescale: result.after,
-            steps: result.steps,
-            dataLoss: result.dataLoss,
-          });
-        },
-        true,
+      const result = await applyTimescale({
+        ...databaseOptions(globals, out),
+        onDatabase: (description) => out.info(`database: ${description}`),
+        migrationsDir: resolve(globals.migrationsDir),
+        spec,
+        dryRun: opts.dryRun,
+        allowDataLoss: opts.allowDataLoss,
+        lockTimeoutMs: opts.lockTimeout,
+      });
+      for (const loss of result.dataLoss)
+        out.info(`retention preview: ${loss.change.table}: ${loss.detail}`);
+      const verb = result.dryRun ? 'would apply' : 'applied';
+      if (result.createdExtension !== null)
+        out.line(`${verb}: create TimescaleDB ${result.createdExtension} in this database`);
+      for (const step of result.steps) out.line(`${verb}: ${step.description}`);
+      out.line(
+        result.steps.length === 0
+          ? 'Nothing to apply: every timeseries model has the TimescaleDB objects this server allows.'
+          : result.dryRun
+            ? `dry run: ${result.steps.length} step(s) rolled back, nothing changed`
+            : `${result.steps.length} step(s) applied`,
       );
+      out.result({
+        dryRun: result.dryRun,
+        createdExtension: result.createdExtension,
+        timescale: result.after,
+        steps: result.steps,
+        dataLoss: result.dataLoss,
+      });
     });
 }

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Output } from '../output.js';
 import type { GlobalOptions } from '../context.js';
-import { createMigration, type MigrationLanguage } from '../../generate/create.js';
+import type { MigrationLanguage } from '../../generate/create.js';
+import { createMigration } from '../../app/create.js';
 
 export function registerCreate(program: Command, out: Output): void {
   program
@@ -13,8 +14,9 @@ export function registerCreate(program: Command, out: Output): void {
     .addOption(new Option('--language <lang>', 'ts or js').choices(['ts', 'js']).default('ts'))
     .action((name: string, opts: { language: MigrationLanguage }) => {
       const globals = program.opts<GlobalOptions>();
-      const file = createMigration(name, {
-        dir: resolve(globals.migrationsDir),
+      const { file } = createMigration({
+        name,
+        migrationsDir: resolve(globals.migrationsDir),
         language: opts.language,
       });
       out.line(file);

@@ -3,62 +3,55 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Output } from '../output.js';
 import {
+  databaseOptions,
   lockTimeoutOption,
   positiveCount,
   printRuns,
   timescaleOption,
-  withDatabase,
   type GlobalOptions,
 } from '../context.js';
-import { startProgress } from '../progress.js';
-import { migrate, redo } from '../../runner/migrate.js';
+import { startProgress, type Progress } from '../progress.js';
+import { applyMigrations, redoMigrations, revertMigrations } from '../../app/migrate.js';
 import type { TimescaleMode } from '../../operations/mode.js';
 
+interface RunFlags {
+  timescale?: TimescaleMode;
+  allowDataLoss?: boolean;
+  lockTimeout?: number;
+}
+
 function runCommand(program: Command, direction: 'up' | 'down', out: Output) {
-  return async (
-    count: number | undefined,
-    opts: {
-      dryRun?: boolean;
-      timescale?: TimescaleMode;
-      allowDataLoss?: boolean;
-      lockTimeout?: number;
-    },
-  ) => {
+  return async (count: number | undefined, opts: RunFlags & { dryRun?: boolean }) => {
     const globals = program.opts<GlobalOptions>();
-    // A dry run changes nothing, so it does not create the embedded database either.
-    await withDatabase(
-      globals,
-      direction,
-      out,
-      async (db) => {
-        out.info(`database: ${db.description}`);
-        const progress = startProgress(process.stderr, !out.json);
-        let runs;
-        try {
-          runs = await migrate({
-            onMigrationStart: (name) =>
-              progress.update(`${direction === 'up' ? 'applying' : 'reverting'} ${name}`),
-            url: db.url,
-            migrationsDir: resolve(globals.migrationsDir),
-            direction,
-            count,
-            dryRun: opts.dryRun,
-            timescale: opts.timescale,
-            allowDataLoss: opts.allowDataLoss,
-            lockTimeoutMs: opts.lockTimeout,
-            // Log lines would be drawn over by the spinner: clear it first.
-            log: (l) => {
-              progress.clear();
-              out.info(l);
-            },
-          });
-        } finally {
-          progress.stop();
-        }
-        printRuns(out, runs, opts.dryRun === true);
-      },
-      opts.dryRun === true,
-    );
+    const run = direction === 'up' ? applyMigrations : revertMigrations;
+    // Drawn once the database is open, as each migration starts.
+    let progress: Progress | undefined;
+    let result;
+    try {
+      result = await run({
+        ...databaseOptions(globals, out),
+        onDatabase: (description) => {
+          out.info(`database: ${description}`);
+          progress = startProgress(process.stderr, !out.json);
+        },
+        onMigrationStart: (name) =>
+          progress?.update(`${direction === 'up' ? 'applying' : 'reverting'} ${name}`),
+        migrationsDir: resolve(globals.migrationsDir),
+        count,
+        dryRun: opts.dryRun,
+        timescale: opts.timescale,
+        allowDataLoss: opts.allowDataLoss,
+        lockTimeoutMs: opts.lockTimeout,
+        // Log lines would be drawn over by the spinner: clear it first.
+        log: (l) => {
+          progress?.clear();
+          out.info(l);
+        },
+      });
+    } finally {
+      progress?.stop();
+    }
+    printRuns(out, result.migrations, result.dryRun);
   };
 }
 
@@ -91,24 +84,16 @@ export function registerRedo(program: Command, out: Output): void {
     .option('--allow-data-loss', 'apply steps that drop existing rows')
     .addOption(timescaleOption())
     .addOption(lockTimeoutOption())
-    .action(
-      async (
-        count: number | undefined,
-        opts: { timescale?: TimescaleMode; allowDataLoss?: boolean; lockTimeout?: number },
-      ) => {
-        const globals = program.opts<GlobalOptions>();
-        await withDatabase(globals, 'redo', out, async (db) => {
-          const runs = await redo({
-            url: db.url,
-            migrationsDir: resolve(globals.migrationsDir),
-            count: count ?? 1,
-            timescale: opts.timescale,
-            allowDataLoss: opts.allowDataLoss,
-            lockTimeoutMs: opts.lockTimeout,
-            log: (l: string) => out.info(l),
-          });
-          printRuns(out, runs, false);
-        });
-      },
-    );
+    .action(async (count: number | undefined, opts: RunFlags) => {
+      const globals = program.opts<GlobalOptions>();
+      const result = await redoMigrations({
+        ...databaseOptions(globals, out),
+        migrationsDir: resolve(globals.migrationsDir),
+        count,
+        timescale: opts.timescale,
+        allowDataLoss: opts.allowDataLoss,
+        lockTimeoutMs: opts.lockTimeout,
+      });
+      printRuns(out, result.migrations, false);
+    });
 }

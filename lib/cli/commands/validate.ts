@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Output } from '../output.js';
 import type { GlobalOptions } from '../context.js';
-import { loadSpec } from '../../spec/load.js';
+import { validateSpec } from '../../app/validate.js';
 
 export function registerValidate(program: Command, out: Output): void {
   program
@@ -11,23 +11,16 @@ export function registerValidate(program: Command, out: Output): void {
     .description('validate the spec and print its models')
     .action(async () => {
       const globals = program.opts<GlobalOptions>();
-      const loaded = await loadSpec(resolve(globals.spec));
-      for (const a of loaded.adjustments)
-        out.info(`${a.file}:${a.line}:${a.column}: note: ${a.message}`);
-      for (const w of loaded.warnings)
-        out.info(`${w.file}:${w.line}:${w.column}: warning: ${w.message}`);
-      for (const m of loaded.spec.models) {
-        const ts = m.timeseries ? ` hypertable on ${m.timeseries.timeColumn}` : ' plain table';
+      const { spec, warnings, adjustments, models } = await validateSpec(resolve(globals.spec));
+      for (const a of adjustments) out.info(`${a.file}:${a.line}:${a.column}: note: ${a.message}`);
+      for (const w of warnings) out.info(`${w.file}:${w.line}:${w.column}: warning: ${w.message}`);
+      for (const m of models) {
+        const ts = m.timeColumn !== null ? ` hypertable on ${m.timeColumn}` : ' plain table';
         out.line(
-          `${m.name} -> ${m.table}:${ts}, ${m.fields.length} fields, primary key (${m.primaryKey.join(', ')})`,
+          `${m.name} -> ${m.table}:${ts}, ${m.fields} fields, primary key (${m.primaryKey.join(', ')})`,
         );
       }
-      out.line(`${globals.spec}: valid (${loaded.spec.models.length} models)`);
-      out.result({
-        valid: true,
-        spec: loaded.spec,
-        warnings: loaded.warnings,
-        adjustments: loaded.adjustments,
-      });
+      out.line(`${globals.spec}: valid (${models.length} models)`);
+      out.result({ valid: true, spec, warnings, adjustments });
     });
 }

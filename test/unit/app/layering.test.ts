@@ -67,6 +67,18 @@ describe('application layer boundaries', () => {
     }
   });
 
+  it('lib/cli/commands run migrations and TimescaleDB steps only through lib/app', () => {
+    const commands = FILES.filter((f) => f.name.startsWith('cli/commands/'));
+    for (const f of commands) {
+      expect(
+        f.imports.filter((i) => i.startsWith('runner/')),
+        f.name,
+      ).to.deep.equal([]);
+    }
+    const migrate = FILES.find((f) => f.name === 'cli/commands/migrate.ts');
+    expect(migrate?.imports).to.include('app/migrate.ts');
+  });
+
   it('lib/cli/commands hold no SQL', () => {
     const commands = FILES.filter((f) => f.name.startsWith('cli/commands/'));
     expect(commands.length).to.be.greaterThan(10);

@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MigrationBuilder } from 'node-pg-migrate';
@@ -19,6 +20,12 @@ import {
   stringLiteralSql,
 } from '../../../lib/generate/columns.js';
 import { jsString, renderChange, renderMigration } from '../../../lib/generate/render.js';
+import {
+  TIMESCALE_CHANGE_KINDS,
+  isTimescaleChange,
+  operationCall,
+  operationSql,
+} from '../../../lib/generate/operation-calls.js';
 import { registerOperations } from '../../../lib/operations/register.js';
 import { parseInterval } from '../../../lib/sql/interval.js';
 import { quoteLiteral } from '../../../lib/sql/quote.js';
@@ -513,6 +520,35 @@ describe('generate/render', () => {
         `CHECK ("status" IN ('new', 'O''Brien', ${quoteLiteral(QUOTED_ENUM_VALUE)}))`,
       );
       expect(sql).to.contain(`"name" varchar(80) DEFAULT 'O''Brien' NOT NULL`);
+    });
+
+    it('runs, for each TimescaleDB change, the SQL apply-timescale runs for it', async () => {
+      const changes = EVERY_KIND.filter(isTimescaleChange);
+      expect(changes.map((c) => c.kind)).to.have.members([...TIMESCALE_CHANGE_KINDS]);
+      const dir = mkdtempSync(join(tmpdir(), 'prism-calls-'));
+      try {
+        for (const c of changes) {
+          const file = join(dir, `${c.kind}.js`);
+          writeFileSync(file, renderMigration([c], { language: 'js' }));
+          const { up } = await sqlOf(file);
+          expect(up.join(';\n'), c.kind).to.equal(operationSql(operationCall(c)));
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('passes integer amounts as numbers while they are safe, else as bigints', () => {
+      const policy = (value: bigint) =>
+        operationCall({
+          kind: 'addRetentionPolicy',
+          table: 'tick',
+          dropAfter: { kind: 'integer', value },
+          timescale: 'auto',
+        });
+      expect(policy(86_400n).options).to.include({ dropAfter: 86_400 });
+      expect(policy(2n ** 60n).options).to.include({ dropAfter: 2n ** 60n });
+      expect(operationSql(policy(2n ** 60n))).to.contain(String(2n ** 60n));
     });
 
     it('golden TS and JS files typecheck under the project tsconfig (tsc --noEmit)', function () {

@@ -1,0 +1,55 @@
+/** `up`, `down` and `redo`: run the migrations on the database. */
+import { migrate, redo, type MigrateOptions, type MigrationRun } from '../runner/migrate.js';
+import { withDatabase, type DatabaseOptions } from './database.js';
+
+/** What `redoMigrations` takes: how many (`count`, default 1), the mode, data loss, the lock wait. */
+export type RunMigrationsOptions = DatabaseOptions &
+  Omit<MigrateOptions, 'url' | 'client' | 'direction' | 'dryRun' | 'log'>;
+
+/** What `applyMigrations` and `revertMigrations` take. */
+export type MigrateAppOptions = RunMigrationsOptions & {
+  /** Report the SQL and apply nothing; never creates the embedded database. */
+  readonly dryRun?: boolean | undefined;
+};
+
+export interface MigrationsResult {
+  /** Which database, e.g. the server's address or the embedded database's directory. */
+  readonly database: string;
+  readonly dryRun: boolean;
+  /** In the order they ran; a dry run's carry their SQL. */
+  readonly migrations: MigrationRun[];
+}
+
+function run(
+  command: 'up' | 'down' | 'redo',
+  options: MigrateAppOptions,
+  work: (url: string) => Promise<MigrationRun[]>,
+): Promise<MigrationsResult> {
+  const dryRun = options.dryRun === true;
+  return withDatabase(
+    options,
+    command,
+    async (db) => ({ database: db.description, dryRun, migrations: await work(db.url) }),
+    dryRun,
+  );
+}
+
+/** `up`: applies the pending migrations (all, or `count`). */
+export function applyMigrations(options: MigrateAppOptions): Promise<MigrationsResult> {
+  return run('up', options, (url) => migrate({ ...options, url, direction: 'up' }));
+}
+
+/** `down`: reverts the last `count` (default 1) applied migrations. */
+export function revertMigrations(options: MigrateAppOptions): Promise<MigrationsResult> {
+  return run('down', options, (url) => migrate({ ...options, url, direction: 'down' }));
+}
+
+/**
+ * `redo`: reverts the last `count` (default 1) migrations and applies them again, under
+ * one hold of the migration lock.
+ */
+export function redoMigrations(options: RunMigrationsOptions): Promise<MigrationsResult> {
+  return run('redo', { ...options, dryRun: false }, (url) =>
+    redo({ ...options, url, count: options.count ?? 1 }),
+  );
+}
