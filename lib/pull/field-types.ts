@@ -2,7 +2,7 @@
  * Catalog types (as `format_type` prints them) → prism.yaml field types. A type maps only
  * when the field type gives back exactly the same catalog text.
  */
-import { catalogType } from '../generate/columns.js';
+import { catalogType } from '../schema/column-types.js';
 import type { Field, FieldType } from '../spec/types.js';
 
 export type FieldTypeDraft = Pick<Field, 'type' | 'maxLength' | 'precision' | 'scale'>;

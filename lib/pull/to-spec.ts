@@ -5,7 +5,7 @@
  * dropped silently.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { catalogType } from '../generate/columns.js';
+import { catalogType } from '../schema/column-types.js';
 import { canonicalOrderBy, canonicalTerm, termText } from '../schema/compile.js';
 import type { Column, Hypertable, Index, Schema, Table } from '../schema/types.js';
 import { parseDefault } from '../spec/defaults.js';

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { readSchema } from '../catalog/read.js';
 import { detectTimescale } from '../db/detect.js';
 import { UsageError } from '../errors.js';
-import { columnType } from '../generate/columns.js';
+import { columnType } from '../schema/column-types.js';
 import { quoteIdent, quoteTable } from '../sql/quote.js';
 import type { Model } from '../spec/types.js';
 import { describeValue, fieldValue } from './values.js';

@@ -4,7 +4,7 @@
  * derived name or a catalog type (diff, render, drift, pull, the query layer) reads it
  * from here.
  */
-import { catalogType } from '../generate/columns.js';
+import { catalogType } from './column-types.js';
 import {
   defaultIndexName,
   enumCheckName,

@@ -9,7 +9,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { openDatabase } from '../../lib/db/open.js';
-import { catalogType, columnType } from '../../lib/generate/columns.js';
+import { catalogType, columnType } from '../../lib/schema/column-types.js';
 import { parseSpec } from '../../lib/spec/load.js';
 import { FIELD_TYPES } from '../../lib/spec/types.js';
 import { runCli } from '../helpers/cli.js';
