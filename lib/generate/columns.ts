@@ -11,8 +11,9 @@ import { assertNever } from '../diff/changes.js';
 import { quoteIdent, quoteLiteral } from '../sql/quote.js';
 import { enumCheckName } from '../spec/identifiers.js';
 import { columnType } from '../schema/column-types.js';
-import type { Field, FieldDefault } from '../spec/types.js';
 
+export { columnType };
+import type { Field, FieldDefault } from '../spec/types.js';
 
 // Derived names are part of the spec's checks (they must not collide); kept here too.
 export { enumCheckName, primaryKeyName } from '../spec/identifiers.js';
