@@ -7,6 +7,7 @@
  */
 import type { ClientBase } from 'pg';
 import { readSchema } from '../catalog/read.js';
+import { statableTables } from '../pull/statable.js';
 import type { TimescaleSupport } from '../db/detect.js';
 import { compileSpec } from '../schema/compile.js';
 import { compareTables, type SchemaDifference } from '../schema/compare.js';
@@ -119,10 +120,36 @@ export async function detectDrift(
   const desired = compileSpec(spec).tables.map((t) => expectedOn(t, support, context));
   const live = await readSchema(client, { tables: desired.map((t) => t.name) });
   const liveByName = new Map(live.tables.map((t) => [t.name, t]));
+  let statable: ReadonlyMap<string, Table>;
+  try {
+    statable = statableTables(live);
+  } catch {
+    // Without the statable part every difference is reported: more, never less.
+    statable = new Map();
+  }
   return desired.flatMap((table) => {
     const found = liveByName.get(table.name);
-    return compareTables(found, table).map((d) =>
-      Object.freeze({ ...d, fix: fixFor(d, found, support, context) }),
-    );
+    const stated = statable.get(table.name);
+    let differences = compareTables(found, table);
+    if (found !== undefined && stated !== undefined) {
+      // Only what prism.yaml could state differs: the same object differs in the
+      // statable part of the table too.
+      const objects = new Set(compareTables(stated, table).map(objectOf));
+      differences = differences.filter((d) => objects.has(objectOf(d)));
+    }
+    return differences.map((d) => Object.freeze({ ...d, fix: fixFor(d, found, support, context) }));
   });
+}
+
+/** The object a difference is about: `column value` for its type, nullability, default. */
+function objectOf(d: SchemaDifference): string {
+  switch (d.kind) {
+    case 'columnType':
+    case 'nullability':
+    case 'default':
+    case 'identity':
+      return d.what.replace(/ (type|nullability|default|identity)$/, '');
+    default:
+      return d.what;
+  }
 }

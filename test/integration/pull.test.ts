@@ -296,6 +296,25 @@ function nativeSuites(wanted: ServerWanted, before213: boolean): void {
         const generated = await cli(dir, source.url, 'generate');
         expectExit(generated, 0);
         expect(generated.stdout).to.include('No changes');
+        // What no spec can hold is left alone by check too, so it passes right after pull.
+        const checked = await cli(dir, source.url, 'check');
+        expectExit(checked, 0);
+        // Drift in what prism.yaml does state is still found.
+        await run(
+          source,
+          'ALTER TABLE accounts ALTER COLUMN email DROP NOT NULL; CREATE INDEX accounts_email_idx ON accounts (email)',
+        );
+        const drifted = await cli(dir, source.url, 'check', '--json');
+        expectExit(drifted, 1);
+        expect(
+          (
+            JSON.parse(drifted.stdout) as { database: { drift: { what: string }[] } }
+          ).database.drift.map((d) => d.what),
+        ).to.deep.equal(['column email nullability', 'index accounts_email_idx']);
+        await run(
+          source,
+          'ALTER TABLE accounts ALTER COLUMN email SET NOT NULL; DROP INDEX accounts_email_idx',
+        );
 
         const empty = await createNativeDatabase(server);
         try {
