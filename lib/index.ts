@@ -7,6 +7,16 @@ export * from './operations/index.js';
 export { registerOperations, PRISM_OPERATIONS } from './operations/register.js';
 export { loadSpec, parseSpec } from './spec/load.js';
 export type { Spec, Model, Field, Timeseries, LoadedSpec } from './spec/types.js';
+export { compileSpec } from './schema/compile.js';
+export {
+  compareSchemas,
+  compareTables,
+  type SchemaDifference,
+  type DifferenceKind,
+} from './schema/compare.js';
+export type * from './schema/types.js';
+export { readSchema, type CatalogSelection } from './catalog/read.js';
+export { schemaToSpec, type PulledSpec } from './pull/to-spec.js';
 export {
   migrate,
   migrationStatus,
