@@ -87,3 +87,15 @@ export async function withClient<T>(
     await client.end();
   }
 }
+
+/**
+ * After one run of a property: drops what it made (`sql`) and its migrations folder, so the
+ * next run starts from an empty database. A failure here is printed, not thrown, so that
+ * the run's own failure is the one reported.
+ */
+export async function resetAfterRun(url: string, sql: string, dir: string): Promise<void> {
+  await withClient(url, (c) =>
+    c.query(sql).catch((e: Error) => console.error('cleanup failed:', e.message)),
+  );
+  rmSync(dir, { recursive: true, force: true });
+}

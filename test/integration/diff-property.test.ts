@@ -4,7 +4,7 @@
  * TimescaleDB server (a new database where the first `up` creates the extension) the live
  * schema also matches B after up and A after down.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -18,6 +18,7 @@ import { snapshotCatalog } from '../helpers/catalog.js';
 import {
   createEmbeddedDatabase,
   createServerDatabase,
+  resetAfterRun,
   tempDir,
   withClient,
   type TestDatabase,
@@ -196,14 +197,11 @@ function propertyTests(make: () => Promise<TestDatabase>, runs: number, native?:
             expect((await snapshotCatalog(client, TABLES)).columns).to.deep.equal([]);
           });
         } finally {
-          await withClient(db.url, (c) =>
-            c
-              .query(
-                'DROP TABLE IF EXISTS metric CASCADE; DROP TABLE IF EXISTS thing CASCADE; DROP FUNCTION IF EXISTS metric_prism_now(); DELETE FROM pgmigrations',
-              )
-              .catch((e: Error) => console.error('cleanup failed:', e.message)),
+          await resetAfterRun(
+            db.url,
+            'DROP TABLE IF EXISTS metric CASCADE; DROP TABLE IF EXISTS thing CASCADE; DROP FUNCTION IF EXISTS metric_prism_now(); DELETE FROM pgmigrations',
+            dir,
           );
-          rmSync(dir, { recursive: true, force: true });
         }
       }),
       {

@@ -5,7 +5,7 @@
  * setting and policy — with nothing left unstated; and the live schema read by the catalog
  * reader has no difference from S's.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -20,6 +20,7 @@ import type { Schema } from '../../lib/schema/types.js';
 import { parseSpec } from '../../lib/spec/load.js';
 import {
   createEmbeddedDatabase,
+  resetAfterRun,
   tempDir,
   withClient,
   type TestDatabase,
@@ -247,14 +248,11 @@ function roundTrip(make: () => Promise<TestDatabase>, runs: number, native?: Nat
             });
           });
         } finally {
-          await withClient(db.url, (c) =>
-            c
-              .query(
-                'DROP TABLE IF EXISTS reading CASCADE; DROP TABLE IF EXISTS thing CASCADE; DROP FUNCTION IF EXISTS reading_prism_now(); DELETE FROM pgmigrations',
-              )
-              .catch((e: Error) => console.error('cleanup failed:', e.message)),
+          await resetAfterRun(
+            db.url,
+            'DROP TABLE IF EXISTS reading CASCADE; DROP TABLE IF EXISTS thing CASCADE; DROP FUNCTION IF EXISTS reading_prism_now(); DELETE FROM pgmigrations',
+            dir,
           );
-          rmSync(dir, { recursive: true, force: true });
         }
       }),
       {
