@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type pg from 'pg';
 import { readSchema } from '../catalog/read.js';
 import { SpecError, UsageError } from '../errors.js';
-import { refuseAppliedMigrations, refuseExistingFiles, writeBaseline } from '../pull/baseline.js';
+import { refuseAppliedMigrations, refuseExistingFiles, writeBaseline } from './baseline.js';
 import { schemaToSpec, type PulledModel, type PullNote } from '../pull/to-spec.js';
 import { appliedMigrations, connect, MIGRATIONS_TABLE } from '../runner/migrate.js';
 import { parseSpec } from '../spec/load.js';

@@ -89,3 +89,26 @@ describe('application layer boundaries', () => {
     }
   });
 });
+
+describe('the schema model boundaries', () => {
+  /** The lib folders each folder may import besides itself. */
+  const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+    schema: ['spec', 'sql', 'util', 'errors.ts'],
+    catalog: ['schema', 'spec', 'sql', 'util', 'errors.ts'],
+    pull: ['schema', 'spec', 'sql', 'util', 'errors.ts'],
+  };
+  const folderOf = (path: string): string => path.split('/')[0] as string;
+
+  for (const [folder, allowed] of Object.entries(ALLOWED)) {
+    it(`lib/${folder} imports only ${allowed.join(', ')}`, () => {
+      const files = FILES.filter((f) => folderOf(f.name) === folder);
+      expect(files.length, folder).to.be.greaterThan(2);
+      for (const f of files) {
+        const outside = f.imports.filter(
+          (i) => folderOf(i) !== folder && !allowed.includes(folderOf(i)),
+        );
+        expect(outside, f.name).to.deep.equal([]);
+      }
+    });
+  }
+});
