@@ -32,11 +32,7 @@ export function defaultTableName(modelName: string): string {
  * long names could collide, so a long name keeps a prefix plus a hash of the full name.
  */
 export function defaultIndexName(table: string, columns: readonly string[]): string {
-  const full = `${table}_${columns.join('_')}_idx`;
-  if (full.length <= MAX_IDENTIFIER_BYTES) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
-  const suffix = `_${hash}_idx`;
-  return `${full.slice(0, MAX_IDENTIFIER_BYTES - suffix.length)}${suffix}`;
+  return boundedName(`${table}_${columns.join('_')}`, '_idx');
 }
 
 /**
