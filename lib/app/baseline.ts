@@ -17,6 +17,8 @@ import { basename, dirname, extname, join } from 'node:path';
 import type pg from 'pg';
 import { DatabaseError, UsageError } from '../errors.js';
 import { snapshotPath } from '../diff/snapshot.js';
+import type { SchemaDifference } from '../schema/compare.js';
+import { adoptedPath, serializeAdopted } from './adopted.js';
 import { generateMigration } from '../generate/generate.js';
 import { listMigrationFiles } from '../runner/files.js';
 import {
@@ -79,6 +81,8 @@ export interface BaselineOptions {
   readonly now?: Date | undefined;
   readonly lockTimeoutMs?: number | undefined;
   readonly log?: ((line: string) => void) | undefined;
+  /** Differences between the database and the spec, accepted by adopting it. */
+  readonly accepted: readonly SchemaDifference[];
 }
 
 export interface Baseline {
@@ -86,6 +90,8 @@ export interface Baseline {
   readonly migration: string;
   readonly file: string;
   readonly snapshot: string;
+  /** `.prism/adopted.json`, when there were differences to accept. */
+  readonly adopted?: string | undefined;
 }
 
 /** Files written so far, to take back when a later step fails. */
@@ -194,11 +200,14 @@ export async function writeBaseline(options: BaselineOptions): Promise<Baseline>
     });
     if (!result.written) throw new Error('the baseline migration has no changes');
     written.add(result.file, result.snapshot);
-    baseline = {
-      migration: basename(result.file, extname(result.file)),
-      file: result.file,
-      snapshot: result.snapshot,
-    };
+    const migration = basename(result.file, extname(result.file));
+    let adopted: string | undefined;
+    if (options.accepted.length > 0) {
+      adopted = adoptedPath(options.migrationsDir);
+      writeFileSync(adopted, serializeAdopted(migration, options.accepted), { flag: 'wx' });
+      written.add(adopted);
+    }
+    baseline = { migration, file: result.file, snapshot: result.snapshot, adopted };
   } catch (error) {
     written.undo();
     throw error;

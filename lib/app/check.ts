@@ -9,6 +9,7 @@ import { lineageProblems } from '../generate/lineage.js';
 import { connect, migrationStatus } from '../runner/migrate.js';
 import { detectTimescale, probeLicense } from '../db/detect.js';
 import { detectDrift, type Drift } from '../introspect/drift.js';
+import { readAdopted } from './adopted.js';
 import { databaseExists, withDatabase, type DatabaseOptions } from './database.js';
 
 export interface MigrationsCheck {
@@ -64,6 +65,7 @@ export async function checkDatabase(options: CheckOptions): Promise<DatabaseChec
         const drift = await detectDrift(client, options.spec, support, {
           pendingMigrations: unapplied.length,
           license: await probeLicense(db.url, support),
+          accepted: readAdopted(options.migrationsDir),
         });
         return { description: db.description, unapplied, drift };
       } finally {

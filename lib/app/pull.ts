@@ -12,7 +12,9 @@ import { refuseAppliedMigrations, refuseExistingFiles, writeBaseline } from './b
 import { schemaToSpec, type PulledModel, type PullNote } from '../pull/to-spec.js';
 import { appliedMigrations, connect, MIGRATIONS_TABLE } from '../runner/migrate.js';
 import { parseSpec } from '../spec/load.js';
-import type { Table } from '../schema/types.js';
+import type { Schema } from '../schema/types.js';
+import { compileSpec } from '../schema/compile.js';
+import { compareSchemas } from '../schema/compare.js';
 import { withDatabase, type DatabaseOptions } from './database.js';
 
 export interface PullOptions extends DatabaseOptions {
@@ -38,6 +40,10 @@ export interface PullResult {
   readonly migration: string;
   readonly migrationFile: string;
   readonly snapshot: string;
+  /** `.prism/adopted.json`: the differences `check` leaves alone; undefined when none. */
+  readonly adopted: string | undefined;
+  /** How many differences it holds. */
+  readonly accepted: number;
   readonly schema: string;
   /** The models written, each with its table. */
   readonly tables: readonly PulledModel[];
@@ -90,7 +96,7 @@ async function selectedTables(
   client: pg.ClientBase,
   schema: string,
   names: readonly string[] | undefined,
-): Promise<Table[]> {
+): Promise<Schema> {
   const read = await readSchema(client, names ? { tables: names } : { schemas: [schema] });
   const tables = read.tables.filter((t) => t.schema === schema && !isMigrationsTable(t));
   if (names !== undefined) {
@@ -113,7 +119,7 @@ async function selectedTables(
       hint: `pull reads the connection's current schema (${schema}); for another one, put it first in the search_path, e.g. ${searchPathParameter('<schema>')} in the database URL`,
     });
   }
-  return tables;
+  return { tables, ...(read.unsupported ? { unsupported: read.unsupported } : {}) };
 }
 
 export async function pull(options: PullOptions): Promise<PullResult> {
@@ -132,11 +138,11 @@ export async function pull(options: PullOptions): Promise<PullResult> {
           (await appliedMigrations(client)).map((m) => m.name),
           db.description,
         );
-        const tables = await selectedTables(client, schema, options.tables);
-        const pulled = schemaToSpec(
-          { tables },
-          { header: `Written by prism-migrate pull from schema ${schema}.` },
-        );
+        const selected = await selectedTables(client, schema, options.tables);
+        const { tables } = selected;
+        const pulled = schemaToSpec(selected, {
+          header: `Written by prism-migrate pull from schema ${schema}.`,
+        });
         let spec;
         try {
           spec = parseSpec(pulled.text, specFile).spec;
@@ -147,6 +153,8 @@ export async function pull(options: PullOptions): Promise<PullResult> {
             cause: error,
           });
         }
+        // What the spec could not state, as check would see it right after.
+        const accepted = compareSchemas({ tables }, compileSpec(spec));
         const baseline = await writeBaseline({
           client,
           description: db.description,
@@ -158,12 +166,15 @@ export async function pull(options: PullOptions): Promise<PullResult> {
           now: options.now,
           lockTimeoutMs: options.lockTimeoutMs,
           log: options.log,
+          accepted,
         });
         return {
           specFile,
           migration: baseline.migration,
           migrationFile: baseline.file,
           snapshot: baseline.snapshot,
+          adopted: baseline.adopted,
+          accepted: accepted.length,
           schema,
           tables: pulled.models,
           notes: pulled.notes,

@@ -110,6 +110,7 @@ interface JobRow {
   table: string;
   proc_schema: string;
   proc_name: string;
+  scheduled: boolean;
   config: string | null;
   /** The config key holding the policy's age, its jsonb type, text and interval parts. */
   age_key: string | null;
@@ -128,7 +129,7 @@ async function readJobs(
   const age = `(j.config -> a.key)`;
   const { rows } = await client.query<JobRow>(
     `SELECT j.hypertable_schema::text AS schema, j.hypertable_name::text AS "table",
-            j.proc_schema::text AS proc_schema, j.proc_name::text AS proc_name,
+            j.proc_schema::text AS proc_schema, j.proc_name::text AS proc_name, j.scheduled,
             (j.config OPERATOR(pg_catalog.-) 'hypertable_id'::text)::text AS config,
             a.key AS age_key, pg_catalog.jsonb_typeof(${age}) AS age_type, j.config ->> a.key AS age_text,
             CASE WHEN pg_catalog.jsonb_typeof(${age}) = 'string'
@@ -193,7 +194,9 @@ function policiesOf(jobs: readonly JobRow[]): Policies {
   for (const job of jobs) {
     const own = POLICY_SCHEMA.test(job.proc_schema);
     const wanted = own ? POLICY_AGE[job.proc_name] : undefined;
-    const age = wanted !== undefined && job.age_key === wanted ? ageOf(job) : undefined;
+    // A paused policy is not one prism.yaml states: a baseline would make it run.
+    const age =
+      wanted !== undefined && job.age_key === wanted && job.scheduled ? ageOf(job) : undefined;
     if (age !== undefined && job.proc_name === 'policy_compression' && !result.compressAfter) {
       result.compressAfter = age;
     } else if (age !== undefined && job.proc_name === 'policy_retention' && !result.dropAfter) {
@@ -201,8 +204,9 @@ function policiesOf(jobs: readonly JobRow[]): Policies {
     } else {
       result.unsupported.push({
         what: `job ${job.proc_name}`,
-        detail:
-          wanted !== undefined && job.age_key !== null && job.age_key !== wanted
+        detail: !job.scheduled
+          ? `paused (scheduled => false): ${job.proc_schema}.${job.proc_name} with config ${job.config ?? '{}'}`
+          : wanted !== undefined && job.age_key !== null && job.age_key !== wanted
             ? `a policy by ${job.age_key} (prism.yaml states policies by ${wanted}); config ${job.config ?? '{}'}`
             : `${job.proc_schema}.${job.proc_name} with config ${job.config ?? '{}'}`,
       });

@@ -28,6 +28,7 @@ import { parseColumnDefault } from './defaults.js';
 import { readHypertables, type HypertableFacts } from './hypertables.js';
 import {
   hasTimescale,
+  readOtherObjects,
   readColumns,
   readConstraints,
   readIndexes,
@@ -196,7 +197,16 @@ export async function readSchema(
 ): Promise<Schema> {
   const timescale = await hasTimescale(client);
   const relations = await selectRelations(client, selection.tables, selection.schemas, timescale);
-  if (relations.length === 0) return deepFreeze({ tables: [] });
+  // A whole schema is read: say what it holds besides tables.
+  const others =
+    selection.tables === undefined
+      ? (await readOtherObjects(client, selection.schemas)).map((o): Unsupported => ({
+          what: `${o.kind} ${o.schema}.${o.name}`,
+          detail: `${/^[aeiou]/.test(o.kind) ? 'an' : 'a'} ${o.kind}`,
+        }))
+      : [];
+  const withOthers = others.length > 0 ? { unsupported: others } : {};
+  if (relations.length === 0) return deepFreeze({ tables: [], ...withOthers });
   const oids = relations.map((r) => r.oid);
   const columnRows = groupByRel(await readColumns(client, oids));
   const constraintRows = groupByRel(await readConstraints(client, oids));
@@ -231,5 +241,5 @@ export async function readSchema(
     };
   });
   tables.sort((a, b) => byCodeUnits(a.schema, b.schema) || byCodeUnits(a.name, b.name));
-  return deepFreeze({ tables });
+  return deepFreeze({ tables, ...withOthers });
 }

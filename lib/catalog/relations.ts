@@ -223,3 +223,36 @@ export async function readTriggers(
   );
   return rows;
 }
+
+/**
+ * Views, materialized views (continuous aggregates are views in the user's schema) and
+ * types made with CREATE TYPE in `schemas`, not an extension's: what a schema holds besides
+ * its tables.
+ */
+export async function readOtherObjects(
+  client: Queryable,
+  schemas: readonly string[] | undefined,
+): Promise<{ kind: string; schema: string; name: string }[]> {
+  const { rows } = await client.query<{ kind: string; schema: string; name: string }>(
+    `WITH wanted AS (
+       SELECT n.oid, n.nspname FROM pg_catalog.pg_namespace n
+        WHERE n.nspname = ANY (coalesce($1::text[], ARRAY[pg_catalog.current_schema()::text]))
+     ), owned AS (
+       SELECT d.classid, d.objid FROM pg_catalog.pg_depend d WHERE d.deptype = 'e'
+     )
+     SELECT CASE c.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END AS kind,
+            w.nspname::text AS schema, c.relname::text AS name
+       FROM pg_catalog.pg_class c JOIN wanted w ON w.oid = c.relnamespace
+      WHERE c.relkind IN ('v', 'm')
+        AND (c.oid, 'pg_catalog.pg_class'::pg_catalog.regclass) NOT IN (SELECT objid, classid FROM owned)
+     UNION ALL
+     SELECT CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'd' THEN 'domain' ELSE 'type' END,
+            w.nspname::text, t.typname::text
+       FROM pg_catalog.pg_type t JOIN wanted w ON w.oid = t.typnamespace
+      WHERE t.typtype IN ('e', 'd', 'r', 'm')
+        AND (t.oid, 'pg_catalog.pg_type'::pg_catalog.regclass) NOT IN (SELECT objid, classid FROM owned)
+      ORDER BY 2, 3`,
+    [schemas === undefined ? null : [...schemas]],
+  );
+  return rows;
+}

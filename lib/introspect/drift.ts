@@ -7,7 +7,6 @@
  */
 import type { ClientBase } from 'pg';
 import { readSchema } from '../catalog/read.js';
-import { statableTables } from '../pull/statable.js';
 import type { TimescaleSupport } from '../db/detect.js';
 import { compileSpec } from '../schema/compile.js';
 import { compareTables, type SchemaDifference } from '../schema/compare.js';
@@ -24,12 +23,21 @@ export interface DriftContext {
   readonly pendingMigrations?: number | undefined;
   /** The licence TimescaleDB would run under once created (see `probeLicense`). */
   readonly license?: string | null | undefined;
+  /**
+   * Differences accepted when `pull` adopted the database: what prism.yaml could not
+   * state then. Left alone while they stay exactly as they were.
+   */
+  readonly accepted?: readonly SchemaDifference[] | undefined;
 }
 
-const APPLY = 'run `prism-migrate up`';
-const GENERATE =
-  'run `prism-migrate up`, or `prism-migrate generate` if the spec changed since the last migration';
-const BY_HAND = 'generate and apply a migration, or fix the column by hand';
+const PENDING = (n: number) =>
+  `run \`prism-migrate up\` (${n} migration(s) pending), then check again`;
+/** Every migration is applied, so the database was changed by hand since. */
+const CHANGED_BY_HAND =
+  'every migration is applied, so this was changed by hand: make the change above by hand, or change the spec to match and run `prism-migrate generate`';
+const DROPPED_BY_HAND =
+  'every migration is applied, so it was dropped by hand: recreate it (the change above), or restore it from a backup';
+const NOT_IN_SPEC = 'not in the spec: drop it by hand, or describe it in the spec';
 const SKIPPED =
   'run `prism-migrate up`; if every migration is applied, TimescaleDB skipped it when they ran: `prism-migrate apply-timescale` adds it';
 
@@ -78,36 +86,29 @@ function fixFor(
   context: DriftContext,
 ): string {
   const plain = live !== undefined && live.hypertable === undefined;
+  const timescale = ['hypertable', 'compression', 'compressionPolicy', 'retentionPolicy'];
+  if (plain && timescale.includes(d.kind)) return plainTableFix(support, context);
+  const pending = context.pendingMigrations ?? 0;
+  if (pending > 0) return PENDING(pending);
+  const absent = d.expected.startsWith('absent');
   switch (d.kind) {
     case 'table':
     case 'column':
-      return d.actual === 'missing'
-        ? APPLY
-        : 'add it to the spec, or generate a migration that drops it';
-    case 'columnType':
-    case 'nullability':
-    case 'default':
-    case 'identity':
-    case 'primaryKey':
-    case 'check':
-      return BY_HAND;
     case 'index':
-      return d.actual === 'missing'
-        ? 'run `prism-migrate up`, or recreate the index'
-        : 'add it to the spec, or drop it by hand';
-    case 'hypertable':
-      return plain ? plainTableFix(support, context) : GENERATE;
+    case 'check':
+      if (absent) return NOT_IN_SPEC;
+      return d.actual === 'missing' ? DROPPED_BY_HAND : CHANGED_BY_HAND;
     case 'compression':
     case 'compressionPolicy':
     case 'retentionPolicy':
-      if (plain) return plainTableFix(support, context);
-      return d.expected !== 'none' && d.expected !== 'disabled' && d.actual.startsWith('none')
+      // Missing where the spec has it: skipped when the migrations ran, or removed since.
+      return !absent &&
+        d.expected !== 'none' &&
+        (d.actual.startsWith('none') || d.actual === 'disabled')
         ? SKIPPED
-        : d.kind === 'compression' && d.actual === 'disabled'
-          ? SKIPPED
-          : GENERATE;
+        : CHANGED_BY_HAND;
     default:
-      return GENERATE;
+      return CHANGED_BY_HAND;
   }
 }
 
@@ -120,36 +121,22 @@ export async function detectDrift(
   const desired = compileSpec(spec).tables.map((t) => expectedOn(t, support, context));
   const live = await readSchema(client, { tables: desired.map((t) => t.name) });
   const liveByName = new Map(live.tables.map((t) => [t.name, t]));
-  let statable: ReadonlyMap<string, Table>;
-  try {
-    statable = statableTables(live);
-  } catch {
-    // Without the statable part every difference is reported: more, never less.
-    statable = new Map();
-  }
+  const accepted = context.accepted ?? [];
   return desired.flatMap((table) => {
     const found = liveByName.get(table.name);
-    const stated = statable.get(table.name);
-    let differences = compareTables(found, table);
-    if (found !== undefined && stated !== undefined) {
-      // Only what prism.yaml could state differs: the same object differs in the
-      // statable part of the table too.
-      const objects = new Set(compareTables(stated, table).map(objectOf));
-      differences = differences.filter((d) => objects.has(objectOf(d)));
-    }
-    return differences.map((d) => Object.freeze({ ...d, fix: fixFor(d, found, support, context) }));
+    return compareTables(found, table)
+      .filter((d) => !accepted.some((a) => sameDifference(a, d)))
+      .map((d) => Object.freeze({ ...d, fix: fixFor(d, found, support, context) }));
   });
 }
 
-/** The object a difference is about: `column value` for its type, nullability, default. */
-function objectOf(d: SchemaDifference): string {
-  switch (d.kind) {
-    case 'columnType':
-    case 'nullability':
-    case 'default':
-    case 'identity':
-      return d.what.replace(/ (type|nullability|default|identity)$/, '');
-    default:
-      return d.what;
-  }
+/** The same difference: the same object, the same expected and the same live state. */
+function sameDifference(a: SchemaDifference, b: SchemaDifference): boolean {
+  return (
+    a.table === b.table &&
+    a.kind === b.kind &&
+    a.what === b.what &&
+    a.expected === b.expected &&
+    a.actual === b.actual
+  );
 }

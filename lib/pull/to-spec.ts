@@ -488,6 +488,18 @@ export function schemaToSpec(schema: Schema, options: ToSpecOptions = {}): Pulle
   const pulled: PulledModel[] = [];
   const names = modelNames(schema.tables.filter((t) => isIdentifier(t.name)));
   for (const table of schema.tables) {
+    // A partitioned table or a partition: no model can be one, so none is written.
+    const whole = table.unsupported.filter((u) => u.what === 'table').map((u) => u.detail);
+    if (whole.length > 0) {
+      const note = {
+        table: table.name,
+        what: `table ${table.name}`,
+        detail: oneLine(`${whole.join('; ')}: prism.yaml cannot state it; left out`),
+      };
+      notes.push(note);
+      entries.push({ comment: `pull: ${note.what}: ${note.detail}` });
+      continue;
+    }
     const name = names.get(table);
     const builder = name === undefined ? undefined : new ModelBuilder(table, name);
     const draft = builder?.build();
@@ -509,6 +521,15 @@ export function schemaToSpec(schema: Schema, options: ToSpecOptions = {}): Pulle
     notes.push(...builder.notes);
     entries.push({ model: draft });
     pulled.push({ model: draft.name, table: draft.table });
+  }
+  for (const other of schema.unsupported ?? []) {
+    const note = {
+      table: other.what.replace(/^.* /, ''),
+      what: other.what,
+      detail: oneLine(`${other.detail}: prism.yaml cannot state it; left out`),
+    };
+    notes.push(note);
+    entries.push({ comment: `pull: ${note.what}: ${note.detail}` });
   }
   const header = [
     ...(options.header === undefined ? [] : options.header.split('\n').map(oneLine)),

@@ -6,7 +6,7 @@
  */
 import { amountText, sameAmount } from '../spec/time-amount.js';
 import type { TimeAmount } from '../spec/types.js';
-import { describeDefault, sameDefault } from './defaults.js';
+import { describeDefault, sameDefault, sqlString } from './defaults.js';
 import { termText } from './compile.js';
 import type {
   Column,
@@ -76,7 +76,7 @@ function indexText(i: Index): string {
 }
 
 function checkText(c: EnumCheck): string {
-  return `${c.column} IN (${c.values.map((v) => JSON.stringify(v)).join(', ')})`;
+  return `${c.column} IN (${c.values.map(sqlString).join(', ')})`;
 }
 
 function keyText(k: PrimaryKey | undefined): string {
@@ -418,7 +418,10 @@ export function compareTables(live: Table | undefined, desired: Table): SchemaDi
       keyText(live.primaryKey),
       desired.primaryKey === undefined
         ? `drop the primary key of ${table}`
-        : `set the primary key of ${table} to (${desired.primaryKey.columns.join(', ')})`,
+        : live.primaryKey !== undefined &&
+            same(live.primaryKey.columns, desired.primaryKey.columns, sameText)
+          ? `rename the primary key ${live.primaryKey.name} of ${table} to ${desired.primaryKey.name}`
+          : `set the primary key of ${table} to (${desired.primaryKey.columns.join(', ')})`,
     );
   }
   compareChecks(out, table, live, desired);

@@ -11,6 +11,11 @@ const FUNCTION_SQL = Object.freeze({
   current_date: 'CURRENT_DATE',
 } as const);
 
+/** A string as SQL writes it in messages: `'it''s'`. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
 /** How a default reads in messages: `now()`, `'draft'`, `42`, or the expression's SQL. */
 export function describeDefault(value: ColumnDefault): string {
   switch (value.kind) {
@@ -19,7 +24,7 @@ export function describeDefault(value: ColumnDefault): string {
     case 'expression':
       return value.sql;
     case 'literal':
-      return typeof value.value === 'string' ? `'${value.value}'` : String(value.value);
+      return typeof value.value === 'string' ? sqlString(value.value) : String(value.value);
   }
 }
 

@@ -98,6 +98,11 @@ export interface Table {
 
 export interface Schema {
   readonly tables: readonly Table[];
+  /**
+   * Objects of a schema read from a database that are not tables and that prism.yaml cannot
+   * state: views, materialized views (continuous aggregates among them), enum and other types.
+   */
+  readonly unsupported?: readonly Unsupported[] | undefined;
 }
 
 /** The schema every unqualified spec table lives in. */

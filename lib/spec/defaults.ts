@@ -41,6 +41,17 @@ function literal(value: string | number | boolean): DefaultResult {
   return { ok: true, value: Object.freeze({ kind: 'literal', value }) };
 }
 
+/**
+ * A timestamp as JavaScript's Date parses it: `T` between date and time, and a zone of
+ * hours alone (`+00`, as PostgreSQL prints it) or without a colon made `+00:00`.
+ */
+function isoTimestamp(value: string): string {
+  return value
+    .replace(' ', 'T')
+    .replace(/([+-]\d{2})$/, '$1:00')
+    .replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+}
+
 function isCalendarDate(text: string): boolean {
   const [y, m, d] = text.split('-').map(Number) as [number, number, number];
   const date = new Date(Date.UTC(y, m - 1, d));
@@ -137,7 +148,7 @@ function checkLiteral(value: string | number | boolean, field: DefaultTarget): D
             'write default: true or default: false',
           );
     case 'datetime':
-      return isString && DATETIME.test(value) && !Number.isNaN(Date.parse(value.replace(' ', 'T')))
+      return isString && DATETIME.test(value) && !Number.isNaN(Date.parse(isoTimestamp(value)))
         ? literal(value)
         : fail(
             'default for type datetime must be a timestamp with a time zone',

@@ -117,6 +117,28 @@ function describeDriftAndDataLoss(title: string, target: Target): void {
       await project.sql(`SELECT add_retention_policy('datapoint', INTERVAL '1 year')`);
       const restored = await runCli(['check'], { cwd: dir, env });
       expect(restored.code, restored.stdout + restored.stderr).to.equal(0);
+
+      // Keys, defaults and CHECKs changed by hand are drift too, each once.
+      await project.sql(
+        `ALTER TABLE datapoint RENAME CONSTRAINT datapoint_pkey TO dp_pk;
+         ALTER TABLE datapoint ALTER COLUMN value SET DEFAULT 1 + 1`,
+      );
+      const byHand = JSON.parse((await runCli(['check', '--json'], { cwd: dir, env })).stdout) as {
+        database: { drift: { what: string; actual: string; change: string }[] };
+      };
+      expect(byHand.database.drift.map((d) => [d.what, d.actual, d.change])).to.deep.equal([
+        ['column value default', '(1 + 1)', 'drop the default of datapoint.value'],
+        [
+          'primary key',
+          'dp_pk (id, timestamp)',
+          'rename the primary key dp_pk of datapoint to datapoint_pkey',
+        ],
+      ]);
+      await project.sql(
+        `ALTER TABLE datapoint RENAME CONSTRAINT dp_pk TO datapoint_pkey;
+         ALTER TABLE datapoint ALTER COLUMN value DROP DEFAULT`,
+      );
+      expect((await runCli(['check'], { cwd: dir, env })).code).to.equal(0);
     });
 
     it('refuses a shortened retention that would drop rows, previews it in a dry run, and applies it with --allow-data-loss', async () => {

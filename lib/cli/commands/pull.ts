@@ -58,6 +58,11 @@ export function registerPull(program: Command, out: Output): void {
         out.line(`wrote ${shown(result.specFile)}`);
         out.line(`wrote ${shown(result.migrationFile)}, recorded as applied`);
         out.line(`wrote ${shown(result.snapshot)}`);
+        if (result.adopted !== undefined) {
+          out.line(
+            `wrote ${shown(result.adopted)}: ${result.accepted} difference(s) from the spec that \`check\` leaves alone while they stay as they are`,
+          );
+        }
         if (result.notes.length > 0) {
           out.line(
             `${result.notes.length} thing(s) prism.yaml cannot state yet are listed above and commented in ${shown(result.specFile)}; they stay in the database as they are`,
