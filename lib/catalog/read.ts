@@ -43,6 +43,7 @@ import {
 } from './relations.js';
 
 export type { Queryable } from './relations.js';
+export { timescaleSchema } from './relations.js';
 
 export interface CatalogSelection {
   /** Read every table of these schemas; default: the connection's current_schema(). */

@@ -43,6 +43,15 @@ export async function hasTimescale(client: Queryable): Promise<boolean> {
   return rows[0]?.installed === true;
 }
 
+/** The schema the timescaledb extension lives in, or undefined where it is not created. */
+export async function timescaleSchema(client: Queryable): Promise<string | undefined> {
+  const { rows } = await client.query<{ schema: string }>(
+    `SELECT n.nspname::text AS schema FROM pg_catalog.pg_extension e
+       JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'timescaledb'`,
+  );
+  return rows[0]?.schema;
+}
+
 /**
  * The tables of the selection: `tables` resolved as unqualified names (the search path),
  * else every table of `schemas`, else of the current schema.

@@ -7,7 +7,7 @@ import type { ClientBase } from 'pg';
 import type { DestructiveChange } from '../diff/destructive.js';
 import { parseInterval } from '../sql/interval.js';
 import { quoteIdent, quoteLiteral, quoteTable } from '../sql/quote.js';
-import { readSchema } from '../catalog/read.js';
+import { readSchema, timescaleSchema } from '../catalog/read.js';
 import type { Table } from '../schema/types.js';
 
 export interface DataLoss {
@@ -35,13 +35,6 @@ async function functionExists(client: ClientBase, fn: string): Promise<boolean> 
     [`${fn}()`],
   );
   return r.rows[0]?.f != null;
-}
-
-async function timescaleSchema(client: ClientBase): Promise<string | undefined> {
-  const r = await client.query<{ s: string }>(
-    `SELECT n.nspname AS s FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'timescaledb'`,
-  );
-  return r.rows[0]?.s;
 }
 
 async function retentionLoss(client: ClientBase, change: DestructiveChange): Promise<DataLoss> {

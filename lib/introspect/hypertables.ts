@@ -3,7 +3,7 @@
  * `status`: the catalog reader's settings beside its runtime facts.
  */
 import type { ClientBase } from 'pg';
-import { readSchema } from '../catalog/read.js';
+import { readSchema, timescaleSchema } from '../catalog/read.js';
 import { printedIntervals, readTimescaleRuntime } from '../catalog/runtime.js';
 
 export interface HypertableSummary {
@@ -28,11 +28,7 @@ function configText(value: unknown): string | null {
 
 /** Every hypertable of the database (TimescaleDB must be installed), by schema and name. */
 export async function listHypertables(client: ClientBase): Promise<HypertableSummary[]> {
-  const { rows } = await client.query<{ s: string }>(
-    `SELECT n.nspname AS s FROM pg_catalog.pg_extension e
-       JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'timescaledb'`,
-  );
-  const extensionSchema = rows[0]?.s;
+  const extensionSchema = await timescaleSchema(client);
   if (extensionSchema === undefined) return [];
   const runtime = await readTimescaleRuntime(client, extensionSchema);
   const schemas = [...new Set(runtime.hypertables.map((h) => h.schema))];

@@ -2,6 +2,7 @@
  * `prism-migrate jobs run`: policy jobs on demand. On the embedded database no scheduler
  * runs them; on a server this runs them now instead of at their next start.
  */
+import { timescaleSchema } from '../catalog/read.js';
 import type { ClientBase } from 'pg';
 import { DatabaseError } from '../errors.js';
 import { quoteIdent } from '../sql/quote.js';
@@ -23,10 +24,7 @@ export async function runPolicyJobs(
     onJobStart?: ((job: { jobId: number; kind: string; table: string }) => void) | undefined;
   } = {},
 ): Promise<JobRun[]> {
-  const ext = await client.query<{ schema: string }>(
-    `SELECT n.nspname AS schema FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'timescaledb'`,
-  );
-  const schema = ext.rows[0]?.schema;
+  const schema = await timescaleSchema(client);
   if (!schema)
     throw new DatabaseError('TimescaleDB is not installed here: there are no policy jobs to run');
   const jobs = await client.query<{ job_id: number; proc_name: string; table: string }>(
