@@ -409,7 +409,12 @@ class ModelBuilder {
       return;
     }
     if (terms.some((t) => t.direction !== 'ASC' || t.nulls !== undefined)) {
-      this.trailing(what, "prism.yaml's indexes are ascending; left out");
+      // PostgreSQL's own name for it is the one prism-migrate gives the ascending index.
+      const clash =
+        index.name === defaultIndexName(this.table.name, columns)
+          ? `; an ascending index on (${columns.join(', ')}) added to the spec would take the same name: rename this one first`
+          : '';
+      this.trailing(what, `prism.yaml's indexes are ascending; left out${clash}`);
       return;
     }
     const key = this.table.primaryKey?.columns;

@@ -396,6 +396,10 @@ describe('pull: schema → prism.yaml', () => {
               { column: 'time', direction: 'DESC' },
             ]),
             index('stocks_nulls', [{ column: 'symbol', direction: 'ASC', nulls: 'FIRST' }]),
+            index('stocks_real_time_symbol_time_idx', [
+              { column: 'symbol', direction: 'ASC' },
+              { column: 'time', direction: 'DESC' },
+            ]),
             index('stocks_gin', asc('symbol'), { method: 'gin' }),
             index('stocks_unique', asc('symbol'), { unique: true }),
           ],
@@ -409,6 +413,7 @@ describe('pull: schema → prism.yaml', () => {
         'index plain_ip_idx (ip): column ip is left out, so the index is left out',
         "index stocks_desc (symbol, time DESC): prism.yaml's indexes are ascending; left out",
         "index stocks_nulls (symbol NULLS FIRST): prism.yaml's indexes are ascending; left out",
+        "index stocks_real_time_symbol_time_idx (symbol, time DESC): prism.yaml's indexes are ascending; left out; an ascending index on (symbol, time) added to the spec would take the same name: rename this one first",
         "index stocks_gin (symbol): prism.yaml's gin indexes are on json fields, symbol is not; left out",
         'index stocks_unique (symbol): a unique index without the time column; left out',
       ]);
