@@ -1,5 +1,6 @@
 /** `up`, `down` and `redo`: run the migrations on the database. */
 import { migrate, redo, type MigrateOptions, type MigrationRun } from '../runner/migrate.js';
+import { listMigrationFiles } from '../runner/files.js';
 import { withDatabase, type DatabaseOptions } from './database.js';
 
 /** What `redoMigrations` takes: how many (`count`, default 1), the mode, data loss, the lock wait. */
@@ -26,6 +27,8 @@ function run(
   work: (url: string) => Promise<MigrationRun[]>,
 ): Promise<MigrationsResult> {
   const dryRun = options.dryRun === true;
+  // A missing migrations folder is refused before any database is opened (or created).
+  listMigrationFiles(options.migrationsDir);
   return withDatabase(
     options,
     command,

@@ -4,6 +4,7 @@
  * Exit codes: 0 ok, 1 check failed, 2 bad input, 3 database error.
  */
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from './version.js';
 import { ExitCode, PrismError } from '../errors.js';
 import { describeFailure, createOutput, type Output } from './output.js';
 import { cleanups, interruption } from './context.js';
@@ -47,6 +48,7 @@ export function buildProgram(out: Output): Command {
       'database URL (default: DATABASE_URL, else the embedded database in ./.prism/db)',
     )
     .option('--json', 'machine-readable output on stdout')
+    .version(packageVersion(), '--version', 'the version of prism-migrate')
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),

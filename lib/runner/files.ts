@@ -23,7 +23,7 @@ export function listMigrationFiles(dir: string): MigrationFile[] {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new UsageError(`the migrations directory ${dir} does not exist`, {
-        hint: 'create a migration with `prism-migrate create <name>`, or point --migrations-dir at your migrations',
+        hint: 'write the first migration with `prism-migrate generate` (from prism.yaml) or `prism-migrate create <name>`, or point --migrations-dir at your migrations',
       });
     }
     throw error;

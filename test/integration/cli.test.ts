@@ -105,6 +105,26 @@ describe('prism-migrate CLI', function () {
       expect(r.code).to.equal(2);
       expect(r.stderr).to.match(/the migrations directory .* does not exist/);
     });
+
+    it('refuses up, down and redo without migrations before creating the embedded database', async () => {
+      const dir = tempDir();
+      for (const command of ['up', 'down', 'redo']) {
+        const r = await runCli([command], { cwd: dir, env: { ...process.env, DATABASE_URL: '' } });
+        expect(r.code, command).to.equal(2);
+        expect(r.stderr, command).to.include(
+          'hint: write the first migration with `prism-migrate generate`',
+        );
+        expect(r.stderr, command).to.not.match(NO_STACK);
+      }
+      expect(readdirSync(dir)).to.deep.equal([]);
+    });
+
+    it('--version prints the package version', async () => {
+      const r = await runCli(['--version'], { cwd: tempDir() });
+      expect(r.code).to.equal(0);
+      const pkg = JSON.parse(readFileSync(resolve('package.json'), 'utf8')) as { version: string };
+      expect(r.stdout.trim()).to.equal(pkg.version);
+    });
   });
 
   describe('against the PostgreSQL server', () => {
