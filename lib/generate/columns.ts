@@ -11,6 +11,7 @@ import { assertNever } from '../diff/changes.js';
 import { quoteIdent, quoteLiteral } from '../sql/quote.js';
 import { enumCheckName } from '../spec/identifiers.js';
 import { columnType } from '../schema/column-types.js';
+import { functionDefaultSql } from '../schema/defaults.js';
 
 export { columnType };
 import type { Field, FieldDefault } from '../spec/types.js';
@@ -58,16 +59,7 @@ export function defaultSql(value: FieldDefault): string {
     case 'literal':
       return literalSql(value.value);
     case 'function':
-      switch (value.name) {
-        case 'now':
-          return 'now()';
-        case 'gen_random_uuid':
-          return 'gen_random_uuid()';
-        case 'current_date':
-          return 'CURRENT_DATE';
-        default:
-          return assertNever(value.name);
-      }
+      return functionDefaultSql(value.name);
     default:
       return assertNever(value);
   }

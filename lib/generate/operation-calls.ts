@@ -5,6 +5,7 @@
  * it (lib/runner/apply-timescale.ts): one mapping, so both do the same.
  */
 import { assertNever, type Change, type CompressionSettings } from '../diff/changes.js';
+import { DEFAULT_CHUNK_INTERVAL as TIMESCALE_DEFAULT_CHUNK } from '../schema/compile.js';
 import { UsageError } from '../errors.js';
 import { PRISM_OPERATIONS, type PrismOperationName } from '../operations/register.js';
 import type { TimeAmount, TimescaleMode } from '../spec/types.js';
@@ -17,7 +18,7 @@ import type { OrderByTerm } from '../sql/order-by.js';
  * have no default (TimescaleDB requires an explicit interval), so an integer on the other
  * side is refused rather than guessed.
  */
-export const DEFAULT_CHUNK_INTERVAL = '7 days';
+export const DEFAULT_CHUNK_INTERVAL = TIMESCALE_DEFAULT_CHUNK.interval.text;
 
 /** The kinds of change one of our operations carries out. */
 export const TIMESCALE_CHANGE_KINDS = Object.freeze([

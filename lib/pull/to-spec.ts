@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { catalogType } from '../schema/column-types.js';
 import { canonicalOrderBy, canonicalTerm, termText } from '../schema/compile.js';
 import type { Column, Hypertable, Index, Schema, Table } from '../schema/types.js';
-import { parseDefault } from '../spec/defaults.js';
+import { functionDefaultText, parseDefault } from '../spec/defaults.js';
 import {
   defaultIndexName,
   enumCheckName,
@@ -18,7 +18,7 @@ import {
 } from '../spec/identifiers.js';
 import { MAX_INDEX_KEYS } from '../spec/limits.js';
 import { amountText } from '../spec/time-amount.js';
-import type { Field, FieldDefault, FieldType, TimeAmount } from '../spec/types.js';
+import type { Field, FieldType, TimeAmount } from '../spec/types.js';
 import { enumValuesProblem, fieldTypeOf } from './field-types.js';
 import {
   renderSpec,
@@ -53,13 +53,6 @@ export interface ToSpecOptions {
   /** The first comment lines, e.g. where the schema was read from. */
   readonly header?: string | undefined;
 }
-
-const FUNCTION_TEXT: Readonly<Record<Extract<FieldDefault, { kind: 'function' }>['name'], string>> =
-  Object.freeze({
-    now: 'now()',
-    gen_random_uuid: 'gen_random_uuid()',
-    current_date: 'current_date',
-  });
 
 const TIME_TYPES: readonly FieldType[] = ['datetime', 'date', 'int', 'bigint'];
 const INT4_MAX = 2_147_483_647n;
@@ -226,7 +219,7 @@ class ModelBuilder {
       );
       return;
     }
-    const text = value.kind === 'function' ? FUNCTION_TEXT[value.name] : value.value;
+    const text = value.kind === 'function' ? functionDefaultText(value.name) : value.value;
     const parsed = parseDefault(text, {
       type: field.type,
       maxLength: field.maxLength,

@@ -58,7 +58,8 @@ export function canonicalOrderBy(
     : terms;
 }
 
-const DEFAULT_CHUNK_INTERVAL = (() => {
+/** TimescaleDB's chunk interval when none is given (time and date columns). */
+export const DEFAULT_CHUNK_INTERVAL = (() => {
   const parsed = parseInterval('7 days');
   if (!parsed.ok) throw new Error(parsed.reason);
   return Object.freeze({ kind: 'interval', interval: parsed.interval } as const);

@@ -11,6 +11,11 @@ const FUNCTION_SQL = Object.freeze({
   current_date: 'CURRENT_DATE',
 } as const);
 
+/** The SQL of a function default, as migrations write it and the catalog prints it. */
+export function functionDefaultSql(name: keyof typeof FUNCTION_SQL): string {
+  return FUNCTION_SQL[name];
+}
+
 /** A string as SQL writes it in messages: `'it''s'`. */
 export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;

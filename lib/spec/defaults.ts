@@ -27,6 +27,15 @@ const FUNCTIONS: Readonly<
   current_date: { name: 'current_date', types: ['date', 'datetime'] },
 });
 
+/** How prism.yaml writes a function default: `now()`, `gen_random_uuid()`, `current_date`. */
+export function functionDefaultText(name: FunctionName): (typeof DEFAULT_FUNCTIONS)[number] {
+  const text = (Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]).find(
+    (t) => FUNCTIONS[t].name === name,
+  );
+  if (text === undefined) throw new TypeError(`unknown default function ${JSON.stringify(name)}`);
+  return text;
+}
+
 const INT4 = { min: -2_147_483_648, max: 2_147_483_647 };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATETIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
