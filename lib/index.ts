@@ -1,10 +1,8 @@
-/** Public API. Importing it also makes our operations available on `pgm`. */
-import { registerOperations } from './operations/register.js';
-
-registerOperations();
-
-export * from './operations/index.js';
-export { registerOperations, PRISM_OPERATIONS } from './operations/register.js';
+/** Public API. Importing it has no side effects. */
+export * from './operations/pgm.js';
+/** The SQL each operation runs, for tools that build migrations themselves. */
+export * as operationSql from './operations/sql.js';
+export { setTimescaleModeOverride, effectiveMode, TIMESCALE_MODES } from './operations/mode.js';
 export { loadSpec, parseSpec } from './spec/load.js';
 export type { Spec, Model, Field, Timeseries, LoadedSpec } from './spec/types.js';
 export { compileSpec } from './schema/compile.js';

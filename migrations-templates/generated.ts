@@ -2,7 +2,7 @@
 // applying: each block says what it does; `down` undoes `up`, newest step first.
 // prism:notes
 import type { MigrationBuilder } from 'node-pg-migrate';
-import type {} from 'prism-migrate'; // types of pgm.createHypertable, pgm.addCompressionPolicy, …
+// prism:imports
 
 export function up(pgm: MigrationBuilder): void {
   // prism:up

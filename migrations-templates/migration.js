@@ -1,7 +1,17 @@
-// No `down`: node-pg-migrate runs the reverse of each step, newest first. Export a
-// `down` only when a step has no reverse (pgm.sql, or a remove without the old settings).
+import { createHypertable } from 'prism-migrate/operations';
+
+// node-pg-migrate reverses its own operations (pgm.createTable, …) but not ours: they run
+// SQL through pgm.sql, so `down` undoes them, newest step first (each operation has a
+// `.reverse` taking the same arguments).
 
 /** @param {import('node-pg-migrate').MigrationBuilder} pgm */
 export function up(pgm) {
-  // pgm.createHypertable('metrics', { timeColumn: 'time', chunkInterval: '1 day' });
+  // pgm.createTable('metrics', { time: { type: 'timestamptz', notNull: true }, value: 'float8' });
+  // createHypertable(pgm, 'metrics', { timeColumn: 'time', chunkInterval: '1 day' });
+}
+
+/** @param {import('node-pg-migrate').MigrationBuilder} pgm */
+export function down(pgm) {
+  // createHypertable.reverse(pgm, 'metrics', { timeColumn: 'time', chunkInterval: '1 day' });
+  // pgm.dropTable('metrics');
 }

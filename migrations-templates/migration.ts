@@ -1,8 +1,15 @@
 import type { MigrationBuilder } from 'node-pg-migrate';
-import type {} from 'prism-migrate'; // types of pgm.createHypertable, pgm.addCompressionPolicy, …
+import { createHypertable } from 'prism-migrate/operations';
 
-// No `down`: node-pg-migrate runs the reverse of each step, newest first. Export a
-// `down` only when a step has no reverse (pgm.sql, or a remove without the old settings).
+// node-pg-migrate reverses its own operations (pgm.createTable, …) but not ours: they run
+// SQL through pgm.sql, so `down` undoes them, newest step first (each operation has a
+// `.reverse` taking the same arguments).
 export function up(pgm: MigrationBuilder): void {
-  // pgm.createHypertable('metrics', { timeColumn: 'time', chunkInterval: '1 day' });
+  // pgm.createTable('metrics', { time: { type: 'timestamptz', notNull: true }, value: 'float8' });
+  // createHypertable(pgm, 'metrics', { timeColumn: 'time', chunkInterval: '1 day' });
+}
+
+export function down(pgm: MigrationBuilder): void {
+  // createHypertable.reverse(pgm, 'metrics', { timeColumn: 'time', chunkInterval: '1 day' });
+  // pgm.dropTable('metrics');
 }

@@ -1,7 +1,13 @@
 import type { MigrationBuilder } from 'node-pg-migrate';
+import {
+  addCompressionPolicy,
+  addRetentionPolicy,
+  createHypertable,
+  enableCompression,
+} from 'prism-migrate/operations';
 
 // The seed's DataPoint model as a hypertable: weekly chunks, compression after a month,
-// rows dropped after a year. No `down`: it is inferred from each operation's reverse.
+// rows dropped after a year.
 export function up(pgm: MigrationBuilder): void {
   pgm.createTable('datapoint', {
     id: { type: 'uuid', notNull: true },
@@ -12,9 +18,15 @@ export function up(pgm: MigrationBuilder): void {
   });
   // A hypertable's primary key must include the time column.
   pgm.addConstraint('datapoint', 'datapoint_pkey', { primaryKey: ['id', 'timestamp'] });
-  pgm.createHypertable('datapoint', { timeColumn: 'timestamp', chunkInterval: '1 week' });
+  createHypertable(pgm, 'datapoint', { timeColumn: 'timestamp', chunkInterval: '1 week' });
   pgm.createIndex('datapoint', ['source', 'timestamp'], { name: 'ix_datapoint_source_timestamp' });
-  pgm.enableCompression('datapoint', { segmentBy: ['source'], orderBy: ['timestamp DESC'] });
-  pgm.addCompressionPolicy('datapoint', { after: '1 month' });
-  pgm.addRetentionPolicy('datapoint', { dropAfter: '1 year' });
+  enableCompression(pgm, 'datapoint', { segmentBy: ['source'], orderBy: ['timestamp DESC'] });
+  addCompressionPolicy(pgm, 'datapoint', { after: '1 month' });
+  addRetentionPolicy(pgm, 'datapoint', { dropAfter: '1 year' });
+}
+
+// node-pg-migrate cannot reverse SQL by itself: each operation's `.reverse` takes the same
+// arguments. Dropping the table takes its chunks, compression and policies with it.
+export function down(pgm: MigrationBuilder): void {
+  pgm.dropTable('datapoint');
 }

@@ -1,5 +1,6 @@
 /**
- * JavaScript source for generated migrations: values as literals, `pgm.<name>(…)` calls laid
+ * JavaScript source for generated migrations: values as literals, `pgm.<name>(…)` and
+ * `<operation>(pgm, …)` calls laid
  * out as the project's prettier would (100 columns), comments that nothing escapes.
  */
 import { PgLiteral } from 'node-pg-migrate';
@@ -122,7 +123,15 @@ function expanded(
 
 /** `pgm.<name>(…);` at the body's indentation: on one line, hugging a last object, or one argument a line. */
 export function call(name: string, ...args: JsValue[]): string {
-  const head = `pgm.${name}(`;
+  return callText(`pgm.${name}(`, args);
+}
+
+/** `name(pgm, …args);`: a function imported into the migration that takes `pgm`. */
+export function functionCall(name: string, ...args: JsValue[]): string {
+  return callText(`${name}(`, [new Code('pgm'), ...args]);
+}
+
+function callText(head: string, args: readonly JsValue[]): string {
   const flat = `${head}${args.map(inline).join(', ')});`;
   if (BODY_INDENT + flat.length <= WIDTH) return flat;
   const last = args[args.length - 1];

@@ -1,13 +1,13 @@
 /**
  * The TimescaleDB changes as calls of our operations (lib/operations): which operation,
  * on which table, with which options. Generated migrations print the call
- * (`pgm.createHypertable('t', { … })`, lib/generate/render.ts) and `apply-timescale` runs
+ * (`createHypertable(pgm, 't', { … })`, lib/generate/render.ts) and `apply-timescale` runs
  * it (lib/runner/apply-timescale.ts): one mapping, so both do the same.
  */
 import { assertNever, type Change, type CompressionSettings } from '../diff/changes.js';
 import { DEFAULT_CHUNK_INTERVAL as TIMESCALE_DEFAULT_CHUNK } from '../schema/compile.js';
 import { UsageError } from '../errors.js';
-import { PRISM_OPERATIONS, type PrismOperationName } from '../operations/register.js';
+import { PRISM_OPERATIONS, type PrismOperationName } from '../operations/sql.js';
 import type { TimeAmount, TimescaleMode } from '../spec/types.js';
 import type { OrderByTerm } from '../sql/order-by.js';
 

@@ -25,11 +25,24 @@ import {
   primaryKeyName,
 } from './columns.js';
 import { checkLanguage, readTemplate, type MigrationLanguage } from './templates.js';
-import { BODY_INDENT, call, Code, comment, jsString, sqlCall, type JsValue } from './js-source.js';
+import {
+  BODY_INDENT,
+  call,
+  Code,
+  comment,
+  functionCall,
+  jsString,
+  sqlCall,
+  type JsValue,
+} from './js-source.js';
 import { renameColumnCheckSql, renameTableConstraintsSql } from './rename-sql.js';
 
 export { jsString } from './js-source.js';
 import { DEFAULT_CHUNK_INTERVAL, operationCall, type TimescaleChange } from './operation-calls.js';
+import { PRISM_OPERATIONS } from '../operations/sql.js';
+
+/** Where migrations import the operations from: the package's light entry. */
+export const OPERATIONS_MODULE = 'prism-migrate/operations';
 
 export interface RenderOptions {
   readonly language: MigrationLanguage;
@@ -43,10 +56,10 @@ export interface RenderOptions {
 // ---------------------------------------------------------------------------------------
 // Values of our operations
 
-/** `pgm.<operation>(table, { … });` for a TimescaleDB change. */
+/** `<operation>(pgm, table, { … });` for a TimescaleDB change. */
 function operationCallText(c: TimescaleChange): string {
   const { operation, table, options } = operationCall(c);
-  return call(operation, table, options as JsValue);
+  return functionCall(operation, table, options as JsValue);
 }
 
 function columnValue(field: Field): JsValue {
@@ -266,16 +279,35 @@ function body(changes: readonly Change[], language: MigrationLanguage): string[]
 // ---------------------------------------------------------------------------------------
 // The file
 
-const PLACEHOLDERS = ['// prism:notes', '// prism:up', '// prism:down'] as const;
+const PLACEHOLDERS = [
+  '// prism:notes',
+  '// prism:imports',
+  '// prism:up',
+  '// prism:down',
+] as const;
+
+/** The import of the operations the bodies call, if any. */
+function operationImports(bodies: readonly string[]): string[] {
+  const used = Object.keys(PRISM_OPERATIONS).filter((name) =>
+    bodies.some((text) => new RegExp(`^\\s*${name}\\(pgm\\b`, 'm').test(text)),
+  );
+  if (used.length === 0) return [];
+  const flat = `import { ${used.sort().join(', ')} } from '${OPERATIONS_MODULE}';`;
+  if (flat.length <= 100) return [flat];
+  return ['import {', ...used.map((name) => `  ${name},`), `} from '${OPERATIONS_MODULE}';`];
+}
 
 /** A complete migration file whose `up` applies `changes` and whose `down` undoes them. */
 export function renderMigration(changes: readonly Change[], options: RenderOptions): string {
   const { language } = options;
   checkLanguage(language);
+  const up = body(changes, language);
+  const down = body(invertAll(changes), language);
   const fill: Record<(typeof PLACEHOLDERS)[number], string[]> = {
     '// prism:notes': (options.notes ?? []).flatMap(comment),
-    '// prism:up': body(changes, language),
-    '// prism:down': body(invertAll(changes), language),
+    '// prism:imports': operationImports([up.join('\n'), down.join('\n')]),
+    '// prism:up': up,
+    '// prism:down': down,
   };
   const lines = readTemplate('generated', language).split('\n');
   const out: string[] = [];

@@ -64,6 +64,6 @@ export const LOOKUP_DECLARE = Object.freeze([
 export function whenNotHypertable(mode: TimescaleMode, what: string, table: TableArg): string {
   const name = displayName(table);
   return mode === 'require'
-    ? `RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: cannot ${what}: ${name} is not a hypertable`)}, HINT = 'create it with pgm.createHypertable first';`
+    ? `RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: cannot ${what}: ${name} is not a hypertable`)}, HINT = 'create it with createHypertable first';`
     : `RAISE NOTICE '%', ${quoteLiteral(`prism: ${what} skipped: ${name} is not a hypertable (TimescaleDB was missing when it was created?); once every migration is applied, \`prism-migrate apply-timescale\` makes it one`)}; RETURN;`;
 }

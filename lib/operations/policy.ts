@@ -118,7 +118,7 @@ export function removePolicySql(
 
 export function cannotReverseRemove(kind: PolicyKind): never {
   throw new Error(
-    `Impossible to reverse pgm.${kind.removeOperation}() without the previous ${kind.configKey}: pass { ${kind.configKey === 'compress_after' ? 'after' : 'dropAfter'} } with the value being removed, or write an explicit down`,
+    `Impossible to reverse ${kind.removeOperation}() without the previous ${kind.configKey}: pass { ${kind.configKey === 'compress_after' ? 'after' : 'dropAfter'} } with the value being removed, or write an explicit down`,
   );
 }
 

@@ -21,7 +21,8 @@ import {
   type TimescaleSupport,
 } from '../db/detect.js';
 import { redactUrl } from '../db/target.js';
-import { registerOperations } from '../operations/register.js';
+import { installLegacyMethods } from './legacy-methods.js';
+import { MIGRATION_LOADERS } from './loader.js';
 import { ALLOW_DATA_LOSS_SETTING, DATA_LOSS_SQLSTATE } from '../operations/retention-loss-guard.js';
 import { setTimescaleModeOverride, type TimescaleMode } from '../operations/mode.js';
 import { listMigrationFiles, MIGRATION_IGNORE_PATTERN } from './files.js';
@@ -388,7 +389,7 @@ async function migrateIn(
   options: MigrateOptions,
   lockHeld: boolean,
 ): Promise<MigrationRun[]> {
-  registerOperations();
+  installLegacyMethods();
   const log = options.log ?? (() => undefined);
   /** A dry run changes nothing and reads without the lock, as before. */
   const needsLock = options.dryRun !== true;
@@ -458,6 +459,7 @@ async function migrateIn(
         noLock: true,
         verbose: options.dryRun === true,
         ignorePattern: MIGRATION_IGNORE_PATTERN,
+        migrationLoaderStrategies: MIGRATION_LOADERS,
         logger,
       };
       try {

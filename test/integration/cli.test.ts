@@ -145,14 +145,10 @@ describe('prism-migrate CLI', function () {
       expect(readFileSync(tsFile, 'utf8')).to.equal(
         readFileSync(resolve('migrations-templates/migration.ts'), 'utf8'),
       );
+      // The template's example lines, uncommented, run as they are.
       writeFileSync(
         tsFile,
-        readFileSync(tsFile, 'utf8')
-          .replace(
-            '// pgm.createHypertable',
-            "pgm.createTable('metrics', { time: { type: 'timestamptz', notNull: true } });\n  pgm.createHypertable",
-          )
-          .replace("'time', chunkInterval: '1 day' });", "'time', chunkInterval: '1 day' });"),
+        readFileSync(tsFile, 'utf8').replace(/\/\/ (pgm\.|createHypertable)/g, '$1'),
       );
       await new Promise((r) => setTimeout(r, 5));
       const js = await runCli(['create', 'metrics-retention', '--language', 'js'], {
@@ -163,10 +159,16 @@ describe('prism-migrate CLI', function () {
       const jsFile = js.stdout.trim();
       writeFileSync(
         jsFile,
-        readFileSync(jsFile, 'utf8').replace(
-          "// pgm.createHypertable('metrics', { timeColumn: 'time', chunkInterval: '1 day' });",
-          "pgm.addRetentionPolicy('metrics', { dropAfter: '30 days' });",
-        ),
+        readFileSync(jsFile, 'utf8')
+          .replace('import { createHypertable }', 'import { addRetentionPolicy }')
+          .replace(
+            "// pgm.createTable('metrics', { time: { type: 'timestamptz', notNull: true }, value: 'float8' });",
+            "addRetentionPolicy(pgm, 'metrics', { dropAfter: '30 days' });",
+          )
+          .replace(
+            "// createHypertable.reverse(pgm, 'metrics', { timeColumn: 'time', chunkInterval: '1 day' });",
+            "addRetentionPolicy.reverse(pgm, 'metrics', { dropAfter: '30 days' });",
+          ),
       );
       expect(readdirSync(join(dir, 'migrations'))).to.have.length(2);
     });

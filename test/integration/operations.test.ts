@@ -125,7 +125,7 @@ describe('every operation on embedded TimescaleDB', function () {
       await c.query(`SELECT create_hypertable('pol', by_range('time'))`);
       await c.query(`SELECT add_retention_policy('pol', INTERVAL '1 month')`);
     });
-    const { addRetentionPolicy } = await import('../../lib/operations/index.js');
+    const { addRetentionPolicy } = await import('../../lib/operations/sql.js');
     await withClient(db.url, async (c) => {
       const notices: string[] = [];
       c.on('notice', (n) => notices.push(n.message ?? ''));
@@ -156,7 +156,7 @@ for (const before213 of [false, true]) {
       after(async () => db?.dispose());
 
       it('clears an order-by and a segment-by set before (2.12 cannot RESET them)', async () => {
-        const { enableCompression } = await import('../../lib/operations/index.js');
+        const { enableCompression } = await import('../../lib/operations/sql.js');
         const compression = await withClient(db.url, async (c) => {
           await c.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
           await c.query('CREATE TABLE cc (time timestamptz NOT NULL, s int, v int)');
@@ -278,7 +278,7 @@ describe('every operation on the PostgreSQL server without TimescaleDB', functio
   });
 
   it('auto: says in NOTICEs what it skipped', async () => {
-    const { createHypertable } = await import('../../lib/operations/index.js');
+    const { createHypertable } = await import('../../lib/operations/sql.js');
     await withClient(db.url, async (c) => {
       const notices: string[] = [];
       c.on('notice', (n) => notices.push(n.message ?? ''));
@@ -310,7 +310,7 @@ describe('every operation on the PostgreSQL server without TimescaleDB', functio
   });
 
   it('require inside the SQL: the migration rolls back when TimescaleDB is missing', async () => {
-    const { createHypertable } = await import('../../lib/operations/index.js');
+    const { createHypertable } = await import('../../lib/operations/sql.js');
     await withClient(db.url, async (c) => {
       await c.query('CREATE TABLE m (time timestamptz NOT NULL)');
       let failure: Error | undefined;

@@ -37,7 +37,7 @@ function forward(table: TableArg, options: DisableCompressionOptions = {}): stri
       "IF EXISTS (SELECT 1 FROM timescaledb_information.jobs j WHERE j.proc_name = 'policy_compression'",
       '  AND j.hypertable_schema = rel_schema AND j.hypertable_name = rel_name) THEN',
       `  RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: cannot disable compression on ${name} while it has a compression policy`)},`,
-      "    HINT = 'remove the policy first with pgm.removeCompressionPolicy';",
+      "    HINT = 'remove the policy first with removeCompressionPolicy';",
       'END IF;',
       execTsInto(
         tsFormat`SELECT pg_catalog.count(${TS}.decompress_chunk(c, true)) FROM ${TS}.show_chunks(${rel}) c`,
@@ -54,7 +54,7 @@ export const disableCompression: ReversibleOperation<[TableArg, DisableCompressi
     (table: TableArg, options: DisableCompressionOptions = {}): string | string[] => {
       if (options.segmentBy === undefined && options.orderBy === undefined) {
         throw new Error(
-          'Impossible to reverse pgm.disableCompression() without the settings it turns off: pass { segmentBy, orderBy } or write an explicit down',
+          'Impossible to reverse disableCompression() without the settings it turns off: pass { segmentBy, orderBy } or write an explicit down',
         );
       }
       return enableCompression(table, options);

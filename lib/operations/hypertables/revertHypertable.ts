@@ -96,7 +96,7 @@ export const revertHypertable: ReversibleOperation<[TableArg, RevertHypertableOp
     (table: TableArg, options: RevertHypertableOptions = {}): string | string[] => {
       if (options.timeColumn === undefined) {
         throw new Error(
-          'Impossible to reverse pgm.revertHypertable() without the time column: pass { timeColumn, chunkInterval } or write an explicit down',
+          'Impossible to reverse revertHypertable() without the time column: pass { timeColumn, chunkInterval } or write an explicit down',
         );
       }
       return createHypertable(table, {

@@ -39,7 +39,7 @@ export const setChunkTimeInterval = reversible(
   (table: TableArg, options: SetChunkTimeIntervalOptions) => {
     if (options.previous === undefined) {
       throw new Error(
-        'Impossible to reverse pgm.setChunkTimeInterval() without { previous }: pass the interval it replaces or write an explicit down',
+        'Impossible to reverse setChunkTimeInterval() without { previous }: pass the interval it replaces or write an explicit down',
       );
     }
     return forward(table, {

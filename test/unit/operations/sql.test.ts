@@ -11,7 +11,7 @@ import {
   revertHypertable,
   setChunkTimeInterval,
   setTimescaleModeOverride,
-} from '../../../lib/operations/index.js';
+} from '../../../lib/operations/sql.js';
 import { UsageError } from '../../../lib/errors.js';
 
 const sql = (s: string | string[]) => (Array.isArray(s) ? s.join('\n') : s);
@@ -161,7 +161,7 @@ describe('operations', () => {
     });
     it('reverses only when told the time column', () => {
       expect(() => revertHypertable.reverse('m', {})).to.throw(
-        'Impossible to reverse pgm.revertHypertable() without the time column',
+        'Impossible to reverse revertHypertable() without the time column',
       );
       expect(
         sql(revertHypertable.reverse('m', { timeColumn: 't', chunkInterval: '2 days' })),
@@ -248,7 +248,7 @@ describe('operations', () => {
         sql(addRetentionPolicy('m', { dropAfter: '1 year', ifNotExists: true })),
       );
       expect(() => removeCompressionPolicy.reverse('m', {})).to.throw(
-        'Impossible to reverse pgm.removeCompressionPolicy() without the previous compress_after: pass { after }',
+        'Impossible to reverse removeCompressionPolicy() without the previous compress_after: pass { after }',
       );
       expect(() => removeRetentionPolicy.reverse('m', {})).to.throw('pass { dropAfter }');
     });
@@ -271,7 +271,7 @@ describe('operations refuse what could reach SQL unchecked', () => {
     expect(out.startsWith('-- ')).to.equal(true);
   });
   it('refuses an integer-now unit from the prototype chain', async () => {
-    const { setIntegerNowFunction } = await import('../../../lib/operations/index.js');
+    const { setIntegerNowFunction } = await import('../../../lib/operations/sql.js');
     expect(() =>
       setIntegerNowFunction('m', {
         timeColumn: 't',

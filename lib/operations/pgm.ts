@@ -1,0 +1,93 @@
+/**
+ * Our operations as functions of node-pg-migrate's `pgm`, imported by migration files:
+ *
+ *   import { createHypertable } from 'prism-migrate/operations';
+ *   export function up(pgm) { createHypertable(pgm, 'metrics', { timeColumn: 'time' }); }
+ *
+ * Each adds its SQL through `pgm.sql`, node-pg-migrate's public API, so a migration runs
+ * the same under `prism-migrate up` and `node-pg-migrate up`. Each also has `.reverse`
+ * with the same arguments, for the migration's `down`: node-pg-migrate cannot reverse
+ * `pgm.sql` by itself, so a migration using these functions exports a `down`.
+ *
+ * This module is the package's `prism-migrate/operations` entry: it imports nothing but
+ * the operations' SQL builders, so loading a migration stays cheap.
+ */
+import type { MigrationBuilder } from 'node-pg-migrate';
+import type { ReversibleOperation } from './common.js';
+import * as sql from './sql.js';
+
+/** What the functions need of `pgm`: node-pg-migrate's MigrationBuilder has it. */
+export type MigrationSql = Pick<MigrationBuilder, 'sql'>;
+
+/** A function of `pgm` and its reverse, taking the same arguments. */
+export interface PgmOperation<A extends unknown[]> {
+  (pgm: MigrationSql, ...args: A): void;
+  readonly reverse: (pgm: MigrationSql, ...args: A) => void;
+}
+
+function add(pgm: MigrationSql, statements: string | string[]): void {
+  for (const statement of typeof statements === 'string' ? [statements] : statements)
+    pgm.sql(statement);
+}
+
+function onPgm<A extends unknown[]>(operation: ReversibleOperation<A>): PgmOperation<A> {
+  return Object.assign((pgm: MigrationSql, ...args: A) => add(pgm, operation(...args)), {
+    reverse: (pgm: MigrationSql, ...args: A) => add(pgm, operation.reverse(...args)),
+  });
+}
+
+type Args<F> = F extends ReversibleOperation<infer A> ? A : never;
+
+/** Makes a table a hypertable. Reverse: revertHypertable. */
+export const createHypertable = onPgm<Args<typeof sql.createHypertable>>(sql.createHypertable);
+/** Copies a hypertable back into a plain table. Reverse (with timeColumn): createHypertable. */
+export const revertHypertable = onPgm<Args<typeof sql.revertHypertable>>(sql.revertHypertable);
+/** Chunk size for future chunks. Reverse (with previous): the previous interval. */
+export const setChunkTimeInterval = onPgm<Args<typeof sql.setChunkTimeInterval>>(
+  sql.setChunkTimeInterval,
+);
+/** Registers a "now" in the units of an integer time column. Reverse: dropIntegerNowFunction. */
+export const setIntegerNowFunction = onPgm<Args<typeof sql.setIntegerNowFunction>>(
+  sql.setIntegerNowFunction,
+);
+/** Drops that function. Reverse: setIntegerNowFunction. */
+export const dropIntegerNowFunction = onPgm<Args<typeof sql.dropIntegerNowFunction>>(
+  sql.dropIntegerNowFunction,
+);
+/** Turns on compression. Reverse: disableCompression. */
+export const enableCompression = onPgm<Args<typeof sql.enableCompression>>(sql.enableCompression);
+/** Decompresses all chunks and turns compression off. Reverse (with settings): enableCompression. */
+export const disableCompression = onPgm<Args<typeof sql.disableCompression>>(
+  sql.disableCompression,
+);
+/** Reverse: removeCompressionPolicy. */
+export const addCompressionPolicy = onPgm<Args<typeof sql.addCompressionPolicy>>(
+  sql.addCompressionPolicy,
+);
+/** Reverse (with after): addCompressionPolicy. */
+export const removeCompressionPolicy = onPgm<Args<typeof sql.removeCompressionPolicy>>(
+  sql.removeCompressionPolicy,
+);
+/** Reverse: removeRetentionPolicy. */
+export const addRetentionPolicy = onPgm<Args<typeof sql.addRetentionPolicy>>(
+  sql.addRetentionPolicy,
+);
+/** Reverse (with dropAfter): addRetentionPolicy. */
+export const removeRetentionPolicy = onPgm<Args<typeof sql.removeRetentionPolicy>>(
+  sql.removeRetentionPolicy,
+);
+
+export type {
+  AddCompressionPolicyOptions,
+  AddRetentionPolicyOptions,
+  CreateHypertableOptions,
+  DisableCompressionOptions,
+  EnableCompressionOptions,
+  IntegerNowOptions,
+  RemoveCompressionPolicyOptions,
+  RemoveRetentionPolicyOptions,
+  RevertHypertableOptions,
+  SetChunkTimeIntervalOptions,
+} from './sql.js';
+export type { TableArg } from './common.js';
+export type { TimescaleMode } from './mode.js';

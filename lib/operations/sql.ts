@@ -1,0 +1,32 @@
+/** The SQL of each operation (with its reverse), as node-pg-migrate's own operations build it. */
+import * as hypertables from './hypertables/index.js';
+import * as compression from './compression/index.js';
+import * as retention from './retention/index.js';
+
+export * from './hypertables/index.js';
+export * from './compression/index.js';
+export * from './retention/index.js';
+export {
+  setTimescaleModeOverride,
+  effectiveMode,
+  TIMESCALE_MODES,
+  type TimescaleMode,
+} from './mode.js';
+export type { TableArg } from './common.js';
+
+/** Every operation by name, as generated migrations call them. */
+export const PRISM_OPERATIONS = Object.freeze({
+  createHypertable: hypertables.createHypertable,
+  revertHypertable: hypertables.revertHypertable,
+  setChunkTimeInterval: hypertables.setChunkTimeInterval,
+  setIntegerNowFunction: hypertables.setIntegerNowFunction,
+  dropIntegerNowFunction: hypertables.dropIntegerNowFunction,
+  enableCompression: compression.enableCompression,
+  disableCompression: compression.disableCompression,
+  addCompressionPolicy: compression.addCompressionPolicy,
+  removeCompressionPolicy: compression.removeCompressionPolicy,
+  addRetentionPolicy: retention.addRetentionPolicy,
+  removeRetentionPolicy: retention.removeRetentionPolicy,
+});
+
+export type PrismOperationName = keyof typeof PRISM_OPERATIONS;
