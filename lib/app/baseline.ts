@@ -26,15 +26,16 @@ import {
   DEFAULT_LOCK_TIMEOUT_MS,
   releaseMigrationLock,
 } from '../runner/lock.js';
-import { appliedMigrations, MIGRATIONS_TABLE } from '../runner/migrate.js';
-import { quoteIdent } from '../sql/quote.js';
+import {
+  appliedMigrations,
+  describeHistoryTable,
+  historyTable,
+  markApplied,
+  type HistoryOptions,
+} from '../runner/history.js';
 import type { Spec } from '../spec/types.js';
 
 export const BASELINE_NAME = 'baseline';
-
-/** node-pg-migrate's table, where `up`, `status` and `check` look for it. */
-const MIGRATIONS_SCHEMA = 'public';
-const TABLE_SQL = `${quoteIdent(MIGRATIONS_SCHEMA)}.${quoteIdent(MIGRATIONS_TABLE)}`;
 
 /** Refuses a spec file that exists (unless `force`) and a migrations folder in use. */
 export function refuseExistingFiles(specFile: string, migrationsDir: string, force: boolean): void {
@@ -69,7 +70,7 @@ export function refuseAppliedMigrations(applied: readonly string[], description:
   );
 }
 
-export interface BaselineOptions {
+export interface BaselineOptions extends HistoryOptions {
   readonly client: pg.ClientBase;
   /** Says where the database is in messages. */
   readonly description: string;
@@ -150,8 +151,9 @@ class Written {
  * Records `migration` as applied, in one transaction under the migrations' lock: the
  * table as node-pg-migrate creates it, when missing, and the row as it writes it.
  */
-async function record(options: BaselineOptions, migration: string): Promise<void> {
+async function record(options: BaselineOptions, migration: string, path: string): Promise<void> {
   const { client } = options;
+  const table = historyTable(options);
   await acquireMigrationLock(client, {
     timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     log: options.log,
@@ -161,14 +163,11 @@ async function record(options: BaselineOptions, migration: string): Promise<void
     try {
       // Under the lock: a deploy that ran since pull looked is seen here.
       refuseAppliedMigrations(
-        (await appliedMigrations(client)).map((m) => m.name),
+        (await appliedMigrations(client, table)).map((m) => m.name),
         options.description,
       );
-      // As node-pg-migrate creates it (an empty one may be there already).
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${TABLE_SQL} (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)`,
-      );
-      await client.query(`INSERT INTO ${TABLE_SQL} (name, run_on) VALUES ($1, NOW())`, [migration]);
+      // The table as node-pg-migrate creates it (an empty one may be there already).
+      await markApplied(client, table, { name: migration, path });
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -213,7 +212,7 @@ export async function writeBaseline(options: BaselineOptions): Promise<Baseline>
     throw error;
   }
   try {
-    await record(options, baseline.migration);
+    await record(options, baseline.migration, baseline.file);
   } catch (error) {
     written.undo();
     if (error instanceof UsageError || error instanceof DatabaseError) throw error;
@@ -221,7 +220,7 @@ export async function writeBaseline(options: BaselineOptions): Promise<Baseline>
     throw new DatabaseError(
       `could not record ${baseline.migration} as applied in ${options.description}: ${e.message ?? String(error)}${e.code ? ` [${e.code}]` : ''}; the files pull wrote were removed again`,
       {
-        hint: `the database user must be able to create and write the table ${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}`,
+        hint: `the database user must be able to create and write the table ${describeHistoryTable(historyTable(options))}`,
         cause: error,
       },
     );

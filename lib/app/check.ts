@@ -7,6 +7,7 @@ import type { DestructiveChange } from '../diff/destructive.js';
 import { pendingChanges } from '../generate/generate.js';
 import { lineageProblems } from '../generate/lineage.js';
 import { connect, migrationStatus } from '../runner/migrate.js';
+import { historyTable, type HistoryOptions } from '../runner/history.js';
 import { detectTimescale, probeLicense } from '../db/detect.js';
 import { detectDrift, type Drift } from '../introspect/drift.js';
 import { readAdopted } from './adopted.js';
@@ -24,6 +25,8 @@ export interface DatabaseCheck {
   readonly description: string;
   /** Migrations not applied there. */
   readonly unapplied: string[];
+  /** Applied migrations whose files changed since (by their recorded checksums). */
+  readonly changed: string[];
   readonly drift: Drift[];
 }
 
@@ -33,7 +36,7 @@ export interface CheckResult extends MigrationsCheck {
   readonly upToDate: boolean;
 }
 
-export interface CheckOptions extends DatabaseOptions {
+export interface CheckOptions extends DatabaseOptions, HistoryOptions {
   readonly spec: Spec;
   readonly migrationsDir: string;
 }
@@ -56,9 +59,9 @@ export async function checkDatabase(options: CheckOptions): Promise<DatabaseChec
     options,
     'check',
     async (db) => {
-      const unapplied = (await migrationStatus(db.url, options.migrationsDir))
-        .filter((m) => !m.applied)
-        .map((m) => m.name);
+      const states = await migrationStatus(db.url, options.migrationsDir, historyTable(options));
+      const unapplied = states.filter((m) => !m.applied).map((m) => m.name);
+      const changed = states.filter((m) => m.changed).map((m) => m.name);
       const client = await connect(db.url);
       try {
         const support = await detectTimescale(client);
@@ -67,7 +70,7 @@ export async function checkDatabase(options: CheckOptions): Promise<DatabaseChec
           license: await probeLicense(db.url, support),
           accepted: readAdopted(options.migrationsDir),
         });
-        return { description: db.description, unapplied, drift };
+        return { description: db.description, unapplied, changed, drift };
       } finally {
         await client.end();
       }
@@ -83,6 +86,9 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   const upToDate =
     migrations.lineage.length === 0 &&
     migrations.changes.length === 0 &&
-    (database === null || (database.unapplied.length === 0 && database.drift.length === 0));
+    (database === null ||
+      (database.unapplied.length === 0 &&
+        database.changed.length === 0 &&
+        database.drift.length === 0));
   return { ...migrations, database, upToDate };
 }

@@ -42,3 +42,4 @@ export {
   type CreateMigrationOptions,
   type CreateMigrationResult,
 } from './create.js';
+export { resolveMigration, type ResolveOptions, type ResolveResult } from './resolve.js';

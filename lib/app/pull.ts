@@ -10,14 +10,20 @@ import { readSchema } from '../catalog/read.js';
 import { SpecError, UsageError } from '../errors.js';
 import { refuseAppliedMigrations, refuseExistingFiles, writeBaseline } from './baseline.js';
 import { schemaToSpec, type PulledModel, type PullNote } from '../pull/to-spec.js';
-import { appliedMigrations, connect, MIGRATIONS_TABLE } from '../runner/migrate.js';
+import { connect } from '../runner/migrate.js';
+import {
+  appliedMigrations,
+  historyTable,
+  type HistoryOptions,
+  type MigrationsTable,
+} from '../runner/history.js';
 import { parseSpec } from '../spec/load.js';
 import type { Schema } from '../schema/types.js';
 import { compileSpec } from '../schema/compile.js';
 import { compareSchemas } from '../schema/compare.js';
 import { withDatabase, type DatabaseOptions } from './database.js';
 
-export interface PullOptions extends DatabaseOptions {
+export interface PullOptions extends DatabaseOptions, HistoryOptions {
   /** Where prism.yaml is written. */
   readonly specFile: string;
   /** An empty (or missing) folder for the baseline migration and its snapshot. */
@@ -88,21 +94,22 @@ async function schemaToRead(client: pg.ClientBase, wanted: string | undefined): 
   );
 }
 
-const isMigrationsTable = (t: { schema: string; name: string }) =>
-  t.schema === 'public' && t.name === MIGRATIONS_TABLE;
+const isHistoryTable = (t: { schema: string; name: string }, history: MigrationsTable) =>
+  t.schema === history.schema && t.name === history.name;
 
 /** The selected tables of `schema`, refusing names it does not hold. */
 async function selectedTables(
   client: pg.ClientBase,
   schema: string,
   names: readonly string[] | undefined,
+  history: MigrationsTable,
 ): Promise<Schema> {
   const read = await readSchema(client, names ? { tables: names } : { schemas: [schema] });
-  const tables = read.tables.filter((t) => t.schema === schema && !isMigrationsTable(t));
+  const tables = read.tables.filter((t) => t.schema === schema && !isHistoryTable(t, history));
   if (names !== undefined) {
-    const migrations = names.filter((n) => isMigrationsTable({ schema, name: n }));
+    const migrations = names.filter((n) => isHistoryTable({ schema, name: n }, history));
     if (migrations.length > 0) {
-      throw new UsageError(`--tables: ${MIGRATIONS_TABLE} is node-pg-migrate's own table`, {
+      throw new UsageError(`--tables: ${history.name} is node-pg-migrate's own table`, {
         hint: 'leave it out of --tables',
       });
     }
@@ -135,10 +142,15 @@ export async function pull(options: PullOptions): Promise<PullResult> {
       try {
         const schema = await schemaToRead(client, options.schema);
         refuseAppliedMigrations(
-          (await appliedMigrations(client)).map((m) => m.name),
+          (await appliedMigrations(client, historyTable(options))).map((m) => m.name),
           db.description,
         );
-        const selected = await selectedTables(client, schema, options.tables);
+        const selected = await selectedTables(
+          client,
+          schema,
+          options.tables,
+          historyTable(options),
+        );
         const { tables } = selected;
         const pulled = schemaToSpec(selected, {
           header: `Written by prism-migrate pull from schema ${schema}.`,

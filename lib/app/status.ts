@@ -1,10 +1,11 @@
 /** `status`: applied and pending migrations, and the TimescaleDB objects in the database. */
 import { connect, migrationStatus, type MigrationState } from '../runner/migrate.js';
+import { historyTable, type HistoryOptions } from '../runner/history.js';
 import { detectTimescale, type TimescaleSupport } from '../db/detect.js';
 import { listHypertables, type HypertableSummary } from '../introspect/hypertables.js';
 import { withDatabase, type DatabaseOptions } from './database.js';
 
-export interface StatusOptions extends DatabaseOptions {
+export interface StatusOptions extends DatabaseOptions, HistoryOptions {
   readonly migrationsDir: string;
 }
 
@@ -22,7 +23,11 @@ export async function status(options: StatusOptions): Promise<StatusResult> {
     options,
     'status',
     async (db) => {
-      const migrations = await migrationStatus(db.url, options.migrationsDir);
+      const migrations = await migrationStatus(
+        db.url,
+        options.migrationsDir,
+        historyTable(options),
+      );
       const client = await connect(db.url);
       try {
         const timescale = await detectTimescale(client);

@@ -20,6 +20,7 @@ import { registerJobs } from './commands/jobs.js';
 import { registerServe } from './commands/serve.js';
 import { registerEmbedded } from './commands/embedded.js';
 import { registerPull } from './commands/pull.js';
+import { registerResolve } from './commands/resolve.js';
 
 /** In the order `--help` lists them. */
 const COMMANDS = [
@@ -30,6 +31,7 @@ const COMMANDS = [
   registerUpDown,
   registerApplyTimescale,
   registerRedo,
+  registerResolve,
   registerStatus,
   registerCreate,
   registerTimescaleInfo,

@@ -27,9 +27,10 @@ import { operationCall, operationSql, type TimescaleChange } from '../generate/o
 import type { Model, Spec } from '../spec/types.js';
 import { amountText } from '../spec/time-amount.js';
 import { connect, DataLossError, migrationStatusOn } from './migrate.js';
+import { historyTable, type HistoryOptions } from './history.js';
 import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS, releaseMigrationLock } from './lock.js';
 
-export interface ApplyTimescaleOptions {
+export interface ApplyTimescaleOptions extends HistoryOptions {
   readonly url: string;
   readonly migrationsDir: string;
   /** Used when the migrations have no snapshot (none was generated). */
@@ -170,7 +171,7 @@ export async function applyTimescale(
       timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
       log,
     });
-    const pending = (await migrationStatusOn(client, options.migrationsDir))
+    const pending = (await migrationStatusOn(client, options.migrationsDir, historyTable(options)))
       .filter((m) => !m.applied)
       .map((m) => m.name);
     const before = await detectTimescale(client);

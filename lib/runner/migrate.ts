@@ -27,8 +27,18 @@ import { ALLOW_DATA_LOSS_SETTING, DATA_LOSS_SQLSTATE } from '../operations/reten
 import { setTimescaleModeOverride, type TimescaleMode } from '../operations/mode.js';
 import { listMigrationFiles, MIGRATION_IGNORE_PATTERN } from './files.js';
 import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS, releaseMigrationLock } from './lock.js';
+import {
+  appliedMigrations,
+  changedMigrations,
+  describeHistoryTable,
+  historyTable,
+  recordMissingChecksums,
+  type ChangedMigration,
+  type HistoryOptions,
+  type MigrationsTable,
+} from './history.js';
 
-export const MIGRATIONS_TABLE = 'pgmigrations';
+export { appliedMigrations } from './history.js';
 
 /** How often a migration that deadlocked is tried in all. */
 const DEADLOCK_ATTEMPTS = 4;
@@ -37,12 +47,21 @@ function isDeadlock(error: unknown): boolean {
   return (error as { code?: unknown })?.code === '40P01';
 }
 
-export interface MigrateOptions {
+export interface MigrateOptions extends HistoryOptions {
   readonly url: string;
   readonly migrationsDir: string;
   readonly direction: 'up' | 'down';
   /** Number of migrations; default all pending for up, 1 for down. */
   readonly count?: number | undefined;
+  /**
+   * Up: apply the pending migrations up to and including this one. Down: revert every
+   * migration applied after it (it stays applied). Not with `count`.
+   */
+  readonly to?: string | undefined;
+  /** Record the migrations as applied (or reverted) without running them. */
+  readonly fake?: boolean | undefined;
+  /** All migrations of the run in one transaction: any failure rolls back every one. */
+  readonly singleTransaction?: boolean | undefined;
   readonly dryRun?: boolean | undefined;
   /** Overrides the mode of every operation for this run. */
   readonly timescale?: TimescaleMode | undefined;
@@ -69,30 +88,16 @@ export interface MigrationRun {
   readonly dataLoss?: readonly DataLoss[] | undefined;
 }
 
-/** Migrations recorded as applied, in the order they ran; none before the table exists. */
-export async function appliedMigrations(
-  client: pg.ClientBase,
-): Promise<{ name: string; run_on: Date }[]> {
-  const exists = await client.query<{ t: string | null }>(
-    'SELECT pg_catalog.to_regclass($1)::text AS t',
-    [`public.${MIGRATIONS_TABLE}`],
-  );
-  if (!exists.rows[0]?.t) return [];
-  const rows = await client.query<{ name: string; run_on: Date }>(
-    `SELECT name, run_on FROM public.${MIGRATIONS_TABLE} ORDER BY run_on, id`,
-  );
-  return rows.rows;
-}
-
 /** Migrations `migrate` would run, in order, with the file of each. */
 async function plannedMigrations(
   client: pg.Client,
   dir: string,
   direction: 'up' | 'down',
   count: number,
+  table: MigrationsTable,
 ): Promise<{ name: string; path: string | undefined }[]> {
   const files = listMigrationFiles(dir);
-  const applied = (await appliedMigrations(client)).map((r) => r.name);
+  const applied = (await appliedMigrations(client, table)).map((r) => r.name);
   const pathOf = (name: string) => files.find((f) => f.name === name)?.path;
   if (direction === 'up') {
     return files
@@ -137,6 +142,7 @@ async function checkDataLoss(
     options.migrationsDir,
     options.direction,
     count,
+    historyTable(options),
   )) {
     if (!m.path) continue;
     const markers = destructiveMarkers(m.path).filter((d) => d.direction === options.direction);
@@ -275,6 +281,7 @@ function classify(
   migration: string | undefined,
   direction: 'up' | 'down',
   context: FailureContext,
+  table: MigrationsTable,
 ): Error {
   const message = withoutStack((error as Error)?.message ?? String(error));
   if (error instanceof UsageError) {
@@ -291,7 +298,7 @@ function classify(
   }
   if (message.startsWith('Unable to ensure migrations table')) {
     return new DatabaseError(message, {
-      hint: `the database user must be able to create and write the table public.${MIGRATIONS_TABLE}`,
+      hint: `the database user must be able to create and write the migrations table (${describeHistoryTable(table)}), and its schema`,
       cause: error,
     });
   }
@@ -321,7 +328,9 @@ interface Session {
   readonly own: boolean;
 }
 
-function refuseBadCount(count: number | undefined): void {
+function refuseBadCount(count: number | undefined, to?: string): void {
+  if (count !== undefined && to !== undefined)
+    throw new UsageError('give either a number of migrations or --to <name>, not both');
   if (count !== undefined && !(count >= 1)) {
     // node-pg-migrate would read 0 (or NaN) as "all": refuse rather than revert everything.
     throw new UsageError(`the number of migrations must be 1 or more, got ${count}`);
@@ -336,7 +345,7 @@ function lockWait(options: Pick<MigrateOptions, 'lockTimeoutMs' | 'log'>) {
 }
 
 export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> {
-  refuseBadCount(options.count);
+  refuseBadCount(options.count, options.to);
   listMigrationFiles(options.migrationsDir); // a clear error when the directory is missing
   const session: Session = options.client
     ? { client: options.client, own: false }
@@ -365,7 +374,13 @@ export async function redo(
       await acquireMigrationLock(session.client, lockWait(options));
     } catch (error) {
       await cleanUp(session);
-      throw classify(error, undefined, 'down', { transactional: true, completed: [] });
+      throw classify(
+        error,
+        undefined,
+        'down',
+        { transactional: true, completed: [] },
+        historyTable(options),
+      );
     }
     const down = await migrateIn(
       session,
@@ -381,6 +396,63 @@ export async function redo(
     await releaseMigrationLock(session.client).catch(() => undefined);
     if (session.own) await session.client.end().catch(() => undefined);
   }
+}
+
+/** Applied migrations whose files changed: `up` refuses to run, `down` says so. */
+export class ChangedMigrationsError extends CheckFailedError {
+  constructor(
+    readonly changed: readonly ChangedMigration[],
+    table: MigrationsTable,
+  ) {
+    super(
+      `applied migration file(s) changed since they ran:\n${changed.map((c) => `  ${c.name} (${c.path})`).join('\n')}`,
+      {
+        hint: `restore the file(s) as they were applied (see git log); if the change is intended and the database already matches it, accept it with \`prism-migrate resolve --applied <name>\` (it records the new checksum in ${describeHistoryTable(table)})`,
+      },
+    );
+  }
+}
+
+function refuseChangedFiles(
+  changed: readonly ChangedMigration[],
+  direction: 'up' | 'down',
+  log: (line: string) => void,
+  table: MigrationsTable,
+): void {
+  if (changed.length === 0) return;
+  if (direction === 'up') throw new ChangedMigrationsError(changed, table);
+  for (const c of changed) log(`warning: ${c.name} changed since it was applied (${c.path})`);
+}
+
+/**
+ * `to` as a number of migrations, read under the lock. Up: the pending ones up to and
+ * including `to` (0 when it is applied already). Down: those applied after it.
+ */
+async function countTo(
+  client: pg.ClientBase,
+  to: string,
+  options: Pick<MigrateOptions, 'direction' | 'migrationsDir'>,
+  table: MigrationsTable,
+): Promise<number> {
+  const name = to.replace(/\.(?:js|cjs|mjs|ts|cts|mts|sql)$/, '');
+  const applied = (await appliedMigrations(client, table)).map((m) => m.name);
+  const known = listMigrationFiles(options.migrationsDir).map((f) => f.name);
+  if (options.direction === 'up') {
+    const pending = known.filter((n) => !applied.includes(n));
+    const index = pending.indexOf(name);
+    if (index >= 0) return index + 1;
+    if (applied.includes(name)) return 0;
+    throw new UsageError(`--to ${to}: there is no migration ${name} in ${options.migrationsDir}`, {
+      hint: 'name a migration as `prism-migrate status` lists it (its file name without the extension)',
+    });
+  }
+  const index = applied.lastIndexOf(name);
+  if (index < 0) {
+    throw new UsageError(`--to ${to}: ${name} is not applied, so down cannot stop at it`, {
+      hint: 'name an applied migration as `prism-migrate status` lists it; down --to <name> reverts every migration applied after it',
+    });
+  }
+  return applied.length - 1 - index;
 }
 
 /** One run on `session`; `lockHeld`: the caller holds the migration lock on it. */
@@ -411,7 +483,9 @@ async function migrateIn(
         current = m[1];
         if (current && !options.dryRun) options.onMigrationStart?.(current);
       } else if (listed) toRun.push(listed[1] as string);
-      else if (!String(msg).startsWith('>')) log(String(msg));
+      // "No migrations to run!": the caller says so, once.
+      else if (!String(msg).startsWith('>') && !String(msg).startsWith('No migrations to run'))
+        log(String(msg));
     },
     warn: (msg: string) => {
       if (String(msg).includes('not wrapped in a transaction') && current)
@@ -435,25 +509,43 @@ async function migrateIn(
       ? current
       : toRun[current === undefined ? 0 : toRun.indexOf(current) + 1];
   setTimescaleModeOverride(options.timescale);
+  const table = historyTable(options);
   const ran: MigrationRun[] = [];
   try {
     // Before anything is read: a deploy that waited sees what the one before it applied.
     if (needsLock && !lockHeld) await acquireMigrationLock(client, lockWait(options));
     const support = await preflight(client, options, log);
+    const files = listMigrationFiles(options.migrationsDir);
+    refuseChangedFiles(
+      changedMigrations(await appliedMigrations(client, table), files),
+      options.direction,
+      log,
+      table,
+    );
+    if (options.to !== undefined) {
+      options = { ...options, count: await countTo(client, options.to, options, table) };
+      if (options.count === 0) return [];
+    }
     // Read by the retention step of a table converted in the same migration.
     if (options.allowDataLoss) await client.query(`SET ${ALLOW_DATA_LOSS_SETTING} = on`);
-    const losses = await checkDataLoss(client, options, log);
+    // A fake run changes no data: there is nothing to lose.
+    const losses = options.fake
+      ? new Map<string, DataLoss[]>()
+      : await checkDataLoss(client, options, log);
     if (options.dryRun) await client.query('BEGIN');
     let remaining = options.count ?? (options.direction === 'up' ? Infinity : 1);
     for (let attempt = 1; ; attempt += 1) {
       const runnerOptions: RunnerOption = {
         dbClient: client,
         dir: options.migrationsDir,
-        migrationsTable: MIGRATIONS_TABLE,
+        migrationsTable: table.name,
+        migrationsSchema: table.schema,
+        createMigrationsSchema: table.schema !== 'public',
         direction: options.direction,
         count: remaining,
         checkOrder: true,
-        singleTransaction: false,
+        singleTransaction: options.singleTransaction === true,
+        fake: options.fake === true,
         dryRun: options.dryRun === true,
         // The lock is ours (above); node-pg-migrate's would fail at once instead of waiting.
         noLock: true,
@@ -476,6 +568,8 @@ async function migrateIn(
       } catch (error) {
         const failed = failedMigration(error);
         if (!isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS || failed === undefined) throw error;
+        // One transaction for the whole run: all of it was rolled back, and is reported so.
+        if (options.singleTransaction) throw error;
         if (outsideTransaction.has(failed)) throw error;
         // The rolled-back migration may have created TimescaleDB; 2.12 cannot create it
         // again in a session that loaded its library: run it again in a new session.
@@ -514,6 +608,7 @@ async function migrateIn(
       }
     }
     if (options.dryRun) await client.query('ROLLBACK');
+    else await recordMissingChecksums(client, table, files);
     return ran;
   } catch (error) {
     quiet = true;
@@ -522,11 +617,12 @@ async function migrateIn(
     const index = failed === undefined ? 0 : toRun.indexOf(failed);
     const context = {
       transactional: failed === undefined || !outsideTransaction.has(failed),
-      completed: options.dryRun
-        ? []
-        : [...ran.map((r) => r.name), ...toRun.slice(0, Math.max(index, 0))],
+      completed:
+        options.dryRun || options.singleTransaction
+          ? []
+          : [...ran.map((r) => r.name), ...toRun.slice(0, Math.max(index, 0))],
     };
-    throw classify(error, failed, options.direction, context);
+    throw classify(error, failed, options.direction, context, table);
   } finally {
     if (options.allowDataLoss)
       await client.query(`RESET ${ALLOW_DATA_LOSS_SETTING}`).catch(() => undefined);
@@ -542,16 +638,19 @@ export interface MigrationState {
   readonly runOn: Date | null;
   /** Applied, but its file is gone. */
   readonly missingFile: boolean;
+  /** Applied, and its file changed since (by the recorded checksum). */
+  readonly changed: boolean;
 }
 
 export async function migrationStatus(
   url: string,
   migrationsDir: string,
+  table?: MigrationsTable,
 ): Promise<MigrationState[]> {
   listMigrationFiles(migrationsDir); // a clear error before connecting
   const client = await connect(url);
   try {
-    return await migrationStatusOn(client, migrationsDir);
+    return await migrationStatusOn(client, migrationsDir, table);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -561,20 +660,29 @@ export async function migrationStatus(
 export async function migrationStatusOn(
   client: pg.ClientBase,
   migrationsDir: string,
+  table?: MigrationsTable,
 ): Promise<MigrationState[]> {
   const files = listMigrationFiles(migrationsDir);
-  const applied = await appliedMigrations(client);
+  const applied = await appliedMigrations(client, table);
   const appliedByName = new Map(applied.map((r) => [r.name, r.run_on]));
+  const changed = new Set(changedMigrations(applied, files).map((c) => c.name));
   const fileNames = new Set(files.map((f) => f.name));
   return [
     ...applied
       .filter((r) => !fileNames.has(r.name))
-      .map((r) => ({ name: r.name, applied: true, runOn: r.run_on, missingFile: true })),
+      .map((r) => ({
+        name: r.name,
+        applied: true,
+        runOn: r.run_on,
+        missingFile: true,
+        changed: false,
+      })),
     ...files.map((f) => ({
       name: f.name,
       applied: appliedByName.has(f.name),
       runOn: appliedByName.get(f.name) ?? null,
       missingFile: false,
+      changed: changed.has(f.name),
     })),
   ];
 }

@@ -33,6 +33,12 @@ export function registerCheck(program: Command, out: Output): void {
       });
       if (database) {
         for (const name of database.unapplied) out.line(`  pending migration: ${name}`);
+        for (const name of database.changed)
+          out.line(`  applied migration changed since it ran: ${name}`);
+        if (database.changed.length > 0)
+          problems.push(
+            `${database.changed.length} applied migration file(s) changed since they ran (restore them, or accept with \`prism-migrate resolve --applied <name>\`)`,
+          );
         for (const d of database.drift) {
           out.line(`  drift in ${d.table}: ${d.what} is ${d.actual}, expected ${d.expected}`);
           out.line(`    change: ${d.change} — ${d.fix}`);

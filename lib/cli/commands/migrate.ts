@@ -15,6 +15,9 @@ import { applyMigrations, redoMigrations, revertMigrations } from '../../app/mig
 import type { TimescaleMode } from '../../operations/mode.js';
 
 interface RunFlags {
+  to?: string;
+  fake?: boolean;
+  singleTransaction?: boolean;
   timescale?: TimescaleMode;
   allowDataLoss?: boolean;
   lockTimeout?: number;
@@ -38,6 +41,9 @@ function runCommand(program: Command, direction: 'up' | 'down', out: Output) {
           progress?.update(`${direction === 'up' ? 'applying' : 'reverting'} ${name}`),
         migrationsDir: resolve(globals.migrationsDir),
         count,
+        to: opts.to,
+        fake: opts.fake,
+        singleTransaction: opts.singleTransaction,
         dryRun: opts.dryRun,
         timescale: opts.timescale,
         allowDataLoss: opts.allowDataLoss,
@@ -57,15 +63,32 @@ function runCommand(program: Command, direction: 'up' | 'down', out: Output) {
 
 export function registerUpDown(program: Command, out: Output): void {
   const directions = [
-    ['up', 'apply pending migrations (all, or N)'],
-    ['down', 'revert the last N applied migrations (default 1)'],
+    [
+      'up',
+      'apply pending migrations (all, or N)',
+      'apply the pending migrations up to and including this one',
+    ],
+    [
+      'down',
+      'revert the last N applied migrations (default 1)',
+      'revert every migration applied after this one (it stays applied)',
+    ],
   ] as const;
-  for (const [direction, description] of directions) {
+  for (const [direction, description, to] of directions) {
     program
       .command(direction)
       .description(description)
       .argument('[N]', 'how many', positiveCount)
+      .option('--to <name>', to)
       .option('--dry-run', 'print the SQL and apply nothing')
+      .option(
+        '--fake',
+        `record the migrations as ${direction === 'up' ? 'applied' : 'reverted'} without running them (after applying them by hand)`,
+      )
+      .option(
+        '--single-transaction',
+        'run all of them in one transaction: a failure rolls back every one',
+      )
       .option(
         '--allow-data-loss',
         'apply steps that drop existing rows (dropped tables or columns, shorter retention)',

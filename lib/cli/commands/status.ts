@@ -20,7 +20,13 @@ export function registerStatus(program: Command, out: Output): void {
       out.line(describeAvailability(timescale));
       out.line('migrations:');
       for (const m of migrations) {
-        const state = m.missingFile ? 'applied, FILE MISSING' : m.applied ? 'applied' : 'pending';
+        const state = m.missingFile
+          ? 'applied, FILE MISSING'
+          : m.changed
+            ? 'applied, FILE CHANGED since'
+            : m.applied
+              ? 'applied'
+              : 'pending';
         out.line(`  ${state.padEnd(8)} ${m.name}`);
       }
       if (hypertables.length > 0) out.line('hypertables:');

@@ -1,0 +1,91 @@
+/**
+ * `resolve`: repairs the migration history after a migration was finished or undone by
+ * hand, as Prisma's `migrate resolve` does. `--applied <name>` records the migration as
+ * applied (or, when it is, accepts its file's current checksum); `--rolled-back <name>`
+ * removes it from the history. Nothing runs; the migrations' lock is held meanwhile.
+ */
+import { UsageError } from '../errors.js';
+import { listMigrationFiles } from '../runner/files.js';
+import {
+  appliedMigrations,
+  describeHistoryTable,
+  historyTable,
+  markApplied,
+  markRolledBack,
+  type HistoryOptions,
+} from '../runner/history.js';
+import {
+  acquireMigrationLock,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  releaseMigrationLock,
+} from '../runner/lock.js';
+import { connect } from '../runner/migrate.js';
+import { withDatabase, type DatabaseOptions } from './database.js';
+
+export interface ResolveOptions extends DatabaseOptions, HistoryOptions {
+  readonly migrationsDir: string;
+  /** Record this migration as applied. */
+  readonly applied?: string | undefined;
+  /** Remove this migration from the history. */
+  readonly rolledBack?: string | undefined;
+  readonly lockTimeoutMs?: number | undefined;
+}
+
+export interface ResolveResult {
+  readonly database: string;
+  readonly migration: string;
+  /** `recorded`: now applied; `checksum-updated`: was applied, its edited file accepted; `removed`: no longer applied. */
+  readonly action: 'recorded' | 'checksum-updated' | 'removed';
+}
+
+const withoutExtension = (name: string) => name.replace(/\.(?:js|cjs|mjs|ts|cts|mts|sql)$/, '');
+
+export function resolveMigration(options: ResolveOptions): Promise<ResolveResult> {
+  if ((options.applied === undefined) === (options.rolledBack === undefined)) {
+    throw new UsageError('resolve needs exactly one of --applied <name> and --rolled-back <name>', {
+      hint: '--applied records a migration you completed by hand; --rolled-back forgets one you undid by hand',
+    });
+  }
+  const name = withoutExtension((options.applied ?? options.rolledBack) as string);
+  const file = listMigrationFiles(options.migrationsDir).find((f) => f.name === name);
+  if (options.applied !== undefined && file === undefined) {
+    throw new UsageError(`there is no migration ${name} in ${options.migrationsDir}`, {
+      hint: 'name a migration as `prism-migrate status` lists it (its file name without the extension)',
+    });
+  }
+  const table = historyTable(options);
+  return withDatabase(
+    options,
+    'resolve',
+    async (db) => {
+      const client = await connect(db.url);
+      try {
+        await acquireMigrationLock(client, {
+          timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+          log: options.log,
+        });
+        if (file !== undefined && options.applied !== undefined) {
+          const action = await markApplied(client, table, file);
+          return { database: db.description, migration: name, action };
+        }
+        if (!(await markRolledBack(client, table, name))) {
+          const applied = (await appliedMigrations(client, table)).map((m) => m.name);
+          throw new UsageError(
+            `${name} is not recorded as applied in ${describeHistoryTable(table)}`,
+            {
+              hint:
+                applied.length === 0
+                  ? 'no migration is recorded as applied there'
+                  : `applied: ${applied.join(', ')}`,
+            },
+          );
+        }
+        return { database: db.description, migration: name, action: 'removed' as const };
+      } finally {
+        await releaseMigrationLock(client).catch(() => undefined);
+        await client.end().catch(() => undefined);
+      }
+    },
+    true,
+  );
+}
