@@ -42,3 +42,5 @@ export {
   type CreateMigrationOptions,
   type CreateMigrationResult,
 } from './create.js';
+export { generateRowTypes, type RowTypesAppOptions, type RowTypesResult } from './types.js';
+export { connectDatabase, type ConnectDatabaseOptions } from './connect.js';

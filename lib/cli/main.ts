@@ -20,6 +20,7 @@ import { registerJobs } from './commands/jobs.js';
 import { registerServe } from './commands/serve.js';
 import { registerEmbedded } from './commands/embedded.js';
 import { registerPull } from './commands/pull.js';
+import { registerTypes } from './commands/types.js';
 
 /** In the order `--help` lists them. */
 const COMMANDS = [
@@ -32,6 +33,7 @@ const COMMANDS = [
   registerRedo,
   registerStatus,
   registerCreate,
+  registerTypes,
   registerTimescaleInfo,
   registerJobs,
   registerServe,
