@@ -30,15 +30,21 @@ const HEALTH = Object.freeze({
   },
 });
 
+/** A field's value; an optional field's may be null (json values may be null anyway). */
+function fieldSchema(f: Field): Record<string, unknown> {
+  const schema = f.type === 'enum' ? { type: 'string', enum: f.values } : JSON_TYPE[f.type];
+  if (!f.optional || schema['type'] === undefined) return schema;
+  return {
+    ...schema,
+    type: [schema['type'], 'null'],
+    ...(f.type === 'enum' ? { enum: [...(f.values ?? []), null] } : {}),
+  };
+}
+
 function rowSchema(model: Model): Record<string, unknown> {
   return {
     type: 'object',
-    properties: Object.fromEntries(
-      model.fields.map((f) => [
-        f.name,
-        f.type === 'enum' ? { type: 'string', enum: f.values } : JSON_TYPE[f.type],
-      ]),
-    ),
+    properties: Object.fromEntries(model.fields.map((f) => [f.name, fieldSchema(f)])),
     required: model.fields.filter((f) => !f.optional && f.default === undefined).map((f) => f.name),
   };
 }

@@ -43,3 +43,5 @@ export {
   type CreateMigrationResult,
 } from './create.js';
 export { resolveMigration, type ResolveOptions, type ResolveResult } from './resolve.js';
+export { generateRowTypes, type RowTypesAppOptions, type RowTypesResult } from './types.js';
+export { connectDatabase, type ConnectDatabaseOptions } from './connect.js';

@@ -21,6 +21,7 @@ import { registerServe } from './commands/serve.js';
 import { registerEmbedded } from './commands/embedded.js';
 import { registerPull } from './commands/pull.js';
 import { registerResolve } from './commands/resolve.js';
+import { registerTypes } from './commands/types.js';
 
 /** In the order `--help` lists them. */
 const COMMANDS = [
@@ -34,6 +35,7 @@ const COMMANDS = [
   registerResolve,
   registerStatus,
   registerCreate,
+  registerTypes,
   registerTimescaleInfo,
   registerJobs,
   registerServe,

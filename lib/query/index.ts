@@ -40,4 +40,7 @@ export {
   type Repository,
   type RepositoryOptions,
   type Row,
+  type RowTypes,
+  type UntypedRows,
 } from './repository.js';
+export { renderRowTypes, type RowTypesOptions } from './row-types.js';

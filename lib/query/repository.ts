@@ -4,11 +4,12 @@
  *
  * Rows come back as `pg` returns them: timestamptz as Date, bigint and decimal (numeric)
  * as strings (so is `sum`/`avg` over int, bigint and decimal fields), float as number,
- * json as parsed values. Aggregate `count` values are numbers.
+ * json as parsed values. Aggregate `count` values are numbers. `prism-migrate types` writes
+ * these shapes per model as TypeScript, for the repository's type parameter.
  */
 import type pg from 'pg';
 import { readSchema } from '../catalog/read.js';
-import { detectTimescale } from '../db/detect.js';
+import { timescaleSchema } from '../catalog/relations.js';
 import { UsageError } from '../errors.js';
 import { columnType } from '../schema/column-types.js';
 import { quoteIdent, quoteTable } from '../sql/quote.js';
@@ -31,6 +32,21 @@ import {
 
 export type Row = Record<string, unknown>;
 
+/**
+ * The row shapes of one model: as queries return them (`row`) and as insertMany takes
+ * them (`insert`). `prism-migrate types` writes one per model (`Models['DataPoint']`).
+ */
+export interface RowTypes {
+  readonly row: object;
+  readonly insert: object;
+}
+
+/** What a repository types its rows as when given no RowTypes. */
+export interface UntypedRows {
+  readonly row: Row;
+  readonly insert: Row;
+}
+
 export interface RepositoryOptions {
   readonly dialect: Dialect;
   /** The TimescaleDB extension schema (timescale dialect); default `public`. */
@@ -47,10 +63,10 @@ export type AggregateOptions = Omit<
 >;
 export type LatestOptions = Omit<LatestQueryInput, 'strategy'>;
 
-export interface Repository {
+export interface Repository<T extends RowTypes = UntypedRows> {
   readonly model: Model;
   readonly dialect: Dialect;
-  getByTimeRange(start: TimeInput, end: TimeInput, options?: RangeOptions): Promise<Row[]>;
+  getByTimeRange(start: TimeInput, end: TimeInput, options?: RangeOptions): Promise<T['row'][]>;
   /** Rows `{ bucket: Date, [segment key…], '<aggregation>_<field>': value, … }`. */
   getTimeBucketAggregates(
     bucket: string,
@@ -58,9 +74,9 @@ export interface Repository {
     end: TimeInput,
     options?: AggregateOptions,
   ): Promise<Row[]>;
-  getLatest(options?: LatestOptions): Promise<Row[]>;
+  getLatest(options?: LatestOptions): Promise<T['row'][]>;
   /** Validates every row first, then inserts in batches; returns the number inserted. */
-  insertMany(rows: readonly Row[]): Promise<number>;
+  insertMany(rows: readonly T['insert'][]): Promise<number>;
 }
 
 /**
@@ -92,11 +108,16 @@ async function run(client: Queryable, q: BuiltQuery): Promise<Row[]> {
   return result.rows;
 }
 
-export function createRepository(
+/**
+ * A repository over `client` (a client, or a pool). `T` types the rows, e.g.
+ * `createRepository<Models['DataPoint']>(…)` with the types `prism-migrate types` writes;
+ * it is not checked against `model`.
+ */
+export function createRepository<T extends RowTypes = UntypedRows>(
   client: Queryable,
   model: Model,
   options: RepositoryOptions,
-): Repository {
+): Repository<T> {
   if (options.dialect !== 'timescale' && options.dialect !== 'postgres') {
     throw new UsageError(`dialect must be 'timescale' or 'postgres'`);
   }
@@ -120,7 +141,7 @@ export function createRepository(
     knownZones.add(tz);
   }
 
-  return Object.freeze({
+  const repository: Repository = {
     model,
     dialect,
     getByTimeRange: (start: TimeInput, end: TimeInput, o: RangeOptions = {}) =>
@@ -150,28 +171,33 @@ export function createRepository(
       const strategy = keyIndexed === false ? 'scan' : 'index';
       return run(client, buildLatestQuery(model, { ...o, strategy }));
     },
-    insertMany: (rows: readonly Row[]) => insertMany(client, model, rows, batchSize),
-  });
+    insertMany: (rows: readonly object[]) => insertMany(client, model, rows, batchSize),
+  };
+  // The rows are what `run` returns; T only names their shape for the caller.
+  return Object.freeze(repository) as Repository<T>;
 }
 
 /** The dialect of the connected database: `timescale` when the extension is installed. */
 export async function detectDialect(
-  client: pg.ClientBase,
+  client: Queryable,
 ): Promise<{ dialect: Dialect; schema: string | undefined }> {
-  const support = await detectTimescale(client);
-  return support.installed && support.schema !== null
-    ? { dialect: 'timescale', schema: support.schema }
+  const schema = await timescaleSchema(client);
+  return schema !== undefined
+    ? { dialect: 'timescale', schema }
     : { dialect: 'postgres', schema: undefined };
 }
 
-/** createRepository with the dialect (and TimescaleDB schema) detected from the database. */
-export async function createRepositoryFor(
-  client: pg.ClientBase,
+/**
+ * createRepository with the dialect (and TimescaleDB schema) detected from the database,
+ * over a client or a pool.
+ */
+export async function createRepositoryFor<T extends RowTypes = UntypedRows>(
+  client: Queryable,
   model: Model,
   options: { batchSize?: number | undefined } = {},
-): Promise<Repository> {
+): Promise<Repository<T>> {
   const { dialect, schema } = await detectDialect(client);
-  return createRepository(client, model, { dialect, schema, batchSize: options.batchSize });
+  return createRepository<T>(client, model, { dialect, schema, batchSize: options.batchSize });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -226,7 +252,7 @@ export function validateRows(model: Model, rows: readonly unknown[]): Map<string
 export async function insertMany(
   client: Queryable,
   model: Model,
-  rows: readonly Row[],
+  rows: readonly object[],
   batchSize = 5_000,
 ): Promise<number> {
   const values = validateRows(model, rows);
