@@ -21,6 +21,7 @@ import { timeseriesSteps } from '../diff/model-steps.js';
 import { readSnapshot } from '../diff/snapshot.js';
 import { CheckFailedError, DatabaseError, UsageError } from '../errors.js';
 import { describeAvailability, detectTimescale, type TimescaleSupport } from '../db/detect.js';
+import { isUserNotice, type ServerNotice } from '../db/notices.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import { ALLOW_DATA_LOSS_SETTING } from '../operations/retention-loss-guard.js';
 import { operationCall, operationSql, type TimescaleChange } from '../generate/operation-calls.js';
@@ -161,8 +162,8 @@ export async function applyTimescale(
     );
   }
   const client = await connect(options.url);
-  const onNotice = (n: { message?: string; severity?: string }) => {
-    if (!n.severity?.startsWith('DEBUG')) log(`notice: ${n.message ?? ''}`);
+  const onNotice = (n: ServerNotice) => {
+    if (isUserNotice(n)) log(`notice: ${n.message ?? ''}`);
   };
   client.on('notice', onNotice);
   try {

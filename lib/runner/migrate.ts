@@ -21,6 +21,7 @@ import {
   type TimescaleSupport,
 } from '../db/detect.js';
 import { redactUrl } from '../db/target.js';
+import { isUserNotice, type ServerNotice } from '../db/notices.js';
 import { installLegacyMethods } from './legacy-methods.js';
 import { MIGRATION_LOADERS } from './loader.js';
 import { ALLOW_DATA_LOSS_SETTING, DATA_LOSS_SQLSTATE } from '../operations/retention-loss-guard.js';
@@ -494,10 +495,8 @@ async function migrateIn(
     },
     error: () => undefined, // the thrown error says it, once
   };
-  // NOTICEs say what was skipped (e.g. TimescaleDB features on plain PostgreSQL).
-  // The embedded build also sends DEBUG messages (e.g. `EventTriggerInvoke`): not for users.
-  const onNotice = (notice: { message?: string; severity?: string }) => {
-    if (!quiet && !notice.severity?.startsWith('DEBUG')) log(`notice: ${notice.message ?? ''}`);
+  const onNotice = (notice: ServerNotice) => {
+    if (!quiet && isUserNotice(notice)) log(`notice: ${notice.message ?? ''}`);
   };
   client.on('notice', onNotice);
   /**

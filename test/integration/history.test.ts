@@ -26,6 +26,8 @@ import {
   type TestDatabase,
 } from '../helpers/databases.js';
 import { createNativeDatabase, CURRENT_TSL, describeNative } from '../helpers/timescale-servers.js';
+import { runCli } from '../helpers/cli.js';
+import { cleanEnv } from '../helpers/embedded-process.js';
 
 const TABLE: MigrationsTable = { schema: 'deploy', name: 'schema_history' };
 
@@ -220,4 +222,55 @@ describe('the migration history on embedded TimescaleDB', () => {
 
 describeNative(CURRENT_TSL, 'the migration history', (server) => {
   historyTests(() => createNativeDatabase(server));
+});
+
+describe('up --to/--fake, status and resolve from the command line, on the PostgreSQL server', () => {
+  let db: TestDatabase;
+  let dir: string;
+  before(async () => {
+    db = await createServerDatabase('prism_history_cli');
+    dir = migrationsDir({
+      '2000_events.js': MIGRATIONS['2000_events.js'] as string,
+      '3000_seed.js': MIGRATIONS['3000_seed.js'] as string,
+    });
+  });
+  after(async () => db?.dispose());
+  const cli = (...args: string[]) =>
+    runCli(['--migrations-dir', dir, ...args], { env: cleanEnv({ DATABASE_URL: db.url }) });
+
+  it('applies up to a named migration, fakes the next, and says so', async () => {
+    const up = await cli('up', '--to', '2000_events');
+    expect(up.code, up.stderr).to.equal(0);
+    expect(up.stdout).to.equal('applied  2000_events\n');
+    const fake = await cli('up', '--fake');
+    expect(fake.code, fake.stderr).to.equal(0);
+    expect(fake.stdout).to.equal('applied  3000_seed\n');
+    expect(
+      await withClient(db.url, async (c) => (await c.query('SELECT * FROM events')).rowCount),
+    ).to.equal(0);
+  });
+
+  it('status marks an applied file that changed; up refuses with exit 1; resolve accepts it', async () => {
+    writeFileSync(join(dir, '3000_seed.js'), `${MIGRATIONS['3000_seed.js']}\n`);
+    const status = await cli('status');
+    expect(status.stdout).to.contain('applied, FILE CHANGED since 3000_seed');
+    const up = await cli('up');
+    expect(up.code).to.equal(1);
+    expect(up.stderr).to.contain('applied migration file(s) changed since they ran');
+    expect(up.stderr).to.contain('prism-migrate resolve --applied <name>');
+    const resolved = await cli('resolve', '--applied', '3000_seed');
+    expect(resolved.code, resolved.stderr).to.equal(0);
+    expect(resolved.stdout).to.equal(
+      '3000_seed: already applied: its current file is accepted (checksum recorded)\n',
+    );
+    expect((await cli('up')).code).to.equal(0);
+  });
+
+  it('resolve needs exactly one of --applied and --rolled-back (exit 2)', async () => {
+    const r = await cli('resolve');
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.equal(
+      'error: resolve needs exactly one of --applied <name> and --rolled-back <name>\n  hint: --applied records a migration you completed by hand; --rolled-back forgets one you undid by hand\n',
+    );
+  });
 });
