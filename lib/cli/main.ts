@@ -20,9 +20,11 @@ import { registerJobs } from './commands/jobs.js';
 import { registerServe } from './commands/serve.js';
 import { registerEmbedded } from './commands/embedded.js';
 import { registerPull } from './commands/pull.js';
+import { registerInit } from './commands/init.js';
 
 /** In the order `--help` lists them. */
 const COMMANDS = [
+  registerInit,
   registerValidate,
   registerGenerate,
   registerCheck,
