@@ -52,6 +52,8 @@ export function buildProgram(out: Output): Command {
     .option('--json', 'machine-readable output on stdout')
     .version(packageVersion(), '--version', 'the version of prism-migrate')
     .exitOverride()
+    // Every subcommand's --help lists the global options too (inherited by .command()).
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
       writeOut: (s) => process.stdout.write(s),
