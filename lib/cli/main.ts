@@ -8,6 +8,7 @@ import { packageVersion } from './version.js';
 import { ExitCode, PrismError } from '../errors.js';
 import { describeFailure, createOutput, type Output } from './output.js';
 import { cleanups, interruption } from './context.js';
+import { registerInit } from './commands/init.js';
 import { registerValidate } from './commands/validate.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerCheck } from './commands/check.js';
@@ -20,7 +21,6 @@ import { registerJobs } from './commands/jobs.js';
 import { registerServe } from './commands/serve.js';
 import { registerEmbedded } from './commands/embedded.js';
 import { registerPull } from './commands/pull.js';
-import { registerInit } from './commands/init.js';
 
 /** In the order `--help` lists them. */
 const COMMANDS = [
