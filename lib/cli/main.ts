@@ -8,6 +8,7 @@ import { packageVersion } from './version.js';
 import { ExitCode, PrismError } from '../errors.js';
 import { describeFailure, createOutput, type Output } from './output.js';
 import { cleanups, interruption } from './context.js';
+import { registerInit } from './commands/init.js';
 import { registerValidate } from './commands/validate.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerCheck } from './commands/check.js';
@@ -25,6 +26,7 @@ import { registerTypes } from './commands/types.js';
 
 /** In the order `--help` lists them. */
 const COMMANDS = [
+  registerInit,
   registerValidate,
   registerGenerate,
   registerCheck,
@@ -54,6 +56,8 @@ export function buildProgram(out: Output): Command {
     .option('--json', 'machine-readable output on stdout')
     .version(packageVersion(), '--version', 'the version of prism-migrate')
     .exitOverride()
+    // Every subcommand's --help lists the global options too (inherited by .command()).
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
       writeOut: (s) => process.stdout.write(s),

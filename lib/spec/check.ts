@@ -1,14 +1,15 @@
 /**
- * The whole document: structure (joi), then each structurally sound model, then names
- * that must be unique across models (see namespace.ts).
+ * The whole document in one pass: structure (joi), each model (as far as its structure
+ * allows: see partial.ts), then names that must be unique across models (see namespace.ts).
  */
-import type { Finding, Path } from './findings.js';
+import type { Finding } from './findings.js';
 import { hasErrors } from './findings.js';
 import { duplicateNameFindings } from './fields.js';
-import { validateStructure } from './joi-findings.js';
+import { validateStructure, type StructureProblem } from './joi-findings.js';
 import { checkModel } from './model.js';
-import { namespaceFindings } from './namespace.js';
-import type { RawModel, RawSpec } from './raw.js';
+import { namespaceFindings, type LocatedModel } from './namespace.js';
+import { modelInputs, type ModelInput } from './partial.js';
+import type { RawSpec } from './raw.js';
 import { renameFindings } from './renames.js';
 import { specSchema } from './schema.js';
 import type { Model, TimescaleMode } from './types.js';
@@ -23,33 +24,17 @@ export interface SpecCheck {
   readonly findings: readonly Finding[];
 }
 
-interface Located<T> {
-  readonly value: T;
-  readonly path: Path;
+/** A structural error in `models` itself (not a list, or empty): no model can be checked. */
+function modelsUnusable(problems: readonly StructureProblem[]): boolean {
+  return problems.some(
+    (p) => !p.unknownKey && p.path[0] === 'models' && typeof p.path[1] !== 'number',
+  );
 }
 
-/** Models with a structural error are skipped by later checks, which trust the structure. */
-function brokenModels(findings: readonly Finding[]): Set<number> | 'all' {
-  const broken = new Set<number>();
-  for (const f of findings) {
-    if (f.path[0] !== 'models') continue;
-    if (typeof f.path[1] !== 'number') return 'all';
-    broken.add(f.path[1]);
-  }
-  return broken;
-}
-
-function tablePath(model: RawModel, path: Path): Path {
-  return model.table === undefined ? [...path, 'name'] : [...path, 'table'];
-}
-
-function tableFindings(
-  models: readonly Located<Model>[],
-  raws: readonly Located<RawModel>[],
-): Finding[] {
-  const items = models.map((m, k) => ({
-    name: m.value.table,
-    path: tablePath((raws[k] as Located<RawModel>).value, m.path),
+function tableFindings(models: readonly LocatedModel[]): Finding[] {
+  const items = models.map((m) => ({
+    name: m.model.table,
+    path: m.raw.table === undefined ? [...m.path, 'name'] : [...m.path, 'table'],
   }));
   return duplicateNameFindings(
     items,
@@ -60,44 +45,32 @@ function tableFindings(
 
 export function checkSpec(document: unknown): SpecCheck {
   const structure = validateStructure(specSchema, document);
-  const broken = brokenModels(structure.findings);
-  const value = structure.value as RawSpec | null | undefined;
-  if (broken === 'all' || !Array.isArray(value?.models))
+  const models = (document as { models?: unknown } | null | undefined)?.models;
+  if (!Array.isArray(models) || modelsUnusable(structure.problems))
     return { spec: undefined, findings: structure.findings };
-  const raws = value.models
-    .map((m, i) => ({ value: m, path: ['models', i] as Path }))
-    .filter((_, i) => !broken.has(i));
-  const results = raws.map((r) => checkModel(r.value, r.path, value.timescale));
+  const inputs = modelInputs(models, structure.problems);
+  // A wrong mode is a structural error, so no spec is returned with it.
+  const mode = (structure.value as RawSpec).timescale;
+  const results = inputs.map((input) => checkModel(input, mode));
   const findings = [...structure.findings, ...results.flatMap((r) => r.findings)];
-  const names = raws.map((r) => ({ name: r.value.name, path: [...r.path, 'name'] }));
+  const names = inputs.map((r) => ({ name: r.raw.name, path: [...r.path, 'name'] }));
   findings.push(...duplicateNameFindings(names, 'model name', 'each model needs its own name'));
   findings.push(
     ...renameFindings(
-      raws.map((r) => ({ name: r.value.name, renamedFrom: r.value.renamed_from, path: r.path })),
+      inputs.map((r) => ({ name: r.raw.name, renamedFrom: r.raw.renamed_from, path: r.path })),
       { kind: 'model', within: 'the spec' },
     ),
   );
-  const built = results.flatMap((r, k) =>
-    r.value === undefined ? [] : [{ value: r.value, path: (raws[k] as Located<RawModel>).path }],
-  );
-  const builtRaws = results.flatMap((r, k) =>
-    r.value === undefined ? [] : [raws[k] as Located<RawModel>],
-  );
-  findings.push(
-    ...tableFindings(built, builtRaws),
-    ...namespaceFindings(
-      built.map((b, k) => ({
-        model: b.value,
-        raw: (builtRaws[k] as Located<RawModel>).value,
-        path: b.path,
-      })),
-    ),
-  );
+  const built = results.flatMap((r, k) => {
+    const input = inputs[k] as ModelInput;
+    return r.value === undefined ? [] : [{ model: r.value, raw: input.raw, path: input.path }];
+  });
+  findings.push(...tableFindings(built), ...namespaceFindings(built));
   if (hasErrors(findings)) return { spec: undefined, findings };
   return {
     spec: Object.freeze({
-      timescale: value.timescale,
-      models: Object.freeze(built.map((b) => b.value)),
+      timescale: mode,
+      models: Object.freeze(built.map((b) => b.model)),
     }),
     findings,
   };

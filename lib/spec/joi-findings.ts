@@ -189,13 +189,32 @@ export function joiFinding(
   }
 }
 
-/** Validates the structure; returns the value with defaults and one finding per problem. */
-export function validateStructure(
-  schema: Joi.Schema,
-  raw: unknown,
-): { readonly value: unknown; readonly findings: readonly Finding[] } {
-  const { value, error } = schema.validate(raw, { abortEarly: false, convert: false });
+/** Where the structure is wrong; an unknown key, unlike a wrong value, spoils nothing else. */
+export interface StructureProblem {
+  readonly path: Path;
+  readonly unknownKey: boolean;
+}
+
+export interface StructureCheck {
+  /** With defaults filled in when `findings` is empty; else as written, mostly. */
+  readonly value: unknown;
+  readonly findings: readonly Finding[];
+  readonly problems: readonly StructureProblem[];
+}
+
+export const STRUCTURE_OPTIONS: Joi.ValidationOptions = Object.freeze({
+  abortEarly: false,
+  convert: false,
+});
+
+/** Validates the structure; returns the value and one finding per problem. */
+export function validateStructure(schema: Joi.Schema, raw: unknown): StructureCheck {
+  const { value, error } = schema.validate(raw, STRUCTURE_OPTIONS);
   const desc = schema.describe();
-  const findings = (error?.details ?? []).map((d) => joiFinding(d, raw, desc));
-  return { value, findings };
+  const details = error?.details ?? [];
+  return {
+    value,
+    findings: details.map((d) => joiFinding(d, raw, desc)),
+    problems: details.map((d) => ({ path: d.path, unknownKey: d.type === 'object.unknown' })),
+  };
 }

@@ -7,7 +7,8 @@ import { columnCountFindings, primaryKeyWidthFindings } from './limits.js';
 import type { RawField, RawModel } from './raw.js';
 import { renameFindings } from './renames.js';
 import { checkTimeseries, uniqueWithoutTime } from './timeseries.js';
-import type { Model, TimescaleMode } from './types.js';
+import type { ModelInput } from './partial.js';
+import type { Model, TimescaleMode, Timeseries } from './types.js';
 
 export interface ModelResult {
   readonly value: Model | undefined;
@@ -65,14 +66,18 @@ function timeColumnNullability(
   ];
 }
 
-export function checkModel(raw: RawModel, path: Path, specMode: TimescaleMode): ModelResult {
-  const table = raw.table ?? defaultTableName(raw.name);
-  const fields = firstByName(raw.fields);
-  const findings: Finding[] = raw.fields.flatMap((f, j) =>
-    fieldFindings(f, [...path, 'fields', j]),
-  );
+/** The checks that read every field and the timeseries block. */
+function acrossFieldFindings(
+  input: ModelInput,
+  table: string,
+): {
+  findings: Finding[];
+  timeseries: Timeseries | undefined;
+  primaryKey: string[];
+} {
+  const { raw, path } = input;
   const names = raw.fields.map((f, j) => ({ name: f.name, path: [...path, 'fields', j, 'name'] }));
-  findings.push(
+  const findings: Finding[] = [
     ...duplicateNameFindings(names, 'field name', 'each field of a model needs its own name'),
     ...renameFindings(
       raw.fields.map((f, j) => ({
@@ -82,14 +87,15 @@ export function checkModel(raw: RawModel, path: Path, specMode: TimescaleMode): 
       })),
       { kind: 'field', within: `model '${raw.name}'` },
     ),
-  );
+  ];
   const ts =
     raw.timeseries === undefined
       ? undefined
       : checkTimeseries(raw.timeseries, {
           modelName: raw.name,
           table,
-          fields,
+          fields: firstByName(raw.fields),
+          untyped: input.untyped,
           path: [...path, 'timeseries'],
         });
   const timeColumn = raw.timeseries?.time_column;
@@ -98,13 +104,30 @@ export function checkModel(raw: RawModel, path: Path, specMode: TimescaleMode): 
   const pk = primaryKeyOf(raw, path, timeColumn);
   findings.push(...pk.findings, ...timeColumnNullability(raw, path, timeColumn));
   findings.push(...columnCountFindings(raw, path), ...primaryKeyWidthFindings(raw, path, pk.key));
-  if (hasErrors(findings)) return { value: undefined, findings };
+  return { findings, timeseries: ts?.value, primaryKey: pk.key };
+}
+
+/**
+ * A model's checks. Those that would read a part with a structural error are skipped (see
+ * partial.ts), and such a model is never built.
+ */
+export function checkModel(input: ModelInput, specMode: TimescaleMode): ModelResult {
+  const { raw, path } = input;
+  const table = raw.table ?? defaultTableName(raw.name);
+  const findings: Finding[] = raw.fields.flatMap((f, j) =>
+    input.checkedFields.has(j) ? fieldFindings(f, [...path, 'fields', j]) : [],
+  );
+  if (!input.acrossFields) return { value: undefined, findings };
+  const across = acrossFieldFindings(input, table);
+  findings.push(...across.findings);
+  if (!input.sound || hasErrors(findings)) return { value: undefined, findings };
+  const timeColumn = raw.timeseries?.time_column;
   const model: Model = Object.freeze({
     name: raw.name,
     table,
     fields: Object.freeze(raw.fields.map((f) => buildField(f, f.name === timeColumn))),
-    primaryKey: Object.freeze(pk.key),
-    timeseries: ts?.value,
+    primaryKey: Object.freeze(across.primaryKey),
+    timeseries: across.timeseries,
     timescale: raw.timescale ?? specMode,
     ...(raw.renamed_from === undefined ? {} : { renamedFrom: raw.renamed_from }),
   });

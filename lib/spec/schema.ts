@@ -42,7 +42,7 @@ const timeAmount = (what: string): Joi.AlternativesSchema =>
       `${what}: an interval such as '7 days' or '1 day 12 hours' when the time column is datetime/date; a positive integer in the column's units when it is int/bigint`,
     );
 
-const fieldSchema = Joi.object({
+export const fieldSchema: Joi.ObjectSchema = Joi.object({
   name: identifier('Column name').required(),
   type: Joi.string()
     .valid(...FIELD_TYPES)
@@ -109,7 +109,7 @@ const indexSchema = Joi.object({
   name: identifier('Index name (default <table>_<columns>_idx)'),
 });
 
-const timeseriesSchema = Joi.object({
+export const timeseriesSchema: Joi.ObjectSchema = Joi.object({
   time_column: identifier('The partitioning column (datetime, date, int or bigint)').required(),
   chunk_interval: timeAmount('Time range covered by one chunk'),
   time_unit: Joi.string()
@@ -122,7 +122,7 @@ const timeseriesSchema = Joi.object({
   indexes: Joi.array().items(indexSchema).description('Extra indexes on the hypertable'),
 });
 
-const modelSchema = Joi.object({
+export const modelSchema: Joi.ObjectSchema = Joi.object({
   name: identifier('Model name').required(),
   table: identifier('Table name (default: the model name lowercased)'),
   timescale: timescaleMode,

@@ -31,6 +31,8 @@ export interface TimeseriesContext {
   readonly modelName: string;
   readonly table: string;
   readonly fields: ReadonlyMap<string, RawField>;
+  /** Fields whose type has a structural error: present, but their type is unknown. */
+  readonly untyped?: ReadonlySet<string>;
   /** Path of the `timeseries` mapping. */
   readonly path: Path;
 }
@@ -80,6 +82,7 @@ function timeColumnOf(ts: RawTimeseries, ctx: TimeseriesContext): Checked<TimeCo
   const missing = missingColumn(ctx, ts.time_column, path, 'time_column');
   const field = ctx.fields.get(ts.time_column);
   if (field === undefined) return { value: undefined, findings: missing };
+  if (ctx.untyped?.has(field.name)) return { value: undefined, findings: [] };
   if (!TIME_TYPES.includes(field.type)) {
     const fitting = [...ctx.fields.values()]
       .filter((f) => TIME_TYPES.includes(f.type))
@@ -304,7 +307,7 @@ function indexProblems(
     );
   }
   const nonJson = raw.columns.filter(
-    (c) => ctx.fields.has(c) && ctx.fields.get(c)?.type !== 'json',
+    (c) => ctx.fields.has(c) && !ctx.untyped?.has(c) && ctx.fields.get(c)?.type !== 'json',
   );
   if (raw.type === 'gin' && nonJson.length > 0) {
     problems.push(

@@ -632,8 +632,8 @@ describe('spec errors: position, message and hint', () => {
       20: '        order_by: [time]',
     });
     const issues = issuesOf(text);
-    // The model-level structural error stops the deeper checks of that model only.
-    expect(issues.map((i) => i.line)).to.deep.equal([2]);
+    // A model name that is not an identifier does not stop the checks of its model.
+    expect(issues.map((i) => i.line)).to.deep.equal([2, 16, 20]);
     const two = issuesOf(
       `${edit({ 16: '      chunk_interval: 1 wek', 20: '        order_by: [time]' })}\n  - name: Bad Name\n    fields: [{name: id, type: uuid}]`,
     );
