@@ -45,3 +45,4 @@ export {
 export { resolveMigration, type ResolveOptions, type ResolveResult } from './resolve.js';
 export { generateRowTypes, type RowTypesAppOptions, type RowTypesResult } from './types.js';
 export { connectDatabase, type ConnectDatabaseOptions } from './connect.js';
+export { init as initProject, type InitOptions, type InitResult } from './init.js';
