@@ -182,12 +182,15 @@ export class ConnectionError extends DatabaseError {
 }
 
 export async function connect(url: string): Promise<pg.Client> {
-  let client: pg.Client;
+  let client: pg.Client | undefined;
   try {
     // Inside: pg reads the files of sslrootcert/sslcert/sslkey as it is made.
     client = new pg.Client({ connectionString: url });
     await client.connect();
   } catch (error) {
+    // A login that failed on this side (no password for SCRAM) leaves the socket open,
+    // and the process waiting for the server's authentication timeout.
+    await client?.end().catch(() => undefined);
     throw new ConnectionError(url, describeConnectionFailure(error), undefined, error);
   }
   client.on('error', () => undefined);

@@ -15,9 +15,9 @@ export function redactUrl(url: string): string {
     if (u.searchParams.has('password')) u.searchParams.set('password', '***');
     return u.toString();
   } catch {
-    // Up to the last @ of the authority: a password may hold characters a URL may not.
+    // Up to the last @: a password that breaks the URL may hold any character.
     return url
-      .replace(/^([^:/?#]*:\/\/[^:/?#@]*:)[^?#]*@/, '$1***@')
+      .replace(/^([^:/?#]*:\/\/[^:/?#@]*:).*@/, '$1***@')
       .replace(/([?&]password=)[^&#]*/, '$1***');
   }
 }

@@ -3,20 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { UsageError } from '../../../lib/errors.js';
+import { usageError } from '../../helpers/thrown.js';
 import { parseConfig, parseJson } from '../../../lib/config/file.js';
 import { loadConfig } from '../../../lib/config/load.js';
 import { resolveSettings } from '../../../lib/config/settings.js';
 import { applyEnvFile, lookupSetting, readEnvFile } from '../../../lib/config/env-file.js';
-
-function usageError(work: () => unknown): UsageError {
-  try {
-    work();
-  } catch (error) {
-    expect(error).to.be.instanceOf(UsageError);
-    return error as UsageError;
-  }
-  throw new Error('expected a UsageError');
-}
 
 const FILE = 'prism.config.json';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
-import { UsageError } from '../../../lib/errors.js';
+import { usageError } from '../../helpers/thrown.js';
 import type { EnvFile } from '../../../lib/config/env-file.js';
 import { parseConfig, type PrismConfig } from '../../../lib/config/file.js';
 import { resolveTarget, type DatabaseTarget, type TargetInput } from '../../../lib/db/target.js';
@@ -21,16 +21,6 @@ function config(settings: object): PrismConfig {
 function server(t: DatabaseTarget): { url: string; source: string; origin: string } {
   if (t.kind !== 'server') throw new Error(`expected a server, got ${JSON.stringify(t)}`);
   return { url: t.url, source: t.source, origin: t.origin };
-}
-
-function usageError(work: () => unknown): UsageError {
-  try {
-    work();
-  } catch (error) {
-    expect(error).to.be.instanceOf(UsageError);
-    return error as UsageError;
-  }
-  throw new Error('expected a UsageError');
 }
 
 /** What pg itself reads from a URL (nothing from the environment: every field is given). */
