@@ -51,20 +51,21 @@ export interface TargetInput extends TargetSources {
 }
 
 /**
- * Why the embedded database may not be used: PRISM_ENV, else NODE_ENV, else the settings'
- * `environment` is `production`, or the settings say `"embedded": false`. `"embedded":
- * true` allows it anywhere.
+ * Why the embedded database may not be used: NODE_ENV is `production`, or the environment
+ * (PRISM_ENV, else the settings' `environment`) is, or the settings say `"embedded":
+ * false`. `"embedded": true` allows it anywhere.
  */
 export function embeddedRefusal(
   read: (name: string) => string | undefined,
   config: PrismConfig | undefined,
 ): string | undefined {
-  if (config?.embedded === false) return `"embedded" is false in ${config.file}`;
-  if (config?.embedded === true) return undefined;
-  for (const name of ['PRISM_ENV', 'NODE_ENV']) {
-    const value = read(name);
-    if (value !== undefined) return value === 'production' ? `${name} is production` : undefined;
+  if (config?.embedded !== undefined) {
+    return config.embedded ? undefined : `"embedded" is false in ${config.file}`;
   }
+  if (read('NODE_ENV') === 'production') return 'NODE_ENV is production';
+  const prismEnv = read('PRISM_ENV');
+  if (prismEnv !== undefined)
+    return prismEnv === 'production' ? 'PRISM_ENV is production' : undefined;
   return config?.environment === 'production'
     ? `"environment" is production in ${config.file}`
     : undefined;

@@ -138,8 +138,15 @@ describe('the embedded database where it may not be used', () => {
     expect(refusal({ env: { NODE_ENV: 'development' } })).to.equal(undefined);
   });
 
-  it('PRISM_ENV overrides NODE_ENV', () => {
-    expect(refusal({ env: { PRISM_ENV: 'staging', NODE_ENV: 'production' } })).to.equal(undefined);
+  it('PRISM_ENV stands for "environment" of the settings, and NODE_ENV production wins', () => {
+    const production = config({ environment: 'production' });
+    expect(refusal({ config: production, env: { PRISM_ENV: 'staging' } })).to.equal(undefined);
+    expect(refusal({ config: production, env: { NODE_ENV: 'test' } })).to.equal(
+      '"environment" is production in prism.config.json',
+    );
+    expect(refusal({ env: { PRISM_ENV: 'staging', NODE_ENV: 'production' } })).to.equal(
+      'NODE_ENV is production',
+    );
   });
 
   it('is refused by "embedded": false or "environment": "production" in the settings', () => {
@@ -149,11 +156,6 @@ describe('the embedded database where it may not be used', () => {
     expect(refusal({ config: config({ environment: 'production' }) })).to.equal(
       '"environment" is production in prism.config.json',
     );
-  });
-
-  it('the environment variables win over "environment" of the settings', () => {
-    const c = config({ environment: 'production' });
-    expect(refusal({ config: c, env: { NODE_ENV: 'test' } })).to.equal(undefined);
   });
 
   it('"embedded": true allows it in production', () => {
