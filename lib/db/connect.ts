@@ -49,6 +49,8 @@ function place(error: NetError): string {
 
 /** The server's own words on a refused login or a missing database, told plainly. */
 function serverFailure(error: pg.DatabaseError): ConnectionFailure {
+  // A server that gives a hint knows best (the embedded server names who holds its session).
+  if (error.hint) return { reason: error.message, hint: error.hint };
   switch (error.code) {
     case '28P01':
       return {
@@ -78,8 +80,7 @@ function serverFailure(error: pg.DatabaseError): ConnectionFailure {
         hint: 'it is starting or stopping: try again in a moment',
       };
     default:
-      // The embedded server names the client holding its session in its hint.
-      return { reason: error.message, hint: error.hint ?? CHECK_URL };
+      return { reason: error.message, hint: CHECK_URL };
   }
 }
 

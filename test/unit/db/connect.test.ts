@@ -93,7 +93,7 @@ describe('describeConnectionFailure', () => {
   });
 
   it("keeps another server error's hint (the embedded server names who holds it)", () => {
-    const error = serverError('57014', 'timed out waiting for the embedded database');
+    const error = serverError('53300', 'timed out waiting for the embedded database');
     error.hint = 'the session is held by psql';
     expect(describeConnectionFailure(error)).to.deep.equal({
       reason: 'timed out waiting for the embedded database',
