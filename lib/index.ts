@@ -30,7 +30,9 @@ export {
   type LockHolder,
 } from './runner/lock.js';
 export { openDatabase, type OpenDatabase } from './db/open.js';
-export { resolveTarget, type DatabaseTarget } from './db/target.js';
+export { resolveTarget, type DatabaseTarget, type TargetSources } from './db/target.js';
+export { loadConfig } from './config/load.js';
+export type { PrismConfig } from './config/file.js';
 export { detectTimescale, type TimescaleSupport } from './db/detect.js';
 export { startEmbeddedServer } from './db/embedded/serve.js';
 export * from './errors.js';

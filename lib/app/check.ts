@@ -6,7 +6,8 @@ import type { Spec } from '../spec/types.js';
 import type { DestructiveChange } from '../diff/destructive.js';
 import { pendingChanges } from '../generate/generate.js';
 import { lineageProblems } from '../generate/lineage.js';
-import { connect, migrationStatus } from '../runner/migrate.js';
+import { connect } from '../db/connect.js';
+import { migrationStatus } from '../runner/migrate.js';
 import { historyTable, type HistoryOptions } from '../runner/history.js';
 import { detectTimescale, probeLicense } from '../db/detect.js';
 import { detectDrift, type Drift } from '../introspect/drift.js';
@@ -54,7 +55,7 @@ export function checkMigrations(spec: Spec, migrationsDir: string): MigrationsCh
 /** The part of `check` that reads the database; null when there is none to read. */
 export async function checkDatabase(options: CheckOptions): Promise<DatabaseCheck | null> {
   // Read-only: never creates the embedded database.
-  if (!databaseExists(options.databaseUrl)) return null;
+  if (!databaseExists(options)) return null;
   return withDatabase(
     options,
     'check',

@@ -8,7 +8,7 @@ import {
   type GenerateOptions,
   type GenerateResult,
 } from '../generate/generate.js';
-import { connect } from '../runner/migrate.js';
+import { connect } from '../db/connect.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import { databaseExists, withDatabase, type DatabaseOptions } from './database.js';
 
@@ -38,7 +38,7 @@ export async function generate(options: GenerateAppOptions): Promise<GenerateApp
   for (const d of destructiveUp) log(`warning: ${d.code} ${d.message}`);
   // With a database at hand, say what those steps would lose there now.
   let dataLoss: DataLoss[] = [];
-  if (migration.written && destructiveUp.length > 0 && databaseExists(options.databaseUrl)) {
+  if (migration.written && destructiveUp.length > 0 && databaseExists(options)) {
     dataLoss = await withDatabase(
       options,
       'generate',

@@ -1,5 +1,5 @@
 /** `jobs run`: the compression and retention policy jobs, now. */
-import { connect } from '../runner/migrate.js';
+import { connect } from '../db/connect.js';
 import { runPolicyJobs, type JobRun } from '../runner/jobs.js';
 import { withDatabase, type DatabaseOptions } from './database.js';
 

@@ -10,7 +10,7 @@ import { readSchema } from '../catalog/read.js';
 import { SpecError, UsageError } from '../errors.js';
 import { refuseAppliedMigrations, refuseExistingFiles, writeBaseline } from './baseline.js';
 import { schemaToSpec, type PulledModel, type PullNote } from '../pull/to-spec.js';
-import { connect } from '../runner/migrate.js';
+import { connect } from '../db/connect.js';
 import {
   appliedMigrations,
   historyTable,
@@ -178,6 +178,7 @@ export async function pull(options: PullOptions): Promise<PullResult> {
           now: options.now,
           lockTimeoutMs: options.lockTimeoutMs,
           log: options.log,
+          migrationsTable: options.migrationsTable,
           accepted,
         });
         return {

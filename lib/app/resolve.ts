@@ -19,7 +19,7 @@ import {
   DEFAULT_LOCK_TIMEOUT_MS,
   releaseMigrationLock,
 } from '../runner/lock.js';
-import { connect } from '../runner/migrate.js';
+import { connect } from '../db/connect.js';
 import { withDatabase, type DatabaseOptions } from './database.js';
 
 export interface ResolveOptions extends DatabaseOptions, HistoryOptions {

@@ -5,10 +5,9 @@
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { UsageError } from '../errors.js';
-import { resolveTarget } from '../db/target.js';
 import { openDatabase, renamedSession, type OpenDatabase } from '../db/open.js';
 import { isEmbeddedEngine } from '../db/engine-kind.js';
-import { connect } from '../runner/migrate.js';
+import { connect } from '../db/connect.js';
 import { buildApi, routeOf, type ApiOptions } from '../api/server.js';
 import { checkToken } from '../api/auth.js';
 import { DEFAULT_HEALTH_TIMEOUT_MS } from '../api/health.js';
@@ -16,7 +15,7 @@ import { describeListening } from '../api/listen.js';
 import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_WAIT_MS } from '../api/sessions.js';
 import { detectDialect } from '../query/repository.js';
 import type { Dialect } from '../query/sql.js';
-import type { DatabaseOptions } from './database.js';
+import { namingOrigin, targetOf, type DatabaseOptions } from './database.js';
 
 /** Database sessions `serve` opens on a server by default. */
 export const DEFAULT_API_SESSIONS = 4;
@@ -88,7 +87,7 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
     throw new UsageError('--health-requires-token needs PRISM_API_TOKEN');
   }
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
-  const target = resolveTarget({ databaseUrl: options.databaseUrl });
+  const target = targetOf(options);
   const db = await openDatabase(target, { command: 'serve', log: options.log });
   const forget = options.trackClose?.(() => db.close());
   const pools: pg.Pool[] = [];
@@ -157,6 +156,6 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
     };
   } catch (error) {
     await closeAll();
-    throw error;
+    throw namingOrigin(error, target);
   }
 }

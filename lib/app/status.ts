@@ -1,5 +1,6 @@
 /** `status`: applied and pending migrations, and the TimescaleDB objects in the database. */
-import { connect, migrationStatus, type MigrationState } from '../runner/migrate.js';
+import { connect } from '../db/connect.js';
+import { migrationStatus, type MigrationState } from '../runner/migrate.js';
 import { historyTable, type HistoryOptions } from '../runner/history.js';
 import { detectTimescale, type TimescaleSupport } from '../db/detect.js';
 import { listHypertables, type HypertableSummary } from '../introspect/hypertables.js';

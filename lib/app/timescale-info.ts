@@ -1,6 +1,6 @@
 /** `timescale-info`: TimescaleDB version and licence, hypertables, chunks, compression and jobs. */
 import type { Spec } from '../spec/types.js';
-import { connect } from '../runner/migrate.js';
+import { connect } from '../db/connect.js';
 import { timescaleInfo, type TimescaleInfo } from '../introspect/info.js';
 import { withDatabase, type DatabaseOptions } from './database.js';
 

@@ -1,18 +1,69 @@
 /** What the commands share: global options, argument parsers, the database options and Ctrl-C. */
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { UsageError } from '../errors.js';
+import { applyEnvFile, readEnvFile } from '../config/env-file.js';
+import { loadConfig } from '../config/load.js';
+import { resolveSettings } from '../config/settings.js';
+import type { TargetSources } from '../db/target.js';
+import { identifierHint, isIdentifier } from '../spec/identifiers.js';
 import type { Output } from './output.js';
 import type { DatabaseOptions } from '../app/database.js';
 import type { MigrationRun } from '../runner/migrate.js';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../runner/lock.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { TIMESCALE_MODES } from '../operations/mode.js';
+import { DEFAULT_MIGRATIONS_TABLE, type HistoryOptions } from '../runner/history.js';
 
 export interface GlobalOptions {
   spec: string;
   migrationsDir: string;
   databaseUrl?: string;
   json?: boolean;
+  /** `--config`: the settings file, instead of ./prism.config.json or package.json's "prism". */
+  config?: string;
+  envFile: string;
+  /** The runner's migrations table and its schema; unset: pgmigrations in public. */
+  migrationsTable?: string;
+  migrationsSchema?: string;
+  /** Where the database is looked for besides --database-url; set before a command runs. */
+  sources?: TargetSources;
+}
+
+/**
+ * Before a command runs: the variables of the .env file join the environment (those
+ * already set win), so that everything reading one (PG*, NODE_ENV, PRISM_API_TOKEN, …)
+ * sees them; then the settings file fills in what the command line left out.
+ */
+export function loadProjectSettings(
+  program: Command,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): void {
+  const globals = program.opts<GlobalOptions>();
+  const given = (key: 'spec' | 'migrationsDir' | 'envFile') =>
+    program.getOptionValueSource(key) === 'cli' ? globals[key] : undefined;
+  const environment = { ...env };
+  const envFile = readEnvFile(
+    resolve(cwd, globals.envFile),
+    globals.envFile,
+    given('envFile') !== undefined,
+  );
+  applyEnvFile(envFile, env);
+  const config = loadConfig({ cwd, file: globals.config });
+  const settings = resolveSettings(
+    {
+      spec: given('spec'),
+      migrationsDir: given('migrationsDir'),
+      migrationsTable: globals.migrationsTable,
+      migrationsSchema: globals.migrationsSchema,
+    },
+    config,
+    cwd,
+  );
+  for (const [key, value] of Object.entries(settings)) program.setOptionValue(key, value);
+  const sources: TargetSources = { cwd, env: environment, envFile, config };
+  program.setOptionValue('sources', sources);
 }
 
 /** Work to undo if the process is interrupted (an open embedded database holds a lock). */
@@ -21,10 +72,29 @@ export const cleanups = new Set<() => Promise<void>>();
 /** A command that handles Ctrl-C itself (`embedded start` stops and exits 0). */
 export const interruption: { handler: (() => void) | undefined } = { handler: undefined };
 
-/** The application layer's database options for a command: notices on stderr, closed on Ctrl-C. */
-export function databaseOptions(globals: GlobalOptions, out: Output): DatabaseOptions {
+/** The migrations table of `--migrations-table` / `--migrations-schema` (or the settings file). */
+export function historyOptions(globals: GlobalOptions): HistoryOptions {
+  if (globals.migrationsTable === undefined && globals.migrationsSchema === undefined) return {};
   return {
+    migrationsTable: {
+      schema: globals.migrationsSchema ?? DEFAULT_MIGRATIONS_TABLE.schema,
+      name: globals.migrationsTable ?? DEFAULT_MIGRATIONS_TABLE.name,
+    },
+  };
+}
+
+/**
+ * The application layer's database options for a command: notices on stderr, closed on
+ * Ctrl-C, and the migrations table where the history is kept.
+ */
+export function databaseOptions(
+  globals: GlobalOptions,
+  out: Output,
+): DatabaseOptions & HistoryOptions {
+  return {
+    ...historyOptions(globals),
     databaseUrl: globals.databaseUrl,
+    sources: globals.sources,
     log: (l) => out.info(l),
     trackClose: (close) => {
       cleanups.add(close);
@@ -42,6 +112,12 @@ export function positiveCount(value: string): number {
 export function count(value: string): number {
   if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('expected a whole number ≥ 0');
   return Number(value);
+}
+
+/** A table or schema name (`--migrations-table`, `--migrations-schema`). */
+export function identifier(value: string): string {
+  if (!isIdentifier(value)) throw new InvalidArgumentError(identifierHint(value));
+  return value;
 }
 
 export function port(value: string): number {

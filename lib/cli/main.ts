@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { packageVersion } from './version.js';
 import { ExitCode, PrismError } from '../errors.js';
 import { describeFailure, createOutput, type Output } from './output.js';
-import { cleanups, interruption } from './context.js';
+import { cleanups, identifier, interruption, loadProjectSettings } from './context.js';
 import { registerInit } from './commands/init.js';
 import { registerValidate } from './commands/validate.js';
 import { registerGenerate } from './commands/generate.js';
@@ -51,9 +51,25 @@ export function buildProgram(out: Output): Command {
     .option('--migrations-dir <dir>', 'migrations directory', 'migrations')
     .option(
       '--database-url <url>',
-      'database URL (default: DATABASE_URL, else the embedded database in ./.prism/db)',
+      'database URL (default: DATABASE_URL, else the PG* variables, else "databaseUrl" of the settings file, else the embedded database in ./.prism/db)',
+    )
+    .option(
+      '--config <file>',
+      'settings file (default: ./prism.config.json, else the "prism" key of package.json)',
+    )
+    .option('--env-file <file>', 'variables to use where the environment sets none', '.env')
+    .option(
+      '--migrations-table <name>',
+      'table recording applied migrations (default: pgmigrations)',
+      identifier,
+    )
+    .option(
+      '--migrations-schema <name>',
+      'schema of the migrations table (default: public)',
+      identifier,
     )
     .option('--json', 'machine-readable output on stdout')
+    .hook('preAction', (command) => loadProjectSettings(command))
     .version(packageVersion(), '--version', 'the version of prism-migrate')
     .exitOverride()
     // Every subcommand's --help lists the global options too (inherited by .command()).

@@ -1,5 +1,6 @@
 /** What the connected server can do with TimescaleDB. */
-import pg, { type ClientBase } from 'pg';
+import type { ClientBase } from 'pg';
+import { connect } from './connect.js';
 
 /**
  * Where TimescaleDB stands for this database and this user (it is created in `public`,
@@ -111,9 +112,7 @@ export async function detectTimescale(client: ClientBase): Promise<TimescaleSupp
 export async function probeLicense(url: string, support: TimescaleSupport): Promise<string | null> {
   if (support.installed) return support.license;
   if (support.availability !== 'creatable') return null;
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
+  const client = await connect(url);
   try {
     await client.query('BEGIN');
     // Older versions greet with a WARNING banner; nothing is kept of this anyway.

@@ -12,7 +12,7 @@ import { DatabaseError } from '../errors.js';
 import { acquireLock, inspectLock, type LockInfo } from './embedded/lock.js';
 import { closeEngine, openEngine } from './embedded/engine.js';
 import { SessionServer } from './embedded/server.js';
-import { redactUrl, type DatabaseTarget } from './target.js';
+import { embeddedRefused, redactUrl, type DatabaseTarget } from './target.js';
 
 export interface OpenDatabase {
   readonly url: string;
@@ -101,6 +101,7 @@ export async function openDatabase(
     };
   }
   const { dataDir } = target;
+  if (target.refusal !== undefined) throw embeddedRefused(target.refusal);
   const lock = inspectLock(dataDir);
   if (lock.state === 'owned' && lock.info.port !== null) {
     log(

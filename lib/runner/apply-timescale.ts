@@ -27,7 +27,8 @@ import { ALLOW_DATA_LOSS_SETTING } from '../operations/retention-loss-guard.js';
 import { operationCall, operationSql, type TimescaleChange } from '../generate/operation-calls.js';
 import type { Model, Spec } from '../spec/types.js';
 import { amountText } from '../spec/time-amount.js';
-import { connect, DataLossError, migrationStatusOn } from './migrate.js';
+import { connect } from '../db/connect.js';
+import { DataLossError, migrationStatusOn } from './migrate.js';
 import { historyTable, type HistoryOptions } from './history.js';
 import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS, releaseMigrationLock } from './lock.js';
 

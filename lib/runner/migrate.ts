@@ -20,7 +20,7 @@ import {
   probeLicense,
   type TimescaleSupport,
 } from '../db/detect.js';
-import { redactUrl } from '../db/target.js';
+import { connect } from '../db/connect.js';
 import { isUserNotice, type ServerNotice } from '../db/notices.js';
 import { installLegacyMethods } from './legacy-methods.js';
 import { MIGRATION_LOADERS } from './loader.js';
@@ -204,36 +204,6 @@ function withoutStack(message: string): string {
     .filter((line) => !/^\s+at /.test(line))
     .join('\n')
     .trimEnd();
-}
-
-/** The URL for messages: no password, and not the application_name the CLI adds. */
-function displayUrl(url: string): string {
-  return redactUrl(url).replace(
-    /([?&])application_name=[^&#]*(&?)/,
-    (_m, sep: string, next: string) => (next ? sep : ''),
-  );
-}
-
-export async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url });
-  try {
-    await client.connect();
-  } catch (error) {
-    // A server that answered said why (the embedded server names the client holding its
-    // session); its hint is the useful one. Otherwise the URL is the likely culprit.
-    const told = error instanceof pg.DatabaseError ? error.hint : undefined;
-    throw new DatabaseError(
-      `could not connect to ${displayUrl(url)}: ${(error as Error).message}`,
-      {
-        hint:
-          told ??
-          'check --database-url / DATABASE_URL, or leave both unset to use the embedded database',
-        cause: error,
-      },
-    );
-  }
-  client.on('error', () => undefined);
-  return client;
 }
 
 /**

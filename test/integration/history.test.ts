@@ -266,6 +266,24 @@ describe('up --to/--fake, status and resolve from the command line, on the Postg
     expect((await cli('up')).code).to.equal(0);
   });
 
+  it('keeps the history where --migrations-schema and prism.config.json say', async () => {
+    const up = await cli('--migrations-schema', 'ops', 'up', '--fake', '--to', '2000_events');
+    expect(up.code, up.stderr).to.equal(0);
+    const config = join(dir, '..', 'prism.config.json');
+    writeFileSync(config, JSON.stringify({ migrationsSchema: 'ops', migrationsTable: 'done' }));
+    const configured = await cli('--config', config, 'up', '--fake');
+    expect(configured.code, configured.stderr).to.equal(0);
+    const tables = await withClient(db.url, async (c) =>
+      (
+        await c.query<{ t: string }>(
+          `SELECT schemaname || '.' || tablename AS t
+             FROM pg_tables WHERE schemaname = 'ops' ORDER BY 1`,
+        )
+      ).rows.map((r) => r.t),
+    );
+    expect(tables).to.deep.equal(['ops.done', 'ops.pgmigrations']);
+  });
+
   it('resolve needs exactly one of --applied and --rolled-back (exit 2)', async () => {
     const r = await cli('resolve');
     expect(r.code).to.equal(2);

@@ -3,9 +3,9 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Output } from '../output.js';
-import { interruption, port, positiveCount } from '../context.js';
+import { interruption, port, positiveCount, type GlobalOptions } from '../context.js';
 import { DatabaseError, UsageError } from '../../errors.js';
-import { EMBEDDED_DIR, resolveTarget } from '../../db/target.js';
+import { EMBEDDED_DIR, embeddedRefused, resolveTarget } from '../../db/target.js';
 import { acquireLock, inspectLock } from '../../db/embedded/lock.js';
 import { DEFAULT_EMBEDDED_PORT, startEmbeddedServer } from '../../db/embedded/serve.js';
 import { isLoopback } from '../../app/serve.js';
@@ -30,12 +30,14 @@ export function registerEmbedded(program: Command, out: Output): void {
     .option('--host <host>', 'host', '127.0.0.1')
     .option('--wait-timeout <ms>', 'how long a client waits for the session', positiveCount, 30000)
     .action(async (opts: { port: number; host: string; waitTimeout: number }) => {
-      const target = resolveTarget({});
+      const globals = program.opts<GlobalOptions>();
+      const target = resolveTarget({ ...globals.sources, databaseUrl: globals.databaseUrl });
       if (target.kind !== 'embedded') {
-        throw new UsageError('DATABASE_URL is set: the embedded database is not used', {
-          hint: 'unset DATABASE_URL (or remove it from .env) to serve the embedded database',
+        throw new UsageError(`${target.origin} names a server: the embedded database is not used`, {
+          hint: `leave out ${target.origin} to serve the embedded database`,
         });
       }
+      if (target.refusal !== undefined) throw embeddedRefused(target.refusal);
       const server = await startEmbeddedServer({
         dataDir: target.dataDir,
         port: opts.port,

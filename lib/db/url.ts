@@ -1,0 +1,111 @@
+/**
+ * Database URLs: checked before any connection is tried (a PostgreSQL scheme, a host, a
+ * database), composed from the libpq variables (PGHOST, PGPORT, …) the way psql and
+ * node-pg-migrate read them, and shown without their password.
+ */
+import { UsageError } from '../errors.js';
+
+export const EXAMPLE_URL = 'postgres://user:password@host:5432/database';
+
+/** Connection string with any password replaced, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    if (u.searchParams.has('password')) u.searchParams.set('password', '***');
+    return u.toString();
+  } catch {
+    // Up to the last @: a password that breaks the URL may hold any character.
+    return url
+      .replace(/^([^:/?#]*:\/\/[^:/?#@]*:).*@/, '$1***@')
+      .replace(/([?&]password=)[^&#]*/, '$1***');
+  }
+}
+
+/** Throws a UsageError saying what is missing when `url` cannot name a PostgreSQL database. */
+export function checkDatabaseUrl(url: string, origin: string): void {
+  const shown = redactUrl(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`${origin} is not a valid URL: ${shown}`, {
+      hint: `write it as ${EXAMPLE_URL}; characters such as @ : / # ? in the user or password must be percent-encoded (@ as %40)`,
+    });
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new UsageError(
+      `${origin} must start with postgres:// or postgresql://, not ${parsed.protocol}//: ${shown}`,
+      { hint: `prism-migrate works with PostgreSQL (and TimescaleDB): ${EXAMPLE_URL}` },
+    );
+  }
+  if (parsed.hostname === '' && !parsed.searchParams.get('host')) {
+    throw new UsageError(`${origin} names no host: ${shown}`, {
+      hint: `put the server's host after //, as in ${EXAMPLE_URL}, or a socket folder as ?host=/var/run/postgresql`,
+    });
+  }
+  if (parsed.pathname.replace(/^\//, '') === '') {
+    throw new UsageError(`${origin} names no database: ${shown}`, {
+      hint: `add /<database> after the host and port, as in ${EXAMPLE_URL}`,
+    });
+  }
+}
+
+/** The variables that, any one of them set, make the libpq variables the target. */
+export const LIBPQ_TARGET_VARIABLES = [
+  'PGHOST',
+  'PGHOSTADDR',
+  'PGDATABASE',
+  'PGPORT',
+  'PGUSER',
+] as const;
+
+/** Connection parameters pg reads from a URL, and the variable that sets each. */
+const LIBPQ_PARAMETERS = [
+  ['sslmode', 'PGSSLMODE'],
+  ['sslrootcert', 'PGSSLROOTCERT'],
+  ['sslcert', 'PGSSLCERT'],
+  ['sslkey', 'PGSSLKEY'],
+] as const;
+
+/**
+ * A URL for pg from the libpq variables, with libpq's defaults: host localhost, port
+ * 5432, the database named after the user. A PGHOST starting with `/` is a socket folder.
+ * `read` gives a variable's value, undefined when unset.
+ */
+export function libpqUrl(read: (name: string) => string | undefined): string {
+  const host = read('PGHOSTADDR') ?? read('PGHOST') ?? 'localhost';
+  if (host.includes(',')) {
+    throw new UsageError(`PGHOST lists several hosts (${host})`, {
+      hint: 'prism-migrate connects to one server: set PGHOST to one of them',
+    });
+  }
+  const port = read('PGPORT') ?? '5432';
+  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+    throw new UsageError(`PGPORT must be a port number 1-65535, not ${JSON.stringify(port)}`);
+  }
+  const user = read('PGUSER') ?? read('USER') ?? read('USERNAME');
+  const database = read('PGDATABASE') ?? user;
+  if (database === undefined) {
+    throw new UsageError('the libpq variables name no database and no user', {
+      hint: 'set PGDATABASE (and PGUSER)',
+    });
+  }
+  const password = read('PGPASSWORD');
+  const login =
+    user === undefined
+      ? ''
+      : `${encodeURIComponent(user)}${password === undefined ? '' : `:${encodeURIComponent(password)}`}@`;
+  const address = host.startsWith('/')
+    ? encodeURIComponent(host)
+    : host.includes(':')
+      ? `[${host}]`
+      : host;
+  const params = new URLSearchParams();
+  for (const [param, variable] of LIBPQ_PARAMETERS) {
+    const value = read(variable);
+    if (value !== undefined) params.set(param, value);
+  }
+  const query = params.size > 0 ? `?${params.toString()}` : '';
+  return `postgres://${login}${address}:${port}/${encodeURIComponent(database)}${query}`;
+}
