@@ -12,7 +12,7 @@ import { expect } from 'chai';
 import { openDatabase } from '../../lib/db/open.js';
 import { redactUrl } from '../../lib/db/target.js';
 import { runCli } from '../helpers/cli.js';
-import { checkTimescaleInfoSchema } from '../helpers/info-schema.js';
+import { checkTimescaleInfoSchema } from '../helpers/json-schema.js';
 import {
   createServerDatabase,
   tempDir,

@@ -14,7 +14,7 @@ import { timescaleInfo, type TimescaleInfo } from '../../lib/introspect/info.js'
 import { parseSpec } from '../../lib/spec/load.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, withClient, type TestDatabase } from '../helpers/databases.js';
-import { checkTimescaleInfoSchema } from '../helpers/info-schema.js';
+import { checkTimescaleInfoSchema } from '../helpers/json-schema.js';
 import {
   chunkStates,
   isoOrNull,
