@@ -155,3 +155,8 @@ export function checkCliOutput(name: string, stdout: string): string[] {
   }
   return checkSchema(schema, schema, document);
 }
+
+/** The schema of a command's output: `up`, `down` and `redo` share `migrate`; `jobs run` is `jobs-run`. */
+export function schemaOf(command: string): string {
+  return ['up', 'down', 'redo'].includes(command) ? 'migrate' : command.replace(/ /g, '-');
+}
