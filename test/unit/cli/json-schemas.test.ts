@@ -156,7 +156,8 @@ describe('spec/cli/*.schema.json', () => {
     expect(checkSchema(check, check, { ...ok, extra: 1 })).to.include(
       "$: unexpected property 'extra'",
     );
-    const { lineage: _lineage, ...withoutLineage } = ok;
+    const withoutLineage: Record<string, unknown> = { ...ok };
+    delete withoutLineage['lineage'];
     expect(checkSchema(check, check, withoutLineage)).to.include(
       "$: missing required property 'lineage'",
     );
