@@ -11,14 +11,41 @@ export const ExitCode = Object.freeze({
 } as const);
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * The stable names of failures: `error.code` of `--json` output. Each class has its own;
+ * a throw site may name a narrower one (a data-loss refusal is a failed check).
+ */
+export const ERROR_CODES = Object.freeze([
+  'spec-invalid',
+  'usage',
+  'database',
+  'migration-failed',
+  'lock-timeout',
+  'check-failed',
+  'data-loss',
+  'internal',
+] as const);
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface PrismErrorOptions {
+  readonly hint?: string | undefined;
+  readonly cause?: unknown;
+  /** Narrower than the class's own code. */
+  readonly code?: ErrorCode | undefined;
+}
+
 export abstract class PrismError extends Error {
+  /** The code of every error of this class (subclasses override it). */
+  static readonly code: ErrorCode = 'internal';
   abstract readonly exitCode: ExitCode;
   readonly hint: string | undefined;
+  readonly code: ErrorCode;
 
-  constructor(message: string, options: { hint?: string | undefined; cause?: unknown } = {}) {
+  constructor(message: string, options: PrismErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.hint = options.hint;
+    this.code = options.code ?? (new.target as unknown as { readonly code: ErrorCode }).code;
   }
 }
 
@@ -38,6 +65,7 @@ export function formatSpecIssue(issue: SpecIssue): string {
 
 /** prism.yaml is malformed or inconsistent; carries every problem found, each with its place. */
 export class SpecError extends PrismError {
+  static override readonly code: ErrorCode = 'spec-invalid';
   readonly exitCode = ExitCode.badInput;
   readonly issues: readonly SpecIssue[];
 
@@ -49,16 +77,19 @@ export class SpecError extends PrismError {
 
 /** A flag, argument or operation option is invalid. */
 export class UsageError extends PrismError {
+  static override readonly code: ErrorCode = 'usage';
   readonly exitCode = ExitCode.badInput;
 }
 
 /** The database refused something, could not be reached, or is owned by another process. */
 export class DatabaseError extends PrismError {
+  static override readonly code: ErrorCode = 'database';
   readonly exitCode = ExitCode.database;
 }
 
 /** A check found a difference or a safety rule refused to go on. */
 export class CheckFailedError extends PrismError {
+  static override readonly code: ErrorCode = 'check-failed';
   readonly exitCode = ExitCode.checkFailed;
 }
 

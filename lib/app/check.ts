@@ -4,6 +4,7 @@
  */
 import type { Spec } from '../spec/types.js';
 import type { DestructiveChange } from '../diff/destructive.js';
+import { structureChanges, type StructuredChange } from '../diff/structured.js';
 import { pendingChanges } from '../generate/generate.js';
 import { lineageProblems } from '../generate/lineage.js';
 import { connect } from '../db/connect.js';
@@ -17,8 +18,8 @@ import { databaseExists, withDatabase, type DatabaseOptions } from './database.j
 export interface MigrationsCheck {
   /** Problems with the migration files themselves (their order and lineage). */
   readonly lineage: readonly string[];
-  /** Descriptions of the spec's changes that no migration holds. */
-  readonly changes: readonly string[];
+  /** The spec's changes that no migration holds, each with its description. */
+  readonly changes: readonly StructuredChange[];
   readonly destructive: readonly DestructiveChange[];
 }
 
@@ -47,7 +48,7 @@ export function checkMigrations(spec: Spec, migrationsDir: string): MigrationsCh
   const pending = pendingChanges(spec, migrationsDir);
   return {
     lineage: lineageProblems(migrationsDir),
-    changes: pending.descriptions,
+    changes: structureChanges(pending.changes),
     destructive: pending.destructive,
   };
 }

@@ -3,6 +3,7 @@
  * database at hand, previews what its destructive steps would lose there now.
  */
 import type { DestructiveChange } from '../diff/destructive.js';
+import { structureChanges, type StructuredChange } from '../diff/structured.js';
 import {
   generateMigration,
   type GenerateOptions,
@@ -16,6 +17,8 @@ export type GenerateAppOptions = DatabaseOptions & Omit<GenerateOptions, 'now'>;
 
 export interface GenerateAppResult {
   readonly migration: GenerateResult;
+  /** The changes of the new migration (none when nothing was written), each with its description. */
+  readonly changes: readonly StructuredChange[];
   /** The destructive steps of the new migration's `up`. */
   readonly destructiveUp: readonly DestructiveChange[];
   /** What they would lose in the database now (empty without a database to read). */
@@ -54,5 +57,6 @@ export async function generate(options: GenerateAppOptions): Promise<GenerateApp
     );
     for (const loss of dataLoss) log(`preview: ${loss.change.code} would lose ${loss.detail}`);
   }
-  return { migration, destructiveUp, dataLoss };
+  const changes = migration.written ? structureChanges(migration.changes) : [];
+  return { migration, changes, destructiveUp, dataLoss };
 }

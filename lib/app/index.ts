@@ -9,6 +9,7 @@ export {
   type MigrationsCheck,
   type DatabaseCheck,
 } from './check.js';
+export type { StructuredChange } from '../diff/structured.js';
 export { generate, type GenerateAppOptions, type GenerateAppResult } from './generate.js';
 export { pull, type PullOptions, type PullResult } from './pull.js';
 export type { PullNote, PulledModel } from '../pull/to-spec.js';

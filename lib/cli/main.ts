@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from './version.js';
 import { ExitCode, PrismError } from '../errors.js';
-import { describeFailure, createOutput, type Output } from './output.js';
+import { createOutput, type Output } from './output.js';
 import { cleanups, identifier, interruption, loadProjectSettings } from './context.js';
 import { registerInit } from './commands/init.js';
 import { registerValidate } from './commands/validate.js';
@@ -123,6 +123,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   ignoreClosedPipes();
   try {
     await program.parseAsync([...argv], { from: 'user' });
+    out.finish();
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -132,9 +133,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         error.code === 'commander.help'
       )
         return ExitCode.ok;
+      out.finish(error);
       return ExitCode.badInput;
     }
-    process.stderr.write(`${describeFailure(error)}\n`);
+    out.finish(error);
     return error instanceof PrismError ? error.exitCode : ExitCode.database;
   } finally {
     process.off('SIGINT', interrupt);

@@ -22,15 +22,26 @@ export function destructiveChanges(
   changes: readonly Change[],
   direction: 'up' | 'down',
 ): DestructiveChange[] {
-  const found: DestructiveChange[] = [];
+  return destructiveByChange(changes, direction).filter((d) => d !== undefined);
+}
+
+/** For each change, in order, what it destroys, or undefined when it loses nothing. */
+export function destructiveByChange(
+  changes: readonly Change[],
+  direction: 'up' | 'down',
+): (DestructiveChange | undefined)[] {
+  const found: (DestructiveChange | undefined)[] = [];
   const add = (
     code: DestructiveCode,
     table: string,
     message: string,
     detail: Partial<DestructiveChange> = {},
-  ) => found.push({ code, direction, table, message, ...detail });
+  ) => {
+    found[found.length - 1] = { code, direction, table, message, ...detail };
+  };
   const removedRetention = new Map<string, Extract<Change, { kind: 'removeRetentionPolicy' }>>();
   for (const c of changes) {
+    found.push(undefined);
     switch (c.kind) {
       case 'dropModel':
       case 'dropTable':

@@ -12,8 +12,14 @@ import { compileSpec } from '../schema/compile.js';
 import { compareTables, type SchemaDifference } from '../schema/compare.js';
 import type { Table } from '../schema/types.js';
 import type { Spec } from '../spec/types.js';
+import type { DestructiveCode } from '../diff/destructive.js';
+import { differenceDetails } from '../diff/structured.js';
 
 export interface Drift extends SchemaDifference {
+  /** The column the difference is about, if one. */
+  readonly column?: string;
+  /** What making the change would destroy (`PM102` a dropped column, …), if anything. */
+  readonly destructive?: DestructiveCode;
   /** What to run (or do) to make the change. */
   readonly fix: string;
 }
@@ -126,7 +132,9 @@ export async function detectDrift(
     const found = liveByName.get(table.name);
     return compareTables(found, table)
       .filter((d) => !accepted.some((a) => sameDifference(a, d)))
-      .map((d) => Object.freeze({ ...d, fix: fixFor(d, found, support, context) }));
+      .map((d) =>
+        Object.freeze({ ...d, ...differenceDetails(d), fix: fixFor(d, found, support, context) }),
+      );
   });
 }
 

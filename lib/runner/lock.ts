@@ -8,7 +8,7 @@
  */
 import type pg from 'pg';
 import { PG_MIGRATE_LOCK_ID } from 'node-pg-migrate';
-import { DatabaseError } from '../errors.js';
+import { DatabaseError, type ErrorCode } from '../errors.js';
 import { formatDuration } from '../util/duration.js';
 
 /** Long enough for a normal deploy to finish; `--lock-timeout` changes it. */
@@ -126,6 +126,7 @@ function describeHolders(holders: readonly LockHolder[]): string {
 
 /** The migration lock stayed held for the whole timeout (or the timeout was 0). */
 export class MigrationLockTimeoutError extends DatabaseError {
+  static override readonly code: ErrorCode = 'lock-timeout';
   constructor(
     readonly holders: readonly LockHolder[],
     readonly timeoutMs: number,

@@ -10,7 +10,13 @@
  */
 import pg from 'pg';
 import { runner, type RunnerOption } from 'node-pg-migrate';
-import { CheckFailedError, DatabaseError, PrismError, UsageError } from '../errors.js';
+import {
+  CheckFailedError,
+  DatabaseError,
+  PrismError,
+  UsageError,
+  type ErrorCode,
+} from '../errors.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import { destructiveMarkers } from './markers.js';
 import {
@@ -114,6 +120,7 @@ async function plannedMigrations(
 
 /** Thrown before anything runs when a migration would lose existing rows. */
 export class DataLossError extends CheckFailedError {
+  static override readonly code: ErrorCode = 'data-loss';
   constructor(
     readonly losses: readonly { migration: string; loss: DataLoss }[],
     hint = 'back the data up or change the migration; to proceed anyway, run again with --allow-data-loss',
@@ -177,6 +184,7 @@ function keptBefore(direction: 'up' | 'down', context: FailureContext): string {
 }
 
 export class MigrationFailedError extends DatabaseError {
+  static override readonly code: ErrorCode = 'migration-failed';
   constructor(
     readonly migration: string | undefined,
     readonly direction: 'up' | 'down',
@@ -284,7 +292,7 @@ function classify(
     const completed = keptBefore(direction, context);
     return new CheckFailedError(
       `migration ${migration} (${direction}) refused: ${e.message.replace(/^prism: /, '')}\n  it was rolled back: nothing from this migration was applied${completed}`,
-      { hint: e.hint, cause: error },
+      { hint: e.hint, cause: error, code: 'data-loss' },
     );
   }
   if (migration !== undefined)

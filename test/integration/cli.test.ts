@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { runCli } from '../helpers/cli.js';
+import { checkCliOutput } from '../helpers/json-schema.js';
 import {
   createServerDatabase,
   tempDir,
@@ -200,6 +201,7 @@ describe('prism-migrate CLI', function () {
       );
       const status = await runCli(['status', '--json'], { cwd: dir, env: env() });
       expect(status.code).to.equal(0);
+      expect(checkCliOutput('status', status.stdout)).to.deep.equal([]);
       const parsed = JSON.parse(status.stdout) as {
         migrations: { applied: boolean }[];
         timescale: { installed: boolean };

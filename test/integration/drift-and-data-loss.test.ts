@@ -12,7 +12,7 @@ import { expect } from 'chai';
 import { openDatabase } from '../../lib/db/open.js';
 import { redactUrl } from '../../lib/db/target.js';
 import { runCli } from '../helpers/cli.js';
-import { checkTimescaleInfoSchema } from '../helpers/info-schema.js';
+import { checkCliOutput } from '../helpers/json-schema.js';
 import {
   createServerDatabase,
   tempDir,
@@ -216,7 +216,7 @@ function describeDriftAndDataLoss(title: string, target: Target): void {
           }[];
         }[];
       };
-      expect(checkTimescaleInfoSchema(info)).to.deep.equal([]);
+      expect(checkCliOutput('timescale-info', before.stdout)).to.deep.equal([]);
       expect(info).to.include({
         embedded: target.embedded,
         jobsRunAutomatically: !target.embedded,

@@ -14,7 +14,7 @@ import { timescaleInfo, type TimescaleInfo } from '../../lib/introspect/info.js'
 import { parseSpec } from '../../lib/spec/load.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir, withClient, type TestDatabase } from '../helpers/databases.js';
-import { checkTimescaleInfoSchema } from '../helpers/info-schema.js';
+import { checkCliOutput, checkTimescaleInfoSchema } from '../helpers/json-schema.js';
 import {
   chunkStates,
   isoOrNull,
@@ -345,8 +345,8 @@ for (const before213 of [false, true]) {
         const json = await cli(['--json', 'timescale-info']);
         expect(json.code, json.stderr).to.equal(0);
         const fromCli = JSON.parse(json.stdout) as TimescaleInfo;
-        expect(checkTimescaleInfoSchema(fromCli)).to.deep.equal([]);
-        expect(fromCli).to.deep.equal(JSON.parse(JSON.stringify(info)));
+        expect(checkCliOutput('timescale-info', json.stdout)).to.deep.equal([]);
+        expect(fromCli).to.deep.equal({ formatVersion: 1, ...JSON.parse(JSON.stringify(info)) });
 
         const text = await cli(['timescale-info']);
         expect(text.code, text.stderr).to.equal(0);

@@ -12,6 +12,7 @@ import { expect } from 'chai';
 import { readSchema } from '../../lib/catalog/read.js';
 import type { Schema } from '../../lib/schema/types.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import { checkCliOutput } from '../helpers/json-schema.js';
 import {
   createEmbeddedDatabase,
   createServerDatabase,
@@ -454,6 +455,7 @@ describe('pull: refusals, selections and exit codes on PostgreSQL', function () 
     const url = `${db.url}?options=-c%20search_path%3Dapp`;
     const pulled = await cli(dir, url, 'pull', '--schema', 'app', '--json');
     expectExit(pulled, 0);
+    expect(checkCliOutput('pull', pulled.stdout)).to.deep.equal([]);
     const result = JSON.parse(pulled.stdout) as {
       schema: string;
       tables: { model: string; table: string }[];

@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import { checkCliOutput } from '../helpers/json-schema.js';
 import {
   createServerDatabase,
   tempDir,
@@ -214,6 +215,7 @@ describeNative(
       const since = await withClient(db.url, serverNow);
       const applied = await run('apply-timescale', '--allow-data-loss', '--json');
       expect(applied.code, applied.stderr).to.equal(0);
+      expect(checkCliOutput('apply-timescale', applied.stdout)).to.deep.equal([]);
       const result = JSON.parse(applied.stdout) as {
         createdExtension: string | null;
         steps: { description: string }[];

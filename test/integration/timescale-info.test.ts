@@ -20,7 +20,7 @@ import {
   withClient,
   type TestDatabase,
 } from '../helpers/databases.js';
-import { checkTimescaleInfoSchema } from '../helpers/info-schema.js';
+import { checkTimescaleInfoSchema } from '../helpers/json-schema.js';
 import {
   isoOrNull,
   jobStats,

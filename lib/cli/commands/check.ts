@@ -20,7 +20,7 @@ export function registerCheck(program: Command, out: Output): void {
       const migrations = checkMigrations(loaded.spec, migrationsDir);
       const problems: string[] = [...migrations.lineage];
       for (const p of problems) out.line(`  ${p}`);
-      for (const d of migrations.changes) out.line(`  not in any migration: ${d}`);
+      for (const c of migrations.changes) out.line(`  not in any migration: ${c.description}`);
       if (migrations.changes.length > 0) {
         problems.push(
           `${migrations.changes.length} change(s) of ${globals.spec} are in no migration (run \`prism-migrate generate\`)`,
@@ -54,6 +54,7 @@ export function registerCheck(program: Command, out: Output): void {
       }
       out.result({
         upToDate: problems.length === 0,
+        lineage: migrations.lineage,
         changes: migrations.changes,
         destructive: migrations.destructive,
         database,

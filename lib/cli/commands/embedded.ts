@@ -56,6 +56,7 @@ export function registerEmbedded(program: Command, out: Output): void {
         'one client session at a time; other prism-migrate commands connect through this server. Ctrl-C stops it.',
       );
       out.result({ url: server.url, port: server.port, pid: process.pid });
+      out.flush();
       const stopped = new Promise<void>((resolveStop) => {
         interruption.handler = () => {
           out.info('stopping the embedded database…');

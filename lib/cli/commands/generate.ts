@@ -18,7 +18,11 @@ export function registerGenerate(program: Command, out: Output): void {
     .action(async (opts: { name?: string; language: MigrationLanguage }) => {
       const globals = program.opts<GlobalOptions>();
       const loaded = await loadSpec(resolve(globals.spec));
-      const { migration: result, dataLoss } = await generate({
+      const {
+        migration: result,
+        changes,
+        dataLoss,
+      } = await generate({
         ...databaseOptions(globals, out),
         spec: loaded.spec,
         migrationsDir: resolve(globals.migrationsDir),
@@ -31,15 +35,11 @@ export function registerGenerate(program: Command, out: Output): void {
         for (const d of result.descriptions) out.line(`  ${d}`);
         out.line(result.file);
       }
-      out.result(
-        result.written
-          ? {
-              file: result.file,
-              changes: result.descriptions,
-              destructive: result.destructive,
-              dataLoss,
-            }
-          : { file: null, changes: [] },
-      );
+      out.result({
+        file: result.written ? result.file : null,
+        changes,
+        destructive: result.written ? result.destructive : [],
+        dataLoss,
+      });
     });
 }

@@ -68,7 +68,7 @@ export function registerPull(program: Command, out: Output): void {
             `${result.notes.length} thing(s) prism.yaml cannot state yet are listed above and commented in ${shown(result.specFile)}; they stay in the database as they are`,
           );
         }
-        out.result(result);
+        out.result({ ...result, adopted: result.adopted ?? null });
       },
     );
 }

@@ -85,6 +85,7 @@ export function registerServe(program: Command, out: Output): void {
           listening: api.listening,
           dialect: api.dialect,
         });
+        out.flush();
         await new Promise<void>((resolveStop) => {
           interruption.handler = () => {
             out.info('stopping the API…');

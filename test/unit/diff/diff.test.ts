@@ -8,9 +8,9 @@ import { destructiveChanges } from '../../../lib/diff/destructive.js';
 import { parseSnapshot, serializeSnapshot } from '../../../lib/diff/snapshot.js';
 import type { Spec } from '../../../lib/spec/types.js';
 
-const spec = (yaml: string): Spec => parseSpec(yaml, 'prism.yaml').spec;
+export const spec = (yaml: string): Spec => parseSpec(yaml, 'prism.yaml').spec;
 
-const BASE = `
+export const BASE = `
 models:
   - name: Reading
     fields:
@@ -33,7 +33,7 @@ models:
       - { name: device, type: string, max_length: 50 }
       - { name: value, type: float, optional: true }
 `;
-const edit = (from: string, to: string) => BASE.replace(from, to);
+export const edit = (from: string, to: string) => BASE.replace(from, to);
 const kinds = (changes: Change[]) => changes.map((c) => c.kind);
 
 const CASES: { name: string; from: string | undefined; to: string; expect: string[] }[] = [

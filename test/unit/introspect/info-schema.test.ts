@@ -6,7 +6,7 @@ import {
   checkTimescaleInfoSchema,
   resolveRef,
   TIMESCALE_INFO_SCHEMA,
-} from '../../helpers/info-schema.js';
+} from '../../helpers/json-schema.js';
 
 describe('spec/timescale-info.schema.json', () => {
   it('is a draft 2020-12 schema whose $refs all resolve', () => {

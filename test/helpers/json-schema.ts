@@ -1,12 +1,12 @@
 /**
- * spec/timescale-info.schema.json, and a minimal checker for the subset of JSON Schema
- * (draft 2020-12) it uses: type (with type arrays for null), const, enum, properties,
- * required, additionalProperties, items, minimum, local $ref, and annotations. Any other
- * keyword is refused, so the schema cannot silently rely on something unchecked.
- * `checkTimescaleInfoSchema` is also used by test/integration/timescale-info.test.ts.
+ * The schemas of `--json` output (spec/cli/*.schema.json, spec/timescale-info.schema.json),
+ * and a minimal checker for the subset of JSON Schema (draft 2020-12) they use: type (with
+ * type arrays for null), const, enum, properties, required, additionalProperties, items,
+ * minimum, oneOf, local $ref, and annotations. Any other keyword is refused, so a schema
+ * cannot silently rely on something unchecked.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 type Schema = { readonly [keyword: string]: unknown };
 
@@ -20,6 +20,7 @@ const CHECKED = new Set([
   'additionalProperties',
   'items',
   'minimum',
+  'oneOf',
   '$ref',
 ]);
 
@@ -57,6 +58,9 @@ export function checkSchema(root: Schema, schema: Schema, value: unknown, path =
   const errors: string[] = [];
   if (typeof schema['$ref'] === 'string') {
     errors.push(...checkSchema(root, resolveRef(root, schema['$ref']), value, path));
+  }
+  if (Array.isArray(schema['oneOf'])) {
+    errors.push(...checkOneOf(root, schema['oneOf'] as Schema[], value, path));
   }
   if (schema['type'] !== undefined) {
     const types = Array.isArray(schema['type'])
@@ -108,12 +112,51 @@ export function checkSchema(root: Schema, schema: Schema, value: unknown, path =
   return errors;
 }
 
-export const TIMESCALE_INFO_SCHEMA = JSON.parse(
-  readFileSync(resolve('spec/timescale-info.schema.json'), 'utf8'),
-) as Schema;
+/** Exactly one branch matches; when none does, the violations of the closest one. */
+function checkOneOf(root: Schema, branches: Schema[], value: unknown, path: string): string[] {
+  const results = branches.map((b) => checkSchema(root, b, value, path));
+  const matching = results.filter((r) => r.length === 0).length;
+  if (matching === 1) return [];
+  if (matching > 1) return [`${path}: matches ${matching} branches of oneOf, expected one`];
+  const closest = results.reduce((a, b) => (b.length < a.length ? b : a));
+  return [`${path}: matches no branch of oneOf; the closest says:`, ...closest];
+}
+
+export function readSchema(file: string): Schema {
+  return JSON.parse(readFileSync(resolve(file), 'utf8')) as Schema;
+}
+
+export const TIMESCALE_INFO_SCHEMA = readSchema('spec/timescale-info.schema.json');
 
 /** Violations of spec/timescale-info.schema.json by a value (JSON round-tripped first). */
 export function checkTimescaleInfoSchema(value: unknown): string[] {
   const json: unknown = JSON.parse(JSON.stringify(value));
   return checkSchema(TIMESCALE_INFO_SCHEMA, TIMESCALE_INFO_SCHEMA, json);
+}
+
+/** The schema files of the CLI's --json output, by name: `check`, `migrate`, `jobs-run`, … */
+export const CLI_SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze(
+  Object.fromEntries(
+    readdirSync(resolve('spec/cli'))
+      .filter((f) => f.endsWith('.schema.json'))
+      .map((f) => [f.replace(/\.schema\.json$/, ''), readSchema(join('spec/cli', f))]),
+  ),
+);
+
+/** Violations of spec/cli/<name>.schema.json by a --json document (the text on stdout). */
+export function checkCliOutput(name: string, stdout: string): string[] {
+  const schema = CLI_SCHEMAS[name];
+  if (schema === undefined) throw new Error(`no schema spec/cli/${name}.schema.json`);
+  let document: unknown;
+  try {
+    document = JSON.parse(stdout);
+  } catch {
+    return [`stdout is not one JSON document: ${stdout.slice(0, 200)}`];
+  }
+  return checkSchema(schema, schema, document);
+}
+
+/** The schema of a command's output: `up`, `down` and `redo` share `migrate`; `jobs run` is `jobs-run`. */
+export function schemaOf(command: string): string {
+  return ['up', 'down', 'redo'].includes(command) ? 'migrate' : command.replace(/ /g, '-');
 }

@@ -1,0 +1,178 @@
+/**
+ * Changes as data, beside their sentence: what `check --json` and `generate --json` print
+ * for each change (spec/cli/*.schema.json, `$defs/change`). Pure.
+ */
+import type { Change, ChangeKind, CompressionSettings, Field, IndexDef } from './changes.js';
+import { assertNever } from './changes.js';
+import { describeChange } from './describe.js';
+import { destructiveByChange, type DestructiveCode } from './destructive.js';
+import { amountText } from '../spec/time-amount.js';
+import { functionDefaultText } from '../spec/defaults.js';
+import { columnType } from '../schema/column-types.js';
+import { termText } from '../schema/compile.js';
+import type { SchemaDifference } from '../schema/compare.js';
+
+export interface StructuredChange {
+  readonly kind: ChangeKind;
+  /** The table the change acts on (its name before a rename). */
+  readonly table: string;
+  readonly column?: string;
+  readonly index?: string;
+  /** What the changed thing was, as prism.yaml or PostgreSQL writes it; absent when created. */
+  readonly before?: string;
+  /** What it becomes; absent when dropped. */
+  readonly after?: string;
+  /** The code of what it destroys going forward (`PM101` a dropped table, …). */
+  readonly destructive?: DestructiveCode;
+  readonly description: string;
+}
+
+/** `varchar(64) NOT NULL DEFAULT 'x'`: a column as the spec defines it. */
+export function fieldText(f: Field): string {
+  const parts = [columnType(f)];
+  if (!f.optional || f.primaryKey) parts.push('NOT NULL');
+  if (f.default !== undefined) {
+    parts.push(
+      `DEFAULT ${f.default.kind === 'function' ? functionDefaultText(f.default.name) : JSON.stringify(f.default.value)}`,
+    );
+  }
+  return parts.join(' ');
+}
+
+function indexText(i: IndexDef): string {
+  return `${i.unique ? 'unique ' : ''}${i.type} (${i.columns.join(', ')})`;
+}
+
+function compressionText(s: CompressionSettings): string {
+  const segment = s.segmentBy.length > 0 ? s.segmentBy.join(', ') : 'none';
+  const order = s.orderBy.length > 0 ? s.orderBy.map(termText).join(', ') : 'default';
+  return `segment by ${segment}; order by ${order}`;
+}
+
+type Detail = Omit<StructuredChange, 'kind' | 'destructive' | 'description'>;
+
+function detail(c: Change): Detail {
+  switch (c.kind) {
+    case 'createModel':
+    case 'dropModel':
+    case 'createTable':
+    case 'dropTable':
+      return { table: c.model.table };
+    case 'renameTable':
+      return { table: c.from, before: c.from, after: c.to };
+    case 'addColumn':
+      return { table: c.table, column: c.field.name, after: fieldText(c.field) };
+    case 'dropColumn':
+      return { table: c.table, column: c.field.name, before: fieldText(c.field) };
+    case 'renameColumn':
+      return { table: c.table, column: c.from, before: c.from, after: c.to };
+    case 'alterColumn':
+      return {
+        table: c.table,
+        column: c.to.name,
+        before: fieldText(c.from),
+        after: fieldText(c.to),
+      };
+    case 'setPrimaryKey':
+      return { table: c.table, before: c.from.join(', '), after: c.to.join(', ') };
+    case 'addIndex':
+      return { table: c.table, index: c.index.name, after: indexText(c.index) };
+    case 'dropIndex':
+      return { table: c.table, index: c.index.name, before: indexText(c.index) };
+    case 'createHypertable':
+      return { table: c.table, column: c.hypertable.timeColumn, after: 'hypertable' };
+    case 'revertHypertable':
+      return { table: c.table, column: c.hypertable.timeColumn, before: 'hypertable' };
+    case 'setChunkInterval':
+      return {
+        table: c.table,
+        ...(c.from !== undefined && { before: amountText(c.from) }),
+        ...(c.to !== undefined && { after: amountText(c.to) }),
+      };
+    case 'enableCompression':
+      return { table: c.table, after: compressionText(c.settings) };
+    case 'disableCompression':
+      return { table: c.table, before: compressionText(c.settings) };
+    case 'alterCompression':
+      return { table: c.table, before: compressionText(c.from), after: compressionText(c.to) };
+    case 'addCompressionPolicy':
+      return { table: c.table, after: amountText(c.after) };
+    case 'removeCompressionPolicy':
+      return { table: c.table, before: amountText(c.after) };
+    case 'addRetentionPolicy':
+      return { table: c.table, after: amountText(c.dropAfter) };
+    case 'removeRetentionPolicy':
+      return { table: c.table, before: amountText(c.dropAfter) };
+    case 'setIntegerNow':
+      return { table: c.table, column: c.timeColumn, after: c.unit };
+    case 'dropIntegerNow':
+      return { table: c.table, column: c.timeColumn, before: c.unit };
+    default:
+      return assertNever(c);
+  }
+}
+
+/** The changes of one migration's `up`, in order, each with its destructive code if any. */
+export function structureChanges(changes: readonly Change[]): StructuredChange[] {
+  const destructive = destructiveByChange(changes, 'up');
+  return changes.map((c, i) => {
+    const code = destructive[i]?.code;
+    return {
+      kind: c.kind,
+      ...detail(c),
+      ...(code !== undefined && { destructive: code }),
+      description: describeChange(c),
+    };
+  });
+}
+
+/** The column a difference is about, from the `what` that `compareTables` writes for its kind. */
+function differenceColumn(d: SchemaDifference): string | undefined {
+  switch (d.kind) {
+    case 'column':
+      return d.what.replace(/^column /, '');
+    case 'columnType':
+    case 'nullability':
+    case 'default':
+    case 'identity': {
+      const suffix = d.kind === 'columnType' ? ' type' : ` ${d.kind}`;
+      return d.what.replace(/^column /, '').slice(0, -suffix.length);
+    }
+    case 'timeColumn':
+      return d.expected;
+    default:
+      return undefined;
+  }
+}
+
+/** What making the change that removes a difference would destroy in the live database. */
+function differenceDestructive(d: SchemaDifference): DestructiveCode | undefined {
+  const dropsIt = d.expected.startsWith('absent');
+  switch (d.kind) {
+    case 'table':
+      return dropsIt ? 'PM101' : undefined;
+    case 'column':
+      return dropsIt ? 'PM102' : undefined;
+    case 'retentionPolicy':
+      return d.expected === 'none' ? undefined : 'PM103';
+    case 'hypertable':
+      return d.expected === 'plain table' ? 'PM104' : undefined;
+    case 'columnType':
+      return 'PM105';
+    default:
+      return undefined;
+  }
+}
+
+/** The column and destructive code of a difference between a live table and the spec. */
+export function differenceDetails(d: SchemaDifference): {
+  readonly column?: string;
+  readonly destructive?: DestructiveCode;
+} {
+  const column = differenceColumn(d);
+  const destructive = differenceDestructive(d);
+  return {
+    ...(column !== undefined && { column }),
+    ...(destructive !== undefined && { destructive }),
+  };
+}
