@@ -2,6 +2,7 @@
  * A new project from `init`: the starter spec validates, generates and applies on the
  * embedded database; with TERM=dumb or NO_COLOR the output has no escape codes.
  */
+import { checkCliOutput } from '../helpers/json-schema.js';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -24,6 +25,16 @@ describe('prism-migrate init', function () {
     expect(created.stdout).to.include('created .env.example');
     // No database was opened.
     expect(readdirSync(dir).sort()).to.deep.equal(['.env.example', '.gitignore', 'prism.yaml']);
+    const again = await runCli(['init', '--json'], { cwd: dir, env: EMBEDDED });
+    expect(again.code).to.equal(2);
+    expect(checkCliOutput('init', again.stdout)).to.deep.equal([]);
+    const forced = await runCli(['init', '--force', '--json'], { cwd: dir, env: EMBEDDED });
+    expect(forced.code, forced.stderr).to.equal(0);
+    expect(checkCliOutput('init', forced.stdout)).to.deep.equal([]);
+    expect(JSON.parse(forced.stdout).files[0]).to.deep.equal({
+      path: 'prism.yaml',
+      action: 'overwritten',
+    });
 
     const valid = await runCli(['validate'], { cwd: dir, env: EMBEDDED });
     expect(valid.code, valid.stderr).to.equal(0);

@@ -27,6 +27,7 @@ import {
 } from '../helpers/databases.js';
 import { createNativeDatabase, CURRENT_TSL, describeNative } from '../helpers/timescale-servers.js';
 import { runCli } from '../helpers/cli.js';
+import { checkCliOutput } from '../helpers/json-schema.js';
 import { cleanEnv } from '../helpers/embedded-process.js';
 
 const TABLE: MigrationsTable = { schema: 'deploy', name: 'schema_history' };
@@ -264,6 +265,16 @@ describe('up --to/--fake, status and resolve from the command line, on the Postg
       '3000_seed: already applied: its current file is accepted (checksum recorded)\n',
     );
     expect((await cli('up')).code).to.equal(0);
+    const json = await cli('resolve', '--applied', '3000_seed', '--json');
+    expect(checkCliOutput('resolve', json.stdout)).to.deep.equal([]);
+    expect(JSON.parse(json.stdout)).to.include({
+      migration: '3000_seed',
+      action: 'checksum-updated',
+    });
+    const failed = await cli('resolve', '--rolled-back', '9000_none', '--json');
+    expect(failed.code).to.equal(2);
+    expect(checkCliOutput('resolve', failed.stdout)).to.deep.equal([]);
+    expect(JSON.parse(failed.stdout).error.code).to.equal('usage');
   });
 
   it('keeps the history where --migrations-schema and prism.config.json say', async () => {

@@ -1,4 +1,5 @@
 /** `types` (generateRowTypes and the command): the file written whole, or nothing. */
+import { checkCliOutput } from '../../helpers/json-schema.js';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
@@ -51,6 +52,7 @@ describe('prism-migrate types', () => {
       cwd: dir,
     });
     expect(written.code, written.stderr).to.equal(0);
+    expect(checkCliOutput('types', written.stdout)).to.deep.equal([]);
     const result = JSON.parse(written.stdout) as { file: string; models: string[]; text: string };
     expect(result.file).to.equal(join(dir, 'rows.ts'));
     expect(result.models).to.deep.equal(['DataPoint']);
