@@ -1,6 +1,7 @@
 /** `up`, `down` and `redo`: run the migrations on the database. */
 import { migrate, redo, type MigrateOptions, type MigrationRun } from '../runner/migrate.js';
 import { listMigrationFiles } from '../runner/files.js';
+import { UsageError } from '../errors.js';
 import { withDatabase, type DatabaseOptions } from './database.js';
 
 /** What `redoMigrations` takes: how many (`count`, default 1), the mode, data loss, the lock wait. */
@@ -27,8 +28,11 @@ function run(
   work: (url: string) => Promise<MigrationRun[]>,
 ): Promise<MigrationsResult> {
   const dryRun = options.dryRun === true;
-  // A missing migrations folder is refused before any database is opened (or created).
+  // A missing migrations folder, or a count beside --to, is refused before any database
+  // is opened (or created).
   listMigrationFiles(options.migrationsDir);
+  if (options.count !== undefined && options.to !== undefined)
+    throw new UsageError('give either a number of migrations or --to <name>, not both');
   return withDatabase(
     options,
     command,

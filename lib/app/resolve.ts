@@ -5,7 +5,7 @@
  * removes it from the history. Nothing runs; the migrations' lock is held meanwhile.
  */
 import { UsageError } from '../errors.js';
-import { listMigrationFiles } from '../runner/files.js';
+import { compareMigrationNames, listMigrationFiles } from '../runner/files.js';
 import {
   appliedMigrations,
   describeHistoryTable,
@@ -40,6 +40,25 @@ export interface ResolveResult {
 
 const withoutExtension = (name: string) => name.replace(/\.(?:js|cjs|mjs|ts|cts|mts|sql)$/, '');
 
+/**
+ * node-pg-migrate requires the history to follow the files' order: a migration recorded
+ * now, after later ones, would stop every `up` and `down` ("Not run migration … is
+ * preceding already run migration …").
+ */
+function refuseOutOfOrder(
+  name: string,
+  applied: readonly { name: string }[],
+  migrationsDir: string,
+): void {
+  const names = applied.map((m) => m.name);
+  if (names.includes(name)) return;
+  const later = names.filter((n) => compareMigrationNames(n, name) > 0);
+  if (later.length === 0) return;
+  throw new UsageError(`${name} cannot be recorded as applied after migrations that follow it`, {
+    hint: `${later.join(', ')} ${later.length === 1 ? 'is' : 'are'} applied already; revert ${later.length === 1 ? 'it' : 'them'} first (\`prism-migrate down --to <the one before ${name}>\`), or record ${later.length === 1 ? 'it' : 'them'} as rolled back with \`prism-migrate resolve --rolled-back\` if undone by hand (migrations in ${migrationsDir})`,
+  });
+}
+
 export function resolveMigration(options: ResolveOptions): Promise<ResolveResult> {
   if ((options.applied === undefined) === (options.rolledBack === undefined)) {
     throw new UsageError('resolve needs exactly one of --applied <name> and --rolled-back <name>', {
@@ -65,6 +84,7 @@ export function resolveMigration(options: ResolveOptions): Promise<ResolveResult
           log: options.log,
         });
         if (file !== undefined && options.applied !== undefined) {
+          refuseOutOfOrder(name, await appliedMigrations(client, table), options.migrationsDir);
           const action = await markApplied(client, table, file);
           return { database: db.description, migration: name, action };
         }

@@ -148,14 +148,16 @@ export const timescaleOption = () =>
     TIMESCALE_MODES,
   );
 
-export function printRuns(out: Output, runs: MigrationRun[], dryRun: boolean): void {
+/** `fake`: recorded as applied (or reverted) without running. */
+export function printRuns(out: Output, runs: MigrationRun[], dryRun: boolean, fake = false): void {
   if (runs.length === 0) out.line('No migrations to run.');
   for (const run of runs) {
     if (dryRun) {
       out.line(`-- ${run.name} (${run.direction}, dry run: nothing applied)`);
       out.line(run.sql ?? '');
     } else {
-      out.line(`${run.direction === 'up' ? 'applied ' : 'reverted'} ${run.name}`);
+      const done = `${run.direction === 'up' ? 'applied ' : 'reverted'} ${run.name}`;
+      out.line(fake ? `${done} (--fake: recorded, not run)` : done);
     }
   }
   out.result({ dryRun, migrations: runs });

@@ -36,5 +36,29 @@ export function listMigrationFiles(dir: string): MigrationFile[] {
         statSync(join(dir, f)).isFile(),
     )
     .map((f) => ({ name: f.slice(0, -extname(f).length), path: join(dir, f) }))
-    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+    .sort((a, b) => compareMigrationNames(a.name, b.name));
+}
+
+/**
+ * node-pg-migrate's order: by the number the name starts with (17 digits are a UTC time,
+ * `YYYYMMDDhhmmssSSS`), then by the name ignoring punctuation, numbers compared as numbers.
+ */
+export function compareMigrationNames(a: string, b: string): number {
+  const byPrefix = numericPrefix(a) - numericPrefix(b);
+  if (byPrefix !== 0 && !Number.isNaN(byPrefix)) return byPrefix;
+  return a.localeCompare(b, undefined, {
+    usage: 'sort',
+    numeric: true,
+    sensitivity: 'variant',
+    ignorePunctuation: true,
+  });
+}
+
+function numericPrefix(name: string): number {
+  const prefix = /^\d+/.exec(name)?.[0];
+  if (prefix === undefined) return Number.NaN;
+  if (prefix.length !== 17) return Number(prefix);
+  const [, y, mo, d, h, mi, s, ms] =
+    /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})$/.exec(prefix) ?? [];
+  return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`).valueOf();
 }

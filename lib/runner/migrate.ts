@@ -32,7 +32,7 @@ import { installLegacyMethods } from './legacy-methods.js';
 import { MIGRATION_LOADERS } from './loader.js';
 import { ALLOW_DATA_LOSS_SETTING, DATA_LOSS_SQLSTATE } from '../operations/retention-loss-guard.js';
 import { setTimescaleModeOverride, type TimescaleMode } from '../operations/mode.js';
-import { listMigrationFiles, MIGRATION_IGNORE_PATTERN } from './files.js';
+import { listMigrationFiles, MIGRATION_IGNORE_PATTERN, type MigrationFile } from './files.js';
 import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS, releaseMigrationLock } from './lock.js';
 import {
   appliedMigrations,
@@ -174,6 +174,8 @@ export interface FailureContext {
   readonly transactional: boolean;
   /** Migrations this run applied (or reverted) before the failing one; they stay. */
   readonly completed: readonly string[];
+  /** The whole run was one transaction (--single-transaction), rolled back whole. */
+  readonly wholeRun?: boolean | undefined;
 }
 
 /** The line naming the migrations of this run that stay applied (or reverted), if any. */
@@ -194,9 +196,11 @@ export class MigrationFailedError extends DatabaseError {
     const e = cause as { message?: string; detail?: string; hint?: string; code?: string };
     const where = migration ? `migration ${migration} (${direction})` : `${direction} migration`;
     const detail = e.detail ? `\n  detail: ${e.detail}` : '';
-    const outcome = context.transactional
-      ? '\n  it was rolled back: nothing from this migration was applied'
-      : '\n  it ran outside a transaction (pgm.noTransaction()): its statements before the failing one stay applied';
+    const outcome = context.wholeRun
+      ? '\n  the run was one transaction (--single-transaction) and was rolled back whole: nothing from it was applied'
+      : context.transactional
+        ? '\n  it was rolled back: nothing from this migration was applied'
+        : '\n  it ran outside a transaction (pgm.noTransaction()): its statements before the failing one stay applied';
     const completed = keptBefore(direction, context);
     super(
       `${where} failed: ${withoutStack(e.message ?? String(cause))}${e.code ? ` [${e.code}]` : ''}${detail}${outcome}${completed}`,
@@ -341,7 +345,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationRun[]> 
  * the migration lock from before the first down to after the last up.
  */
 export async function redo(
-  options: Omit<MigrateOptions, 'direction' | 'dryRun'>,
+  options: Omit<MigrateOptions, 'direction' | 'dryRun' | 'to' | 'fake' | 'singleTransaction'>,
 ): Promise<MigrationRun[]> {
   refuseBadCount(options.count);
   listMigrationFiles(options.migrationsDir);
@@ -351,6 +355,13 @@ export async function redo(
   try {
     try {
       await acquireMigrationLock(session.client, lockWait(options));
+      // Its up would refuse an edited applied file: refuse before the down, not halfway.
+      const table = historyTable(options);
+      const changed = changedMigrations(
+        await appliedMigrations(session.client, table),
+        listMigrationFiles(options.migrationsDir),
+      );
+      if (changed.length > 0) throw new ChangedMigrationsError(changed, table);
     } catch (error) {
       await cleanUp(session);
       throw classify(
@@ -434,6 +445,33 @@ async function countTo(
   return applied.length - 1 - index;
 }
 
+async function schemaExists(client: pg.ClientBase, schema: string): Promise<boolean> {
+  const r = await client.query('SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1', [
+    schema,
+  ]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+/**
+ * Checksums of applied migrations that have none yet. Not part of any migration: a user
+ * that may write the table but not alter it (the column is added once) gets a warning,
+ * and the migrations stay applied.
+ */
+async function recordChecksums(
+  client: pg.ClientBase,
+  table: MigrationsTable,
+  files: readonly MigrationFile[],
+  log: (line: string) => void,
+): Promise<void> {
+  try {
+    await recordMissingChecksums(client, table, files);
+  } catch (error) {
+    log(
+      `warning: could not record the checksums of applied migrations in ${describeHistoryTable(table)} (${(error as Error).message}); edits of applied files go unnoticed until the table's owner runs ALTER TABLE ${describeHistoryTable(table)} ADD COLUMN checksum text`,
+    );
+  }
+}
+
 /** One run on `session`; `lockHeld`: the caller holds the migration lock on it. */
 async function migrateIn(
   session: Session,
@@ -449,6 +487,11 @@ async function migrateIn(
   let current: string | undefined;
   const toRun: string[] = [];
   const outsideTransaction = new Set<string>();
+  /** The last pgm.noTransaction() migration of a --single-transaction run. */
+  let singleBrokenAt: string | undefined;
+  // node-pg-migrate's BEGIN/COMMIT around a single transaction would end a dry run's.
+  const single = options.singleTransaction === true && options.dryRun !== true;
+  let files: MigrationFile[] = [];
   let quiet = false;
   const sqlByMigration = new Map<string, string>();
   const logger = {
@@ -469,6 +512,11 @@ async function migrateIn(
     warn: (msg: string) => {
       if (String(msg).includes('not wrapped in a transaction') && current)
         outsideTransaction.add(current);
+      // A pgm.noTransaction() migration commits what the single transaction held so far.
+      if (String(msg).includes('Need to break single transaction') && current) {
+        outsideTransaction.add(current);
+        singleBrokenAt = current;
+      }
       if (!String(msg).includes('current transaction is aborted')) log(String(msg));
     },
     error: () => undefined, // the thrown error says it, once
@@ -492,7 +540,7 @@ async function migrateIn(
     // Before anything is read: a deploy that waited sees what the one before it applied.
     if (needsLock && !lockHeld) await acquireMigrationLock(client, lockWait(options));
     const support = await preflight(client, options, log);
-    const files = listMigrationFiles(options.migrationsDir);
+    files = listMigrationFiles(options.migrationsDir);
     refuseChangedFiles(
       changedMigrations(await appliedMigrations(client, table), files),
       options.direction,
@@ -511,17 +559,19 @@ async function migrateIn(
       : await checkDataLoss(client, options, log);
     if (options.dryRun) await client.query('BEGIN');
     let remaining = options.count ?? (options.direction === 'up' ? Infinity : 1);
+    // Asked only when missing: CREATE SCHEMA IF NOT EXISTS says "already exists" every run.
+    const createSchema = !(await schemaExists(client, table.schema));
     for (let attempt = 1; ; attempt += 1) {
       const runnerOptions: RunnerOption = {
         dbClient: client,
         dir: options.migrationsDir,
         migrationsTable: table.name,
         migrationsSchema: table.schema,
-        createMigrationsSchema: table.schema !== 'public',
+        createMigrationsSchema: createSchema,
         direction: options.direction,
         count: remaining,
         checkOrder: true,
-        singleTransaction: options.singleTransaction === true,
+        singleTransaction: single,
         fake: options.fake === true,
         dryRun: options.dryRun === true,
         // The lock is ours (above); node-pg-migrate's would fail at once instead of waiting.
@@ -546,7 +596,7 @@ async function migrateIn(
         const failed = failedMigration(error);
         if (!isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS || failed === undefined) throw error;
         // One transaction for the whole run: all of it was rolled back, and is reported so.
-        if (options.singleTransaction) throw error;
+        if (single) throw error;
         if (outsideTransaction.has(failed)) throw error;
         // The rolled-back migration may have created TimescaleDB; 2.12 cannot create it
         // again in a session that loaded its library: run it again in a new session.
@@ -585,19 +635,30 @@ async function migrateIn(
       }
     }
     if (options.dryRun) await client.query('ROLLBACK');
-    else await recordMissingChecksums(client, table, files);
+    else await recordChecksums(client, table, files, log);
     return ran;
   } catch (error) {
     quiet = true;
+    // What did commit (earlier migrations of the run) gets its checksum all the same.
+    await client.query('ROLLBACK').catch(() => undefined);
+    if (!options.dryRun) await recordChecksums(client, table, files, log);
     await cleanUp(session);
     const failed = failedMigration(error);
     const index = failed === undefined ? 0 : toRun.indexOf(failed);
-    const context = {
+    const committedBefore = (upTo: number) => [
+      ...ran.map((r) => r.name),
+      ...toRun.slice(0, Math.max(upTo, 0)),
+    ];
+    const broken = singleBrokenAt === undefined ? -1 : toRun.indexOf(singleBrokenAt);
+    const context: FailureContext = {
       transactional: failed === undefined || !outsideTransaction.has(failed),
-      completed:
-        options.dryRun || options.singleTransaction
-          ? []
-          : [...ran.map((r) => r.name), ...toRun.slice(0, Math.max(index, 0))],
+      completed: options.dryRun
+        ? []
+        : !single
+          ? committedBefore(index)
+          : // A single transaction keeps only what a noTransaction migration committed.
+            committedBefore(broken < 0 ? 0 : singleBrokenAt === failed ? broken : broken + 1),
+      wholeRun: single && singleBrokenAt === undefined,
     };
     throw classify(error, failed, options.direction, context, table);
   } finally {

@@ -14,6 +14,7 @@ import {
   MigrationFailedError,
   migrate,
   migrationStatus,
+  redo,
 } from '../../lib/runner/migrate.js';
 import { resolveMigration } from '../../lib/app/resolve.js';
 import { CheckFailedError, UsageError } from '../../lib/errors.js';
@@ -245,7 +246,7 @@ describe('up --to/--fake, status and resolve from the command line, on the Postg
     expect(up.stdout).to.equal('applied  2000_events\n');
     const fake = await cli('up', '--fake');
     expect(fake.code, fake.stderr).to.equal(0);
-    expect(fake.stdout).to.equal('applied  3000_seed\n');
+    expect(fake.stdout).to.equal('applied  3000_seed (--fake: recorded, not run)\n');
     expect(
       await withClient(db.url, async (c) => (await c.query('SELECT * FROM events')).rowCount),
     ).to.equal(0);
@@ -254,7 +255,7 @@ describe('up --to/--fake, status and resolve from the command line, on the Postg
   it('status marks an applied file that changed; up refuses with exit 1; resolve accepts it', async () => {
     writeFileSync(join(dir, '3000_seed.js'), `${MIGRATIONS['3000_seed.js']}\n`);
     const status = await cli('status');
-    expect(status.stdout).to.contain('applied, FILE CHANGED since 3000_seed');
+    expect(status.stdout).to.contain('applied, FILE CHANGED 3000_seed');
     const up = await cli('up');
     expect(up.code).to.equal(1);
     expect(up.stderr).to.contain('applied migration file(s) changed since they ran');
@@ -301,5 +302,103 @@ describe('up --to/--fake, status and resolve from the command line, on the Postg
     expect(r.stderr).to.equal(
       'error: resolve needs exactly one of --applied <name> and --rolled-back <name>\n  hint: --applied records a migration you completed by hand; --rolled-back forgets one you undid by hand\n',
     );
+  });
+});
+
+describe('the migration history in the harder cases, on the PostgreSQL server', () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await createServerDatabase('prism_history_edge');
+  });
+  after(async () => db?.dispose());
+
+  it('redo refuses an edited applied file before reverting anything', async () => {
+    const dir = migrationsDir({
+      '2000_events.js': MIGRATIONS['2000_events.js'] as string,
+      '3000_seed.js': MIGRATIONS['3000_seed.js'] as string,
+    });
+    await migrate({ url: db.url, migrationsDir: dir, direction: 'up' });
+    writeFileSync(join(dir, '2000_events.js'), `${MIGRATIONS['2000_events.js']}// edited\n`);
+    const error = await rejection(redo({ url: db.url, migrationsDir: dir }));
+    expect(error).to.be.instanceOf(ChangedMigrationsError);
+    const applied = await withClient(db.url, async (c) =>
+      (await c.query<{ name: string }>('SELECT name FROM pgmigrations ORDER BY id')).rows.map(
+        (r) => r.name,
+      ),
+    );
+    expect(applied).to.deep.equal(['2000_events', '3000_seed']);
+    await migrate({ url: db.url, migrationsDir: dir, direction: 'down', count: 2 }).catch(
+      () => undefined,
+    );
+    await withClient(db.url, (c) => c.query('DROP TABLE IF EXISTS events, pgmigrations'));
+  });
+
+  it('resolve --applied refuses to record a migration after later ones', async () => {
+    const dir = migrationsDir({
+      '1000_a.js': 'export const up = () => {}; export const down = () => {};\n',
+      '2000_b.js': 'export const up = () => {}; export const down = () => {};\n',
+      '3000_c.js': 'export const up = () => {}; export const down = () => {};\n',
+    });
+    await migrate({ url: db.url, migrationsDir: dir, direction: 'up' });
+    await resolveMigration({ databaseUrl: db.url, migrationsDir: dir, rolledBack: '2000_b' });
+    const error = await rejection(
+      resolveMigration({ databaseUrl: db.url, migrationsDir: dir, applied: '2000_b' }),
+    );
+    expect(error).to.be.instanceOf(UsageError);
+    expect(error.message).to.equal(
+      '2000_b cannot be recorded as applied after migrations that follow it',
+    );
+    await withClient(db.url, (c) => c.query('DROP TABLE pgmigrations'));
+  });
+
+  it('--single-transaction keeps what a noTransaction migration committed, and says so', async () => {
+    const dir = migrationsDir({
+      '1000_a.js': `export const up = (pgm) => { pgm.createTable('a', { id: 'int' }); };\nexport const down = (pgm) => { pgm.dropTable('a'); };\n`,
+      '2000_nt.js': `export const up = (pgm) => { pgm.noTransaction(); pgm.createTable('nt', { id: 'int' }); };\nexport const down = (pgm) => { pgm.dropTable('nt'); };\n`,
+      '3000_b.js': `export const up = (pgm) => { pgm.createTable('b', { id: 'int' }); };\nexport const down = (pgm) => { pgm.dropTable('b'); };\n`,
+      '4000_fails.js': `export const up = (pgm) => { pgm.sql('SELECT 1/0'); };\nexport const down = () => {};\n`,
+    });
+    const error = await rejection(
+      migrate({ url: db.url, migrationsDir: dir, direction: 'up', singleTransaction: true }),
+    );
+    expect(error).to.be.instanceOf(MigrationFailedError);
+    expect(error.message).to.contain('applied before it in this run, and kept: 1000_a, 2000_nt');
+    expect(await tables(db.url)).to.deep.equal(['a', 'nt', 'pgmigrations']);
+  });
+
+  it('a user that may write the history but not alter it gets a warning, and the migrations stay applied', async () => {
+    const role = `prism_deployer_${process.pid}`;
+    await withClient(db.url, async (c) => {
+      await c.query('DROP TABLE IF EXISTS a, nt, b, pgmigrations');
+      await c.query(
+        'CREATE TABLE pgmigrations (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)',
+      );
+      await c.query(`CREATE ROLE ${role} LOGIN`);
+      await c.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${role}`);
+      await c.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON pgmigrations TO ${role}`);
+      await c.query(`GRANT USAGE ON SEQUENCE pgmigrations_id_seq TO ${role}`);
+    });
+    try {
+      const dir = migrationsDir({ '2000_events.js': MIGRATIONS['2000_events.js'] as string });
+      const url = new URL(db.url);
+      url.username = role;
+      const logs: string[] = [];
+      const ran = await migrate({
+        url: url.toString(),
+        migrationsDir: dir,
+        direction: 'up',
+        log: (l) => logs.push(l),
+      });
+      expect(ran.map((m) => m.name)).to.deep.equal(['2000_events']);
+      expect(logs.join('\n')).to.contain(
+        "warning: could not record the checksums of applied migrations in public.pgmigrations (must be owner of table pgmigrations); edits of applied files go unnoticed until the table's owner runs ALTER TABLE public.pgmigrations ADD COLUMN checksum text",
+      );
+    } finally {
+      await withClient(db.url, async (c) => {
+        await c.query('DROP TABLE IF EXISTS events, pgmigrations');
+        await c.query(`DROP OWNED BY ${role}`);
+        await c.query(`DROP ROLE ${role}`);
+      });
+    }
   });
 });

@@ -57,7 +57,7 @@ function runCommand(program: Command, direction: 'up' | 'down', out: Output) {
     } finally {
       progress?.stop();
     }
-    printRuns(out, result.migrations, result.dryRun);
+    printRuns(out, result.migrations, result.dryRun, opts.fake === true);
   };
 }
 

@@ -23,7 +23,7 @@ export function registerStatus(program: Command, out: Output): void {
         const state = m.missingFile
           ? 'applied, FILE MISSING'
           : m.changed
-            ? 'applied, FILE CHANGED since'
+            ? 'applied, FILE CHANGED'
             : m.applied
               ? 'applied'
               : 'pending';
