@@ -30,7 +30,11 @@ function loaderJiti(): ReturnType<typeof createJiti> {
 
 /** A migration file's exports (`up`, `down`, …), loaded as `prism-migrate up` loads it. */
 export function importMigration(filePath: string): Promise<unknown> {
-  return loaderJiti().import(filePath);
+  const loader = loaderJiti();
+  // Read anew each run: a process that runs migrations again (a test, a dev server) after
+  // the file changed runs what the file says now, as its checksum does.
+  delete loader.cache[filePath];
+  return loader.import(filePath);
 }
 
 export const MIGRATION_LOADERS: Strategies = [
