@@ -5,7 +5,7 @@
  * removes it from the history. Nothing runs; the migrations' lock is held meanwhile.
  */
 import { UsageError } from '../errors.js';
-import { compareMigrationNames, listMigrationFiles } from '../runner/files.js';
+import { compareMigrationNames, listMigrationFiles, migrationName } from '../runner/files.js';
 import {
   appliedMigrations,
   describeHistoryTable,
@@ -38,8 +38,6 @@ export interface ResolveResult {
   readonly action: 'recorded' | 'checksum-updated' | 'removed';
 }
 
-const withoutExtension = (name: string) => name.replace(/\.(?:js|cjs|mjs|ts|cts|mts|sql)$/, '');
-
 /**
  * node-pg-migrate requires the history to follow the files' order: a migration recorded
  * now, after later ones, would stop every `up` and `down` ("Not run migration … is
@@ -65,7 +63,7 @@ export function resolveMigration(options: ResolveOptions): Promise<ResolveResult
       hint: '--applied records a migration you completed by hand; --rolled-back forgets one you undid by hand',
     });
   }
-  const name = withoutExtension((options.applied ?? options.rolledBack) as string);
+  const name = migrationName((options.applied ?? options.rolledBack) as string);
   const file = listMigrationFiles(options.migrationsDir).find((f) => f.name === name);
   if (options.applied !== undefined && file === undefined) {
     throw new UsageError(`there is no migration ${name} in ${options.migrationsDir}`, {

@@ -11,6 +11,12 @@ const MIGRATION_EXTENSIONS = new Set(['.js', '.cjs', '.mjs', '.ts', '.cts', '.mt
  */
 export const MIGRATION_IGNORE_PATTERN = '(?:\\..*|.*(?<!\\.(?:js|cjs|mjs|ts|cts|mts|sql)))';
 
+/** A migration's name as node-pg-migrate records it, given its name or its file name. */
+export function migrationName(nameOrFile: string): string {
+  const extension = extname(nameOrFile);
+  return MIGRATION_EXTENSIONS.has(extension) ? nameOrFile.slice(0, -extension.length) : nameOrFile;
+}
+
 export interface MigrationFile {
   readonly name: string;
   readonly path: string;

@@ -32,7 +32,12 @@ import { installLegacyMethods } from './legacy-methods.js';
 import { MIGRATION_LOADERS } from './loader.js';
 import { ALLOW_DATA_LOSS_SETTING, DATA_LOSS_SQLSTATE } from '../operations/retention-loss-guard.js';
 import { setTimescaleModeOverride, type TimescaleMode } from '../operations/mode.js';
-import { listMigrationFiles, MIGRATION_IGNORE_PATTERN, type MigrationFile } from './files.js';
+import {
+  listMigrationFiles,
+  MIGRATION_IGNORE_PATTERN,
+  migrationName,
+  type MigrationFile,
+} from './files.js';
 import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS, releaseMigrationLock } from './lock.js';
 import {
   appliedMigrations,
@@ -424,7 +429,7 @@ async function countTo(
   options: Pick<MigrateOptions, 'direction' | 'migrationsDir'>,
   table: MigrationsTable,
 ): Promise<number> {
-  const name = to.replace(/\.(?:js|cjs|mjs|ts|cts|mts|sql)$/, '');
+  const name = migrationName(to);
   const applied = (await appliedMigrations(client, table)).map((m) => m.name);
   const known = listMigrationFiles(options.migrationsDir).map((f) => f.name);
   if (options.direction === 'up') {
