@@ -22,7 +22,8 @@ export interface GlobalOptions {
   json?: boolean;
   /** `--config`: the settings file, instead of ./prism.config.json or package.json's "prism". */
   config?: string;
-  envFile: string;
+  /** `--env-path`: the variables file (named so: Node 20 reads `--env-file` itself). */
+  envPath: string;
   /** The runner's migrations table and its schema; unset: pgmigrations in public. */
   migrationsTable?: string;
   migrationsSchema?: string;
@@ -41,13 +42,13 @@ export function loadProjectSettings(
   cwd: string = process.cwd(),
 ): void {
   const globals = program.opts<GlobalOptions>();
-  const given = (key: 'spec' | 'migrationsDir' | 'envFile') =>
+  const given = (key: 'spec' | 'migrationsDir' | 'envPath') =>
     program.getOptionValueSource(key) === 'cli' ? globals[key] : undefined;
   const environment = { ...env };
   const envFile = readEnvFile(
-    resolve(cwd, globals.envFile),
-    globals.envFile,
-    given('envFile') !== undefined,
+    resolve(cwd, globals.envPath),
+    globals.envPath,
+    given('envPath') !== undefined,
   );
   applyEnvFile(envFile, env);
   const config = loadConfig({ cwd, file: globals.config });

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from './version.js';
-import { ExitCode, PrismError } from '../errors.js';
+import { ExitCode, PrismError, UsageError } from '../errors.js';
 import { createOutput, type Output } from './output.js';
 import { cleanups, identifier, interruption, loadProjectSettings } from './context.js';
 import { registerInit } from './commands/init.js';
@@ -57,7 +57,7 @@ export function buildProgram(out: Output): Command {
       '--config <file>',
       'settings file (default: ./prism.config.json, else the "prism" key of package.json)',
     )
-    .option('--env-file <file>', 'variables to use where the environment sets none', '.env')
+    .option('--env-path <file>', 'variables to use where the environment sets none', '.env')
     .option(
       '--migrations-table <name>',
       'table recording applied migrations (default: pgmigrations)',
@@ -127,6 +127,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
+      // Help shown because no command (or subcommand) was given: a pipeline that ran
+      // `prism-migrate $COMMAND` with an empty variable must not pass.
+      if (error.code === 'commander.help' && error.exitCode !== 0) {
+        out.finish(
+          new UsageError('no command given', {
+            hint: 'the commands are listed above; `prism-migrate <command> --help` shows one',
+          }),
+        );
+        return ExitCode.badInput;
+      }
       if (
         error.code === 'commander.helpDisplayed' ||
         error.code === 'commander.version' ||

@@ -14,12 +14,12 @@ export interface EnvFile {
   readonly values: Readonly<Record<string, string>>;
 }
 
-/** The variables of the file at `path`; none when it is absent, unless `required` (given with --env-file). */
+/** The variables of the file at `path`; none when it is absent, unless `required` (given with --env-path). */
 export function readEnvFile(path: string, name: string, required = false): EnvFile {
   if (!existsSync(path)) {
     if (required) {
       throw new UsageError(`the env file ${name} does not exist`, {
-        hint: 'check --env-file, or leave it out to read .env when there is one',
+        hint: 'check --env-path, or leave it out to read .env when there is one',
       });
     }
     return { name, values: {} };

@@ -17,7 +17,15 @@ export interface ConfigInput {
 const PACKAGE_KEY = 'package.json ("prism" key)';
 
 function readJson(path: string, name: string): unknown {
-  return parseJson(readFileSync(path, 'utf8'), name);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the settings file ${name}: ${(error as Error).message}`, {
+      hint: 'point --config at a JSON file (or a package.json with a "prism" key)',
+    });
+  }
+  return parseJson(text, name);
 }
 
 /** The `"prism"` settings of the package.json at `path`, if it has any. */

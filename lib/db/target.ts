@@ -71,6 +71,22 @@ export function embeddedRefusal(
     : undefined;
 }
 
+/**
+ * A DATABASE_URL set but empty is a secret that did not arrive: refused, rather than
+ * falling through to a database nobody named.
+ */
+function refuseEmpty(name: string, env: NodeJS.ProcessEnv, envFile: EnvFile): void {
+  const inEnv = env[name];
+  const value = inEnv ?? envFile.values[name];
+  if (value === undefined || value.trim() !== '') return;
+  throw new UsageError(
+    `${name} is set but empty${inEnv === undefined ? ` in ${envFile.name}` : ''}`,
+    {
+      hint: `give it the server's URL, or unset it${inEnv === undefined ? ` (remove the line from ${envFile.name})` : ''} to use the next place the database is looked for: the PG* variables, the settings file, else the embedded database`,
+    },
+  );
+}
+
 function server(url: string, source: TargetSource, origin: string): DatabaseTarget {
   checkDatabaseUrl(url, origin);
   return { kind: 'server', url, source, origin };
@@ -84,6 +100,7 @@ export function resolveTarget(input: TargetInput = {}): DatabaseTarget {
   const read = (name: string) => setting(name)?.value;
 
   if (input.databaseUrl) return server(input.databaseUrl, 'flag', '--database-url');
+  refuseEmpty('DATABASE_URL', env, envFile);
   const fromUrl = setting('DATABASE_URL');
   if (fromUrl) {
     return fromUrl.fromFile

@@ -3,12 +3,16 @@
  * database), composed from the libpq variables (PGHOST, PGPORT, …) the way psql and
  * node-pg-migrate read them, and shown without their password.
  */
+import { userInfo } from 'node:os';
 import { UsageError } from '../errors.js';
 
 export const EXAMPLE_URL = 'postgres://user:password@host:5432/database';
 
 /** Connection string with any password replaced, for messages. */
 export function redactUrl(url: string): string {
+  // A password holding # or @ unencoded makes a URL that parses, wrongly: hide all of
+  // what stands before the last @.
+  if (ambiguousLogin(url)) return url.replace(/^([^:/?#]*:\/\/).*@/, '$1***@');
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -22,9 +26,28 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** Several @, or a # before the last @: user or password characters not percent-encoded. */
+function ambiguousLogin(url: string): boolean {
+  const at = url.lastIndexOf('@');
+  return at >= 0 && (url.indexOf('@') !== at || url.slice(0, at).includes('#'));
+}
+
 /** Throws a UsageError saying what is missing when `url` cannot name a PostgreSQL database. */
 export function checkDatabaseUrl(url: string, origin: string): void {
   const shown = redactUrl(url);
+  if (url !== url.trim()) {
+    throw new UsageError(
+      `${origin} starts or ends with spaces: ${JSON.stringify(url.replace(url.trim(), shown))}`,
+      {
+        hint: 'remove the spaces around the URL (check how the variable or secret is set)',
+      },
+    );
+  }
+  if (ambiguousLogin(url)) {
+    throw new UsageError(`${origin} holds an @ or # in its user or password: ${shown}`, {
+      hint: 'percent-encode them in the URL (@ as %40, # as %23, : as %3A, / as %2F)',
+    });
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -84,7 +107,8 @@ export function libpqUrl(read: (name: string) => string | undefined): string {
   if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
     throw new UsageError(`PGPORT must be a port number 1-65535, not ${JSON.stringify(port)}`);
   }
-  const user = read('PGUSER') ?? read('USER') ?? read('USERNAME');
+  // libpq's default user is the operating system's, whatever USER says.
+  const user = read('PGUSER') ?? read('USER') ?? read('USERNAME') ?? systemUser();
   const database = read('PGDATABASE') ?? user;
   if (database === undefined) {
     throw new UsageError('the libpq variables name no database and no user', {
@@ -108,4 +132,12 @@ export function libpqUrl(read: (name: string) => string | undefined): string {
   }
   const query = params.size > 0 ? `?${params.toString()}` : '';
   return `postgres://${login}${address}:${port}/${encodeURIComponent(database)}${query}`;
+}
+
+function systemUser(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
 }

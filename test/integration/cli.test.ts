@@ -73,6 +73,22 @@ describe('prism-migrate CLI', function () {
   });
 
   describe('arguments', () => {
+    it('exits 2 when no command is given (an empty $COMMAND in a pipeline), 0 for --help', async () => {
+      for (const args of [[], ['jobs'], ['embedded']]) {
+        const r = await runCli(args, { cwd: tempDir() });
+        expect(r.code, args.join(' ')).to.equal(2);
+        expect(r.stderr, args.join(' ')).to.contain('error: no command given');
+      }
+      const json = await runCli(['--json'], { cwd: tempDir() });
+      expect(json.code).to.equal(2);
+      expect(JSON.parse(json.stdout).error).to.include({
+        code: 'usage',
+        message: 'no command given',
+      });
+      expect((await runCli(['--help'], { cwd: tempDir() })).code).to.equal(0);
+      expect((await runCli(['help', 'up'], { cwd: tempDir() })).code).to.equal(0);
+    });
+
     it('exits 2 on an unknown command, flag or bad count', async () => {
       for (const args of [
         ['frobnicate'],

@@ -224,7 +224,7 @@ describe('which database the CLI uses', function () {
         'could not connect to postgres://root@127.0.0.1:1/nowhere (DATABASE_URL from .env): nothing listens on 127.0.0.1:1',
       );
       writeFileSync(join(dir, 'ci.env'), `DATABASE_URL=${db.url}\n`);
-      const chosen = await runCli(dir, ['--env-file', 'ci.env', 'status'], { env: cleanEnv() });
+      const chosen = await runCli(dir, ['--env-path', 'ci.env', 'status'], { env: cleanEnv() });
       expect(chosen.code, chosen.stderr).to.equal(0);
     });
 

@@ -25,7 +25,7 @@ describe('the global options of a command', () => {
     expect(globals([], dir, {})).to.deep.include({
       spec: 'prism.yaml',
       migrationsDir: 'migrations',
-      envFile: '.env',
+      envPath: '.env',
       migrationsTable: undefined,
       migrationsSchema: undefined,
     });
@@ -57,10 +57,10 @@ describe('the global options of a command', () => {
     expect(sources?.envFile?.values).to.deep.include({ PGHOST: 'from-file' });
   });
 
-  it('read the file of --env-file instead', () => {
+  it('read the file of --env-path instead', () => {
     writeFileSync(join(dir, 'ci.env'), 'NODE_ENV=production\n');
     const env: NodeJS.ProcessEnv = {};
-    globals(['--env-file', 'ci.env'], dir, env);
+    globals(['--env-path', 'ci.env'], dir, env);
     expect(env).to.deep.equal({ NODE_ENV: 'production' });
   });
 });

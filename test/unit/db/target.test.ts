@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
@@ -99,12 +100,19 @@ describe('resolveTarget: which database a command uses', () => {
     });
   });
 
-  it('treats an empty DATABASE_URL as unset, and one set empty hides that of .env', () => {
-    const t = target({
-      env: { DATABASE_URL: '' },
-      envFile: { name: '.env', values: { DATABASE_URL: 'postgres://dotenv@h/db' } },
-    });
-    expect(t.kind).to.equal('embedded');
+  it('refuses a DATABASE_URL set but empty (a secret that did not arrive), in the environment or .env', () => {
+    const e = usageError(() =>
+      target({
+        env: { DATABASE_URL: '' },
+        envFile: { name: '.env', values: { DATABASE_URL: 'postgres://dotenv@h/db' } },
+      }),
+    );
+    expect(e.message).to.equal('DATABASE_URL is set but empty');
+    expect(e.hint).to.contain('or unset it to use the next place the database is looked for');
+    const inFile = usageError(() =>
+      target({ envFile: { name: '.env', values: { DATABASE_URL: ' ' } } }),
+    );
+    expect(inFile.message).to.equal('DATABASE_URL is set but empty in .env');
   });
 
   it('says a libpq variable came from .env', () => {
@@ -189,6 +197,11 @@ describe('libpqUrl', () => {
     });
   });
 
+  it("takes the operating system's user when neither PGUSER nor USER says one, as libpq does", () => {
+    const url = from({ PGHOST: 'h', PGDATABASE: 'app' });
+    expect(pgReads(url)).to.include({ user: userInfo().username, database: 'app' });
+  });
+
   it('takes a PGHOST starting with / as the socket folder', () => {
     const url = from({ PGHOST: '/var/run/postgresql', PGUSER: 'root', PGDATABASE: 'test' });
     expect(url).to.equal('postgres://root@%2Fvar%2Frun%2Fpostgresql:5432/test');
@@ -254,8 +267,16 @@ describe('checkDatabaseUrl', () => {
 
   it('refuses an unparsable URL without showing its password', () => {
     const e = refused('postgres://u:se#cr@t@h:5432/db');
-    expect(e.message).to.equal('DATABASE_URL is not a valid URL: postgres://u:***@h:5432/db');
-    expect(e.hint).to.match(/percent-encoded/);
+    expect(e.message).to.equal(
+      'DATABASE_URL holds an @ or # in its user or password: postgres://***@h:5432/db',
+    );
+    expect(e.hint).to.match(/percent-encode/);
+    expect(refused('postgres://u:p@ss#word@127.0.0.1/db').message).to.equal(
+      'DATABASE_URL holds an @ or # in its user or password: postgres://***@127.0.0.1/db',
+    );
+    expect(refused(' postgres://u@h/db').message).to.equal(
+      'DATABASE_URL starts or ends with spaces: " postgres://u@h/db"',
+    );
     expect(refused('not a url').message).to.equal('DATABASE_URL is not a valid URL: not a url');
   });
 });
