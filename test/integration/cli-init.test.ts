@@ -11,7 +11,7 @@ import { tempDir } from '../helpers/databases.js';
 
 const ESCAPE = '\x1b';
 /** No server: the embedded database in the project, as on a developer's machine. */
-const EMBEDDED = { DATABASE_URL: '', PGHOST: undefined, PGDATABASE: undefined };
+const EMBEDDED = { DATABASE_URL: undefined, PGHOST: undefined, PGDATABASE: undefined };
 
 describe('prism-migrate init', function () {
   this.timeout(120_000);

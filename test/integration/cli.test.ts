@@ -126,7 +126,10 @@ describe('prism-migrate CLI', function () {
     it('refuses up, down and redo without migrations before creating the embedded database', async () => {
       const dir = tempDir();
       for (const command of ['up', 'down', 'redo']) {
-        const r = await runCli([command], { cwd: dir, env: { ...process.env, DATABASE_URL: '' } });
+        const r = await runCli([command], {
+          cwd: dir,
+          env: { ...process.env, DATABASE_URL: undefined },
+        });
         expect(r.code, command).to.equal(2);
         expect(r.stderr, command).to.include(
           'hint: write the first migration with `prism-migrate generate`',
