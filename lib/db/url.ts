@@ -48,10 +48,8 @@ export function checkDatabaseUrl(url: string, origin: string): void {
       hint: 'percent-encode them in the URL (@ as %40, # as %23, : as %3A, / as %2F)',
     });
   }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
+  const parsed = parseUrl(url);
+  if (parsed === undefined) {
     throw new UsageError(`${origin} is not a valid URL: ${shown}`, {
       hint: `write it as ${EXAMPLE_URL}; characters such as @ : / # ? in the user or password must be percent-encoded (@ as %40)`,
     });
@@ -65,6 +63,12 @@ export function checkDatabaseUrl(url: string, origin: string): void {
   if (parsed.hostname === '' && !parsed.searchParams.get('host')) {
     throw new UsageError(`${origin} names no host: ${shown}`, {
       hint: `put the server's host after //, as in ${EXAMPLE_URL}, or a socket folder as ?host=/var/run/postgresql`,
+    });
+  }
+  const sslmode = parsed.searchParams.get('sslmode');
+  if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+    throw new UsageError(`${origin} has an unknown sslmode ${JSON.stringify(sslmode)}: ${shown}`, {
+      hint: `use one of ${SSL_MODES.join(', ')}`,
     });
   }
   if (parsed.pathname.replace(/^\//, '') === '') {
@@ -139,5 +143,36 @@ function systemUser(): string | undefined {
     return userInfo().username;
   } catch {
     return undefined;
+  }
+}
+
+/** The sslmode values pg takes (libpq's, and its own no-verify). */
+const SSL_MODES = [
+  'disable',
+  'allow',
+  'prefer',
+  'require',
+  'verify-ca',
+  'verify-full',
+  'no-verify',
+];
+
+/**
+ * The URL as pg reads it. libpq's form for a socket, a login and no host before the path
+ * with the folder as `?host=` (`postgres://user@/db?host=/var/run/postgresql`), is not a
+ * URL to WHATWG's parser: it is read with a stand-in host, which `?host=` overrides.
+ */
+function parseUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    const filled = url.replace(/^([^:/?#]*:\/\/[^/?#]*@)(?=\/)/, '$1localhost');
+    if (filled === url) return undefined;
+    try {
+      const u = new URL(filled);
+      return u.searchParams.get('host') ? u : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }

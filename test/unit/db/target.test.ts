@@ -265,6 +265,22 @@ describe('checkDatabaseUrl', () => {
     expect(refused('postgres://u@h/').hint).to.match(/add \/<database>/);
   });
 
+  it("takes libpq's socket form with no host, and refuses an unknown sslmode", () => {
+    expect(() =>
+      checkDatabaseUrl('postgres://root@/test?host=/var/run/postgresql', 'DATABASE_URL'),
+    ).not.to.throw();
+    expect(refused('postgres://root@/test').message).to.equal(
+      'DATABASE_URL is not a valid URL: postgres://root@/test',
+    );
+    const e = refused('postgres://u:secret@h/db?sslmode=bogus');
+    expect(e.message).to.equal(
+      'DATABASE_URL has an unknown sslmode "bogus": postgres://u:***@h/db?sslmode=bogus',
+    );
+    expect(e.hint).to.equal(
+      'use one of disable, allow, prefer, require, verify-ca, verify-full, no-verify',
+    );
+  });
+
   it('refuses an unparsable URL without showing its password', () => {
     const e = refused('postgres://u:se#cr@t@h:5432/db');
     expect(e.message).to.equal(
