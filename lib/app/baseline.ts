@@ -21,11 +21,7 @@ import type { SchemaDifference } from '../schema/compare.js';
 import { adoptedPath, serializeAdopted } from './adopted.js';
 import { generateMigration } from '../generate/generate.js';
 import { listMigrationFiles } from '../runner/files.js';
-import {
-  acquireMigrationLock,
-  DEFAULT_LOCK_TIMEOUT_MS,
-  releaseMigrationLock,
-} from '../runner/lock.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, withMigrationLock } from '../runner/lock.js';
 import {
   appliedMigrations,
   describeHistoryTable,
@@ -154,11 +150,8 @@ class Written {
 async function record(options: BaselineOptions, migration: string, path: string): Promise<void> {
   const { client } = options;
   const table = historyTable(options);
-  await acquireMigrationLock(client, {
-    timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-    log: options.log,
-  });
-  try {
+  const wait = { timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, log: options.log };
+  await withMigrationLock(client, wait, async () => {
     await client.query('BEGIN');
     try {
       // Under the lock: a deploy that ran since pull looked is seen here.
@@ -173,9 +166,7 @@ async function record(options: BaselineOptions, migration: string, path: string)
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
-  } finally {
-    await releaseMigrationLock(client).catch(() => undefined);
-  }
+  });
 }
 
 /**

@@ -1,7 +1,12 @@
 /** `up`, `down` and `redo`: run the migrations on the database. */
-import { migrate, redo, type MigrateOptions, type MigrationRun } from '../runner/migrate.js';
+import {
+  migrate,
+  redo,
+  refuseBadCount,
+  type MigrateOptions,
+  type MigrationRun,
+} from '../runner/migrate.js';
 import { listMigrationFiles } from '../runner/files.js';
-import { UsageError } from '../errors.js';
 import { withDatabase, type DatabaseOptions } from './database.js';
 
 /** What `redoMigrations` takes: how many (`count`, default 1), the mode, data loss, the lock wait. */
@@ -31,8 +36,7 @@ function run(
   // A missing migrations folder, or a count beside --to, is refused before any database
   // is opened (or created).
   listMigrationFiles(options.migrationsDir);
-  if (options.count !== undefined && options.to !== undefined)
-    throw new UsageError('give either a number of migrations or --to <name>, not both');
+  refuseBadCount(options.count, options.to);
   return withDatabase(
     options,
     command,

@@ -14,11 +14,7 @@ import {
   markRolledBack,
   type HistoryOptions,
 } from '../runner/history.js';
-import {
-  acquireMigrationLock,
-  DEFAULT_LOCK_TIMEOUT_MS,
-  releaseMigrationLock,
-} from '../runner/lock.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, withMigrationLock } from '../runner/lock.js';
 import { connect } from '../db/connect.js';
 import { withDatabase, type DatabaseOptions } from './database.js';
 
@@ -76,31 +72,32 @@ export function resolveMigration(options: ResolveOptions): Promise<ResolveResult
     'resolve',
     async (db) => {
       const client = await connect(db.url);
+      const wait = {
+        timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+        log: options.log,
+      };
       try {
-        await acquireMigrationLock(client, {
-          timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-          log: options.log,
+        return await withMigrationLock(client, wait, async (): Promise<ResolveResult> => {
+          if (file !== undefined && options.applied !== undefined) {
+            refuseOutOfOrder(name, await appliedMigrations(client, table), options.migrationsDir);
+            const action = await markApplied(client, table, file);
+            return { database: db.description, migration: name, action };
+          }
+          if (!(await markRolledBack(client, table, name))) {
+            const applied = (await appliedMigrations(client, table)).map((m) => m.name);
+            throw new UsageError(
+              `${name} is not recorded as applied in ${describeHistoryTable(table)}`,
+              {
+                hint:
+                  applied.length === 0
+                    ? 'no migration is recorded as applied there'
+                    : `applied: ${applied.join(', ')}`,
+              },
+            );
+          }
+          return { database: db.description, migration: name, action: 'removed' as const };
         });
-        if (file !== undefined && options.applied !== undefined) {
-          refuseOutOfOrder(name, await appliedMigrations(client, table), options.migrationsDir);
-          const action = await markApplied(client, table, file);
-          return { database: db.description, migration: name, action };
-        }
-        if (!(await markRolledBack(client, table, name))) {
-          const applied = (await appliedMigrations(client, table)).map((m) => m.name);
-          throw new UsageError(
-            `${name} is not recorded as applied in ${describeHistoryTable(table)}`,
-            {
-              hint:
-                applied.length === 0
-                  ? 'no migration is recorded as applied there'
-                  : `applied: ${applied.join(', ')}`,
-            },
-          );
-        }
-        return { database: db.description, migration: name, action: 'removed' as const };
       } finally {
-        await releaseMigrationLock(client).catch(() => undefined);
         await client.end().catch(() => undefined);
       }
     },

@@ -25,14 +25,15 @@ export interface PgmOperation<A extends unknown[]> {
   readonly reverse: (pgm: MigrationSql, ...args: A) => void;
 }
 
-function add(pgm: MigrationSql, statements: string | string[]): void {
+/** Adds an operation's statements to the migration through `pgm.sql`. */
+export function addStatements(pgm: MigrationSql, statements: string | string[]): void {
   for (const statement of typeof statements === 'string' ? [statements] : statements)
     pgm.sql(statement);
 }
 
 function onPgm<A extends unknown[]>(operation: ReversibleOperation<A>): PgmOperation<A> {
-  return Object.assign((pgm: MigrationSql, ...args: A) => add(pgm, operation(...args)), {
-    reverse: (pgm: MigrationSql, ...args: A) => add(pgm, operation.reverse(...args)),
+  return Object.assign((pgm: MigrationSql, ...args: A) => addStatements(pgm, operation(...args)), {
+    reverse: (pgm: MigrationSql, ...args: A) => addStatements(pgm, operation.reverse(...args)),
   });
 }
 

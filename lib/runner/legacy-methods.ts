@@ -10,14 +10,14 @@
 import { MigrationBuilder } from 'node-pg-migrate';
 import { UsageError } from '../errors.js';
 import { PRISM_OPERATIONS } from '../operations/sql.js';
+import { addStatements } from '../operations/pgm.js';
 
 const CANNOT_REVERSE = 'Impossible to automatically infer down migration';
 
 function method(name: string, operation: (...args: never[]) => string | string[]) {
   return function (this: MigrationBuilder, ...args: never[]): void {
     try {
-      const sql = operation(...args);
-      for (const statement of typeof sql === 'string' ? [sql] : sql) this.sql(statement);
+      addStatements(this, operation(...args));
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith(CANNOT_REVERSE)) throw error;
       throw new UsageError(`pgm.${name}() cannot be reversed in a migration without \`down\``, {

@@ -206,3 +206,17 @@ export async function releaseMigrationLock(client: pg.ClientBase): Promise<void>
      END $prism$`,
   );
 }
+
+/** Runs `work` holding the migration lock (waiting for it as `wait` says), then releases it. */
+export async function withMigrationLock<T>(
+  client: pg.ClientBase,
+  wait: LockWaitOptions,
+  work: () => Promise<T>,
+): Promise<T> {
+  await acquireMigrationLock(client, wait);
+  try {
+    return await work();
+  } finally {
+    await releaseMigrationLock(client).catch(() => undefined);
+  }
+}

@@ -316,7 +316,7 @@ interface Session {
   readonly own: boolean;
 }
 
-function refuseBadCount(count: number | undefined, to?: string): void {
+export function refuseBadCount(count: number | undefined, to?: string): void {
   if (count !== undefined && to !== undefined)
     throw new UsageError('give either a number of migrations or --to <name>, not both');
   if (count !== undefined && !(count >= 1)) {
