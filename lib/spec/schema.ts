@@ -148,7 +148,12 @@ const environmentValuesSchema = Joi.object({
 
 const environmentsSchema = Joi.object()
   .pattern(
-    Joi.string().pattern(ENVIRONMENT_NAME_PATTERN, 'environment name').max(MAX_IDENTIFIER_BYTES),
+    Joi.string()
+      .pattern(ENVIRONMENT_NAME_PATTERN, 'environment name')
+      .max(MAX_IDENTIFIER_BYTES)
+      .description(
+        'Environment name: a letter, then letters, digits, _ or -, at most 63 characters (e.g. development)',
+      ),
     Joi.object()
       .pattern(identifier('Model name'), environmentValuesSchema)
       .description('Models whose time amounts differ in this environment, by model name'),

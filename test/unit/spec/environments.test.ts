@@ -119,7 +119,7 @@ describe('environments: in prism.yaml', () => {
       withEnvironments('  "dev env":', '    Metric: { chunk_interval: 1 day }'),
     );
     expect(name.map((i) => [i.line, i.message])).to.deep.equal([
-      [19, "unknown key 'dev env' in 'environments'"],
+      [19, "'dev env' is not a valid name in 'environments'"],
     ]);
     const key = issuesOf(withEnvironments('  dev:', '    Metric: { chunk_size: 1 day }'));
     expect(key.map((i) => i.line)).to.deep.equal([20]);
