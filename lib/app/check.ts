@@ -2,6 +2,7 @@
  * `check`: whether the migrations hold every change of the spec and, given a database,
  * whether all are applied and the live schema matches the spec.
  */
+import { specForEnvironment } from '../spec/environments.js';
 import type { Spec } from '../spec/types.js';
 import type { DestructiveChange } from '../diff/destructive.js';
 import { structureChanges, type StructuredChange } from '../diff/structured.js';
@@ -9,7 +10,7 @@ import { pendingChanges } from '../generate/generate.js';
 import { lineageProblems } from '../generate/lineage.js';
 import { connect } from '../db/connect.js';
 import { migrationStatus } from '../runner/migrate.js';
-import { historyTable, type HistoryOptions } from '../runner/history.js';
+import { appliedMigrations, historyTable, type HistoryOptions } from '../runner/history.js';
 import { detectTimescale, probeLicense } from '../db/detect.js';
 import { detectDrift, type Drift } from '../introspect/drift.js';
 import { readAdopted } from './adopted.js';
@@ -41,6 +42,8 @@ export interface CheckResult extends MigrationsCheck {
 export interface CheckOptions extends DatabaseOptions, HistoryOptions {
   readonly spec: Spec;
   readonly migrationsDir: string;
+  /** The database's environment: its values of `environments:` are the ones compared. */
+  readonly environment?: string | undefined;
 }
 
 /** The part of `check` that needs no database. */
@@ -67,7 +70,15 @@ export async function checkDatabase(options: CheckOptions): Promise<DatabaseChec
       const client = await connect(db.url);
       try {
         const support = await detectTimescale(client);
-        const drift = await detectDrift(client, options.spec, support, {
+        const spec = specForEnvironment(options.spec, options.environment);
+        const other = (await appliedMigrations(client, historyTable(options))).find(
+          (m) => m.environment !== null && m.environment !== (options.environment ?? null),
+        );
+        if (other)
+          options.log?.(
+            `warning: ${other.name} was applied in environment '${other.environment}', and this check compares with the values of ${options.environment === undefined ? 'no environment' : `environment '${options.environment}'`}: run it with --env ${other.environment} (or PRISM_ENV=${other.environment})`,
+          );
+        const drift = await detectDrift(client, spec, support, {
           pendingMigrations: unapplied.length,
           license: await probeLicense(db.url, support),
           accepted: readAdopted(options.migrationsDir),

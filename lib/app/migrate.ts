@@ -3,10 +3,14 @@ import {
   migrate,
   redo,
   refuseBadCount,
+  runEnvironment,
   type MigrateOptions,
   type MigrationRun,
 } from '../runner/migrate.js';
 import { listMigrationFiles } from '../runner/files.js';
+import { readSnapshot } from '../diff/snapshot.js';
+import { environmentNames } from '../spec/environments.js';
+import { closest } from '../util/closest.js';
 import { withDatabase, type DatabaseOptions } from './database.js';
 
 /** What `redoMigrations` takes: how many (`count`, default 1), the mode, data loss, the lock wait. */
@@ -27,6 +31,23 @@ export interface MigrationsResult {
   readonly migrations: MigrationRun[];
 }
 
+/**
+ * An environment the migrations have no values for applies the models' own values; a name
+ * close to one they have is most likely a typo, said before anything runs.
+ */
+function warnLikelyTypo(options: MigrateAppOptions): void {
+  const chosen = runEnvironment(options);
+  if (chosen === undefined) return;
+  const spec = readSnapshot(options.migrationsDir)?.spec;
+  const names = spec ? environmentNames(spec) : [];
+  if (names.includes(chosen)) return;
+  const near = closest(chosen, names);
+  if (near !== undefined)
+    options.log?.(
+      `warning: the migrations have no values for environment '${chosen}' (did you mean '${near}'?); the models' own values apply`,
+    );
+}
+
 function run(
   command: 'up' | 'down' | 'redo',
   options: MigrateAppOptions,
@@ -37,6 +58,7 @@ function run(
   // is opened (or created).
   listMigrationFiles(options.migrationsDir);
   refuseBadCount(options.count, options.to);
+  warnLikelyTypo(options);
   return withDatabase(
     options,
     command,

@@ -1,7 +1,8 @@
 /** What the commands share: global options, argument parsers, the database options and Ctrl-C. */
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { ENVIRONMENT_NAME_PATTERN } from '../spec/schema.js';
 import { applyEnvFile, readEnvFile } from '../config/env-file.js';
 import { loadConfig } from '../config/load.js';
 import { resolveSettings } from '../config/settings.js';
@@ -29,6 +30,25 @@ export interface GlobalOptions {
   migrationsSchema?: string;
   /** Where the database is looked for besides --database-url; set before a command runs. */
   sources?: TargetSources;
+  /** `--env`: whose values of prism.yaml's `environments:` migrations apply and check compares. */
+  env?: string;
+}
+
+/**
+ * The environment of a command: `--env`, else PRISM_ENV (the .env file's included), else
+ * `"environment"` of the settings file, else none (the models' own values).
+ */
+export function environmentOf(globals: GlobalOptions): string | undefined {
+  const fromEnv = process.env['PRISM_ENV'];
+  const chosen =
+    globals.env ?? (fromEnv === '' ? undefined : fromEnv) ?? globals.sources?.config?.environment;
+  if (chosen === undefined) return undefined;
+  if (!ENVIRONMENT_NAME_PATTERN.test(chosen)) {
+    throw new UsageError(`environment name ${JSON.stringify(chosen)} is not valid`, {
+      hint: 'an environment name starts with a letter, then letters, digits, _ or -: e.g. development',
+    });
+  }
+  return chosen;
 }
 
 /**
@@ -91,9 +111,10 @@ export function historyOptions(globals: GlobalOptions): HistoryOptions {
 export function databaseOptions(
   globals: GlobalOptions,
   out: Output,
-): DatabaseOptions & HistoryOptions {
+): DatabaseOptions & HistoryOptions & { environment?: string | undefined } {
   return {
     ...historyOptions(globals),
+    environment: environmentOf(globals),
     databaseUrl: globals.databaseUrl,
     sources: globals.sources,
     log: (l) => out.info(l),

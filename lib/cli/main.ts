@@ -68,6 +68,10 @@ export function buildProgram(out: Output): Command {
       'schema of the migrations table (default: public)',
       identifier,
     )
+    .option(
+      '--env <name>',
+      'environment whose values of `environments:` in prism.yaml apply (default: PRISM_ENV, else "environment" of the settings file, else none)',
+    )
     .option('--json', 'machine-readable output on stdout')
     .hook('preAction', (command) => loadProjectSettings(command))
     .version(packageVersion(), '--version', 'the version of prism-migrate')

@@ -20,9 +20,13 @@ export interface IndexDef {
   readonly unique: boolean;
 }
 
+/** Amounts that differ per environment (`environments:`), by environment name. */
+export type ByEnvironment = Readonly<Record<string, TimeAmount>>;
+
 export interface HypertableDef {
   readonly timeColumn: string;
   readonly chunkInterval?: TimeAmount | undefined;
+  readonly chunkIntervalByEnvironment?: ByEnvironment | undefined;
 }
 
 /** Settings of compression, without its policy. */
@@ -79,6 +83,8 @@ export type Change =
       readonly table: string;
       readonly from: TimeAmount | undefined;
       readonly to: TimeAmount | undefined;
+      readonly fromByEnvironment?: ByEnvironment | undefined;
+      readonly toByEnvironment?: ByEnvironment | undefined;
       readonly timescale: TimescaleMode;
     }
   | {
@@ -104,24 +110,28 @@ export type Change =
       readonly kind: 'addCompressionPolicy';
       readonly table: string;
       readonly after: TimeAmount;
+      readonly afterByEnvironment?: ByEnvironment | undefined;
       readonly timescale: TimescaleMode;
     }
   | {
       readonly kind: 'removeCompressionPolicy';
       readonly table: string;
       readonly after: TimeAmount;
+      readonly afterByEnvironment?: ByEnvironment | undefined;
       readonly timescale: TimescaleMode;
     }
   | {
       readonly kind: 'addRetentionPolicy';
       readonly table: string;
       readonly dropAfter: TimeAmount;
+      readonly dropAfterByEnvironment?: ByEnvironment | undefined;
       readonly timescale: TimescaleMode;
     }
   | {
       readonly kind: 'removeRetentionPolicy';
       readonly table: string;
       readonly dropAfter: TimeAmount;
+      readonly dropAfterByEnvironment?: ByEnvironment | undefined;
       readonly timescale: TimescaleMode;
     }
   | {
@@ -178,8 +188,16 @@ export function invert(change: Change): Change {
       return { ...c, kind: 'revertHypertable' };
     case 'revertHypertable':
       return { ...c, kind: 'createHypertable' };
-    case 'setChunkInterval':
-      return { ...c, from: c.to, to: c.from };
+    case 'setChunkInterval': {
+      const { fromByEnvironment, toByEnvironment, ...rest } = c;
+      return {
+        ...rest,
+        from: c.to,
+        to: c.from,
+        ...(toByEnvironment ? { fromByEnvironment: toByEnvironment } : {}),
+        ...(fromByEnvironment ? { toByEnvironment: fromByEnvironment } : {}),
+      };
+    }
     case 'enableCompression':
       return { ...c, kind: 'disableCompression' };
     case 'disableCompression':

@@ -1,10 +1,17 @@
 /** One line of plain English per change, for `check`, `generate` and file names. */
-import type { Change, TimeAmount } from './changes.js';
+import type { ByEnvironment, Change, TimeAmount } from './changes.js';
 import { assertNever } from './changes.js';
 
 function amount(a: TimeAmount | undefined): string {
   if (a === undefined) return 'the default';
   return a.kind === 'interval' ? a.interval.text : `${a.value} units`;
+}
+
+/** ` (development: 1 day, test: 1 hour)`: the environments that differ, or nothing. */
+function perEnvironment(map: ByEnvironment | undefined, base?: TimeAmount | undefined): string {
+  const names = Object.keys(map ?? {}).sort();
+  if (names.length === 0) return '';
+  return ` (${names.map((e) => `${e}: ${amount(map?.[e] ?? base)}`).join(', ')})`;
 }
 
 export function describeChange(c: Change): string {
@@ -34,11 +41,11 @@ export function describeChange(c: Change): string {
     case 'dropIndex':
       return `drop index ${c.index.name}`;
     case 'createHypertable':
-      return `make ${c.table} a hypertable on ${c.hypertable.timeColumn}`;
+      return `make ${c.table} a hypertable on ${c.hypertable.timeColumn}${c.hypertable.chunkIntervalByEnvironment ? `, chunks of ${amount(c.hypertable.chunkInterval)}${perEnvironment(c.hypertable.chunkIntervalByEnvironment)}` : ''}`;
     case 'revertHypertable':
       return `turn hypertable ${c.table} back into a plain table`;
     case 'setChunkInterval':
-      return `chunk interval of ${c.table}: ${amount(c.from)} -> ${amount(c.to)} (new chunks only)`;
+      return `chunk interval of ${c.table}: ${amount(c.from)}${perEnvironment(c.fromByEnvironment)} -> ${amount(c.to)}${perEnvironment(c.toByEnvironment)} (new chunks only)`;
     case 'enableCompression':
       return `enable compression on ${c.table}`;
     case 'disableCompression':
@@ -46,13 +53,13 @@ export function describeChange(c: Change): string {
     case 'alterCompression':
       return `change compression settings of ${c.table}`;
     case 'addCompressionPolicy':
-      return `compress ${c.table} after ${amount(c.after)}`;
+      return `compress ${c.table} after ${amount(c.after)}${perEnvironment(c.afterByEnvironment)}`;
     case 'removeCompressionPolicy':
-      return `remove the compression policy of ${c.table} (after ${amount(c.after)})`;
+      return `remove the compression policy of ${c.table} (after ${amount(c.after)}${perEnvironment(c.afterByEnvironment).replace(/^ \(/, '; ').replace(/\)$/, '')})`;
     case 'addRetentionPolicy':
-      return `drop chunks of ${c.table} after ${amount(c.dropAfter)}`;
+      return `drop chunks of ${c.table} after ${amount(c.dropAfter)}${perEnvironment(c.dropAfterByEnvironment)}`;
     case 'removeRetentionPolicy':
-      return `remove the retention policy of ${c.table} (drop after ${amount(c.dropAfter)})`;
+      return `remove the retention policy of ${c.table} (drop after ${amount(c.dropAfter)}${perEnvironment(c.dropAfterByEnvironment).replace(/^ \(/, '; ').replace(/\)$/, '')})`;
     case 'setIntegerNow':
       return `integer-now function for ${c.table} (${c.unit})`;
     case 'dropIntegerNow':

@@ -3,7 +3,7 @@
  * them in the migration file, and the runner can check them against live data.
  */
 import type { Change } from './changes.js';
-import { amountText, sameAmount } from '../spec/time-amount.js';
+import { amountText, compareAmounts } from '../spec/time-amount.js';
 
 export type DestructiveCode = 'PM101' | 'PM102' | 'PM103' | 'PM104' | 'PM105';
 
@@ -57,19 +57,29 @@ export function destructiveByChange(
         break;
       case 'addRetentionPolicy': {
         const before = removedRetention.get(c.table);
-        const shorter =
-          before === undefined ||
-          (before.dropAfter.kind === 'interval' && c.dropAfter.kind === 'interval'
-            ? c.dropAfter.interval.micros < before.dropAfter.interval.micros
-            : before.dropAfter.kind === 'integer' &&
-              c.dropAfter.kind === 'integer' &&
-              c.dropAfter.value < before.dropAfter.value);
-        if (shorter && !(before && sameAmount(before.dropAfter, c.dropAfter))) {
+        // Shorter where it runs: with no environment, or in one of `environments:`.
+        const names = [
+          ...new Set([
+            ...Object.keys(before?.dropAfterByEnvironment ?? {}),
+            ...Object.keys(c.dropAfterByEnvironment ?? {}),
+          ]),
+        ].sort();
+        const places: (string | undefined)[] = [undefined, ...names];
+        const afterIn = (e: string | undefined) =>
+          (e === undefined ? undefined : c.dropAfterByEnvironment?.[e]) ?? c.dropAfter;
+        const shorter = places.findIndex((e) => {
+          if (before === undefined) return true;
+          const was =
+            (e === undefined ? undefined : before.dropAfterByEnvironment?.[e]) ?? before.dropAfter;
+          return (compareAmounts(afterIn(e), was) ?? 0) < 0;
+        });
+        if (shorter >= 0) {
+          const where = places[shorter];
           add(
             'PM103',
             c.table,
-            `retention drops chunks of ${c.table} older than ${amountText(c.dropAfter)} on its first run`,
-            { dropAfter: amountText(c.dropAfter) },
+            `retention drops chunks of ${c.table} older than ${amountText(afterIn(where))} on its first run${where === undefined ? '' : ` in environment '${where}'`}`,
+            { dropAfter: amountText(afterIn(where)) },
           );
         }
         break;

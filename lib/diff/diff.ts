@@ -3,10 +3,10 @@
  * `down` built from the inverses takes the database back exactly. Renames happen only
  * through an explicit `renamed_from`; anything else unmatched is a drop plus a create.
  */
-import { sameAmount } from '../spec/time-amount.js';
 import type { Field, Model, Spec } from '../spec/types.js';
 import type { Change, CompressionSettings, IndexDef } from './changes.js';
-import { compressionSettingsOf, indexesOf, integerNowOf } from './model-steps.js';
+import { amountsByEnvironment, optionalMap, sameInEveryEnvironment } from './environments.js';
+import { compressionSettingsOf, hypertableDefOf, indexesOf, integerNowOf } from './model-steps.js';
 
 /** What of a field reaches the column definition. */
 function columnShape(f: Field): string {
@@ -99,14 +99,31 @@ function diffModel(o: Model, n: Model): Change[] {
   const nAfter = nCompression ? nTs?.compression?.after : undefined;
   const oDrop = oTs?.retention?.enabled ? oTs.retention.dropAfter : undefined;
   const nDrop = nTs?.retention?.enabled ? nTs.retention.dropAfter : undefined;
-  const keepCompressionPolicy = sameHypertable && !wrap && sameAmount(oAfter, nAfter);
-  const keepRetention = sameHypertable && sameAmount(oDrop, nDrop);
+  const oAfterEnv = oAfter ? amountsByEnvironment(o, 'compressAfter') : undefined;
+  const nAfterEnv = nAfter ? amountsByEnvironment(n, 'compressAfter') : undefined;
+  const oDropEnv = oDrop ? amountsByEnvironment(o, 'dropAfter') : undefined;
+  const nDropEnv = nDrop ? amountsByEnvironment(n, 'dropAfter') : undefined;
+  const keepCompressionPolicy =
+    sameHypertable && !wrap && sameInEveryEnvironment(oAfter, oAfterEnv, nAfter, nAfterEnv);
+  const keepRetention = sameHypertable && sameInEveryEnvironment(oDrop, oDropEnv, nDrop, nDropEnv);
   const keepCompression =
     sameHypertable && !wrap && oCompression !== undefined && nCompression !== undefined;
   if (oDrop && !keepRetention)
-    steps.push({ kind: 'removeRetentionPolicy', table, dropAfter: oDrop, timescale });
+    steps.push({
+      kind: 'removeRetentionPolicy',
+      table,
+      dropAfter: oDrop,
+      ...optionalMap('dropAfterByEnvironment', oDropEnv),
+      timescale,
+    });
   if (oAfter && !keepCompressionPolicy)
-    steps.push({ kind: 'removeCompressionPolicy', table, after: oAfter, timescale });
+    steps.push({
+      kind: 'removeCompressionPolicy',
+      table,
+      after: oAfter,
+      ...optionalMap('afterByEnvironment', oAfterEnv),
+      timescale,
+    });
   if (oCompression && !keepCompression)
     steps.push({ kind: 'disableCompression', table, settings: oCompression, timescale });
 
@@ -131,7 +148,7 @@ function diffModel(o: Model, n: Model): Change[] {
     steps.push({
       kind: 'revertHypertable',
       table,
-      hypertable: { timeColumn: oTs.timeColumn, chunkInterval: oTs.chunkInterval },
+      hypertable: hypertableDefOf(o),
       timescale: o.timescale,
     });
   }
@@ -160,17 +177,30 @@ function diffModel(o: Model, n: Model): Change[] {
     steps.push({
       kind: 'createHypertable',
       table,
-      hypertable: { timeColumn: nTs.timeColumn, chunkInterval: nTs.chunkInterval },
+      hypertable: hypertableDefOf(n),
       timescale,
     });
-  } else if (nTs && oTs && !sameAmount(oTs.chunkInterval, nTs.chunkInterval)) {
-    steps.push({
-      kind: 'setChunkInterval',
-      table,
-      from: oTs.chunkInterval,
-      to: nTs.chunkInterval,
-      timescale,
-    });
+  } else if (nTs && oTs) {
+    const fromByEnvironment = amountsByEnvironment(o, 'chunkInterval');
+    const toByEnvironment = amountsByEnvironment(n, 'chunkInterval');
+    if (
+      !sameInEveryEnvironment(
+        oTs.chunkInterval,
+        fromByEnvironment,
+        nTs.chunkInterval,
+        toByEnvironment,
+      )
+    ) {
+      steps.push({
+        kind: 'setChunkInterval',
+        table,
+        from: oTs.chunkInterval,
+        to: nTs.chunkInterval,
+        ...optionalMap('fromByEnvironment', fromByEnvironment),
+        ...optionalMap('toByEnvironment', toByEnvironment),
+        timescale,
+      });
+    }
   }
   if (nIntegerNow && !keepIntegerNow) steps.push(nIntegerNow);
   if (nCompression && !keepCompression)
@@ -190,9 +220,21 @@ function diffModel(o: Model, n: Model): Change[] {
     });
   }
   if (nAfter && !keepCompressionPolicy)
-    steps.push({ kind: 'addCompressionPolicy', table, after: nAfter, timescale });
+    steps.push({
+      kind: 'addCompressionPolicy',
+      table,
+      after: nAfter,
+      ...optionalMap('afterByEnvironment', nAfterEnv),
+      timescale,
+    });
   if (nDrop && !keepRetention)
-    steps.push({ kind: 'addRetentionPolicy', table, dropAfter: nDrop, timescale });
+    steps.push({
+      kind: 'addRetentionPolicy',
+      table,
+      dropAfter: nDrop,
+      ...optionalMap('dropAfterByEnvironment', nDropEnv),
+      timescale,
+    });
   return steps;
 }
 

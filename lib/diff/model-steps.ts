@@ -1,7 +1,8 @@
 /** The pieces of one model as changes: its indexes and its timeseries setup. */
 import { compileIndexes } from '../schema/compile.js';
 import type { Model } from '../spec/types.js';
-import type { Change, CompressionSettings, IndexDef } from './changes.js';
+import type { Change, CompressionSettings, HypertableDef, IndexDef } from './changes.js';
+import { amountsByEnvironment, optionalMap } from './environments.js';
 
 /**
  * Indexes of a model as changes carry them, from the compiled schema's (see `compileIndexes`).
@@ -37,6 +38,17 @@ export function integerNowOf(model: Model): Extract<Change, { kind: 'setIntegerN
   };
 }
 
+/** The hypertable of a timeseries model: its time column and chunk intervals. */
+export function hypertableDefOf(model: Model): HypertableDef {
+  const ts = model.timeseries;
+  if (!ts) throw new Error(`model ${model.name} has no timeseries block`);
+  return {
+    timeColumn: ts.timeColumn,
+    chunkInterval: ts.chunkInterval,
+    ...optionalMap('chunkIntervalByEnvironment', amountsByEnvironment(model, 'chunkInterval')),
+  };
+}
+
 /** Hypertable, integer-now, compression and policies of a model whose table exists. */
 export function timeseriesSteps(model: Model): Change[] {
   const ts = model.timeseries;
@@ -46,7 +58,7 @@ export function timeseriesSteps(model: Model): Change[] {
     {
       kind: 'createHypertable',
       table,
-      hypertable: { timeColumn: ts.timeColumn, chunkInterval: ts.chunkInterval },
+      hypertable: hypertableDefOf(model),
       timescale,
     },
   ];
@@ -56,10 +68,22 @@ export function timeseriesSteps(model: Model): Change[] {
   if (settings) {
     steps.push({ kind: 'enableCompression', table, settings, timescale });
     if (ts.compression?.after)
-      steps.push({ kind: 'addCompressionPolicy', table, after: ts.compression.after, timescale });
+      steps.push({
+        kind: 'addCompressionPolicy',
+        table,
+        after: ts.compression.after,
+        ...optionalMap('afterByEnvironment', amountsByEnvironment(model, 'compressAfter')),
+        timescale,
+      });
   }
   if (ts.retention?.enabled)
-    steps.push({ kind: 'addRetentionPolicy', table, dropAfter: ts.retention.dropAfter, timescale });
+    steps.push({
+      kind: 'addRetentionPolicy',
+      table,
+      dropAfter: ts.retention.dropAfter,
+      ...optionalMap('dropAfterByEnvironment', amountsByEnvironment(model, 'dropAfter')),
+      timescale,
+    });
   return steps;
 }
 

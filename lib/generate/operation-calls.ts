@@ -4,7 +4,12 @@
  * (`createHypertable(pgm, 't', { … })`, lib/generate/render.ts) and `apply-timescale` runs
  * it (lib/runner/apply-timescale.ts): one mapping, so both do the same.
  */
-import { assertNever, type Change, type CompressionSettings } from '../diff/changes.js';
+import {
+  assertNever,
+  type ByEnvironment,
+  type Change,
+  type CompressionSettings,
+} from '../diff/changes.js';
 import { DEFAULT_CHUNK_INTERVAL as TIMESCALE_DEFAULT_CHUNK } from '../schema/compile.js';
 import { UsageError } from '../errors.js';
 import { PRISM_OPERATIONS, type PrismOperationName } from '../operations/sql.js';
@@ -58,6 +63,34 @@ function amount(a: TimeAmount): string | number | bigint {
   return Number.isSafeInteger(n) ? n : a.value;
 }
 
+type Amount = ReturnType<typeof amount>;
+
+/**
+ * `{ environments: { development: { after: '2 days' } } }`: the values an operation uses
+ * instead of the ones beside them when it runs in that environment; nothing when none differ.
+ */
+function environmentsOption<V>(
+  names: readonly string[],
+  value: (environment: string) => V,
+): { environments?: Record<string, V> } {
+  if (names.length === 0) return {};
+  return { environments: Object.fromEntries([...names].sort().map((e) => [e, value(e)])) };
+}
+
+function namesOf(...maps: (ByEnvironment | undefined)[]): string[] {
+  return [...new Set(maps.flatMap((m) => Object.keys(m ?? {})))];
+}
+
+function amountsOption<K extends string>(
+  key: K,
+  map: ByEnvironment | undefined,
+): { environments?: Record<string, Record<K, Amount>> } {
+  return environmentsOption(
+    namesOf(map),
+    (e) => ({ [key]: amount(map?.[e] as TimeAmount) }) as Record<K, Amount>,
+  );
+}
+
 function chunkIntervalOrDefault(
   a: TimeAmount | undefined,
   other: TimeAmount | undefined,
@@ -95,18 +128,25 @@ export function operationCall(c: TimescaleChange): OperationCall {
   switch (c.kind) {
     case 'createHypertable':
     case 'revertHypertable': {
-      const { timeColumn, chunkInterval } = c.hypertable;
+      const { timeColumn, chunkInterval, chunkIntervalByEnvironment } = c.hypertable;
       const interval = chunkInterval === undefined ? undefined : amount(chunkInterval);
+      const environments = amountsOption('chunkInterval', chunkIntervalByEnvironment);
       return c.kind === 'createHypertable'
         ? {
             operation: 'createHypertable',
             table,
-            options: { timeColumn, chunkInterval: interval, migrateData: true, timescale },
+            options: {
+              timeColumn,
+              chunkInterval: interval,
+              ...environments,
+              migrateData: true,
+              timescale,
+            },
           }
         : {
             operation: 'revertHypertable',
             table,
-            options: { timeColumn, chunkInterval: interval, timescale },
+            options: { timeColumn, chunkInterval: interval, ...environments, timescale },
           };
     }
     case 'setChunkInterval':
@@ -116,6 +156,14 @@ export function operationCall(c: TimescaleChange): OperationCall {
         options: {
           chunkInterval: chunkIntervalOrDefault(c.to, c.from, table),
           previous: chunkIntervalOrDefault(c.from, c.to, table),
+          ...environmentsOption(namesOf(c.fromByEnvironment, c.toByEnvironment), (e) => {
+            const to = c.toByEnvironment?.[e] ?? c.to;
+            const from = c.fromByEnvironment?.[e] ?? c.from;
+            return {
+              chunkInterval: chunkIntervalOrDefault(to, from, table),
+              previous: chunkIntervalOrDefault(from, to, table),
+            };
+          }),
           timescale,
         },
       };
@@ -141,25 +189,45 @@ export function operationCall(c: TimescaleChange): OperationCall {
       return {
         operation: 'addCompressionPolicy',
         table,
-        options: { after: amount(c.after), ifNotExists: true, timescale },
+        options: {
+          after: amount(c.after),
+          ...amountsOption('after', c.afterByEnvironment),
+          ifNotExists: true,
+          timescale,
+        },
       };
     case 'removeCompressionPolicy':
       return {
         operation: 'removeCompressionPolicy',
         table,
-        options: { ifExists: true, after: amount(c.after), timescale },
+        options: {
+          ifExists: true,
+          after: amount(c.after),
+          ...amountsOption('after', c.afterByEnvironment),
+          timescale,
+        },
       };
     case 'addRetentionPolicy':
       return {
         operation: 'addRetentionPolicy',
         table,
-        options: { dropAfter: amount(c.dropAfter), ifNotExists: true, timescale },
+        options: {
+          dropAfter: amount(c.dropAfter),
+          ...amountsOption('dropAfter', c.dropAfterByEnvironment),
+          ifNotExists: true,
+          timescale,
+        },
       };
     case 'removeRetentionPolicy':
       return {
         operation: 'removeRetentionPolicy',
         table,
-        options: { ifExists: true, dropAfter: amount(c.dropAfter), timescale },
+        options: {
+          ifExists: true,
+          dropAfter: amount(c.dropAfter),
+          ...amountsOption('dropAfter', c.dropAfterByEnvironment),
+          timescale,
+        },
       };
     case 'setIntegerNow':
     case 'dropIntegerNow': {

@@ -38,7 +38,12 @@ import {
 import { renameColumnCheckSql, renameTableConstraintsSql } from './rename-sql.js';
 
 export { jsString } from './js-source.js';
-import { DEFAULT_CHUNK_INTERVAL, operationCall, type TimescaleChange } from './operation-calls.js';
+import {
+  DEFAULT_CHUNK_INTERVAL,
+  isTimescaleChange,
+  operationCall,
+  type TimescaleChange,
+} from './operation-calls.js';
 import { PRISM_OPERATIONS } from '../operations/sql.js';
 
 /** Where migrations import the operations from: the package's light entry. */
@@ -144,6 +149,8 @@ function alterColumnCalls(table: string, from: Field, to: Field): string[] {
 function block(c: Change, language: MigrationLanguage, inNewModel = false): string[] {
   const lines = comment(describeChange(c));
   const note = (text: string) => lines.push(...comment(text));
+  if (isTimescaleChange(c) && 'environments' in operationCall(c).options)
+    note('`environments`: the values used instead when run with --env <name> or PRISM_ENV=<name>');
   const emit = (...calls: string[]) => lines.push(...calls);
   switch (c.kind) {
     case 'createModel':

@@ -28,7 +28,8 @@ import { operationCall, operationSql, type TimescaleChange } from '../generate/o
 import type { Model, Spec } from '../spec/types.js';
 import { amountText } from '../spec/time-amount.js';
 import { connect } from '../db/connect.js';
-import { DataLossError, migrationStatusOn } from './migrate.js';
+import { DataLossError, migrationStatusOn, runEnvironment } from './migrate.js';
+import { specForEnvironment } from '../spec/environments.js';
 import { historyTable, type HistoryOptions } from './history.js';
 import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS, releaseMigrationLock } from './lock.js';
 
@@ -44,6 +45,8 @@ export interface ApplyTimescaleOptions extends HistoryOptions {
   readonly log?: ((line: string) => void) | undefined;
   /** How long to wait for the migration lock (ms); default 10 minutes, 0 fails at once. */
   readonly lockTimeoutMs?: number | undefined;
+  /** Whose values of `environments:` apply; default PRISM_ENV, else none. */
+  readonly environment?: string | undefined;
 }
 
 export interface AppliedStep {
@@ -155,7 +158,9 @@ export async function applyTimescale(
   options: ApplyTimescaleOptions,
 ): Promise<ApplyTimescaleResult> {
   const log = options.log ?? (() => undefined);
-  const spec = readSnapshot(options.migrationsDir)?.spec ?? options.spec;
+  const written = readSnapshot(options.migrationsDir)?.spec ?? options.spec;
+  // The values of this database's environment, as its migrations applied them.
+  const spec = written && specForEnvironment(written, runEnvironment(options));
   if (!spec) {
     throw new UsageError(
       `${options.migrationsDir} has no snapshot (.prism/snapshot.json) and no spec was given`,

@@ -45,20 +45,28 @@ export interface AppliedMigration {
   readonly run_on: Date;
   /** The file's checksum when it was applied (or first seen applied); null when unknown. */
   readonly checksum: string | null;
+  /** The environment (`--env` / PRISM_ENV) it was applied in; null for none or unknown. */
+  readonly environment: string | null;
 }
 
 async function tableState(
   client: pg.ClientBase,
   table: MigrationsTable,
-): Promise<{ exists: boolean; hasChecksum: boolean }> {
-  const r = await client.query<{ t: string | null; c: boolean }>(
-    `SELECT pg_catalog.to_regclass($1)::text AS t,
-            EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
-                     WHERE attrelid = pg_catalog.to_regclass($1) AND attname = 'checksum'
-                       AND NOT attisdropped) AS c`,
+): Promise<{ exists: boolean; hasChecksum: boolean; hasEnvironment: boolean }> {
+  const column = (name: string) =>
+    `EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+              WHERE attrelid = pg_catalog.to_regclass($1) AND attname = '${name}'
+                AND NOT attisdropped)`;
+  const r = await client.query<{ t: string | null; c: boolean; e: boolean }>(
+    `SELECT pg_catalog.to_regclass($1)::text AS t, ${column('checksum')} AS c,
+            ${column('environment')} AS e`,
     [historyTableSql(table)],
   );
-  return { exists: Boolean(r.rows[0]?.t), hasChecksum: r.rows[0]?.c === true };
+  return {
+    exists: Boolean(r.rows[0]?.t),
+    hasChecksum: r.rows[0]?.c === true,
+    hasEnvironment: r.rows[0]?.e === true,
+  };
 }
 
 /** Migrations recorded as applied, in the order they ran; none before the table exists. */
@@ -69,7 +77,8 @@ export async function appliedMigrations(
   const state = await tableState(client, table);
   if (!state.exists) return [];
   const rows = await client.query<AppliedMigration>(
-    `SELECT name, run_on, ${state.hasChecksum ? 'checksum' : 'NULL::text AS checksum'}
+    `SELECT name, run_on, ${state.hasChecksum ? 'checksum' : 'NULL::text AS checksum'},
+            ${state.hasEnvironment ? 'environment' : 'NULL::text AS environment'}
        FROM ${historyTableSql(table)} ORDER BY run_on, id`,
   );
   return rows.rows;
@@ -149,6 +158,30 @@ export async function recordMissingChecksums(
       [m.name, fileChecksum(path)],
     );
   }
+}
+
+/**
+ * Records the environment the migrations `names` were just applied in (null: none), adding
+ * the column the first time.
+ */
+export async function recordEnvironment(
+  client: pg.ClientBase,
+  table: MigrationsTable,
+  names: readonly string[],
+  environment: string | undefined,
+): Promise<void> {
+  if (names.length === 0) return;
+  const state = await tableState(client, table);
+  // Nothing to say of none until an environment is used: the table is left as it is.
+  if (!state.exists || (!state.hasEnvironment && environment === undefined)) return;
+  if (!state.hasEnvironment)
+    await client.query(
+      `ALTER TABLE ${historyTableSql(table)} ADD COLUMN IF NOT EXISTS environment text`,
+    );
+  await client.query(
+    `UPDATE ${historyTableSql(table)} SET environment = $2 WHERE name = ANY($1::text[])`,
+    [names, environment ?? null],
+  );
 }
 
 /** Records `name` as applied now (or, when it is, its file's current checksum). */

@@ -32,6 +32,7 @@ import { installLegacyMethods } from './legacy-methods.js';
 import { MIGRATION_LOADERS } from './loader.js';
 import { ALLOW_DATA_LOSS_SETTING, DATA_LOSS_SQLSTATE } from '../operations/retention-loss-guard.js';
 import { setTimescaleModeOverride, type TimescaleMode } from '../operations/mode.js';
+import { setEnvironmentOverride } from '../operations/environment.js';
 import {
   listMigrationFiles,
   MIGRATION_IGNORE_PATTERN,
@@ -44,7 +45,9 @@ import {
   changedMigrations,
   describeHistoryTable,
   historyTable,
+  recordEnvironment,
   recordMissingChecksums,
+  type AppliedMigration,
   type ChangedMigration,
   type HistoryOptions,
   type MigrationsTable,
@@ -77,6 +80,11 @@ export interface MigrateOptions extends HistoryOptions {
   readonly dryRun?: boolean | undefined;
   /** Overrides the mode of every operation for this run. */
   readonly timescale?: TimescaleMode | undefined;
+  /**
+   * The environment whose values (`environments:` in prism.yaml) the migrations apply;
+   * default PRISM_ENV, else none (the models' own values).
+   */
+  readonly environment?: string | undefined;
   readonly log?: ((line: string) => void) | undefined;
   /** Use this connection instead of opening one from `url`; it is left open. */
   readonly client?: pg.Client | undefined;
@@ -477,6 +485,56 @@ async function recordChecksums(
   }
 }
 
+/** The environment of a run: the option, else PRISM_ENV, else none. */
+export function runEnvironment(options: Pick<MigrateOptions, 'environment'>): string | undefined {
+  const chosen = options.environment ?? process.env['PRISM_ENV'];
+  return chosen === undefined || chosen === '' ? undefined : chosen;
+}
+
+function environmentText(environment: string | null | undefined): string {
+  return environment ? `environment '${environment}'` : 'no environment';
+}
+
+/**
+ * Down restores the values a migration replaced in the environment it was applied in: run
+ * in another, it would restore that one's. Refused before anything is reverted.
+ */
+function refuseOtherEnvironment(
+  applied: readonly AppliedMigration[],
+  count: number,
+  environment: string | undefined,
+): void {
+  const reverted = applied.slice(-count);
+  const other = reverted.find(
+    (m) => m.environment !== null && m.environment !== (environment ?? null),
+  );
+  if (other === undefined) return;
+  throw new UsageError(
+    `${other.name} was applied in ${environmentText(other.environment)}; reverting it in ${environmentText(environment)} would restore that environment's values`,
+    {
+      hint: `run down with --env ${other.environment} (or PRISM_ENV=${other.environment})`,
+    },
+  );
+}
+
+/** Best-effort, as checksums are: a user that may not alter the table gets a warning. */
+async function recordEnvironments(
+  client: pg.ClientBase,
+  table: MigrationsTable,
+  ran: readonly MigrationRun[],
+  environment: string | undefined,
+  log: (line: string) => void,
+): Promise<void> {
+  const names = ran.filter((r) => r.direction === 'up').map((r) => r.name);
+  try {
+    await recordEnvironment(client, table, names, environment);
+  } catch (error) {
+    log(
+      `warning: could not record the environment of the applied migrations in ${describeHistoryTable(table)} (${(error as Error).message}); down cannot check that it runs in the same one until the table's owner runs ALTER TABLE ${describeHistoryTable(table)} ADD COLUMN environment text`,
+    );
+  }
+}
+
 /** One run on `session`; `lockHeld`: the caller holds the migration lock on it. */
 async function migrateIn(
   session: Session,
@@ -539,6 +597,9 @@ async function migrateIn(
       ? current
       : toRun[current === undefined ? 0 : toRun.indexOf(current) + 1];
   setTimescaleModeOverride(options.timescale);
+  const environment = runEnvironment(options);
+  // null: none, even where PRISM_ENV says otherwise (an option given to the library wins).
+  setEnvironmentOverride(environment ?? null);
   const table = historyTable(options);
   const ran: MigrationRun[] = [];
   try {
@@ -556,6 +617,12 @@ async function migrateIn(
       options = { ...options, count: await countTo(client, options.to, options, table) };
       if (options.count === 0) return [];
     }
+    if (options.direction === 'down' && !options.fake)
+      refuseOtherEnvironment(
+        await appliedMigrations(client, table),
+        options.count ?? 1,
+        environment,
+      );
     // Read by the retention step of a table converted in the same migration.
     if (options.allowDataLoss) await client.query(`SET ${ALLOW_DATA_LOSS_SETTING} = on`);
     // A fake run changes no data: there is nothing to lose.
@@ -640,14 +707,16 @@ async function migrateIn(
       }
     }
     if (options.dryRun) await client.query('ROLLBACK');
-    else await recordChecksums(client, table, files, log);
+    else {
+      await recordChecksums(client, table, files, log);
+      await recordEnvironments(client, table, ran, environment, log);
+    }
     return ran;
   } catch (error) {
     quiet = true;
     // What did commit (earlier migrations of the run) gets its checksum all the same.
     await client.query('ROLLBACK').catch(() => undefined);
     if (!options.dryRun) await recordChecksums(client, table, files, log);
-    await cleanUp(session);
     const failed = failedMigration(error);
     const index = failed === undefined ? 0 : toRun.indexOf(failed);
     const committedBefore = (upTo: number) => [
@@ -665,12 +734,19 @@ async function migrateIn(
             committedBefore(broken < 0 ? 0 : singleBrokenAt === failed ? broken : broken + 1),
       wholeRun: single && singleBrokenAt === undefined,
     };
+    // What committed was applied in this environment all the same.
+    if (!options.dryRun && options.direction === 'up') {
+      const committed = context.completed.map((name) => ({ name, direction: 'up' as const }));
+      await recordEnvironments(client, table, committed, environment, log);
+    }
+    await cleanUp(session);
     throw classify(error, failed, options.direction, context, table);
   } finally {
     if (options.allowDataLoss)
       await client.query(`RESET ${ALLOW_DATA_LOSS_SETTING}`).catch(() => undefined);
     if (needsLock && !lockHeld) await releaseMigrationLock(client).catch(() => undefined);
     setTimescaleModeOverride(undefined);
+    setEnvironmentOverride(undefined);
     client.off('notice', onNotice);
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { Finding } from './findings.js';
 import { hasErrors } from './findings.js';
+import { checkEnvironments, withEnvironments } from './environments.js';
 import { duplicateNameFindings } from './fields.js';
 import { validateStructure, type StructureProblem } from './joi-findings.js';
 import { checkModel } from './model.js';
@@ -66,11 +67,21 @@ export function checkSpec(document: unknown): SpecCheck {
     return r.value === undefined ? [] : [{ model: r.value, raw: input.raw, path: input.path }];
   });
   findings.push(...tableFindings(built), ...namespaceFindings(built));
+  // Read only when its structure is sound (a structural error there is reported already).
+  const environmentsSound = !structure.problems.some((p) => p.path[0] === 'environments');
+  const environments = checkEnvironments(
+    environmentsSound ? (structure.value as RawSpec | undefined)?.environments : undefined,
+    built,
+    inputs.map((r) => r.raw.name),
+  );
+  findings.push(...environments.findings);
   if (hasErrors(findings)) return { spec: undefined, findings };
   return {
     spec: Object.freeze({
       timescale: mode,
-      models: Object.freeze(built.map((b) => b.model)),
+      models: Object.freeze(
+        built.map((b) => withEnvironments(b.model, environments.byModel.get(b.model.name))),
+      ),
     }),
     findings,
   };

@@ -38,9 +38,18 @@ function describeAt(root: Description, path: Path): Description | undefined {
   let d: Description | undefined = root;
   for (const part of path) {
     if (d === undefined) return undefined;
-    d = typeof part === 'number' ? d.items?.[0] : d.keys?.[part];
+    d =
+      typeof part === 'number'
+        ? d.items?.[0]
+        : (d.keys?.[part] ?? (d.patterns as PatternDescription[] | undefined)?.[0]?.rule);
   }
   return d;
+}
+
+/** A mapping whose keys are names (`environments:`): its key's and its value's schema. */
+interface PatternDescription {
+  readonly schema?: Description;
+  readonly rule: Description;
 }
 
 function lastKey(path: Path): string {
@@ -51,7 +60,19 @@ function lastKey(path: Path): string {
 function unknownKey(detail: Joi.ValidationErrorItem, raw: unknown, desc: Description): Finding {
   const key = String(detail.context?.key ?? lastKey(detail.path));
   const parent = detail.path.slice(0, -1);
-  const valid = Object.keys(describeAt(desc, parent)?.keys ?? {});
+  const holder = describeAt(desc, parent);
+  const named = (holder?.patterns as PatternDescription[] | undefined)?.[0]?.schema;
+  if (named !== undefined) {
+    // Any name matching the pattern is valid here: this one does not.
+    const what = (named.flags as { description?: string } | undefined)?.description;
+    return specError(
+      detail.path,
+      `'${key}' is not a valid name in ${objectNoun(raw, parent)}`,
+      what ?? 'use letters, digits and underscores',
+      'key',
+    );
+  }
+  const valid = Object.keys(holder?.keys ?? {});
   const near = closest(key, valid);
   const list = `valid keys: ${valid.join(', ')}`;
   return specError(

@@ -58,7 +58,16 @@ export interface RawModel {
   readonly renamed_from?: string;
 }
 
+/** One model's time amounts in one environment. */
+export interface RawEnvironmentValues {
+  readonly chunk_interval?: RawTimeAmount;
+  readonly compression?: { readonly after?: RawTimeAmount };
+  readonly retention?: { readonly drop_after?: RawTimeAmount };
+}
+
 export interface RawSpec {
   readonly timescale: TimescaleMode;
   readonly models: readonly RawModel[];
+  /** Environment name → model name → its amounts there. */
+  readonly environments?: Readonly<Record<string, Readonly<Record<string, RawEnvironmentValues>>>>;
 }

@@ -133,12 +133,42 @@ export const modelSchema: Joi.ObjectSchema = Joi.object({
   ),
 });
 
+/** An environment's name: what `--env` / PRISM_ENV select. */
+export const ENVIRONMENT_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+const environmentValuesSchema = Joi.object({
+  chunk_interval: timeAmount('Chunk interval in this environment'),
+  compression: Joi.object({
+    after: timeAmount('Compress chunks older than this, in this environment'),
+  }),
+  retention: Joi.object({
+    drop_after: timeAmount('Drop chunks older than this, in this environment'),
+  }),
+}).description('Time amounts of one timeseries model that differ in this environment');
+
+const environmentsSchema = Joi.object()
+  .pattern(
+    Joi.string()
+      .pattern(ENVIRONMENT_NAME_PATTERN, 'environment name')
+      .max(MAX_IDENTIFIER_BYTES)
+      .description(
+        'Environment name: a letter, then letters, digits, _ or -, at most 63 characters (e.g. development)',
+      ),
+    Joi.object()
+      .pattern(identifier('Model name'), environmentValuesSchema)
+      .description('Models whose time amounts differ in this environment, by model name'),
+  )
+  .description(
+    "Per-environment time amounts (chunk_interval, compression.after, retention.drop_after), selected by --env or PRISM_ENV when a migration is applied; no environment: the models' own values",
+  );
+
 export const specSchema: Joi.ObjectSchema = Joi.object({
   timescale: timescaleMode.default('auto'),
   models: Joi.array()
     .items(modelSchema)
     .required()
     .description('Data models; each becomes a table'),
+  environments: environmentsSchema,
 })
   .required()
   .description('prism.yaml: data models for prism-migrate');

@@ -75,6 +75,16 @@ export interface TimeseriesIndex {
   readonly unique: boolean;
 }
 
+/**
+ * A timeseries model's time amounts in one environment (`environments:` in prism.yaml);
+ * what is left out is the model's own value.
+ */
+export interface EnvironmentValues {
+  readonly chunkInterval?: TimeAmount | undefined;
+  readonly compressAfter?: TimeAmount | undefined;
+  readonly dropAfter?: TimeAmount | undefined;
+}
+
 export interface Timeseries {
   readonly timeColumn: string;
   readonly chunkInterval?: TimeAmount | undefined;
@@ -83,6 +93,8 @@ export interface Timeseries {
   readonly compression?: Compression | undefined;
   readonly retention?: Retention | undefined;
   readonly indexes: readonly TimeseriesIndex[];
+  /** Amounts that differ per environment, by environment name; chosen when applied. */
+  readonly environments?: Readonly<Record<string, EnvironmentValues>> | undefined;
 }
 
 export interface Model {

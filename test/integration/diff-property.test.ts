@@ -13,6 +13,7 @@ import { detectTimescale } from '../../lib/db/detect.js';
 import { generateMigration } from '../../lib/generate/generate.js';
 import { detectDrift } from '../../lib/introspect/drift.js';
 import { parseSpec } from '../../lib/spec/load.js';
+import { specForEnvironment } from '../../lib/spec/environments.js';
 import { migrate } from '../../lib/runner/migrate.js';
 import { snapshotCatalog } from '../helpers/catalog.js';
 import {
@@ -50,6 +51,9 @@ const metricModel = fc.record({
       ),
       retention: fc.option(fc.constantFrom('90 days', '1 year'), { nil: undefined }),
       index: fc.boolean(),
+      // Values of the environment the migrations run in (`environments: { dev: … }`).
+      devChunk: fc.constantFrom(undefined, '6 hours', '1 day'),
+      devRetention: fc.constantFrom(undefined, '30 days'),
     }),
     { nil: undefined },
   ),
@@ -64,6 +68,7 @@ type SpecShape = typeof specArbitrary extends fc.Arbitrary<infer T> ? T : never;
 /** prism.yaml as JSON (a subset of YAML), so it goes through the real loader. */
 function toYaml(shape: SpecShape): string {
   const models: unknown[] = [];
+  const environments: Record<string, unknown> = {};
   const m = shape.metric;
   if (m) {
     const fields: unknown[] = [
@@ -91,6 +96,11 @@ function toYaml(shape: SpecShape): string {
       ...(t.index ? { indexes: [{ columns: ['device', 'ts'] }] } : {}),
     };
     models.push({ name: 'Metric', fields, ...(timeseries ? { timeseries } : {}) });
+    const dev = {
+      ...(t?.devChunk ? { chunk_interval: t.devChunk } : {}),
+      ...(t?.retention && t.devRetention ? { retention: { drop_after: t.devRetention } } : {}),
+    };
+    if (Object.keys(dev).length > 0) environments['dev'] = { Metric: dev };
   }
   if (shape.thing !== undefined) {
     const fields: unknown[] = [
@@ -101,15 +111,17 @@ function toYaml(shape: SpecShape): string {
       fields.push({ name: 'size', type: 'decimal', precision: 8, scale: 2, optional: true });
     models.push({ name: 'Thing', fields });
   }
-  return JSON.stringify({ models });
+  return JSON.stringify({ models, environments });
 }
 
 const TIMEOUT = 600_000;
+/** Every run applies the migrations in this environment. */
+const ENVIRONMENT = 'dev';
 
 /** The live schema against a spec shape. */
 async function driftFrom(client: pg.Client, shape: SpecShape) {
   const { spec } = parseSpec(toYaml(shape), 'prism.yaml');
-  return detectDrift(client, spec, await detectTimescale(client));
+  return detectDrift(client, specForEnvironment(spec, ENVIRONMENT), await detectTimescale(client));
 }
 
 async function extensionVersion(url: string): Promise<string | undefined> {
@@ -153,7 +165,13 @@ function propertyTests(make: () => Promise<TestDatabase>, runs: number, native?:
         try {
           await withClient(db.url, async (client) => {
             if (generate(a).written)
-              await migrate({ url: db.url, client, migrationsDir: dir, direction: 'up' });
+              await migrate({
+                url: db.url,
+                client,
+                migrationsDir: dir,
+                direction: 'up',
+                environment: ENVIRONMENT,
+              });
             if (a.metric) {
               await client.query(
                 `INSERT INTO metric (ts, device, value) SELECT now() - g * interval '5 hours', 'd' || (g % 3), g FROM generate_series(1, 50) g`,
@@ -168,6 +186,7 @@ function propertyTests(make: () => Promise<TestDatabase>, runs: number, native?:
               migrationsDir: dir,
               direction: 'up',
               allowDataLoss: true,
+              environment: ENVIRONMENT,
             });
             if (checkDrift) expect(await driftFrom(client, b), 'drift after up').to.deep.equal([]);
             await migrate({
@@ -176,6 +195,7 @@ function propertyTests(make: () => Promise<TestDatabase>, runs: number, native?:
               migrationsDir: dir,
               direction: 'down',
               allowDataLoss: true,
+              environment: ENVIRONMENT,
             });
             if (checkDrift)
               expect(await driftFrom(client, a), 'drift after down').to.deep.equal([]);
@@ -193,6 +213,7 @@ function propertyTests(make: () => Promise<TestDatabase>, runs: number, native?:
               direction: 'down',
               count: Infinity,
               allowDataLoss: true,
+              environment: ENVIRONMENT,
             });
             expect((await snapshotCatalog(client, TABLES)).columns).to.deep.equal([]);
           });

@@ -1,5 +1,6 @@
 import type { IntervalInput } from '../../sql/interval.js';
 import { reversible, type TableArg } from '../common.js';
+import { byEnvironment, type EnvironmentOptions } from '../environment.js';
 import {
   addPolicySql,
   COMPRESSION_POLICY,
@@ -7,14 +8,17 @@ import {
   type AddPolicyOptions,
 } from '../policy.js';
 
-export interface AddCompressionPolicyOptions extends AddPolicyOptions {
+export interface AddCompressionPolicyOptions
+  extends AddPolicyOptions, EnvironmentOptions<{ after: IntervalInput }> {
   /** Compress chunks whose data is older than this. */
   readonly after: IntervalInput;
 }
 
-export const addCompressionPolicy = reversible(
-  (table: TableArg, options: AddCompressionPolicyOptions) =>
-    addPolicySql(COMPRESSION_POLICY, table, options.after, options),
-  (table: TableArg, options: AddCompressionPolicyOptions) =>
-    removePolicySql(COMPRESSION_POLICY, table, { ifExists: true, timescale: options.timescale }),
+export const addCompressionPolicy = byEnvironment(
+  reversible(
+    (table: TableArg, options: AddCompressionPolicyOptions) =>
+      addPolicySql(COMPRESSION_POLICY, table, options.after, options),
+    (table: TableArg, options: AddCompressionPolicyOptions) =>
+      removePolicySql(COMPRESSION_POLICY, table, { ifExists: true, timescale: options.timescale }),
+  ),
 );

@@ -9,11 +9,13 @@ import {
   type TimescaleOption,
 } from '../common.js';
 import { execTs, guarded, tsFormat, TS } from '../guard.js';
+import { byEnvironment, type EnvironmentOptions } from '../environment.js';
 import { effectiveMode } from '../mode.js';
 import { noteNewHypertable } from '../retention-loss-guard.js';
 import { revertHypertable } from './revertHypertable.js';
 
-export interface CreateHypertableOptions extends TimescaleOption {
+export interface CreateHypertableOptions
+  extends TimescaleOption, EnvironmentOptions<{ chunkInterval: IntervalInput }> {
   readonly timeColumn: string;
   /** Interval text (`1 day`) or, for integer time columns, a whole number of units. */
   readonly chunkInterval?: IntervalInput | undefined;
@@ -62,6 +64,8 @@ function forward(table: TableArg, options: CreateHypertableOptions): string {
  * (there is no TimescaleDB function for that; see revertHypertable).
  */
 export const createHypertable: ReversibleOperation<[TableArg, CreateHypertableOptions]> =
-  reversible(forward, (table: TableArg, options: CreateHypertableOptions): string | string[] =>
-    revertHypertable(table, { timescale: options?.timescale }),
+  byEnvironment(
+    reversible(forward, (table: TableArg, options: CreateHypertableOptions): string | string[] =>
+      revertHypertable(table, { timescale: options?.timescale }),
+    ),
   );

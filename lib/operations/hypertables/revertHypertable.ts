@@ -1,4 +1,5 @@
 import type { IntervalInput } from '../../sql/interval.js';
+import { byEnvironment, type EnvironmentOptions } from '../environment.js';
 import { quoteLiteral } from '../../sql/quote.js';
 import {
   displayName,
@@ -13,7 +14,8 @@ import { guarded } from '../guard.js';
 import { effectiveMode } from '../mode.js';
 import { createHypertable } from './createHypertable.js';
 
-export interface RevertHypertableOptions extends TimescaleOption {
+export interface RevertHypertableOptions
+  extends TimescaleOption, EnvironmentOptions<{ chunkInterval: IntervalInput }> {
   /** Needed only to reverse this operation (re-create the hypertable). */
   readonly timeColumn?: string | undefined;
   readonly chunkInterval?: IntervalInput | undefined;
@@ -91,18 +93,20 @@ function forward(table: TableArg, options: RevertHypertableOptions = {}): string
 }
 
 export const revertHypertable: ReversibleOperation<[TableArg, RevertHypertableOptions?]> =
-  reversible(
-    forward,
-    (table: TableArg, options: RevertHypertableOptions = {}): string | string[] => {
-      if (options.timeColumn === undefined) {
-        throw new Error(
-          'Impossible to reverse revertHypertable() without the time column: pass { timeColumn, chunkInterval } or write an explicit down',
-        );
-      }
-      return createHypertable(table, {
-        timeColumn: options.timeColumn,
-        chunkInterval: options.chunkInterval,
-        timescale: options.timescale,
-      });
-    },
+  byEnvironment(
+    reversible(
+      forward,
+      (table: TableArg, options: RevertHypertableOptions = {}): string | string[] => {
+        if (options.timeColumn === undefined) {
+          throw new Error(
+            'Impossible to reverse revertHypertable() without the time column: pass { timeColumn, chunkInterval } or write an explicit down',
+          );
+        }
+        return createHypertable(table, {
+          timeColumn: options.timeColumn,
+          chunkInterval: options.chunkInterval,
+          timescale: options.timescale,
+        });
+      },
+    ),
   );

@@ -10,9 +10,13 @@ import {
   whenNotHypertable,
 } from '../common.js';
 import { execTs, guarded, tsFormat, TS } from '../guard.js';
+import { byEnvironment, type EnvironmentOptions } from '../environment.js';
 import { effectiveMode } from '../mode.js';
 
-export interface SetChunkTimeIntervalOptions extends TimescaleOption {
+export interface SetChunkTimeIntervalOptions
+  extends
+    TimescaleOption,
+    EnvironmentOptions<{ chunkInterval: IntervalInput; previous: IntervalInput }> {
   readonly chunkInterval: IntervalInput;
   /** The interval before this change; needed to reverse it. */
   readonly previous?: IntervalInput | undefined;
@@ -34,9 +38,8 @@ function forward(table: TableArg, options: SetChunkTimeIntervalOptions): string 
   });
 }
 
-export const setChunkTimeInterval = reversible(
-  forward,
-  (table: TableArg, options: SetChunkTimeIntervalOptions) => {
+export const setChunkTimeInterval = byEnvironment(
+  reversible(forward, (table: TableArg, options: SetChunkTimeIntervalOptions) => {
     if (options.previous === undefined) {
       throw new Error(
         'Impossible to reverse setChunkTimeInterval() without { previous }: pass the interval it replaces or write an explicit down',
@@ -47,5 +50,5 @@ export const setChunkTimeInterval = reversible(
       previous: options.chunkInterval,
       timescale: options.timescale,
     });
-  },
+  }),
 );

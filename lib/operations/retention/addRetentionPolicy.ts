@@ -1,5 +1,6 @@
 import type { IntervalInput } from '../../sql/interval.js';
 import { reversible, type TableArg } from '../common.js';
+import { byEnvironment, type EnvironmentOptions } from '../environment.js';
 import {
   addPolicySql,
   removePolicySql,
@@ -7,14 +8,17 @@ import {
   type AddPolicyOptions,
 } from '../policy.js';
 
-export interface AddRetentionPolicyOptions extends AddPolicyOptions {
+export interface AddRetentionPolicyOptions
+  extends AddPolicyOptions, EnvironmentOptions<{ dropAfter: IntervalInput }> {
   /** Drop whole chunks whose data is older than this. */
   readonly dropAfter: IntervalInput;
 }
 
-export const addRetentionPolicy = reversible(
-  (table: TableArg, options: AddRetentionPolicyOptions) =>
-    addPolicySql(RETENTION_POLICY, table, options.dropAfter, options),
-  (table: TableArg, options: AddRetentionPolicyOptions) =>
-    removePolicySql(RETENTION_POLICY, table, { ifExists: true, timescale: options.timescale }),
+export const addRetentionPolicy = byEnvironment(
+  reversible(
+    (table: TableArg, options: AddRetentionPolicyOptions) =>
+      addPolicySql(RETENTION_POLICY, table, options.dropAfter, options),
+    (table: TableArg, options: AddRetentionPolicyOptions) =>
+      removePolicySql(RETENTION_POLICY, table, { ifExists: true, timescale: options.timescale }),
+  ),
 );

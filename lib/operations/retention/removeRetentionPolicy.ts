@@ -1,5 +1,6 @@
 import type { IntervalInput } from '../../sql/interval.js';
 import { reversible, type TableArg } from '../common.js';
+import { byEnvironment, type EnvironmentOptions } from '../environment.js';
 import {
   addPolicySql,
   cannotReverseRemove,
@@ -8,19 +9,22 @@ import {
   type RemovePolicyOptions,
 } from '../policy.js';
 
-export interface RemoveRetentionPolicyOptions extends RemovePolicyOptions {
+export interface RemoveRetentionPolicyOptions
+  extends RemovePolicyOptions, EnvironmentOptions<{ dropAfter: IntervalInput }> {
   /** The policy's current `dropAfter`; lets the reverse re-add it. */
   readonly dropAfter?: IntervalInput | undefined;
 }
 
-export const removeRetentionPolicy = reversible(
-  (table: TableArg, options: RemoveRetentionPolicyOptions = {}) =>
-    removePolicySql(RETENTION_POLICY, table, options),
-  (table: TableArg, options: RemoveRetentionPolicyOptions = {}) =>
-    options.dropAfter === undefined
-      ? cannotReverseRemove(RETENTION_POLICY)
-      : addPolicySql(RETENTION_POLICY, table, options.dropAfter, {
-          ifNotExists: true,
-          timescale: options.timescale,
-        }),
+export const removeRetentionPolicy = byEnvironment(
+  reversible(
+    (table: TableArg, options: RemoveRetentionPolicyOptions = {}) =>
+      removePolicySql(RETENTION_POLICY, table, options),
+    (table: TableArg, options: RemoveRetentionPolicyOptions = {}) =>
+      options.dropAfter === undefined
+        ? cannotReverseRemove(RETENTION_POLICY)
+        : addPolicySql(RETENTION_POLICY, table, options.dropAfter, {
+            ifNotExists: true,
+            timescale: options.timescale,
+          }),
+  ),
 );

@@ -225,6 +225,29 @@ const CASES: { name: string; from: string | undefined; to: string; expect: strin
     ),
     expect: ['renameTable', 'dropIndex', 'addIndex'],
   },
+  {
+    name: "an environment's chunk interval",
+    from: BASE,
+    to: `${BASE}environments:\n  development:\n    Reading: { chunk_interval: 1 hour }\n`,
+    expect: ['setChunkInterval'],
+  },
+  {
+    name: "an environment's policies",
+    from: `${BASE}environments:\n  dev:\n    Reading: { compression: { after: 1 day } }\n`,
+    to: `${BASE}environments:\n  dev:\n    Reading: { retention: { drop_after: 30 days } }\n`,
+    expect: [
+      'removeRetentionPolicy',
+      'removeCompressionPolicy',
+      'addCompressionPolicy',
+      'addRetentionPolicy',
+    ],
+  },
+  {
+    name: "an environment's value equal to the model's own",
+    from: BASE,
+    to: `${BASE}environments:\n  dev:\n    Reading: { chunk_interval: 24 hours }\n`,
+    expect: [],
+  },
 ];
 
 describe('diffSpecs', () => {
@@ -287,6 +310,49 @@ describe('diffSpecs', () => {
         add.dropAfter.kind === 'interval' &&
         add.dropAfter.interval.text,
     ).to.equal('30 days');
+  });
+});
+
+describe('per-environment values', () => {
+  const DEV = (text: string) => `${BASE}environments:\n  dev:\n    Reading: ${text}\n`;
+
+  it('carry every environment both ways, and invert exactly', () => {
+    const changes = diffSpecs(
+      spec(DEV('{ chunk_interval: 12 hours }')),
+      spec(DEV('{ chunk_interval: 2 hours }')),
+    );
+    expect(changes).to.have.length(1);
+    const [c] = changes;
+    if (c?.kind !== 'setChunkInterval') throw new Error('expected setChunkInterval');
+    const text = (a: unknown) => (a as { interval: { text: string } }).interval.text;
+    expect(text(c.fromByEnvironment?.['dev'])).to.equal('12 hours');
+    expect(text(c.toByEnvironment?.['dev'])).to.equal('2 hours');
+    const back = invert(c);
+    expect(back.kind === 'setChunkInterval' && text(back.toByEnvironment?.['dev'])).to.equal(
+      '12 hours',
+    );
+    expect(describeChange(c)).to.equal(
+      'chunk interval of reading: 1 day (dev: 12 hours) -> 1 day (dev: 2 hours) (new chunks only)',
+    );
+  });
+
+  it('mark a retention made shorter in one environment only as PM103, naming it', () => {
+    const found = destructiveChanges(
+      diffSpecs(spec(BASE), spec(DEV('{ retention: { drop_after: 7 days } }'))),
+      'up',
+    );
+    expect(found.map((d) => [d.code, d.message])).to.deep.equal([
+      [
+        'PM103',
+        "retention drops chunks of reading older than 7 days on its first run in environment 'dev'",
+      ],
+    ]);
+    expect(
+      destructiveChanges(
+        diffSpecs(spec(BASE), spec(DEV('{ retention: { drop_after: 180 days } }'))),
+        'up',
+      ),
+    ).to.deep.equal([]);
   });
 });
 

@@ -1,0 +1,46 @@
+/** Per-environment amounts (`environments:` in prism.yaml) as the diff compares them. */
+import { sameAmount } from '../spec/time-amount.js';
+import type { EnvironmentValues, Model, TimeAmount } from '../spec/types.js';
+import type { ByEnvironment } from './changes.js';
+
+/** One amount of a model per environment that sets it; undefined when none does. */
+export function amountsByEnvironment(
+  model: Model,
+  key: keyof EnvironmentValues,
+): ByEnvironment | undefined {
+  const entries = Object.entries(model.timeseries?.environments ?? {}).flatMap(
+    ([environment, values]) => {
+      const amount = values[key];
+      return amount === undefined ? [] : [[environment, amount] as const];
+    },
+  );
+  return entries.length === 0 ? undefined : Object.freeze(Object.fromEntries(entries));
+}
+
+/**
+ * Whether every environment (and none) gets the same amount before and after: the model's
+ * own value where an environment sets none.
+ */
+export function sameInEveryEnvironment(
+  before: TimeAmount | undefined,
+  beforeByEnvironment: ByEnvironment | undefined,
+  after: TimeAmount | undefined,
+  afterByEnvironment: ByEnvironment | undefined,
+): boolean {
+  if (!sameAmount(before, after)) return false;
+  const names = new Set([
+    ...Object.keys(beforeByEnvironment ?? {}),
+    ...Object.keys(afterByEnvironment ?? {}),
+  ]);
+  return [...names].every((e) =>
+    sameAmount(beforeByEnvironment?.[e] ?? before, afterByEnvironment?.[e] ?? after),
+  );
+}
+
+/** `{ key: map }` when there is a map, else nothing: changes carry the key only when set. */
+export function optionalMap<K extends string>(
+  key: K,
+  map: ByEnvironment | undefined,
+): { [P in K]?: ByEnvironment } {
+  return (map === undefined ? {} : { [key]: map }) as { [P in K]?: ByEnvironment };
+}

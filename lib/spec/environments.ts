@@ -1,0 +1,216 @@
+/**
+ * `environments:` — time amounts of timeseries models that differ per environment
+ * (a smaller chunk interval in development, a shorter retention in staging). Checked
+ * against the built models; the values ride on each model's timeseries block, so the diff
+ * sees a change of any environment's value, and the migration picks one when it runs.
+ */
+import { closest } from '../util/closest.js';
+import type { Finding, Path } from './findings.js';
+import { specError, specWarning } from './findings.js';
+import type { RawEnvironmentValues, RawSpec, RawTimeAmount } from './raw.js';
+import type { TimeColumn } from './time-amount.js';
+import { amountText, compareAmounts, parseTimeAmount } from './time-amount.js';
+import type { EnvironmentValues, Model, Spec, TimeAmount } from './types.js';
+
+export interface EnvironmentsCheck {
+  readonly findings: readonly Finding[];
+  /** Model name → environment name → its values there. */
+  readonly byModel: ReadonlyMap<string, Readonly<Record<string, EnvironmentValues>>>;
+}
+
+interface Located {
+  readonly model: Model;
+  readonly path: Path;
+}
+
+function timeColumnOf(model: Model): TimeColumn | undefined {
+  const ts = model.timeseries;
+  const field = model.fields.find((f) => f.name === ts?.timeColumn);
+  return ts && field ? { name: field.name, type: field.type, unit: ts.timeUnit } : undefined;
+}
+
+function amount(
+  raw: RawTimeAmount | undefined,
+  key: string,
+  column: TimeColumn,
+  path: Path,
+  findings: Finding[],
+): TimeAmount | undefined {
+  if (raw === undefined) return undefined;
+  const parsed = parseTimeAmount(raw, key, column, path);
+  if (parsed.ok) return parsed.amount;
+  findings.push(parsed.finding);
+  return undefined;
+}
+
+function valuesOf(
+  raw: RawEnvironmentValues,
+  located: Located,
+  environment: string,
+  path: Path,
+  findings: Finding[],
+): EnvironmentValues {
+  const { model } = located;
+  const ts = model.timeseries;
+  const column = timeColumnOf(model);
+  if (!ts || !column) return {};
+  const modelAt = `model '${model.name}'`;
+  const chunkInterval = amount(
+    raw.chunk_interval,
+    'chunk_interval',
+    column,
+    [...path, 'chunk_interval'],
+    findings,
+  );
+  let compressAfter: TimeAmount | undefined;
+  if (raw.compression?.after !== undefined) {
+    const at = [...path, 'compression', 'after'];
+    if (ts.compression?.enabled && ts.compression.after !== undefined) {
+      compressAfter = amount(raw.compression.after, 'after', column, at, findings);
+    } else {
+      findings.push(
+        specError(
+          at,
+          `${modelAt} has no compression policy, so environment '${environment}' cannot change its compression.after`,
+          `give ${modelAt} \`timeseries.compression.after\` (its value everywhere else), or remove this key`,
+        ),
+      );
+    }
+  }
+  let dropAfter: TimeAmount | undefined;
+  if (raw.retention?.drop_after !== undefined) {
+    const at = [...path, 'retention', 'drop_after'];
+    if (ts.retention?.enabled) {
+      dropAfter = amount(raw.retention.drop_after, 'drop_after', column, at, findings);
+    } else {
+      findings.push(
+        specError(
+          at,
+          `${modelAt} has no retention policy, so environment '${environment}' cannot change its retention.drop_after`,
+          `give ${modelAt} \`timeseries.retention.drop_after\` (its value everywhere else), or remove this key`,
+        ),
+      );
+    }
+  }
+  const after = compressAfter ?? ts.compression?.after;
+  const drop = dropAfter ?? (ts.retention?.enabled ? ts.retention.dropAfter : undefined);
+  const order = after && drop ? compareAmounts(after, drop) : undefined;
+  if ((compressAfter || dropAfter) && order !== undefined && order >= 0 && after && drop) {
+    findings.push(
+      specWarning(
+        path,
+        `in environment '${environment}', compression after (${amountText(after)}) is not shorter than retention drop_after (${amountText(drop)}): chunks are dropped before they would be compressed`,
+      ),
+    );
+  }
+  return Object.freeze({
+    ...(chunkInterval ? { chunkInterval } : {}),
+    ...(compressAfter ? { compressAfter } : {}),
+    ...(dropAfter ? { dropAfter } : {}),
+  });
+}
+
+/**
+ * Checks `environments:` against the models that were built. `known` names every model of
+ * the document, built or not: a model with errors of its own is not reported again here.
+ */
+export function checkEnvironments(
+  raw: RawSpec['environments'],
+  built: readonly Located[],
+  known: readonly string[],
+): EnvironmentsCheck {
+  const findings: Finding[] = [];
+  const byModel = new Map<string, Record<string, EnvironmentValues>>();
+  const models = new Map(built.map((b) => [b.model.name, b]));
+  for (const [environment, entries] of Object.entries(raw ?? {})) {
+    for (const [name, values] of Object.entries(entries)) {
+      const path: Path = ['environments', environment, name];
+      const located = models.get(name);
+      if (located === undefined) {
+        if (known.includes(name)) continue;
+        const near = closest(name, known);
+        findings.push(
+          specError(
+            path,
+            `environment '${environment}' names model '${name}', which the spec does not have`,
+            near === undefined ? `models: ${known.join(', ')}` : `did you mean '${near}'?`,
+            'key',
+          ),
+        );
+        continue;
+      }
+      if (located.model.timeseries === undefined) {
+        findings.push(
+          specError(
+            path,
+            `model '${name}' has no timeseries block: environments change only chunk_interval, compression.after and retention.drop_after of timeseries models`,
+            `remove '${name}' from environment '${environment}'`,
+            'key',
+          ),
+        );
+        continue;
+      }
+      const checked = valuesOf(values, located, environment, path, findings);
+      if (Object.keys(checked).length === 0) continue;
+      const forModel = byModel.get(name) ?? {};
+      forModel[environment] = checked;
+      byModel.set(name, forModel);
+    }
+  }
+  return {
+    findings,
+    byModel: new Map([...byModel].map(([k, v]) => [k, Object.freeze(v)])),
+  };
+}
+
+/** The model with its environments' values attached to its timeseries block. */
+export function withEnvironments(
+  model: Model,
+  environments: Readonly<Record<string, EnvironmentValues>> | undefined,
+): Model {
+  if (!environments || !model.timeseries) return model;
+  return Object.freeze({
+    ...model,
+    timeseries: Object.freeze({ ...model.timeseries, environments }),
+  });
+}
+
+/** The environment names a spec gives values for, sorted. */
+export function environmentNames(spec: Pick<Spec, 'models'>): string[] {
+  const names = new Set<string>();
+  for (const m of spec.models)
+    for (const name of Object.keys(m.timeseries?.environments ?? {})) names.add(name);
+  return [...names].sort();
+}
+
+/**
+ * The spec as one environment sees it: each model's amounts replaced by that
+ * environment's, and no per-environment values left. No environment: the models' own.
+ */
+export function specForEnvironment<S extends Pick<Spec, 'models'>>(
+  spec: S,
+  environment: string | undefined,
+): S {
+  const models = spec.models.map((m) => {
+    const ts = m.timeseries;
+    if (!ts?.environments) return m;
+    const values = environment === undefined ? undefined : ts.environments[environment];
+    return Object.freeze({
+      ...m,
+      timeseries: Object.freeze({
+        ...ts,
+        environments: undefined,
+        chunkInterval: values?.chunkInterval ?? ts.chunkInterval,
+        compression:
+          ts.compression && values?.compressAfter
+            ? Object.freeze({ ...ts.compression, after: values.compressAfter })
+            : ts.compression,
+        retention:
+          ts.retention && values?.dropAfter
+            ? Object.freeze({ ...ts.retention, dropAfter: values.dropAfter })
+            : ts.retention,
+      }),
+    });
+  });
+  return Object.freeze({ ...spec, models: Object.freeze(models) });
+}

@@ -1,0 +1,75 @@
+/** Operations with per-environment values pick the running environment's, both ways. */
+import { expect } from 'chai';
+import {
+  addCompressionPolicy,
+  addRetentionPolicy,
+  createHypertable,
+  removeRetentionPolicy,
+  setChunkTimeInterval,
+} from '../../../lib/operations/sql.js';
+import { currentEnvironment, setEnvironmentOverride } from '../../../lib/operations/environment.js';
+
+const sql = (s: string | string[]) => (Array.isArray(s) ? s.join('\n') : s);
+
+describe('operations by environment', () => {
+  const saved = process.env['PRISM_ENV'];
+  afterEach(() => {
+    setEnvironmentOverride(undefined);
+    if (saved === undefined) delete process.env['PRISM_ENV'];
+    else process.env['PRISM_ENV'] = saved;
+  });
+
+  it('chooses the override, else PRISM_ENV, else none; null means none', () => {
+    delete process.env['PRISM_ENV'];
+    expect(currentEnvironment()).to.equal(undefined);
+    process.env['PRISM_ENV'] = 'staging';
+    expect(currentEnvironment()).to.equal('staging');
+    setEnvironmentOverride('development');
+    expect(currentEnvironment()).to.equal('development');
+    setEnvironmentOverride(null);
+    expect(currentEnvironment()).to.equal(undefined);
+  });
+
+  it("uses the environment's values where it has some, the others' otherwise", () => {
+    const options = {
+      timeColumn: 'time',
+      chunkInterval: '7 days',
+      environments: { development: { chunkInterval: '1 day' } },
+    };
+    setEnvironmentOverride('development');
+    expect(sql(createHypertable('m', options))).to.include("INTERVAL ''1 day''");
+    setEnvironmentOverride('production');
+    expect(sql(createHypertable('m', options))).to.include("INTERVAL ''7 days''");
+    setEnvironmentOverride(null);
+    expect(sql(createHypertable('m', options))).to.include("INTERVAL ''7 days''");
+  });
+
+  it('reverses with the same environment’s previous value', () => {
+    const options = {
+      chunkInterval: '7 days',
+      previous: '14 days',
+      environments: { dev: { chunkInterval: '1 hour', previous: '2 hours' } },
+    };
+    setEnvironmentOverride('dev');
+    expect(sql(setChunkTimeInterval('m', options))).to.include("INTERVAL ''1 hour''");
+    expect(sql(setChunkTimeInterval.reverse('m', options))).to.include("INTERVAL ''2 hours''");
+    const drop = { dropAfter: '1 year', environments: { dev: { dropAfter: '30 days' } } };
+    expect(sql(removeRetentionPolicy.reverse('m', drop))).to.include('30 days');
+    expect(sql(removeRetentionPolicy.reverse('m', drop))).not.to.include('1 year');
+  });
+
+  it('gives policies their environment’s amount', () => {
+    setEnvironmentOverride('dev');
+    const compress = sql(
+      addCompressionPolicy('m', { after: '30 days', environments: { dev: { after: '2 days' } } }),
+    );
+    expect(compress).to.include('2 days').and.not.include('30 days');
+    const retain = sql(
+      addRetentionPolicy('m', {
+        dropAfter: '1 year',
+        environments: { other: { dropAfter: '1 day' } },
+      }),
+    );
+    expect(retain).to.include('1 year').and.not.include('1 day');
+  });
+});
