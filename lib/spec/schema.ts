@@ -89,8 +89,8 @@ const compressionSchema = Joi.object({
   order_by: Joi.array()
     .items(Joi.string())
     .description("Compressed ordering, each 'column [ASC|DESC] [NULLS FIRST|LAST]'"),
-  chunk_interval: Joi.string().description(
-    "Roll chunks together up to this span as they are compressed (compress_chunk_time_interval): an interval such as '7 days', a multiple of the chunk interval; datetime/date time columns only",
+  chunk_interval: timeAmount(
+    'Roll chunks together up to this span as they are compressed (compress_chunk_time_interval); a multiple of the chunk interval, datetime/date time columns only',
   ),
   sparse_indexes: Joi.array()
     .items(
