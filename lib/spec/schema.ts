@@ -89,9 +89,12 @@ const compressionSchema = Joi.object({
   order_by: Joi.array()
     .items(Joi.string())
     .description("Compressed ordering, each 'column [ASC|DESC] [NULLS FIRST|LAST]'"),
-  chunk_interval: timeAmount(
-    'Roll chunks together up to this span as they are compressed (compress_chunk_time_interval); a multiple of the chunk interval, datetime/date time columns only',
-  ),
+  // A number passes here so that the check can say why it is refused (integer time).
+  chunk_interval: Joi.alternatives()
+    .try(Joi.string(), Joi.number().integer().positive())
+    .description(
+      "Roll chunks together up to this span as they are compressed (compress_chunk_time_interval): an interval such as '14 days', a whole number of chunk intervals; datetime/date time columns only",
+    ),
   sparse_indexes: Joi.array()
     .items(
       Joi.object({
