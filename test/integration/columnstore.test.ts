@@ -235,6 +235,26 @@ describeNative(
       expect(calls).to.not.have.property('add_compression_policy');
     });
 
+    it('reads a sparse index prism.yaml cannot state (a composite bloom) as unsupported', async function () {
+      this.timeout(TIMEOUT);
+      const m = new Migrations(db);
+      m.generate(A_DENSE);
+      await m.run('up');
+      const read = await withClient(db.url, async (c) => {
+        await c.query(
+          `ALTER TABLE reading SET (timescaledb.sparse_index = 'bloom(value, code), minmax(code)')`,
+        );
+        return (await readSchema(c, { tables: ['reading'] })).tables[0];
+      });
+      expect(read?.hypertable?.compression?.sparseIndexes).to.deep.equal([
+        { column: 'code', type: 'minmax' },
+      ]);
+      expect(read?.unsupported).to.deep.include({
+        what: 'sparse index ["value","code"]',
+        detail: 'a bloom sparse index on ["value","code"], which prism.yaml cannot state',
+      });
+    });
+
     it('rolls chunks together when compressing; turning compression off converts them back to rowstore', async function () {
       this.timeout(TIMEOUT);
       const m = new Migrations(db);
