@@ -4,9 +4,9 @@
  * policy jobs, from the `timescaledb_information` views (the same on 2.12 through 2.28,
  * with the Apache build too: its views are there, empty of policies).
  */
-import { canonicalOrderBy } from '../schema/compile.js';
+import { canonicalOrderBy, sortedSparseIndexes } from '../schema/compile.js';
 import type { Hypertable, IntegerNow, Unsupported } from '../schema/types.js';
-import type { TimeAmount } from '../spec/types.js';
+import type { SparseIndex, TimeAmount } from '../spec/types.js';
 import type { OrderByTerm } from '../sql/order-by.js';
 import { integerAmount, intervalFromParts, intervalPartsSql } from './amounts.js';
 import type { Queryable } from './relations.js';
@@ -38,6 +38,9 @@ interface DimensionRow {
   integer_interval: string | null;
   now_function: string | null;
   now_source: string | null;
+  /** compress_chunk_time_interval, as interval parts; the raw length beside it. */
+  compress_interval_parts: string[] | null;
+  compress_interval_length: string | null;
 }
 
 /** Hypertables among `tables` (schema, name pairs), one row per dimension in order. */
@@ -52,7 +55,11 @@ async function readDimensions(
             d.dimension_type::text AS type, d.num_partitions::int AS partitions,
             ${intervalPartsSql('d.time_interval')} AS interval_parts, d.time_interval::text AS interval_text,
             d.integer_interval::text AS integer_interval, d.integer_now_func::text AS now_function,
-            f.prosrc AS now_source
+            f.prosrc AS now_source,
+            CASE WHEN d.time_interval IS NOT NULL
+                 THEN ${intervalPartsSql("pg_catalog.justify_hours(ci.length * INTERVAL '1 microsecond')")} END
+              AS compress_interval_parts,
+            ci.length::text AS compress_interval_length
        FROM timescaledb_information.hypertables h
        JOIN timescaledb_information.dimensions d
          ON d.hypertable_schema = h.hypertable_schema AND d.hypertable_name = h.hypertable_name
@@ -67,6 +74,15 @@ async function readDimensions(
                  AND cd.column_name = d.column_name
                LIMIT 1
             ) f ON d.integer_now_func IS NOT NULL
+       LEFT JOIN LATERAL (
+              -- The catalog column every release since 2.9 has (the settings views differ).
+              SELECT cd.compress_interval_length AS length
+                FROM _timescaledb_catalog.hypertable ch
+                JOIN _timescaledb_catalog.dimension cd ON cd.hypertable_id = ch.id
+               WHERE ch.schema_name = h.hypertable_schema AND ch.table_name = h.hypertable_name
+                 AND cd.column_name = d.column_name
+               LIMIT 1
+            ) ci ON true
       WHERE (h.hypertable_schema, h.hypertable_name) IN ${SELECTED}
       ORDER BY 1, 2, d.dimension_number`,
     [schemas, names],
@@ -103,6 +119,96 @@ async function readCompressionRows(
     [schemas, names],
   );
   return rows;
+}
+
+interface SparseIndexRow {
+  schema: string;
+  table: string;
+  /** The jsonb array TimescaleDB keeps (2.22+), as text. */
+  index: string | null;
+}
+
+/**
+ * The sparse index configuration of the hypertables, where the server has one (the
+ * `index` column of `_timescaledb_catalog.compression_settings`, 2.22+); none before.
+ */
+async function readSparseIndexRows(
+  client: Queryable,
+  schemas: readonly string[],
+  names: readonly string[],
+): Promise<SparseIndexRow[]> {
+  const { rows: has } = await client.query(
+    `SELECT 1 FROM pg_catalog.pg_attribute
+      WHERE attrelid = pg_catalog.to_regclass('_timescaledb_catalog.compression_settings')
+        AND attname = 'index' AND NOT attisdropped`,
+  );
+  if (has.length === 0) return [];
+  const { rows } = await client.query<SparseIndexRow>(
+    `SELECT n.nspname::text AS schema, c.relname::text AS "table", s.index::text AS index
+       FROM _timescaledb_catalog.compression_settings s
+       JOIN pg_catalog.pg_class c ON c.oid = s.relid
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE (n.nspname::text, c.relname::text) IN ${SELECTED}`,
+    [schemas, names],
+  );
+  return rows;
+}
+
+/**
+ * The sparse indexes the table was configured with (`source: config`); TimescaleDB's own
+ * (from order_by, or chosen when compressing) are not prism.yaml's. A configured index
+ * prism.yaml cannot state (several columns, another kind) is `unsupported`.
+ */
+function sparseIndexesOf(rows: readonly SparseIndexRow[]): {
+  sparseIndexes: SparseIndex[];
+  unsupported: Unsupported[];
+} {
+  const sparseIndexes: SparseIndex[] = [];
+  const unsupported: Unsupported[] = [];
+  for (const row of rows) {
+    let entries: unknown;
+    try {
+      entries = JSON.parse(row.index ?? 'null');
+    } catch {
+      entries = null;
+    }
+    if (!Array.isArray(entries)) continue;
+    for (const e of entries as Record<string, unknown>[]) {
+      if (e === null || typeof e !== 'object' || e['source'] !== 'config') continue;
+      if (e['type'] === undefined && e['column'] === undefined) continue;
+      const type = e['type'];
+      const column = e['column'];
+      if ((type === 'minmax' || type === 'bloom') && typeof column === 'string') {
+        sparseIndexes.push({ column, type });
+      } else {
+        unsupported.push({
+          what: `sparse index ${JSON.stringify(column)}`,
+          detail: `a ${String(type)} sparse index on ${JSON.stringify(column)}, which prism.yaml cannot state`,
+        });
+      }
+    }
+  }
+  return { sparseIndexes: sortedSparseIndexes(sparseIndexes), unsupported };
+}
+
+/** compress_chunk_time_interval, when set and stateable; what it is otherwise, for `unsupported`. */
+function compressChunkIntervalOf(row: DimensionRow): {
+  chunkInterval?: TimeAmount;
+  unsupported?: Unsupported;
+} {
+  if (row.compress_interval_length === null) return {};
+  const amount =
+    row.compress_interval_parts === null
+      ? undefined
+      : intervalFromParts(row.compress_interval_parts);
+  return amount
+    ? { chunkInterval: amount }
+    : {
+        unsupported: {
+          what: 'compression chunk_interval',
+          detail: `compress_chunk_time_interval of length ${row.compress_interval_length}, which prism.yaml cannot state`,
+        },
+      };
 }
 
 interface JobRow {
@@ -266,6 +372,7 @@ export async function readHypertables(
   const result = new Map<string, HypertableFacts>();
   if (dimensions.size === 0) return result;
   const compression = groupBy(await readCompressionRows(client, schemas, names));
+  const sparse = groupBy(await readSparseIndexRows(client, schemas, names));
   const jobs = groupBy(await readJobs(client, schemas, names));
   for (const [k, dims] of dimensions) {
     const [time, ...extra] = dims;
@@ -281,13 +388,29 @@ export async function readHypertables(
     const policies = policiesOf(jobs.get(k) ?? []);
     unsupported.push(...policies.unsupported);
     const integerNow = integerNowOf(time);
+    const compressInterval = compressChunkIntervalOf(time);
+    const sparseIndexes = sparseIndexesOf(sparse.get(k) ?? []);
+    if (time.compression_enabled) {
+      if (compressInterval.unsupported) unsupported.push(compressInterval.unsupported);
+      unsupported.push(...sparseIndexes.unsupported);
+    }
     result.set(k, {
       hypertable: {
         timeColumn: time.column,
         ...(chunkInterval ? { chunkInterval } : {}),
         ...(integerNow ? { integerNow } : {}),
         ...(time.compression_enabled
-          ? { compression: compressionOf(compression.get(k) ?? [], time.column) }
+          ? {
+              compression: {
+                ...compressionOf(compression.get(k) ?? [], time.column),
+                ...(compressInterval.chunkInterval
+                  ? { chunkInterval: compressInterval.chunkInterval }
+                  : {}),
+                ...(sparseIndexes.sparseIndexes.length > 0
+                  ? { sparseIndexes: sparseIndexes.sparseIndexes }
+                  : {}),
+              },
+            }
           : {}),
         ...(policies.compressAfter ? { compressAfter: policies.compressAfter } : {}),
         ...(policies.dropAfter ? { dropAfter: policies.dropAfter } : {}),

@@ -30,7 +30,10 @@ export interface HypertableDef {
 }
 
 /** Settings of compression, without its policy. */
-export type CompressionSettings = Pick<Compression, 'segmentBy' | 'orderBy'>;
+export type CompressionSettings = Pick<
+  Compression,
+  'segmentBy' | 'orderBy' | 'chunkInterval' | 'sparseIndexes'
+>;
 
 export type Change =
   /**

@@ -28,7 +28,11 @@ function sameIndex(a: IndexDef, b: IndexDef): boolean {
 }
 
 function sameSettings(a: CompressionSettings, b: CompressionSettings): boolean {
-  return JSON.stringify([a.segmentBy, a.orderBy]) === JSON.stringify([b.segmentBy, b.orderBy]);
+  return (
+    JSON.stringify([a.segmentBy, a.orderBy, a.sparseIndexes ?? []]) ===
+      JSON.stringify([b.segmentBy, b.orderBy, b.sparseIndexes ?? []]) &&
+    sameAmount(a.chunkInterval, b.chunkInterval)
+  );
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -20,7 +20,13 @@ export function indexesOf(model: Model): IndexDef[] {
 
 export function compressionSettingsOf(model: Model): CompressionSettings | undefined {
   const c = model.timeseries?.compression;
-  return c?.enabled ? { segmentBy: c.segmentBy, orderBy: c.orderBy } : undefined;
+  if (!c?.enabled) return undefined;
+  return {
+    segmentBy: c.segmentBy,
+    orderBy: c.orderBy,
+    ...(c.chunkInterval ? { chunkInterval: c.chunkInterval } : {}),
+    ...(c.sparseIndexes?.length ? { sparseIndexes: c.sparseIndexes } : {}),
+  };
 }
 
 export function integerNowOf(model: Model): Extract<Change, { kind: 'setIntegerNow' }> | undefined {

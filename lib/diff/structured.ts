@@ -46,7 +46,13 @@ function indexText(i: IndexDef): string {
 function compressionText(s: CompressionSettings): string {
   const segment = s.segmentBy.length > 0 ? s.segmentBy.join(', ') : 'none';
   const order = s.orderBy.length > 0 ? s.orderBy.map(termText).join(', ') : 'default';
-  return `segment by ${segment}; order by ${order}`;
+  const extra = [
+    ...(s.chunkInterval ? [`; chunk interval ${amountText(s.chunkInterval)}`] : []),
+    ...(s.sparseIndexes?.length
+      ? [`; sparse ${s.sparseIndexes.map((i) => `${i.type}(${i.column})`).join(', ')}`]
+      : []),
+  ];
+  return `segment by ${segment}; order by ${order}${extra.join('')}`;
 }
 
 type Detail = Omit<StructuredChange, 'kind' | 'destructive' | 'description'>;

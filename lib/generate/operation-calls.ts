@@ -15,6 +15,7 @@ import { UsageError } from '../errors.js';
 import { PRISM_OPERATIONS, type PrismOperationName } from '../operations/sql.js';
 import type { TimeAmount, TimescaleMode } from '../spec/types.js';
 import type { OrderByTerm } from '../sql/order-by.js';
+import { amountText } from '../spec/time-amount.js';
 
 /**
  * What TimescaleDB uses when a hypertable is created without a chunk interval, for a
@@ -118,8 +119,33 @@ function orderByValue(settings: CompressionSettings): (string | OrderByTerm)[] {
   });
 }
 
-function compressionOptions(settings: CompressionSettings, timescale: TimescaleMode) {
-  return { segmentBy: [...settings.segmentBy], orderBy: orderByValue(settings), timescale };
+/**
+ * The settings as enableCompression's options. With `from` (a change of settings), what
+ * `from` had and `settings` drops is cleared: a compression chunk interval (null) or the
+ * sparse indexes (an empty list).
+ */
+function compressionOptions(
+  settings: CompressionSettings,
+  timescale: TimescaleMode,
+  from?: CompressionSettings,
+) {
+  const chunkInterval = settings.chunkInterval
+    ? amountText(settings.chunkInterval)
+    : from?.chunkInterval
+      ? null
+      : undefined;
+  const sparseIndexes = settings.sparseIndexes?.length
+    ? settings.sparseIndexes.map((i) => ({ column: i.column, type: i.type }))
+    : from?.sparseIndexes?.length
+      ? []
+      : undefined;
+  return {
+    segmentBy: [...settings.segmentBy],
+    orderBy: orderByValue(settings),
+    ...(chunkInterval !== undefined ? { chunkInterval } : {}),
+    ...(sparseIndexes !== undefined ? { sparseIndexes } : {}),
+    timescale,
+  };
 }
 
 /** The call of our operations that carries out `c`. */
@@ -183,7 +209,7 @@ export function operationCall(c: TimescaleChange): OperationCall {
       return {
         operation: 'enableCompression',
         table,
-        options: compressionOptions(c.to, timescale),
+        options: compressionOptions(c.to, timescale, c.from),
       };
     case 'addCompressionPolicy':
       return {

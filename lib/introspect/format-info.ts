@@ -104,6 +104,10 @@ function compressionLines(h: TimescaleInfoHypertable): string[] {
   const settings = [
     c.segmentBy.length > 0 ? `segment by ${c.segmentBy.join(', ')}` : 'no segment by',
     c.orderBy.length > 0 ? `order by ${c.orderBy.join(', ')}` : 'default order',
+    ...(c.chunkInterval ? [`rolled into ${c.chunkInterval} chunks`] : []),
+    ...(c.sparseIndexes.length > 0
+      ? [`sparse ${c.sparseIndexes.map((s) => `${s.type}(${s.column})`).join(', ')}`]
+      : []),
   ];
   let state = `${c.compressedChunks} of ${h.chunks} chunks compressed`;
   if (c.beforeBytes !== null && c.afterBytes !== null) {

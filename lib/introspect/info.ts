@@ -30,6 +30,7 @@
  *     totalBytes,                              // hypertable_detailed_size().total_bytes
  *     compression: {
  *       enabled, segmentBy: string[], orderBy: string[],   // orderBy like "ts DESC"
+ *       chunkInterval, sparseIndexes: [{ column, type }],  // compress_chunk_time_interval or null
  *       compressedChunks,
  *       beforeBytes, afterBytes, ratio,        // hypertable_compression_stats(); null when nothing is compressed
  *     },
@@ -81,6 +82,7 @@ import {
 import { termText } from '../schema/compile.js';
 import type { Hypertable } from '../schema/types.js';
 import type { Spec } from '../spec/types.js';
+import { amountText } from '../spec/time-amount.js';
 import { deepFreeze } from '../util/freeze.js';
 
 export interface TimescaleInfoRange {
@@ -92,6 +94,9 @@ export interface TimescaleInfoCompression {
   readonly enabled: boolean;
   readonly segmentBy: readonly string[];
   readonly orderBy: readonly string[];
+  /** compress_chunk_time_interval as prism.yaml writes it, or null. */
+  readonly chunkInterval: string | null;
+  readonly sparseIndexes: readonly { readonly column: string; readonly type: string }[];
   readonly compressedChunks: number;
   readonly beforeBytes: number | null;
   readonly afterBytes: number | null;
@@ -327,6 +332,10 @@ export async function timescaleInfo(
         enabled: h.compression !== undefined,
         segmentBy: h.compression?.segmentBy ?? [],
         orderBy: u.storedOrderBy.map(termText),
+        chunkInterval: h.compression?.chunkInterval
+          ? amountText(h.compression.chunkInterval)
+          : null,
+        sparseIndexes: (h.compression?.sparseIndexes ?? []).map((s) => ({ ...s })),
         compressedChunks: u.compressedChunks,
         beforeBytes: u.beforeBytes,
         afterBytes: u.afterBytes,

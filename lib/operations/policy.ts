@@ -33,6 +33,21 @@ export interface PolicyKind {
   readonly removeOperation: string;
   /** Its first run drops data: refused on a table converted in the same transaction. */
   readonly dropsData: boolean;
+  /**
+   * The procedures TimescaleDB 2.18+ names this policy by (`CALL`, inside the migration's
+   * transaction), with the argument name of the interval.
+   */
+  readonly since218?: {
+    readonly addProcedure: string;
+    readonly removeProcedure: string;
+    readonly argument: string;
+  };
+}
+
+/** Runs `modern` on TimescaleDB 2.18+ where the kind has procedures, else `legacy`. */
+function byVersion(kind: PolicyKind, modern: string | undefined, legacy: string): string[] {
+  if (kind.since218 === undefined || modern === undefined) return [legacy];
+  return ['IF ts_version >= ARRAY[2, 18] THEN', `  ${modern}`, 'ELSE', `  ${legacy}`, 'END IF;'];
 }
 
 export interface AddPolicyOptions extends TimescaleOption {
@@ -84,8 +99,15 @@ export function addPolicySql(
       ...(kind.dropsData
         ? refuseRetentionLoss(table, value, typeof amount !== 'string', String(amount))
         : []),
-      execTs(
-        tsFormat`SELECT ${TS}.${kind.addFunction}(${regclass(table)}, ${kind.configKey} => ${value})`,
+      ...byVersion(
+        kind,
+        kind.since218 &&
+          execTs(
+            tsFormat`CALL ${TS}.${kind.since218.addProcedure}(${regclass(table)}, ${kind.since218.argument} => ${value})`,
+          ),
+        execTs(
+          tsFormat`SELECT ${TS}.${kind.addFunction}(${regclass(table)}, ${kind.configKey} => ${value})`,
+        ),
       ),
     ],
   });
@@ -109,8 +131,15 @@ export function removePolicySql(
             `RAISE NOTICE '%', ${quoteLiteral(`prism: ${displayName(table)} is not a hypertable; no ${kind.label} policy to remove`)}; RETURN;`,
           )
         : []),
-      execTs(
-        tsFormat`SELECT ${TS}.${kind.removeFunction}(${regclass(table)}, if_exists => ${String(ifExists)})`,
+      ...byVersion(
+        kind,
+        kind.since218 &&
+          execTs(
+            tsFormat`CALL ${TS}.${kind.since218.removeProcedure}(${regclass(table)}, if_exists => ${String(ifExists)})`,
+          ),
+        execTs(
+          tsFormat`SELECT ${TS}.${kind.removeFunction}(${regclass(table)}, if_exists => ${String(ifExists)})`,
+        ),
       ),
     ],
   });
@@ -131,6 +160,11 @@ export const COMPRESSION_POLICY: PolicyKind = Object.freeze({
   addOperation: 'addCompressionPolicy',
   removeOperation: 'removeCompressionPolicy',
   dropsData: false,
+  since218: Object.freeze({
+    addProcedure: 'add_columnstore_policy',
+    removeProcedure: 'remove_columnstore_policy',
+    argument: 'after',
+  }),
 });
 
 export const RETENTION_POLICY: PolicyKind = Object.freeze({

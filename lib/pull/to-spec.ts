@@ -314,6 +314,25 @@ class ModelBuilder {
         this.present(t.column, 'compression order_by'),
       );
       if (orderBy.length > 0) compression.order_by = orderBy.map(termText);
+      const merged = h.compression.chunkInterval;
+      if (merged?.kind === 'interval') {
+        // prism.yaml takes a whole number of chunks only (TimescaleDB just warns).
+        const chunk = h.chunkInterval?.kind === 'interval' ? h.chunkInterval.interval.micros : 0n;
+        if (chunk > 0n && merged.interval.micros % chunk === 0n) {
+          compression.chunk_interval = merged.interval.text;
+        } else {
+          this.trailing(
+            'compression chunk_interval',
+            `compress_chunk_time_interval ${merged.interval.text} is not a multiple of the chunk interval; left out`,
+          );
+        }
+      }
+      const sparse = (h.compression.sparseIndexes ?? []).filter((i) =>
+        this.present(i.column, 'compression sparse index'),
+      );
+      if (sparse.length > 0) {
+        compression.sparse_indexes = sparse.map((i) => ({ column: i.column, type: i.type }));
+      }
       if (h.compressAfter) {
         if (policiesRun) {
           const after = this.amount(h.compressAfter, integer, time, 'compression after');

@@ -41,6 +41,8 @@ export interface TimeseriesDraft {
     segment_by?: string[];
     order_by?: string[];
     after?: string | number;
+    chunk_interval?: string;
+    sparse_indexes?: { column: string; type: 'minmax' | 'bloom' }[];
   };
   retention?: { enabled: true; drop_after: string | number };
   indexes: IndexDraft[];

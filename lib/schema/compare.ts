@@ -36,6 +36,8 @@ export const DIFFERENCE_KINDS = Object.freeze([
   'compression',
   'compressionSegmentBy',
   'compressionOrderBy',
+  'compressionChunkInterval',
+  'compressionSparseIndexes',
   'compressionPolicy',
   'retentionPolicy',
 ] as const);
@@ -360,6 +362,28 @@ function compareHypertable(out: Differences, table: string, live: Table, desired
         orderText(d.compression),
         orderText(l.compression),
         `set compression order_by of ${table} to ${orderText(d.compression)}`,
+      );
+    }
+    if (!sameAmount(l.compression.chunkInterval, d.compression.chunkInterval)) {
+      const text = (c: CompressionSettings): string =>
+        c.chunkInterval ? amountText(c.chunkInterval) : 'none';
+      out.add(
+        'compressionChunkInterval',
+        'compression chunk_interval',
+        text(d.compression),
+        text(l.compression),
+        `set compression chunk_interval of ${table} to ${text(d.compression)}`,
+      );
+    }
+    const sparse = (c: CompressionSettings): string =>
+      (c.sparseIndexes ?? []).map((i) => `${i.type}(${i.column})`).join(', ') || 'none';
+    if (sparse(l.compression) !== sparse(d.compression)) {
+      out.add(
+        'compressionSparseIndexes',
+        'compression sparse_indexes',
+        sparse(d.compression),
+        sparse(l.compression),
+        `set the sparse indexes of ${table} to ${sparse(d.compression)}`,
       );
     }
   }

@@ -12,6 +12,7 @@ import {
   primaryKeyName,
 } from '../spec/identifiers.js';
 import type { Field, Model, Spec } from '../spec/types.js';
+import type { SparseIndex } from '../spec/types.js';
 import { parseInterval } from '../sql/interval.js';
 import type { OrderByTerm } from '../sql/order-by.js';
 import { deepFreeze } from '../util/freeze.js';
@@ -121,11 +122,23 @@ function compileChecks(model: Model): EnumCheck[] {
     }));
 }
 
+/** By column: the catalog keeps them in no order prism.yaml can rely on. */
+export function sortedSparseIndexes(list: readonly SparseIndex[]): SparseIndex[] {
+  return [...list]
+    .map((i) => ({ column: i.column, type: i.type }))
+    .sort((a, b) => (a.column < b.column ? -1 : a.column > b.column ? 1 : 0));
+}
+
 function compileCompression(model: Model): CompressionSettings | undefined {
   const ts = model.timeseries;
   const c = ts?.compression;
   if (!ts || !c?.enabled) return undefined;
-  return { segmentBy: [...c.segmentBy], orderBy: canonicalOrderBy(c.orderBy, ts.timeColumn) };
+  return {
+    segmentBy: [...c.segmentBy],
+    orderBy: canonicalOrderBy(c.orderBy, ts.timeColumn),
+    ...(c.chunkInterval ? { chunkInterval: c.chunkInterval } : {}),
+    ...(c.sparseIndexes?.length ? { sparseIndexes: sortedSparseIndexes(c.sparseIndexes) } : {}),
+  };
 }
 
 function compileHypertable(model: Model): Hypertable | undefined {

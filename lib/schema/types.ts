@@ -5,6 +5,7 @@
  * by `compareSchemas`, never by text.
  */
 import type { FieldDefault, TimeAmount, TimescaleMode } from '../spec/types.js';
+import type { SparseIndex } from '../spec/types.js';
 import type { OrderByTerm } from '../sql/order-by.js';
 
 /**
@@ -49,6 +50,10 @@ export interface CompressionSettings {
   readonly segmentBy: readonly string[];
   /** Empty: TimescaleDB's default, the time column descending. */
   readonly orderBy: readonly OrderByTerm[];
+  /** `compress_chunk_time_interval`; absent when not set. */
+  readonly chunkInterval?: TimeAmount | undefined;
+  /** The sparse indexes the table was given (not TimescaleDB's own); absent when none. */
+  readonly sparseIndexes?: readonly SparseIndex[] | undefined;
 }
 
 export interface IntegerNow {

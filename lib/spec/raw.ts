@@ -26,6 +26,8 @@ export interface RawCompression {
   readonly after?: RawTimeAmount;
   readonly segment_by?: readonly string[];
   readonly order_by?: readonly string[];
+  readonly chunk_interval?: RawTimeAmount;
+  readonly sparse_indexes?: readonly { readonly column: string; readonly type: string }[];
 }
 
 export interface RawRetention {

@@ -5,6 +5,7 @@
  */
 import Joi from 'joi';
 import { FIELD_TYPES } from './types.js';
+import { SPARSE_INDEX_TYPES } from './types.js';
 
 /** Letters, digits and underscores, not starting with a digit: never needs SQL escaping. */
 export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -88,6 +89,25 @@ const compressionSchema = Joi.object({
   order_by: Joi.array()
     .items(Joi.string())
     .description("Compressed ordering, each 'column [ASC|DESC] [NULLS FIRST|LAST]'"),
+  // A number passes here so that the check can say why it is refused (integer time).
+  chunk_interval: Joi.alternatives()
+    .try(Joi.string(), Joi.number().integer().positive())
+    .description(
+      "Roll chunks together up to this span as they are compressed (compress_chunk_time_interval): an interval such as '14 days', a whole number of chunk intervals; datetime/date time columns only",
+    ),
+  sparse_indexes: Joi.array()
+    .items(
+      Joi.object({
+        column: identifier('Column').required(),
+        type: Joi.string()
+          .valid(...SPARSE_INDEX_TYPES)
+          .required()
+          .description('minmax (range filters) or bloom (equality filters)'),
+      }),
+    )
+    .description(
+      'Sparse indexes on compressed data (TimescaleDB 2.22+; refused on older servers when applied)',
+    ),
 });
 
 const retentionSchema = Joi.object({

@@ -22,6 +22,7 @@ import type {
   Compression,
   OrderByItem,
   Retention,
+  SparseIndex,
   TimeAmount,
   Timeseries,
   TimeseriesIndex,
@@ -195,10 +196,117 @@ function orderByOf(
   return { value, findings };
 }
 
+/** TimescaleDB's chunk interval when a spec gives none. */
+const DEFAULT_CHUNK_MICROS = 7n * 86_400_000_000n;
+
+/**
+ * `compression.chunk_interval`: an interval of fixed length (TimescaleDB refuses months and
+ * years) that is a whole number of chunks, since only whole chunks are rolled together.
+ */
+function compressChunkIntervalOf(
+  raw: RawTimeAmount | undefined,
+  col: TimeColumn | undefined,
+  chunk: TimeAmount | undefined,
+  path: Path,
+): Checked<TimeAmount | undefined> {
+  if (raw === undefined || col === undefined) return { value: undefined, findings: [] };
+  if (isIntegerTime(col.type)) {
+    return {
+      value: undefined,
+      findings: [
+        specError(
+          path,
+          `compression chunk_interval needs a datetime or date time column; '${col.name}' is ${col.type}`,
+          'TimescaleDB takes it as an interval only; remove chunk_interval from compression',
+        ),
+      ],
+    };
+  }
+  const amount = amountOf(raw, 'chunk_interval', col, path);
+  const value = amount.value;
+  if (value?.kind !== 'interval') return amount;
+  if (/\b(?:month|year)s?\b/.test(value.interval.text)) {
+    return {
+      value: undefined,
+      findings: [
+        specError(
+          path,
+          `compression chunk_interval ${value.interval.text} is not a fixed duration (TimescaleDB refuses months and years here)`,
+          "write it in weeks, days or hours, e.g. '28 days'",
+        ),
+      ],
+    };
+  }
+  const chunkMicros = chunk?.kind === 'interval' ? chunk.interval.micros : DEFAULT_CHUNK_MICROS;
+  if (value.interval.micros % chunkMicros !== 0n) {
+    const chunkText = chunk ? amountText(chunk) : '7 days (the default)';
+    return {
+      value: undefined,
+      findings: [
+        specError(
+          path,
+          `compression chunk_interval ${value.interval.text} is not a multiple of the chunk interval ${chunkText}`,
+          `only whole chunks are rolled together: use a multiple of ${chunkText}`,
+        ),
+      ],
+    };
+  }
+  return amount;
+}
+
+/**
+ * `compression.sparse_indexes`: one per column, on a column of the model that is neither
+ * a segment_by column nor an order_by column (TimescaleDB refuses the first and keeps a
+ * min/max of the second already; without order_by that is the time column).
+ */
+function sparseIndexesOf(
+  raw: RawCompression,
+  ctx: TimeseriesContext,
+  orderBy: readonly OrderByItem[],
+  timeColumn: string | undefined,
+  path: Path,
+): Checked<SparseIndex[]> {
+  const segmentBy = raw.segment_by ?? [];
+  const ordered = orderBy.length > 0 ? orderBy.map((o) => o.column) : [timeColumn];
+  const findings: Finding[] = [];
+  const value: SparseIndex[] = [];
+  (raw.sparse_indexes ?? []).forEach((item, k) => {
+    const at = [...path, k, 'column'];
+    findings.push(...missingColumn(ctx, item.column, at, 'sparse index column'));
+    if (segmentBy.includes(item.column)) {
+      findings.push(
+        specError(
+          at,
+          `column '${item.column}' is a segment_by column and cannot have a sparse index`,
+          'TimescaleDB refuses this; segment_by columns are stored once per batch already',
+        ),
+      );
+    } else if (ordered.includes(item.column)) {
+      findings.push(
+        specError(
+          at,
+          `column '${item.column}' is an order_by column${orderBy.length === 0 ? ' (the time column, the default order_by)' : ''} and has a min/max sparse index already`,
+          'remove it from sparse_indexes',
+        ),
+      );
+    }
+    value.push(Object.freeze({ column: item.column, type: item.type as SparseIndex['type'] }));
+  });
+  findings.push(
+    ...repeatedColumns(
+      value.map((i) => i.column),
+      path,
+      'sparse_indexes',
+    ),
+  );
+  return { value, findings };
+}
+
 function compressionOf(
   raw: RawCompression,
   ctx: TimeseriesContext,
   col: TimeColumn | undefined,
+  chunk?: TimeAmount,
 ): Checked<Compression> {
   const path = [...ctx.path, 'compression'];
   const segmentBy = raw.segment_by ?? [];
@@ -207,6 +315,11 @@ function compressionOf(
   );
   const orderBy = orderByOf(raw.order_by ?? [], segmentBy, ctx, [...path, 'order_by']);
   const after = amountOf(raw.after, 'after', col, [...path, 'after']);
+  const chunkInterval = compressChunkIntervalOf(raw.chunk_interval, col, chunk, [
+    ...path,
+    'chunk_interval',
+  ]);
+  const sparse = sparseIndexesOf(raw, ctx, orderBy.value, col?.name, [...path, 'sparse_indexes']);
   const needsIntNow =
     raw.enabled &&
     raw.after !== undefined &&
@@ -227,12 +340,16 @@ function compressionOf(
       after: after.value,
       segmentBy: Object.freeze([...segmentBy]),
       orderBy: Object.freeze(orderBy.value),
+      ...(chunkInterval.value ? { chunkInterval: chunkInterval.value } : {}),
+      ...(sparse.value.length > 0 ? { sparseIndexes: Object.freeze(sparse.value) } : {}),
     }),
     findings: [
       ...segmentFindings,
       ...repeatedColumns(segmentBy, [...path, 'segment_by'], 'segment_by'),
       ...orderBy.findings,
       ...after.findings,
+      ...chunkInterval.findings,
+      ...sparse.findings,
       ...warning,
     ],
   };
@@ -381,7 +498,9 @@ export function checkTimeseries(
     'chunk_interval',
   ]);
   const compression =
-    raw.compression === undefined ? undefined : compressionOf(raw.compression, ctx, col.value);
+    raw.compression === undefined
+      ? undefined
+      : compressionOf(raw.compression, ctx, col.value, chunk.value);
   const retention =
     raw.retention === undefined ? undefined : retentionOf(raw.retention, ctx, col.value);
   const indexes = indexesOf(raw.indexes ?? [], ctx, raw.time_column);

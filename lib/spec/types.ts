@@ -54,11 +54,23 @@ export type TimeAmount =
 /** `col [ASC|DESC] [NULLS FIRST|LAST]`, as parsed by the shared grammar. */
 export type OrderByItem = OrderByTerm;
 
+export const SPARSE_INDEX_TYPES = Object.freeze(['minmax', 'bloom'] as const);
+
+/** A sparse index on a compressed column (TimescaleDB 2.22+). */
+export interface SparseIndex {
+  readonly column: string;
+  readonly type: (typeof SPARSE_INDEX_TYPES)[number];
+}
+
 export interface Compression {
   readonly enabled: boolean;
   readonly after?: TimeAmount | undefined;
   readonly segmentBy: readonly string[];
   readonly orderBy: readonly OrderByItem[];
+  /** `compress_chunk_time_interval`: chunks are rolled together up to this span when compressed. */
+  readonly chunkInterval?: TimeAmount | undefined;
+  /** Left out when the spec names none. */
+  readonly sparseIndexes?: readonly SparseIndex[] | undefined;
 }
 
 export interface Retention {

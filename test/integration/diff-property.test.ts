@@ -46,6 +46,8 @@ const metricModel = fc.record({
           enabled: fc.boolean(),
           after: fc.constantFrom('7 days', '30 days', undefined),
           segment: fc.boolean(),
+          merge: fc.boolean(),
+          sparse: fc.boolean(),
         }),
         { nil: undefined },
       ),
@@ -89,6 +91,11 @@ function toYaml(shape: SpecShape): string {
               ...(t.compression.after ? { after: t.compression.after } : {}),
               segment_by: t.compression.segment ? ['device'] : [],
               order_by: ['ts DESC'],
+              // 14 days: a whole number of chunks for every chunk interval above.
+              ...(t.compression.merge ? { chunk_interval: '14 days' } : {}),
+              ...(t.compression.sparse
+                ? { sparse_indexes: [{ column: 'value', type: 'minmax' }] }
+                : {}),
             },
           }
         : {}),

@@ -237,6 +237,8 @@ function describeInfo(target: InfoTarget): void {
           enabled: false,
           segmentBy: [],
           orderBy: [],
+          chunkInterval: null,
+          sparseIndexes: [],
           compressedChunks: 0,
           beforeBytes: null,
           afterBytes: null,

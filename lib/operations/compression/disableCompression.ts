@@ -28,7 +28,7 @@ function forward(table: TableArg, options: DisableCompressionOptions = {}): stri
     mode: effectiveMode(options.timescale),
     feature: 'licensed',
     what: `disabling compression on ${name}`,
-    declare: [...LOOKUP_DECLARE, 'decompressed bigint;'],
+    declare: [...LOOKUP_DECLARE, 'decompressed bigint;', 'chunk pg_catalog.regclass;'],
     body: [
       ...lookupHypertable(
         table,
@@ -39,11 +39,23 @@ function forward(table: TableArg, options: DisableCompressionOptions = {}): stri
       `  RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: cannot disable compression on ${name} while it has a compression policy`)},`,
       "    HINT = 'remove the policy first with removeCompressionPolicy';",
       'END IF;',
-      execTsInto(
+      // Kept by TimescaleDB after compression goes off; a later enable must not find it.
+      `EXECUTE ${quoteLiteral(`ALTER TABLE ${quoteTable(table)} SET (timescaledb.compress_chunk_time_interval = '0')`)};`,
+      'IF ts_version >= ARRAY[2, 18] THEN',
+      // A procedure: one CALL per compressed chunk (CALL takes no set-returning argument).
+      "  FOR chunk IN SELECT pg_catalog.format('%I.%I', c.chunk_schema, c.chunk_name)::pg_catalog.regclass",
+      '    FROM timescaledb_information.chunks c WHERE c.hypertable_schema = rel_schema',
+      '    AND c.hypertable_name = rel_name AND c.is_compressed LOOP',
+      `    EXECUTE pg_catalog.format('CALL %I.convert_to_rowstore(%L::pg_catalog.regclass, if_columnstore => true)', ts_schema, chunk);`,
+      '  END LOOP;',
+      `  EXECUTE ${quoteLiteral(`ALTER TABLE ${quoteTable(table)} SET (timescaledb.enable_columnstore = false)`)};`,
+      'ELSE',
+      `  ${execTsInto(
         tsFormat`SELECT pg_catalog.count(${TS}.decompress_chunk(c, true)) FROM ${TS}.show_chunks(${rel}) c`,
         'decompressed',
-      ),
-      `EXECUTE ${quoteLiteral(`ALTER TABLE ${quoteTable(table)} SET (timescaledb.compress = false)`)};`,
+      )}`,
+      `  EXECUTE ${quoteLiteral(`ALTER TABLE ${quoteTable(table)} SET (timescaledb.compress = false)`)};`,
+      'END IF;',
     ],
   });
 }

@@ -12,7 +12,15 @@ import {
 import { guarded } from '../guard.js';
 import { effectiveMode } from '../mode.js';
 import { disableCompression } from './disableCompression.js';
-import { clearedParameters, compressionParameters, type CompressionSettings } from './settings.js';
+import {
+  clearedParameters,
+  clearsSparseIndexes,
+  compressionParameters,
+  setsSparseIndexes,
+  SPARSE_INDEX_PARAMETER,
+  type CompressionSettings,
+  type SettingNames,
+} from './settings.js';
 
 export interface EnableCompressionOptions extends TimescaleOption, CompressionSettings {}
 
@@ -36,24 +44,59 @@ function setAndClear(table: TableArg, set: string, parameters: readonly string[]
   ];
 }
 
+/** The ALTER TABLE statements under one set of parameter names. */
+function alterStatements(
+  table: TableArg,
+  options: EnableCompressionOptions,
+  names: SettingNames,
+): string[] {
+  const set = compressionParameters(options, names);
+  const cleared = clearedParameters(options, names);
+  return [
+    ...(cleared.length > 0
+      ? setAndClear(table, set, cleared)
+      : [`EXECUTE ${quoteLiteral(`ALTER TABLE ${quoteTable(table)} SET (${set})`)};`]),
+    // Only servers with sparse indexes can hold any to clear (RESET works there, 2.22+).
+    ...(clearsSparseIndexes(options) && names === 'columnstore'
+      ? [
+          'IF ts_version >= ARRAY[2, 22] THEN',
+          `  EXECUTE ${quoteLiteral(`ALTER TABLE ${quoteTable(table)} RESET (${SPARSE_INDEX_PARAMETER})`)};`,
+          'END IF;',
+        ]
+      : []),
+  ];
+}
+
 /**
- * Turns on native compression with the given segment-by and order-by. Settings apply to
- * chunks compressed from now on; chunks already compressed keep theirs.
+ * Turns on native compression (the columnstore) with the given settings. On TimescaleDB
+ * 2.18+ under the columnstore names (`enable_columnstore`, `segmentby`, `orderby`), before
+ * under the compression names: the same state either way. Settings apply to chunks
+ * compressed from now on; chunks already compressed keep theirs.
  */
 function forward(table: TableArg, options: EnableCompressionOptions = {}): string {
-  const set = compressionParameters(options);
-  const cleared = clearedParameters(options);
   const mode = effectiveMode(options.timescale);
+  const name = displayName(table);
   return guarded({
     mode,
     feature: 'licensed',
-    what: `compression on ${displayName(table)}`,
+    what: `compression on ${name}`,
     declare: LOOKUP_DECLARE,
     body: [
+      ...(setsSparseIndexes(options)
+        ? [
+            // Refused in every mode: compressing without them would differ from the spec.
+            'IF ts_version < ARRAY[2, 22] THEN',
+            `  RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: sparse indexes on ${name} need TimescaleDB 2.22 or later; this server has `)} || ts_version_text,`,
+            "    HINT = 'upgrade TimescaleDB, or remove compression.sparse_indexes from prism.yaml and generate again';",
+            'END IF;',
+          ]
+        : []),
       ...lookupHypertable(table, whenNotHypertable(mode, 'enable compression', table)),
-      ...(cleared.length > 0
-        ? setAndClear(table, set, cleared)
-        : [`EXECUTE ${quoteLiteral(`ALTER TABLE ${quoteTable(table)} SET (${set})`)};`]),
+      'IF ts_version >= ARRAY[2, 18] THEN',
+      ...alterStatements(table, options, 'columnstore').map((l) => `  ${l}`),
+      'ELSE',
+      ...alterStatements(table, options, 'compression').map((l) => `  ${l}`),
+      'END IF;',
     ],
   });
 }

@@ -516,6 +516,44 @@ describe('pull: schema → prism.yaml', () => {
       ]);
     });
 
+    it('compression chunk_interval and sparse indexes: written when prism.yaml can hold them', () => {
+      const tuned = (merge: string): Table => ({
+        ...READINGS,
+        columns: READINGS.columns.filter((c) => c.name !== 'zone'),
+        indexes: [],
+        primaryKey: undefined,
+        hypertable: {
+          timeColumn: 'time',
+          chunkInterval: interval('1 day'),
+          compression: {
+            segmentBy: ['sensor_id'],
+            orderBy: [],
+            chunkInterval: interval(merge),
+            sparseIndexes: [
+              { column: 'cpu', type: 'bloom' },
+              { column: 'temperature', type: 'minmax' },
+            ],
+          },
+        },
+      });
+      const whole = pull(tuned('7 days'));
+      const c = whole.loaded.spec.models[0]?.timeseries?.compression;
+      expect(c?.chunkInterval).to.deep.equal(interval('7 days'));
+      expect(c?.sparseIndexes).to.deep.equal([
+        { column: 'cpu', type: 'bloom' },
+        { column: 'temperature', type: 'minmax' },
+      ]);
+      expect(whole.compiled.tables[0]?.hypertable?.compression).to.deep.equal(
+        tuned('7 days').hypertable?.compression,
+      );
+      // Not a whole number of chunks: valid for TimescaleDB (a warning), not for prism.yaml.
+      const odd = pull(tuned('36 hours'));
+      expect(odd.loaded.spec.models[0]?.timeseries?.compression?.chunkInterval).to.equal(undefined);
+      expect(odd.notes.map((n) => `${n.what}: ${n.detail}`)).to.include(
+        'compression chunk_interval: compress_chunk_time_interval 36 hours is not a multiple of the chunk interval; left out',
+      );
+    });
+
     it("the catalog's unsupported entries: at their column, or after the model", () => {
       const { notes, text } = pull(
         table('t', [col('id', 'uuid'), col('ip', 'inet'), col('name', 'text')], {
