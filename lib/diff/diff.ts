@@ -3,6 +3,7 @@
  * `down` built from the inverses takes the database back exactly. Renames happen only
  * through an explicit `renamed_from`; anything else unmatched is a drop plus a create.
  */
+import { sameAmount } from '../spec/time-amount.js';
 import type { Field, Model, Spec } from '../spec/types.js';
 import type { Change, CompressionSettings, IndexDef } from './changes.js';
 import { amountsByEnvironment, optionalMap, sameInEveryEnvironment } from './environments.js';
