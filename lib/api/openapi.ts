@@ -100,7 +100,9 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
   const badParameter = error('a bad parameter, named in the message');
   for (const model of spec.models.filter((m) => m.timeseries)) {
     const base = `/api/${model.table}s`;
-    const filters = model.fields.map((f) => param(f.name, `equality filter on ${f.name}`));
+    const filters = model.fields
+      .filter((f) => f.array !== true && f.type !== 'sql') // refused as filters
+      .map((f) => param(f.name, `equality filter on ${f.name}`));
     const range = [
       param('start', 'RFC 3339; a date alone means midnight UTC', true),
       param('end', 'exclusive', true),

@@ -11,7 +11,7 @@ import type { SqlType } from './types.js';
 
 const IDENT = '[A-Za-z_][A-Za-z0-9_]*';
 const GRAMMAR = new RegExp(
-  `^(?:(${IDENT})\\.)?(${IDENT})(?:\\(\\s*(${IDENT}|\\d{1,9})\\s*(?:,\\s*(\\d{1,9})\\s*)?\\))?(\\[\\])?$`,
+  `^(?:(${IDENT})\\.)?(${IDENT})(?:\\( *(${IDENT}|\\d{1,9}) *(?:, *(\\d{1,9}) *)?\\))?(\\[\\])?$`,
 );
 
 /**
@@ -83,7 +83,7 @@ export function parseSqlType(text: unknown): SqlTypeResult {
   if (typeof text !== 'string') {
     return { ok: false, message: 'sql_type must be text', hint: HINT };
   }
-  const m = GRAMMAR.exec(text.trim());
+  const m = GRAMMAR.exec(text);
   if (m === null) {
     const shown = JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
     return {
