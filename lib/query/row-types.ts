@@ -13,8 +13,8 @@ export interface RowTypesOptions {
 
 /**
  * A field's type as a query returns it (without the `| null` of an optional field). Arrays
- * are arrays of the element type (elements may be NULL); `pg` parses arrays of the types
- * it knows, and returns sql_type values (arrays of them too) as text.
+ * are arrays of the element type (elements may be NULL). sql_type values are what `pg`
+ * makes of them: text for types it does not know, parsed for some built-in ones.
  */
 function readType(field: Field): string {
   if (field.array === true) {
@@ -36,8 +36,10 @@ function elementReadType(field: Field): string {
     case 'enum':
       return literalUnion(field);
     case 'inet':
-    case 'sql':
       return 'string';
+    case 'sql':
+      // pg parses some built-in types (interval, json, point…) and a domain as its base type.
+      return 'unknown';
     case 'int':
     case 'smallint':
     case 'float':
@@ -76,6 +78,8 @@ function elementInsertType(field: Field): string {
       return 'Date | string';
     case 'bytea':
       return 'Uint8Array | string';
+    case 'sql':
+      return 'string';
     default:
       return elementReadType(field);
   }

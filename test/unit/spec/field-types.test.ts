@@ -484,7 +484,7 @@ describe('new field types in the query layer', () => {
       '  e: string;',
       '  f: (number | null)[];',
       '  g: (number | null)[];',
-      '  h: string;',
+      '  h: unknown;',
       '  c: Date | string;',
       '  d: Uint8Array | string;',
     ]) {
