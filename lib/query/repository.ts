@@ -244,7 +244,7 @@ export function validateRows(model: Model, rows: readonly unknown[]): Map<string
 }
 
 /**
- * Validates every row, then inserts them with `INSERT … SELECT * FROM unnest($1::type[], …)`
+ * Validates every row, then inserts them with `INSERT … SELECT … FROM unnest($1::type[], …)`
  * in batches. Rows leaving out different fields that have defaults are inserted in separate
  * statements so the database fills the defaults. Not wrapped in a transaction: wrap the
  * call in one for all-or-nothing.
