@@ -153,7 +153,7 @@ function list(value: string | undefined): string[] | undefined {
  * such a time column) as their naive clock, bytea as base64; pg already returns bigint and
  * numeric as strings.
  */
-function serializer(model: Model): (rows: readonly Row[]) => Row[] {
+export function serializer(model: Model): (rows: readonly Row[]) => Row[] {
   const naive = new Set(model.fields.filter((f) => f.type === 'timestamp').map((f) => f.name));
   if (model.timeseries !== undefined && naive.has(model.timeseries.timeColumn)) naive.add('bucket');
   const value = (v: unknown, clock: boolean): unknown => {
