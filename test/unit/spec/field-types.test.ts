@@ -211,6 +211,13 @@ describe('new field types in prism.yaml', () => {
       modelYaml(['{ name: at, type: timestamp }'], 'time_column: at\n      chunk_interval: 1 day'),
     );
     expect(ok.models[0]?.timeseries?.timeColumn).to.equal('at');
+    const gin = spec(
+      modelYaml(
+        ['{ name: at, type: timestamp }', '{ name: tags, type: text, array: true }'],
+        'time_column: at\n      indexes: [{ columns: [tags], type: gin }]',
+      ),
+    );
+    expect(gin.models[0]?.timeseries?.indexes.map((i) => i.type)).to.deep.equal(['gin']);
     expect(
       located(modelYaml(['{ name: at, type: timestamp, array: true }'], 'time_column: at')),
     ).to.deep.equal([
