@@ -8,14 +8,21 @@ const JSON_TYPE: Readonly<Record<Field['type'], Record<string, unknown>>> = Obje
   text: { type: 'string' },
   int: { type: 'integer' },
   bigint: { type: 'string', description: 'bigint, as a string' },
+  smallint: { type: 'integer', minimum: -32768, maximum: 32767 },
   float: { type: 'number' },
+  real: { type: 'number' },
+  double: { type: 'number' },
   decimal: { type: 'string', description: 'decimal, as a string' },
   boolean: { type: 'boolean' },
   datetime: { type: 'string', format: 'date-time' },
+  timestamp: { type: 'string', description: 'timestamp without time zone: YYYY-MM-DDTHH:MM:SS' },
   date: { type: 'string', format: 'date' },
   time: { type: 'string' },
   json: {},
+  bytea: { type: 'string', contentEncoding: 'base64' },
+  inet: { type: 'string', description: 'IP address, optionally with a /prefix' },
   enum: { type: 'string' },
+  sql: { type: 'string', description: "text in the type's PostgreSQL input form" },
 });
 
 const HEALTH = Object.freeze({
@@ -32,7 +39,8 @@ const HEALTH = Object.freeze({
 
 /** A field's value; an optional field's may be null (json values may be null anyway). */
 function fieldSchema(f: Field): Record<string, unknown> {
-  const schema = f.type === 'enum' ? { type: 'string', enum: f.values } : JSON_TYPE[f.type];
+  const element = f.type === 'enum' ? { type: 'string', enum: f.values } : JSON_TYPE[f.type];
+  const schema = f.array === true ? { type: 'array', items: element } : element;
   if (!f.optional || schema['type'] === undefined) return schema;
   return {
     ...schema,
@@ -92,7 +100,9 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
   const badParameter = error('a bad parameter, named in the message');
   for (const model of spec.models.filter((m) => m.timeseries)) {
     const base = `/api/${model.table}s`;
-    const filters = model.fields.map((f) => param(f.name, `equality filter on ${f.name}`));
+    const filters = model.fields
+      .filter((f) => f.array !== true && f.type !== 'sql') // refused as filters
+      .map((f) => param(f.name, `equality filter on ${f.name}`));
     const range = [
       param('start', 'RFC 3339; a date alone means midnight UTC', true),
       param('end', 'exclusive', true),

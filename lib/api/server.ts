@@ -33,6 +33,7 @@ import { bearerMatcher } from './auth.js';
 import { createHealthCheck, DEFAULT_HEALTH_TIMEOUT_MS } from './health.js';
 import { ApiSessions } from './sessions.js';
 import { sendRows } from './respond.js';
+import { naiveTimestampText } from '../query/values.js';
 
 export const RESERVED_PARAMETERS = Object.freeze([
   'start',
@@ -147,13 +148,26 @@ function list(value: string | undefined): string[] | undefined {
         .filter((s) => s !== '');
 }
 
-/** JSON for rows: timestamps as RFC 3339; pg already returns bigint and numeric as strings. */
-function serialize(rows: readonly Row[]): Row[] {
-  return rows.map((row) => {
-    const out: Row = {};
-    for (const [k, v] of Object.entries(row)) out[k] = v instanceof Date ? v.toISOString() : v;
-    return out;
-  });
+/**
+ * JSON for rows: timestamps as RFC 3339, timestamps without time zone (and the buckets of
+ * such a time column) as their naive clock, bytea as base64; pg already returns bigint and
+ * numeric as strings.
+ */
+export function serializer(model: Model): (rows: readonly Row[]) => Row[] {
+  const naive = new Set(model.fields.filter((f) => f.type === 'timestamp').map((f) => f.name));
+  if (model.timeseries !== undefined && naive.has(model.timeseries.timeColumn)) naive.add('bucket');
+  const value = (v: unknown, clock: boolean): unknown => {
+    if (v instanceof Date) return clock ? naiveTimestampText(v) : v.toISOString();
+    if (Buffer.isBuffer(v)) return v.toString('base64');
+    if (Array.isArray(v)) return v.map((x) => value(x, clock));
+    return v;
+  };
+  return (rows) =>
+    rows.map((row) => {
+      const out: Row = {};
+      for (const [k, v] of Object.entries(row)) out[k] = value(v, naive.has(k));
+      return out;
+    });
 }
 
 export function buildApi(options: ApiOptions): FastifyInstance {
@@ -240,6 +254,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     // Checks the model once, before any request (createRepository throws on a bad one).
     createRepository(options.client, model, { dialect: options.dialect, schema: options.schema });
     const base = routeOf(model);
+    const serialize = serializer(model);
 
     app.get(base, async (req, reply) => {
       const q = req.query as Query;

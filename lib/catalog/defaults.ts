@@ -24,7 +24,7 @@ const QUOTED =
 /** Bare constants: numbers (PostgreSQL prints non-negative ones without a cast) and booleans. */
 const BARE_NUMBER = /^\d+(?:\.\d+)?$/;
 
-const INTEGER_TYPES = new Set(['integer', 'bigint']);
+const INTEGER_TYPES = new Set(['integer', 'bigint', 'smallint']);
 
 /** The constant's text as the column's value: numbers and booleans where the type says so. */
 function literalValue(text: string, columnType: string): string | number | boolean {
@@ -34,7 +34,10 @@ function literalValue(text: string, columnType: string): string | number | boole
     // Only where the number is exact: a larger bigint stays text.
     return Number.isSafeInteger(n) ? n : text;
   }
-  if (columnType === 'double precision' && /^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i.test(text)) {
+  if (
+    (columnType === 'double precision' || columnType === 'real') &&
+    /^-?\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i.test(text)
+  ) {
     const n = Number(text);
     // The column stores the nearest double, which is this number.
     return Number.isFinite(n) ? n : text;

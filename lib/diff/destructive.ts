@@ -2,6 +2,7 @@
  * Which changes lose data or rewrite tables, with stable codes. Pure: the generator marks
  * them in the migration file, and the runner can check them against live data.
  */
+import { columnType } from '../schema/column-types.js';
 import type { Change } from './changes.js';
 import { amountText, compareAmounts } from '../spec/time-amount.js';
 
@@ -93,7 +94,8 @@ export function destructiveByChange(
         break;
       case 'alterColumn':
         if (
-          c.from.type !== c.to.type ||
+          columnType(c.from) !== columnType(c.to) ||
+          (c.from.type !== c.to.type && (c.from.type === 'enum' || c.to.type === 'enum')) ||
           c.from.maxLength !== c.to.maxLength ||
           c.from.scale !== c.to.scale
         ) {

@@ -3,23 +3,29 @@
  * `down` built from the inverses takes the database back exactly. Renames happen only
  * through an explicit `renamed_from`; anything else unmatched is a drop plus a create.
  */
+import { sqlTypeText } from '../spec/sql-type.js';
 import { sameAmount } from '../spec/time-amount.js';
 import type { Field, Model, Spec } from '../spec/types.js';
 import type { Change, CompressionSettings, IndexDef } from './changes.js';
 import { amountsByEnvironment, optionalMap, sameInEveryEnvironment } from './environments.js';
 import { compressionSettingsOf, hypertableDefOf, indexesOf, integerNowOf } from './model-steps.js';
 
-/** What of a field reaches the column definition. */
-function columnShape(f: Field): string {
-  return JSON.stringify([
-    f.type,
+/** What of a field makes its column type; `float` and `double` are one type. */
+function typeShape(f: Field): unknown[] {
+  return [
+    f.type === 'float' ? 'double' : f.type,
     f.maxLength,
     f.precision,
     f.scale,
-    f.values,
-    f.optional,
-    f.default,
-  ]);
+    f.array === true,
+    // As text: a snapshot read back orders an object's keys differently.
+    f.sqlType === undefined ? undefined : sqlTypeText(f.sqlType),
+  ];
+}
+
+/** What of a field reaches the column definition. */
+function columnShape(f: Field): string {
+  return JSON.stringify([...typeShape(f), f.values, f.optional, f.default]);
 }
 
 function sameIndex(a: IndexDef, b: IndexDef): boolean {
@@ -70,9 +76,7 @@ function needsDecompression(
 ): boolean {
   if (!compressionSettingsOf(o) || !compressionSettingsOf(n)) return false;
   const typeChanged = fieldChanges.pairs.some(
-    ([a, b]) =>
-      JSON.stringify([a.type, a.maxLength, a.precision, a.scale]) !==
-      JSON.stringify([b.type, b.maxLength, b.precision, b.scale]),
+    ([a, b]) => JSON.stringify(typeShape(a)) !== JSON.stringify(typeShape(b)),
   );
   const addedNotNullWithoutDefault = fieldChanges.added.some(
     (f) => !f.optional && f.default === undefined,

@@ -77,9 +77,9 @@ function enumCheckCalls(table: string, field: Field): string[] {
   return check ? [call('addConstraint', table, check.name, { check: check.check })] : [];
 }
 
-/** The SQL type without its modifiers: `varchar(100)` → `varchar`. */
+/** The SQL type without its modifiers: `varchar(100)` → `varchar`, `varchar(9)[]` → `varchar[]`. */
 function baseType(type: string): string {
-  return type.replace(/\(.*$/, '');
+  return type.replace(/\([^)]*\)/, '');
 }
 
 /**

@@ -3,9 +3,13 @@
  * when the field type gives back exactly the same catalog text.
  */
 import { catalogType } from '../schema/column-types.js';
+import { sqlTypeOfCatalog } from '../spec/sql-type.js';
 import type { Field, FieldType } from '../spec/types.js';
 
-export type FieldTypeDraft = Pick<Field, 'type' | 'maxLength' | 'precision' | 'scale'>;
+export type FieldTypeDraft = Pick<
+  Field,
+  'type' | 'maxLength' | 'precision' | 'scale' | 'array' | 'sqlType'
+>;
 
 /** Catalog types with one field type each; `character varying` and `numeric` take modifiers. */
 const PLAIN_TYPES: Readonly<Record<string, FieldType>> = Object.freeze({
@@ -13,16 +17,40 @@ const PLAIN_TYPES: Readonly<Record<string, FieldType>> = Object.freeze({
   text: 'text',
   integer: 'int',
   bigint: 'bigint',
+  smallint: 'smallint',
+  real: 'real',
+  // float and double both create double precision; pull keeps writing float.
   'double precision': 'float',
   boolean: 'boolean',
   'timestamp with time zone': 'datetime',
+  'timestamp without time zone': 'timestamp',
   date: 'date',
   'time without time zone': 'time',
   jsonb: 'json',
+  bytea: 'bytea',
+  inet: 'inet',
 });
 
-/** The field type of a catalog type, checked by turning it back into the catalog's text. */
+/**
+ * The field type of a catalog type, checked by turning it back into the catalog's text:
+ * a prism.yaml type (an array of one with `[]`), else a sql_type when its grammar takes
+ * the text, else undefined.
+ */
 export function fieldTypeOf(type: string): FieldTypeDraft | undefined {
+  const named = namedFieldTypeOf(type);
+  if (named !== undefined) return named;
+  if (type.endsWith('[]')) {
+    const element = namedFieldTypeOf(type.slice(0, -2));
+    if (element !== undefined) {
+      const draft = { ...element, array: true };
+      if (catalogType(draft as Field) === type) return draft;
+    }
+  }
+  const sqlType = sqlTypeOfCatalog(type);
+  return sqlType === undefined ? undefined : { type: 'sql', sqlType };
+}
+
+function namedFieldTypeOf(type: string): FieldTypeDraft | undefined {
   const plain = PLAIN_TYPES[type];
   const varchar = /^character varying(?:\((\d+)\))?$/.exec(type);
   const numeric = /^numeric(?:\((\d+),(-?\d+)\))?$/.exec(type);

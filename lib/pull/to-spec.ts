@@ -54,7 +54,7 @@ export interface ToSpecOptions {
   readonly header?: string | undefined;
 }
 
-const TIME_TYPES: readonly FieldType[] = ['datetime', 'date', 'int', 'bigint'];
+const TIME_TYPES: readonly FieldType[] = ['datetime', 'timestamp', 'date', 'int', 'bigint'];
 const INT4_MAX = 2_147_483_647n;
 
 /** `sensor_readings` → `SensorReadings`; a name with no letters or digits stays as it is. */
@@ -222,6 +222,7 @@ class ModelBuilder {
     const text = value.kind === 'function' ? functionDefaultText(value.name) : value.value;
     const parsed = parseDefault(text, {
       type: field.type,
+      array: field.array,
       maxLength: field.maxLength,
       precision: field.precision,
       scale: field.scale,
@@ -292,7 +293,7 @@ class ModelBuilder {
       h.compressAfter ? `compression after ${amountText(h.compressAfter)}` : '',
       h.dropAfter ? `retention drop_after ${amountText(h.dropAfter)}` : '',
     ].filter((s) => s !== '');
-    if (time === undefined || !TIME_TYPES.includes(time.type)) {
+    if (time === undefined || !TIME_TYPES.includes(time.type) || time.array === true) {
       this.trailing(
         `hypertable on ${h.timeColumn}`,
         `${time === undefined ? 'its time column is left out' : `its time column is ${time.type}`}, so no timeseries block is written (${settings.join(', ') || 'default settings'})`,

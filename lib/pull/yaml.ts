@@ -6,12 +6,15 @@
 import { Document, isMap, isScalar, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { Index } from '../schema/types.js';
 import { defaultTableName } from '../spec/identifiers.js';
-import type { FieldType } from '../spec/types.js';
+import { sqlTypeText } from '../spec/sql-type.js';
+import type { FieldType, SqlType } from '../spec/types.js';
 
 /** The YAML value of one field, keys in the order prism.yaml documents them. */
 export interface FieldDraft {
   readonly name: string;
   readonly type: FieldType;
+  readonly array?: boolean | undefined;
+  readonly sqlType?: SqlType | undefined;
   maxLength?: number;
   precision?: number;
   scale?: number;
@@ -66,7 +69,10 @@ export type SpecEntry = { readonly model: ModelDraft } | { readonly comment: str
 function fieldValue(f: FieldDraft): Record<string, unknown> {
   return {
     name: f.name,
-    type: f.type,
+    ...(f.type === 'sql' && f.sqlType !== undefined
+      ? { sql_type: sqlTypeText(f.sqlType) }
+      : { type: f.type }),
+    ...(f.array === true ? { array: true } : {}),
     ...(f.maxLength === undefined ? {} : { max_length: f.maxLength }),
     ...(f.precision === undefined ? {} : { precision: f.precision, scale: f.scale ?? 0 }),
     ...(f.values === undefined ? {} : { values: f.values }),

@@ -14,7 +14,7 @@ import { UsageError } from '../errors.js';
 import { columnType } from '../schema/column-types.js';
 import { quoteIdent, quoteTable } from '../sql/quote.js';
 import type { Model } from '../spec/types.js';
-import { describeValue, fieldValue } from './values.js';
+import { describeValue, fieldValue, passedAsText } from './values.js';
 import {
   buildAggregateQuery,
   buildLatestQuery,
@@ -244,7 +244,7 @@ export function validateRows(model: Model, rows: readonly unknown[]): Map<string
 }
 
 /**
- * Validates every row, then inserts them with `INSERT … SELECT * FROM unnest($1::type[], …)`
+ * Validates every row, then inserts them with `INSERT … SELECT … FROM unnest($1::type[], …)`
  * in batches. Rows leaving out different fields that have defaults are inserted in separate
  * statements so the database fills the defaults. Not wrapped in a transaction: wrap the
  * call in one for all-or-nothing.
@@ -272,8 +272,15 @@ export async function insertMany(
     const first = list[0] as Map<string, unknown>;
     const fields = model.fields.filter((f) => f.default === undefined || first.has(f.name));
     const names = fields.map((f) => quoteIdent(f.name)).join(', ');
-    const arrays = fields.map((f, i) => `$${i + 1}::${columnType(f)}[]`).join(', ');
-    const sql = `INSERT INTO ${quoteTable(model.table)} (${names}) SELECT * FROM unnest(${arrays})`;
+    const arrays = fields
+      .map((f, i) => `$${i + 1}::${passedAsText(f) ? 'text' : columnType(f)}[]`)
+      .join(', ');
+    const columns = fields.map((f, i) =>
+      passedAsText(f) ? `u.c${i}::${columnType(f)}` : `u.c${i}`,
+    );
+    const sql =
+      `INSERT INTO ${quoteTable(model.table)} (${names}) SELECT ${columns.join(', ')}` +
+      ` FROM unnest(${arrays}) AS u(${fields.map((_, i) => `c${i}`).join(', ')})`;
     for (let at = 0; at < list.length; at += batchSize) {
       const batch = list.slice(at, at + batchSize);
       const parameters = fields.map((f) =>

@@ -11,8 +11,20 @@ export interface RowTypesOptions {
   readonly specFile?: string | undefined;
 }
 
-/** A field's type as a query returns it (without the `| null` of an optional field). */
+/**
+ * A field's type as a query returns it (without the `| null` of an optional field). Arrays
+ * are arrays of the element type (elements may be NULL). sql_type values are what `pg`
+ * makes of them: text for types it does not know, parsed for some built-in ones.
+ */
 function readType(field: Field): string {
+  if (field.array === true) {
+    // pg parses numeric[] into JavaScript numbers (numeric alone stays text).
+    return `(${field.type === 'decimal' ? 'number' : elementReadType(field)} | null)[]`;
+  }
+  return elementReadType(field);
+}
+
+function elementReadType(field: Field): string {
   switch (field.type) {
     case 'uuid':
     case 'string':
@@ -23,14 +35,25 @@ function readType(field: Field): string {
       return 'string';
     case 'enum':
       return literalUnion(field);
+    case 'inet':
+      return 'string';
+    case 'sql':
+      // pg parses some built-in types (interval, json, point…) and a domain as its base type.
+      return 'unknown';
     case 'int':
+    case 'smallint':
     case 'float':
+    case 'real':
+    case 'double':
       return 'number';
     case 'boolean':
       return 'boolean';
     case 'datetime':
+    case 'timestamp':
     case 'date':
       return 'Date';
+    case 'bytea':
+      return 'Buffer';
     case 'json':
       return 'unknown';
     default:
@@ -40,15 +63,25 @@ function readType(field: Field): string {
 
 /** A field's type as insertMany takes it: also the other forms it converts. */
 function insertType(field: Field): string {
+  if (field.array === true) return `(${elementInsertType(field)} | null)[]`;
+  return elementInsertType(field);
+}
+
+function elementInsertType(field: Field): string {
   switch (field.type) {
     case 'bigint':
     case 'decimal':
       return 'string | number | bigint';
     case 'datetime':
+    case 'timestamp':
     case 'date':
       return 'Date | string';
+    case 'bytea':
+      return 'Uint8Array | string';
+    case 'sql':
+      return 'string';
     default:
-      return readType(field);
+      return elementReadType(field);
   }
 }
 

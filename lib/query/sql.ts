@@ -22,7 +22,7 @@ import { UsageError } from '../errors.js';
 import { parseInterval, type Interval } from '../sql/interval.js';
 import { quoteIdent, quoteTable } from '../sql/quote.js';
 import type { Field, Model } from '../spec/types.js';
-import { filterFieldValue, isTimestampText } from './values.js';
+import { filterFieldValue, isTimestampText, naiveTimestampText } from './values.js';
 
 export type Dialect = 'timescale' | 'postgres';
 export const DIALECTS: readonly Dialect[] = Object.freeze(['timescale', 'postgres'] as const);
@@ -65,7 +65,7 @@ export type TimeInput = Date | string;
 export type FilterValue = string | number | boolean | bigint | Date | null;
 export type Filters = Readonly<Record<string, FilterValue>>;
 
-const NUMERIC_TYPES = new Set(['int', 'bigint', 'float', 'decimal']);
+const NUMERIC_TYPES = new Set(['int', 'bigint', 'smallint', 'float', 'real', 'double', 'decimal']);
 
 // ---------------------------------------------------------------------------------------
 // Model facts
@@ -79,12 +79,17 @@ export function timeColumnOf(model: Model): Field {
   }
   const field = model.fields.find((f) => f.name === name);
   if (field === undefined) throw new UsageError(`model ${model.name} has no field ${name}`);
-  if (field.type !== 'datetime') {
+  if (field.type !== 'datetime' && field.type !== 'timestamp') {
     throw new UsageError(
-      `model ${model.name}: the query layer supports datetime time columns only, ${name} is ${field.type}`,
+      `model ${model.name}: the query layer supports datetime and timestamp time columns only, ${name} is ${field.type}`,
     );
   }
   return field;
+}
+
+/** A `timestamp` (without time zone) time column: times are a naive clock, with no zone. */
+function naiveTimeOf(model: Model): boolean {
+  return timeColumnOf(model).type === 'timestamp';
 }
 
 /** The segment key: the compression `segment_by` columns (empty when not set). */
@@ -98,7 +103,12 @@ export function defaultAggregateFields(model: Model): readonly string[] {
   const key = new Set([...model.primaryKey, ...segmentKeyOf(model)]);
   return model.fields
     .filter(
-      (f) => NUMERIC_TYPES.has(f.type) && f.name !== time && !key.has(f.name) && !f.primaryKey,
+      (f) =>
+        NUMERIC_TYPES.has(f.type) &&
+        f.array !== true &&
+        f.name !== time &&
+        !key.has(f.name) &&
+        !f.primaryKey,
     )
     .map((f) => f.name);
 }
@@ -144,10 +154,29 @@ export function timeParameter(value: unknown, what: string): string {
   return value.length === 10 ? `${value}T00:00:00Z` : value;
 }
 
-function rangeParameters(start: unknown, end: unknown): [string, string] {
-  const s = timeParameter(start, 'start');
-  const e = timeParameter(end, 'end');
-  if (Date.parse(s) >= Date.parse(e)) {
+/** A naive clock (timestamp time column): a Date's clock in this process's zone, or text without a zone. */
+export function naiveTimeParameter(value: unknown, what: string): string {
+  const text = naiveTimestampText(value);
+  if (text === undefined) {
+    throw new UsageError(
+      `${what} must be a Date or a timestamp without time zone, got ${value instanceof Date ? 'an invalid Date' : JSON.stringify(value)}`,
+      {
+        hint: "the time column is a timestamp (no time zone): write e.g. '2026-01-01T00:00:00', without Z or an offset",
+      },
+    );
+  }
+  return text;
+}
+
+/** Milliseconds of a range bound, for ordering and estimates; a naive clock reads as UTC. */
+function boundMillis(text: string, naive: boolean): number {
+  return Date.parse(naive ? `${text.replace(' ', 'T')}Z` : text);
+}
+
+function rangeParameters(start: unknown, end: unknown, naive = false): [string, string] {
+  const s = naive ? naiveTimeParameter(start, 'start') : timeParameter(start, 'start');
+  const e = naive ? naiveTimeParameter(end, 'end') : timeParameter(end, 'end');
+  if (boundMillis(s, naive) >= boundMillis(e, naive)) {
     throw new UsageError(`end (${e}) must be after start (${s})`);
   }
   return [s, e];
@@ -185,6 +214,10 @@ function filterSql(model: Model, filters: unknown, params: Params, alias: string
     const field = fieldOf(model, name, 'filter field');
     if (field.type === 'json')
       throw new UsageError(`filter ${name}: json fields cannot be filtered`);
+    if (field.array === true || field.type === 'sql')
+      throw new UsageError(
+        `filter ${name}: ${field.array === true ? 'array' : 'sql_type'} fields cannot be filtered`,
+      );
     const column = `${alias}.${quoteIdent(field.name)}`;
     const v = filterValue(field, value);
     sql += v === null ? ` AND ${column} IS NULL` : ` AND ${column} = ${params.add(v)}`;
@@ -226,10 +259,12 @@ function orderOf(order: unknown): 'ASC' | 'DESC' {
 export function buildRangeQuery(model: Model, input: RangeQueryInput): BuiltQuery {
   const time = quoteIdent(timeColumnOf(model).name);
   const params = new Params();
-  const [s, e] = rangeParameters(input.start, input.end);
+  const naive = naiveTimeOf(model);
+  const cast = naive ? 'timestamp' : 'timestamptz';
+  const [s, e] = rangeParameters(input.start, input.end, naive);
   const direction = orderOf(input.order);
   const limit = limitOf(input.limit);
-  let sql = `SELECT ${selectList(model, 't')} FROM ${quoteTable(model.table)} t WHERE t.${time} >= ${params.add(s)}::timestamptz AND t.${time} < ${params.add(e)}::timestamptz`;
+  let sql = `SELECT ${selectList(model, 't')} FROM ${quoteTable(model.table)} t WHERE t.${time} >= ${params.add(s)}::${cast} AND t.${time} < ${params.add(e)}::${cast}`;
   sql += filterSql(model, input.filters, params, 't');
   sql += ` ORDER BY ${[`t.${time} ${direction}`, ...tieBreak(model, 't')].join(', ')}`;
   sql += ` LIMIT ${params.add(limit)}`;
@@ -309,8 +344,10 @@ function bucketExpr(
   t: string,
   widthParam: () => string,
   z: string | undefined,
+  naive = false,
 ): string {
   const w = (): string => widthParam();
+  if (naive) return naiveBucketExpr(dialect, schema, width, t, w);
   if (dialect === 'timescale') {
     return z === undefined
       ? `${schema}.time_bucket(${w()}, ${t})`
@@ -329,6 +366,28 @@ function bucketExpr(
   return z === undefined
     ? `date_bin(${w()}, ${t}, timestamptz '2000-01-03 00:00:00+00')`
     : `(date_bin(${w()}, (${t}) AT TIME ZONE ${z}, timestamp '2000-01-03 00:00:00') AT TIME ZONE ${z})`;
+}
+
+/**
+ * The bucket of a timestamp (without time zone) expression `t`: buckets of the naive
+ * clock, as `time_bucket(w, timestamp)` gives them — origin 2000-01-03 00:00 for widths
+ * without months, 2000-01-01 for months — with no time zone anywhere.
+ */
+function naiveBucketExpr(
+  dialect: Dialect,
+  schema: string,
+  width: BucketWidth,
+  t: string,
+  w: () => string,
+): string {
+  if (dialect === 'timescale') return `${schema}.time_bucket(${w()}, ${t})`;
+  if (width.hasMonths) {
+    if (width.truncUnit !== undefined) return `date_trunc('${width.truncUnit}', ${t})`;
+    const months = `((extract(year from ${t})::int - 2000) * 12 + extract(month from ${t})::int - 1)`;
+    const per = `(extract(year from ${w()})::int * 12 + extract(month from ${w()})::int)`;
+    return `(timestamp '2000-01-01 00:00:00' + make_interval(months => (floor(${months}::numeric / ${per}) * ${per})::int))`;
+  }
+  return `date_bin(${w()}, ${t}, timestamp '2000-01-03 00:00:00')`;
 }
 
 function aggregateExpr(
@@ -367,12 +426,19 @@ export function buildAggregateQuery(model: Model, input: AggregateQueryInput): B
   const time = `t.${quoteIdent(timeName)}`;
   const schema = schemaOf(input);
   const width = parseBucket(input.bucket);
-  const [s, e] = rangeParameters(input.start, input.end);
+  const naive = naiveTimeOf(model);
+  if (naive && input.tz !== undefined) {
+    throw new UsageError(
+      `tz does not apply to model ${model.name}: its time column ${timeName} is a timestamp without time zone`,
+      { hint: 'buckets follow the stored clock; leave out tz' },
+    );
+  }
+  const [s, e] = rangeParameters(input.start, input.end, naive);
   // Months are counted as 28 days here so the estimate never undercounts.
   const perBucket = width.hasMonths
     ? (width.interval.micros / (30n * 86_400_000_000n)) * ONE_MONTH_MICROS
     : width.interval.micros;
-  const buckets = (BigInt(Date.parse(e) - Date.parse(s)) * 1000n) / perBucket;
+  const buckets = (BigInt(boundMillis(e, naive) - boundMillis(s, naive)) * 1000n) / perBucket;
   if (buckets > BigInt(MAX_BUCKETS)) {
     throw new UsageError(
       `bucket ${width.interval.text} over this range gives about ${buckets} buckets, more than ${MAX_BUCKETS}`,
@@ -396,8 +462,10 @@ export function buildAggregateQuery(model: Model, input: AggregateQueryInput): B
   }
   const fields = fieldNames.map((n) => {
     const f = fieldOf(model, n, 'aggregate field');
-    if (!NUMERIC_TYPES.has(f.type)) {
-      throw new UsageError(`aggregate field ${f.name} is ${f.type}, not a numeric field`);
+    if (!NUMERIC_TYPES.has(f.type) || f.array === true) {
+      throw new UsageError(
+        `aggregate field ${f.name} is ${f.array === true ? `an array of ${f.type}` : f.type}, not a numeric field`,
+      );
     }
     return f;
   });
@@ -416,8 +484,9 @@ export function buildAggregateQuery(model: Model, input: AggregateQueryInput): B
   }
 
   const params = new Params();
-  const sp = `${params.add(s)}::timestamptz`;
-  const ep = `${params.add(e)}::timestamptz`;
+  const cast = naive ? 'timestamp' : 'timestamptz';
+  const sp = `${params.add(s)}::${cast}`;
+  const ep = `${params.add(e)}::${cast}`;
   // Added on first use: a date_trunc bucket does not take the width as a parameter.
   let widthRef: string | undefined;
   const wp = (): string => (widthRef ??= `${params.add(width.interval.text)}::interval`);
@@ -442,7 +511,7 @@ export function buildAggregateQuery(model: Model, input: AggregateQueryInput): B
   }
   const groupBy = ['1', ...keys.map((_, i) => String(i + 2))].join(', ');
   const inner =
-    `SELECT ${[`${bucketExpr(input.dialect, schema, width, time, wp, zp)} AS b`, ...keySelect, ...aggSelect].join(', ')}` +
+    `SELECT ${[`${bucketExpr(input.dialect, schema, width, time, wp, zp, naive)} AS b`, ...keySelect, ...aggSelect].join(', ')}` +
     ` FROM ${quoteTable(model.table)} t WHERE ${where} GROUP BY ${groupBy}`;
 
   let sql: string;
@@ -452,10 +521,11 @@ export function buildAggregateQuery(model: Model, input: AggregateQueryInput): B
     // Buckets are stepped in the zone's local time (UTC without tz), so months and days
     // follow the calendar there; DISTINCT folds a local time that DST maps twice.
     const zone = zp ?? `'UTC'`;
-    const first = bucketExpr(input.dialect, schema, width, sp, wp, zp);
-    const series =
-      `SELECT DISTINCT (g AT TIME ZONE ${zone}) AS b FROM generate_series((${first}) AT TIME ZONE ${zone}, ${ep} AT TIME ZONE ${zone}, ${wp()}) g` +
-      ` WHERE (g AT TIME ZONE ${zone}) < ${ep}`;
+    const first = bucketExpr(input.dialect, schema, width, sp, wp, zp, naive);
+    const series = naive
+      ? `SELECT g AS b FROM generate_series(${first}, ${ep}, ${wp()}) g WHERE g < ${ep}`
+      : `SELECT DISTINCT (g AT TIME ZONE ${zone}) AS b FROM generate_series((${first}) AT TIME ZONE ${zone}, ${ep} AT TIME ZONE ${zone}, ${wp()}) g` +
+        ` WHERE (g AT TIME ZONE ${zone}) < ${ep}`;
     const keySql =
       keys.length === 0
         ? ''

@@ -3,6 +3,7 @@
  * (strict JavaScript types) and for equality filters (also the text forms a query string
  * carries, e.g. '42' for an int field).
  */
+import { isInetText } from '../spec/defaults.js';
 import type { Field } from '../spec/types.js';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -76,11 +77,75 @@ const INT32_MAX = 2147483647;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+const INT16_MIN = -32768;
+const INT16_MAX = 32767;
+const NAIVE_TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?)?$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * A timestamp without time zone, as `pg` reads one: a naive clock. Text without a zone
+ * (`2026-01-01T08:00:00`, a date alone is midnight) is taken as written; a Date gives its
+ * clock in this process's time zone, as `pg` returns timestamp values as Dates in it.
+ */
+export function naiveTimestampText(value: unknown): string | undefined {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) return undefined;
+    const p = (n: number, w = 2) => String(n).padStart(w, '0');
+    return (
+      `${p(value.getFullYear(), 4)}-${p(value.getMonth() + 1)}-${p(value.getDate())}` +
+      `T${p(value.getHours())}:${p(value.getMinutes())}:${p(value.getSeconds())}.${p(value.getMilliseconds(), 3)}`
+    );
+  }
+  if (typeof value !== 'string') return undefined;
+  const m = NAIVE_TIMESTAMP.exec(value);
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, sec] = m.map((x) => (x === undefined ? 0 : Number(x)));
+  if (!realDate(y as number, mo as number, d as number)) return undefined;
+  if (!realClock(h as number, mi as number, sec as number)) return undefined;
+  return value.length === 10 ? `${value}T00:00:00` : value;
+}
+
+/** One element of a PostgreSQL array literal: NULL, or double-quoted with `\` and `"` escaped. */
+function arrayElement(value: unknown): string {
+  if (value === null) return 'NULL';
+  return `"${String(value).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+/**
+ * An array field's value: a JavaScript array of element values (null allowed), as the text
+ * of a PostgreSQL array literal, cast to the column's type in the statement.
+ */
+function arrayValue(field: Field, value: unknown): string {
+  if (!Array.isArray(value)) {
+    throw new Error(`expected an array of ${field.type} values, got ${describeValue(value)}`);
+  }
+  const element: Field = { ...field, array: false };
+  const parts = value.map((v, i) => {
+    if (v === null) return 'NULL';
+    try {
+      return arrayElement(fieldValue(element, v));
+    } catch (e) {
+      throw new Error(`element ${i}: ${(e as Error).message}`, { cause: e });
+    }
+  });
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * Whether the field's values travel as text and are cast in the statement: arrays (an
+ * array of arrays would be flattened by unnest) and sql_type fields (no client-side type).
+ */
+export function passedAsText(field: Field): boolean {
+  return field.array === true || field.type === 'sql';
+}
+
 /** The value of one field as a parameter array element; throws a message when invalid. */
 export function fieldValue(field: Field, value: unknown): unknown {
   const bad = (what: string): never => {
     throw new Error(`expected ${what}, got ${describeValue(value)}`);
   };
+  if (field.array === true) return arrayValue(field, value);
   switch (field.type) {
     case 'uuid':
       return typeof value === 'string' && UUID.test(value) ? value : bad('a UUID string');
@@ -113,8 +178,37 @@ export function fieldValue(field: Field, value: unknown): unknown {
         ? n.toString()
         : bad('a 64-bit whole number (number, bigint or digit string)');
     }
+    case 'smallint':
+      return typeof value === 'number' &&
+        Number.isSafeInteger(value) &&
+        value >= INT16_MIN &&
+        value <= INT16_MAX
+        ? value
+        : bad('a 16-bit whole number (-32768 to 32767)');
     case 'float':
+    case 'real':
+    case 'double':
       return typeof value === 'number' && Number.isFinite(value) ? value : bad('a finite number');
+    case 'timestamp':
+      return (
+        naiveTimestampText(value) ??
+        bad('a Date or a timestamp without time zone (YYYY-MM-DD[THH:MM[:SS[.ffffff]]])')
+      );
+    case 'bytea':
+      // Sent in PostgreSQL's hex form; base64 is how JSON carries bytes.
+      if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString('hex')}`;
+      return typeof value === 'string' && BASE64.test(value)
+        ? `\\x${Buffer.from(value, 'base64').toString('hex')}`
+        : bad('a Buffer, a Uint8Array or base64 text');
+    case 'inet':
+      return typeof value === 'string' && isInetText(value)
+        ? value
+        : bad('an IP address, optionally with a /prefix');
+    case 'sql':
+      // PostgreSQL's own input function checks it when the statement casts it.
+      return typeof value === 'string' && !unstorable(value)
+        ? value
+        : bad(`text in the input form of ${field.sqlType?.name ?? 'the type'}`);
     case 'decimal':
       if (typeof value === 'number' && Number.isFinite(value)) return String(value);
       if (typeof value === 'bigint') return value.toString();
@@ -172,7 +266,8 @@ const NUMBER_TEXT = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
  */
 export function filterFieldValue(field: Field, value: unknown): unknown {
   if (typeof value === 'string') {
-    if ((field.type === 'int' || field.type === 'float') && NUMBER_TEXT.test(value)) {
+    const numeric = ['int', 'smallint', 'float', 'real', 'double'].includes(field.type);
+    if (numeric && field.array !== true && NUMBER_TEXT.test(value)) {
       return fieldValue(field, Number(value));
     }
     if (field.type === 'boolean' && (value === 'true' || value === 'false'))

@@ -3,6 +3,7 @@
  * `format_type()` prints it — one text per field, so the type a migration creates and the
  * type `check` and `pull` read back agree.
  */
+import { sqlTypeCatalog, sqlTypeSql } from '../spec/sql-type.js';
 import type { Field, FieldType } from '../spec/types.js';
 
 function typmod(value: number | undefined, what: string, field: Field): number | undefined {
@@ -26,20 +27,30 @@ const TYPE_NAMES = Object.freeze({
   text: { sql: 'text', catalog: 'text' },
   int: { sql: 'integer', catalog: 'integer' },
   bigint: { sql: 'bigint', catalog: 'bigint' },
+  smallint: { sql: 'smallint', catalog: 'smallint' },
+  // float predates `double`; both are double precision.
   float: { sql: 'double precision', catalog: 'double precision' },
+  real: { sql: 'real', catalog: 'real' },
+  double: { sql: 'double precision', catalog: 'double precision' },
   decimal: { sql: 'numeric', catalog: 'numeric' },
   boolean: { sql: 'boolean', catalog: 'boolean' },
   datetime: { sql: 'timestamptz', catalog: 'timestamp with time zone' },
+  timestamp: { sql: 'timestamp', catalog: 'timestamp without time zone' },
   date: { sql: 'date', catalog: 'date' },
   time: { sql: 'time', catalog: 'time without time zone' },
   json: { sql: 'jsonb', catalog: 'jsonb' },
+  bytea: { sql: 'bytea', catalog: 'bytea' },
+  inet: { sql: 'inet', catalog: 'inet' },
   // A text column with a CHECK constraint (see enumCheck): values can be added and
   // removed by replacing the constraint, which a PostgreSQL enum type cannot do.
   enum: { sql: 'text', catalog: 'text' },
-} as const satisfies Record<FieldType, { readonly sql: string; readonly catalog: string }>);
+} as const satisfies Record<
+  Exclude<FieldType, 'sql'>,
+  { readonly sql: string; readonly catalog: string }
+>);
 
-function typeNames(field: Field): (typeof TYPE_NAMES)[FieldType] {
-  if (!Object.hasOwn(TYPE_NAMES, field.type)) {
+function typeNames(field: Field): (typeof TYPE_NAMES)[Exclude<FieldType, 'sql'>] {
+  if (field.type === 'sql' || !Object.hasOwn(TYPE_NAMES, field.type)) {
     throw new TypeError(
       `field ${JSON.stringify(field.name)} has unknown type ${JSON.stringify(field.type)}`,
     );
@@ -70,7 +81,15 @@ function typeModifiers(field: Field): string {
 
 /** The PostgreSQL type of a field in generated SQL: `varchar(100)`, `numeric(10,2)`, `timestamptz`, … */
 export function columnType(field: Field): string {
-  return `${typeNames(field).sql}${typeModifiers(field)}`;
+  if (field.type === 'sql') return sqlTypeSql(sqlTypeOf(field));
+  return `${typeNames(field).sql}${typeModifiers(field)}${field.array === true ? '[]' : ''}`;
+}
+
+function sqlTypeOf(field: Field): NonNullable<Field['sqlType']> {
+  if (field.sqlType === undefined) {
+    throw new TypeError(`field ${JSON.stringify(field.name)} of type sql has no sql_type`);
+  }
+  return field.sqlType;
 }
 
 /**
@@ -78,5 +97,6 @@ export function columnType(field: Field): string {
  * `character varying(100)`, `numeric(10,2)`, `timestamp with time zone`, …
  */
 export function catalogType(field: Field): string {
-  return `${typeNames(field).catalog}${typeModifiers(field)}`;
+  if (field.type === 'sql') return sqlTypeCatalog(sqlTypeOf(field));
+  return `${typeNames(field).catalog}${typeModifiers(field)}${field.array === true ? '[]' : ''}`;
 }

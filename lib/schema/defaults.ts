@@ -94,6 +94,10 @@ function jsonText(text: string): string {
 function literalKey(type: string, value: string | number | boolean): string {
   const text = String(value);
   if (type === 'timestamp with time zone') return String(timestampMicros(text) ?? text);
+  // A naive clock reads as if at UTC: equal clocks, equal keys.
+  if (type === 'timestamp without time zone') return String(timestampMicros(text) ?? text);
+  // PostgreSQL prints a host address without its full-length prefix.
+  if (type === 'inet') return text.replace(text.includes(':') ? /\/128$/ : /\/32$/, '');
   if (type.startsWith('time without time zone') || type === 'time') return timeText(text);
   if (type === 'jsonb' || type === 'json') return jsonText(text);
   if (type === 'uuid') return text.toLowerCase();

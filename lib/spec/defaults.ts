@@ -2,11 +2,13 @@
  * Field defaults: a literal that fits the field's type, or one of three SQL functions.
  * Checked here so a bad default fails at `generate`, not halfway through a migration.
  */
+import { isIP } from 'node:net';
 import { DEFAULT_FUNCTIONS } from './schema.js';
 import type { FieldDefault, FieldType } from './types.js';
 
 export interface DefaultTarget {
   readonly type: FieldType;
+  readonly array?: boolean | undefined;
   readonly maxLength?: number | undefined;
   readonly precision?: number | undefined;
   readonly scale?: number | undefined;
@@ -22,9 +24,10 @@ type FunctionName = Extract<FieldDefault, { kind: 'function' }>['name'];
 const FUNCTIONS: Readonly<
   Record<(typeof DEFAULT_FUNCTIONS)[number], { name: FunctionName; types: readonly FieldType[] }>
 > = Object.freeze({
-  'now()': { name: 'now', types: ['datetime', 'date', 'time'] },
+  // On timestamp, now() is the wall clock of the session's TimeZone setting.
+  'now()': { name: 'now', types: ['datetime', 'timestamp', 'date', 'time'] },
   'gen_random_uuid()': { name: 'gen_random_uuid', types: ['uuid'] },
-  current_date: { name: 'current_date', types: ['date', 'datetime'] },
+  current_date: { name: 'current_date', types: ['date', 'datetime', 'timestamp'] },
 });
 
 /** How prism.yaml writes a function default: `now()`, `gen_random_uuid()`, `current_date`. */
@@ -37,6 +40,11 @@ export function functionDefaultText(name: FunctionName): (typeof DEFAULT_FUNCTIO
 }
 
 const INT4 = { min: -2_147_483_648, max: 2_147_483_647 };
+const INT2 = { min: -32_768, max: 32_767 };
+/** A timestamp without a zone: the naive clock a `timestamp` column stores. */
+const NAIVE_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$/;
+/** bytea in PostgreSQL's hex output form, as the catalog prints a bytea constant. */
+const BYTEA_HEX = /^\\x(?:[0-9a-f]{2})*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATETIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$/;
@@ -132,10 +140,50 @@ function checkLiteral(value: string | number | boolean, field: DefaultTarget): D
             'default for type bigint must be a whole number',
             'write e.g. default: 0 (at most 2^53 - 1)',
           );
+    case 'smallint':
+      return Number.isInteger(value) &&
+        (value as number) >= INT2.min &&
+        (value as number) <= INT2.max
+        ? literal(value)
+        : fail(
+            'default for type smallint must be a whole number between -32768 and 32767',
+            'write e.g. default: 0, or use type int',
+          );
     case 'float':
+    case 'real':
+    case 'double':
       return typeof value === 'number' && Number.isFinite(value)
         ? literal(value)
-        : fail('default for type float must be a number', 'write e.g. default: 0.5');
+        : fail(`default for type ${field.type} must be a number`, 'write e.g. default: 0.5');
+    case 'timestamp':
+      return isString &&
+        NAIVE_TIMESTAMP.test(value) &&
+        isCalendarDate(value.slice(0, 10)) &&
+        !Number.isNaN(Date.parse(`${value.replace(' ', 'T')}Z`))
+        ? literal(value)
+        : fail(
+            'default for type timestamp must be a date and time without a time zone',
+            "write e.g. '2024-01-01 00:00:00', or use now()",
+          );
+    case 'bytea':
+      return isString && BYTEA_HEX.test(value)
+        ? literal(value)
+        : fail(
+            'default for type bytea must be hex bytes as PostgreSQL prints them',
+            "write e.g. '\\x00ff' (lowercase hex after \\x)",
+          );
+    case 'inet':
+      return isString && isInetText(value)
+        ? literal(value)
+        : fail(
+            'default for type inet must be an IP address, optionally with a /prefix',
+            "write e.g. '10.0.0.1' or '2001:db8::/32'",
+          );
+    case 'sql':
+      return fail(
+        'a field with sql_type takes no default',
+        'prism.yaml cannot check a value of a type it does not know',
+      );
     case 'decimal':
       return (typeof value === 'number' && Number.isFinite(value)) ||
         (isString && DECIMAL.test(value))
@@ -194,6 +242,18 @@ function checkLiteral(value: string | number | boolean, field: DefaultTarget): D
   }
 }
 
+/**
+ * An inet value as PostgreSQL takes it: an IPv4 or IPv6 address with an optional prefix
+ * length (0–32 / 0–128).
+ */
+export function isInetText(text: string): boolean {
+  const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(text);
+  if (m === null) return false;
+  const kind = isIP(m[1] as string);
+  if (kind === 0) return false;
+  return m[2] === undefined || Number(m[2]) <= (kind === 4 ? 32 : 128);
+}
+
 function isJson(text: string): boolean {
   try {
     JSON.parse(text);
@@ -209,6 +269,14 @@ export function parseDefault(
 ): DefaultResult {
   if (typeof value === 'string' && value.includes('\0')) {
     return fail('default contains a NUL character', 'PostgreSQL text cannot hold NUL; remove it');
+  }
+  if (field.array === true) {
+    return value === '{}'
+      ? literal(value)
+      : fail(
+          'an array field takes only the empty array as its default',
+          "write default: '{}', or remove the default",
+        );
   }
   if (typeof value === 'string' && Object.hasOwn(FUNCTIONS, value)) {
     return functionDefault(value as keyof typeof FUNCTIONS, field);

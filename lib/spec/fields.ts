@@ -3,7 +3,9 @@ import type { Finding, Path } from './findings.js';
 import { duplicateError, specError } from './findings.js';
 import { parseDefault } from './defaults.js';
 import type { RawField } from './raw.js';
+import { parseSqlType } from './sql-type.js';
 import type { Field, FieldType } from './types.js';
+import { FIELD_TYPES } from './types.js';
 
 const TYPE_KEYS = Object.freeze({
   max_length: 'string',
@@ -13,6 +15,7 @@ const TYPE_KEYS = Object.freeze({
 } as const satisfies Record<string, FieldType>);
 
 function misplacedKeys(raw: RawField, path: Path): Finding[] {
+  if (raw.type === undefined) return [];
   return Object.entries(TYPE_KEYS)
     .filter(([key, type]) => raw[key as keyof typeof TYPE_KEYS] !== undefined && raw.type !== type)
     .map(([key, type]) =>
@@ -94,6 +97,99 @@ function decimalFindings(raw: RawField, path: Path): Finding[] {
     : [];
 }
 
+/** `type` or `sql_type`, one of them; sql_type through its grammar. */
+function typeFindings(raw: RawField, path: Path): Finding[] {
+  if (raw.sql_type === undefined) {
+    return raw.type === undefined
+      ? [
+          specError(
+            path,
+            `field '${raw.name}' needs a type`,
+            `add a type, one of: ${FIELD_TYPES.join(', ')}; or sql_type for another PostgreSQL type`,
+          ),
+        ]
+      : [];
+  }
+  if (raw.type !== undefined) {
+    return [
+      specError(
+        [...path, 'sql_type'],
+        `field '${raw.name}' has both type and sql_type`,
+        'sql_type replaces type: remove one of them',
+        'key',
+      ),
+    ];
+  }
+  const parsed = parseSqlType(raw.sql_type);
+  if (!parsed.ok) return [specError([...path, 'sql_type'], parsed.message, parsed.hint)];
+  const findings: Finding[] = [];
+  for (const key of Object.keys(TYPE_KEYS) as (keyof typeof TYPE_KEYS)[]) {
+    if (raw[key] !== undefined) {
+      findings.push(
+        specError(
+          [...path, key],
+          `${key} does not apply to sql_type`,
+          "write modifiers in sql_type itself, e.g. 'vector(3)'",
+          'key',
+        ),
+      );
+    }
+  }
+  if (raw.array) {
+    findings.push(
+      specError(
+        [...path, 'array'],
+        'array does not apply to sql_type',
+        `write the brackets in sql_type itself: '${raw.sql_type.trim().replace(/\[\]$/, '')}[]'`,
+        'key',
+      ),
+    );
+  }
+  if (raw.default !== undefined) {
+    findings.push(
+      specError(
+        [...path, 'default'],
+        'a field with sql_type takes no default',
+        'prism.yaml cannot check a value of a type it does not know; set the default in a migration of your own',
+      ),
+    );
+  }
+  return findings;
+}
+
+function arrayFindings(raw: RawField, path: Path): Finding[] {
+  if (!raw.array || raw.type === undefined) return [];
+  const findings: Finding[] = [];
+  if (raw.type === 'enum') {
+    findings.push(
+      specError(
+        [...path, 'array'],
+        'an enum field cannot be an array',
+        'use type: text with array: true, or a separate field',
+      ),
+    );
+  }
+  if (raw.primary_key) {
+    findings.push(
+      specError(
+        [...path, 'array'],
+        `primary key field '${raw.name}' cannot be an array`,
+        'remove `array: true`, or `primary_key: true`',
+      ),
+    );
+  }
+  if (raw.default !== undefined && raw.default !== '{}') {
+    findings.push(
+      specError(
+        [...path, 'default'],
+        'an array field takes only the empty array as its default',
+        "write default: '{}', or remove the default",
+      ),
+    );
+  }
+  return findings;
+}
+
 function optionFindings(raw: RawField, path: Path): Finding[] {
   return raw.primary_key && raw.optional
     ? [
@@ -107,14 +203,15 @@ function optionFindings(raw: RawField, path: Path): Finding[] {
 }
 
 function defaultFindings(raw: RawField, path: Path): Finding[] {
-  if (raw.default === undefined) return [];
+  if (raw.default === undefined || raw.type === undefined || raw.array) return [];
   const result = parseDefault(raw.default, fieldTarget(raw));
   return result.ok ? [] : [specError([...path, 'default'], result.message, result.hint)];
 }
 
 function fieldTarget(raw: RawField): Parameters<typeof parseDefault>[1] {
   return {
-    type: raw.type,
+    type: raw.type ?? 'sql',
+    array: raw.array,
     maxLength: raw.max_length,
     precision: raw.precision,
     scale: raw.scale,
@@ -124,6 +221,8 @@ function fieldTarget(raw: RawField): Parameters<typeof parseDefault>[1] {
 
 export function fieldFindings(raw: RawField, path: Path): Finding[] {
   return [
+    ...typeFindings(raw, path),
+    ...arrayFindings(raw, path),
     ...misplacedKeys(raw, path),
     ...enumFindings(raw, path),
     ...decimalFindings(raw, path),
@@ -152,9 +251,13 @@ export function duplicateNameFindings(
 export function buildField(raw: RawField, notNull: boolean): Field {
   const parsed =
     raw.default === undefined ? undefined : parseDefault(raw.default, fieldTarget(raw));
+  const sqlType = raw.sql_type === undefined ? undefined : parseSqlType(raw.sql_type);
   return Object.freeze({
     name: raw.name,
-    type: raw.type,
+    type: raw.type ?? 'sql',
+    // Only when set, so specs without them build exactly the objects they did before.
+    ...(raw.array ? { array: true } : {}),
+    ...(sqlType?.ok ? { sqlType: sqlType.value } : {}),
     maxLength: raw.max_length,
     precision: raw.precision,
     scale: raw.scale,

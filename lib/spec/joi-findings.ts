@@ -11,7 +11,7 @@ import { describeValue, identifierNoun, objectNoun } from './nouns.js';
 import { FIELD_TYPES } from './types.js';
 
 const INTERVAL_EXAMPLE =
-  "e.g. '7 days' or '1 day 12 hours' (datetime/date time column) or 86400 (integer time column)";
+  "e.g. '7 days' or '1 day 12 hours' (datetime/timestamp/date time column) or 86400 (integer time column)";
 
 const AMOUNT_KEYS: ReadonlySet<string> = new Set(['chunk_interval', 'after', 'drop_after']);
 
@@ -20,7 +20,8 @@ const REQUIRED_HINTS: Readonly<Record<string, string>> = Object.freeze({
   name: 'add a name, e.g. `name: DataPoint` for a model or `name: created_at` for a field',
   type: `add a type, one of: ${FIELD_TYPES.join(', ')}`,
   fields: 'list at least one field, e.g. `fields: [{name: id, type: uuid}]`',
-  time_column: 'name the datetime, date, int or bigint field that partitions the hypertable',
+  time_column:
+    'name the datetime, timestamp, date, int or bigint field that partitions the hypertable',
   columns: 'list the indexed columns, e.g. `columns: [source, timestamp]`',
 });
 

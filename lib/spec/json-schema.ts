@@ -105,6 +105,9 @@ function convert(d: Description): Record<string, unknown> {
     out.enum = d.allow;
   }
   if (flags.default !== undefined) out.default = flags.default;
+  // What joi states across keys (e.g. one of two keys) is given as JSON Schema in meta.
+  for (const meta of (d.metas ?? []) as { jsonSchema?: Record<string, unknown> }[])
+    Object.assign(out, meta.jsonSchema ?? {});
   return out;
 }
 

@@ -8,7 +8,10 @@ export type RawTimeAmount = string | number;
 
 export interface RawField {
   readonly name: string;
-  readonly type: FieldType;
+  /** Undefined only with sql_type (the field checks say so otherwise). */
+  readonly type?: Exclude<FieldType, 'sql'>;
+  readonly sql_type?: string;
+  readonly array: boolean;
   readonly max_length?: number;
   readonly precision?: number;
   readonly scale?: number;

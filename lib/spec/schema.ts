@@ -35,20 +35,21 @@ const timescaleMode = Joi.string()
     'auto: TimescaleDB when the server has it, plain PostgreSQL otherwise; require: fail without it; off: plain tables only',
   );
 
-/** An interval ('7 days') for datetime/date time columns, an integer for int/bigint ones. */
+/** An interval ('7 days') for datetime/timestamp/date time columns, an integer for int/bigint ones. */
 const timeAmount = (what: string): Joi.AlternativesSchema =>
   Joi.alternatives()
     .try(Joi.string(), Joi.number().integer().positive())
     .description(
-      `${what}: an interval such as '7 days' or '1 day 12 hours' when the time column is datetime/date; a positive integer in the column's units when it is int/bigint`,
+      `${what}: an interval such as '7 days' or '1 day 12 hours' when the time column is datetime/timestamp/date; a positive integer in the column's units when it is int/bigint`,
     );
 
 export const fieldSchema: Joi.ObjectSchema = Joi.object({
   name: identifier('Column name').required(),
   type: Joi.string()
     .valid(...FIELD_TYPES)
-    .required()
-    .description('Column type (datetime is timestamptz, json is jsonb)'),
+    .description(
+      'Column type (datetime is timestamptz, timestamp is without time zone, float and double are double precision, json is jsonb); required unless sql_type is given',
+    ),
   max_length: Joi.number()
     .integer()
     .min(1)
@@ -64,6 +65,14 @@ export const fieldSchema: Joi.ObjectSchema = Joi.object({
     .items(Joi.string())
     .min(1)
     .description('For type enum: the allowed values, in order'),
+  sql_type: Joi.string().description(
+    "Instead of type: a PostgreSQL type prism.yaml does not name, e.g. 'citext', 'geometry(Point,4326)', 'vector(3)', 'ltree[]' ([schema.]name, optional (n[,n]) modifiers, optional [])",
+  ),
+  array: Joi.boolean()
+    .default(false)
+    .description(
+      'A one-dimensional array of the type (not for enum, sql_type, the time column or primary keys)',
+    ),
   primary_key: Joi.boolean().default(false).description('Part of the primary key'),
   index: Joi.boolean().default(false).description('Create a btree index on this column'),
   unique: Joi.boolean()
@@ -78,7 +87,7 @@ export const fieldSchema: Joi.ObjectSchema = Joi.object({
   renamed_from: identifier(
     'Previous name of this field in the same model: the migration renames the column instead of dropping it and adding a new one',
   ),
-});
+}).meta({ jsonSchema: { oneOf: [{ required: ['type'] }, { required: ['sql_type'] }] } });
 
 const compressionSchema = Joi.object({
   enabled: Joi.boolean().default(true).description('Enable compression (columnstore)'),
@@ -130,7 +139,9 @@ const indexSchema = Joi.object({
 });
 
 export const timeseriesSchema: Joi.ObjectSchema = Joi.object({
-  time_column: identifier('The partitioning column (datetime, date, int or bigint)').required(),
+  time_column: identifier(
+    'The partitioning column (datetime, timestamp, date, int or bigint)',
+  ).required(),
   chunk_interval: timeAmount('Time range covered by one chunk'),
   time_unit: Joi.string()
     .valid(...TIME_UNITS)

@@ -1,5 +1,5 @@
 /**
- * chunk_interval, after and drop_after: an interval for datetime/date time columns, a
+ * chunk_interval, after and drop_after: an interval for datetime/timestamp/date time columns, a
  * positive integer in the column's units for int/bigint ones (TimescaleDB's own rule).
  */
 import { parseInterval } from '../sql/interval.js';
@@ -28,7 +28,7 @@ const UNIT_MICROS: Readonly<Record<TimeUnit, bigint>> = Object.freeze({
 });
 const INT4_MAX = 2_147_483_647;
 
-export function isIntegerTime(type: FieldType): boolean {
+export function isIntegerTime(type: FieldType | undefined): boolean {
   return type === 'int' || type === 'bigint';
 }
 

@@ -43,7 +43,13 @@ interface Checked<T> {
   readonly findings: readonly Finding[];
 }
 
-const TIME_TYPES = Object.freeze(['datetime', 'date', 'int', 'bigint']);
+const TIME_TYPES: readonly string[] = Object.freeze([
+  'datetime',
+  'timestamp',
+  'date',
+  'int',
+  'bigint',
+]);
 const INT_NOW_HINT =
   "set time_unit (s, ms or us: the unit the integer counts) so prism-migrate creates TimescaleDB's integer-now function";
 
@@ -84,9 +90,13 @@ function timeColumnOf(ts: RawTimeseries, ctx: TimeseriesContext): Checked<TimeCo
   const field = ctx.fields.get(ts.time_column);
   if (field === undefined) return { value: undefined, findings: missing };
   if (ctx.untyped?.has(field.name)) return { value: undefined, findings: [] };
-  if (!TIME_TYPES.includes(field.type)) {
+  // No type at all: the field's own checks say so.
+  if (field.type === undefined && field.sql_type === undefined)
+    return { value: undefined, findings: [] };
+  const fieldType = field.type ?? 'sql';
+  if (!TIME_TYPES.includes(fieldType) || field.array) {
     const fitting = [...ctx.fields.values()]
-      .filter((f) => TIME_TYPES.includes(f.type))
+      .filter((f) => TIME_TYPES.includes(f.type ?? 'sql') && !f.array)
       .map((f) => f.name);
     const hint =
       fitting.length > 0
@@ -97,14 +107,14 @@ function timeColumnOf(ts: RawTimeseries, ctx: TimeseriesContext): Checked<TimeCo
       findings: [
         specError(
           path,
-          `time_column '${field.name}' is ${field.type}; a hypertable needs a datetime, date, int or bigint column`,
+          `time_column '${field.name}' is ${field.array ? `an array of ${fieldType}` : fieldType === 'sql' ? `sql_type ${String(field.sql_type)}` : fieldType}; a hypertable needs a datetime, timestamp, date, int or bigint column`,
           hint,
         ),
       ],
     };
   }
   return {
-    value: { name: field.name, type: field.type, unit: ts.time_unit },
+    value: { name: field.name, type: fieldType, unit: ts.time_unit },
     findings: timeUnitFindings(ts, field, ctx),
   };
 }
@@ -424,14 +434,19 @@ function indexProblems(
     );
   }
   const nonJson = raw.columns.filter(
-    (c) => ctx.fields.has(c) && !ctx.untyped?.has(c) && ctx.fields.get(c)?.type !== 'json',
+    (c) =>
+      ctx.fields.has(c) &&
+      !ctx.untyped?.has(c) &&
+      ctx.fields.get(c)?.type !== undefined && // sql_type: e.g. tsvector takes gin
+      ctx.fields.get(c)?.type !== 'json' &&
+      ctx.fields.get(c)?.array !== true,
   );
   if (raw.type === 'gin' && nonJson.length > 0) {
     problems.push(
       specError(
         [...path, 'type'],
-        `a gin index needs json columns; '${nonJson[0]}' is ${ctx.fields.get(nonJson[0] as string)?.type}`,
-        'use type: btree, or index a json field',
+        `a gin index needs json or array columns; '${nonJson[0]}' is ${ctx.fields.get(nonJson[0] as string)?.type}`,
+        'use type: btree, or index a json or array field',
       ),
     );
   }

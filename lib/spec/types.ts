@@ -14,16 +14,35 @@ export const FIELD_TYPES = Object.freeze([
   'text',
   'int',
   'bigint',
+  'smallint',
   'float',
+  'real',
+  'double',
   'decimal',
   'boolean',
   'datetime',
+  'timestamp',
   'date',
   'time',
   'json',
+  'bytea',
+  'inet',
   'enum',
 ] as const);
-export type FieldType = (typeof FIELD_TYPES)[number];
+/** A field type: one of FIELD_TYPES, or `sql` for a field written with `sql_type:` instead. */
+export type FieldType = (typeof FIELD_TYPES)[number] | 'sql';
+
+/**
+ * A type prism.yaml does not name, as `sql_type:` wrote it and its grammar parsed it:
+ * `[schema.]name[(modifier[,modifier])][[]]`. Only identifier characters and whole numbers.
+ */
+export interface SqlType {
+  readonly schema?: string | undefined;
+  readonly name: string;
+  /** Whole numbers; the first may also be a word (PostGIS: `geometry(Point,4326)`). */
+  readonly modifiers: readonly (string | number)[];
+  readonly array: boolean;
+}
 
 /** A default value: a literal of the field's type, or one of a few SQL functions. */
 export type FieldDefault =
@@ -37,6 +56,10 @@ export interface Field {
   readonly precision?: number | undefined;
   readonly scale?: number | undefined;
   readonly values?: readonly string[] | undefined;
+  /** `array: true`: a one-dimensional array of the type (`integer[]`). */
+  readonly array?: boolean | undefined;
+  /** For type `sql`: the type from `sql_type:`. */
+  readonly sqlType?: SqlType | undefined;
   readonly primaryKey: boolean;
   readonly index: boolean;
   readonly unique: boolean;

@@ -33,8 +33,31 @@ import {
 
 const TABLES = ['metric', 'thing'];
 
+/** Optional columns whose type changes between specs, among types with casts between them. */
+const TYPE_SLOTS = {
+  reading: ['int', 'smallint', 'bigint', 'real', 'double', 'float', 'decimal'],
+  stamp: ['datetime', 'timestamp'],
+  addr: ['inet', 'text', 'cidr'], // cidr: through sql_type
+  list: ['int[]', 'bigint[]', 'text[]'],
+  blob: ['bytea', 'text'],
+} as const;
+
+const slot = (types: readonly string[]) => fc.constantFrom(undefined, ...types);
+
+/** A slot's field: `x[]` is an array field, cidr a sql_type. */
+function slotField(name: string, type: string | undefined): unknown[] {
+  if (type === undefined) return [];
+  if (type === 'cidr') return [{ name, sql_type: 'cidr', optional: true }];
+  const array = type.endsWith('[]');
+  return [{ name, type: type.replace('[]', ''), optional: true, ...(array ? { array } : {}) }];
+}
+
 const metricModel = fc.record({
-  reading: fc.boolean(),
+  reading: slot(TYPE_SLOTS.reading),
+  stamp: slot(TYPE_SLOTS.stamp),
+  addr: slot(TYPE_SLOTS.addr),
+  list: slot(TYPE_SLOTS.list),
+  blob: slot(TYPE_SLOTS.blob),
   note: fc.boolean(),
   valueOptional: fc.boolean(),
   deviceLength: fc.constantFrom(50, 80),
@@ -78,7 +101,13 @@ function toYaml(shape: SpecShape): string {
       { name: 'device', type: 'string', max_length: m.deviceLength },
       { name: 'value', type: 'float', optional: m.valueOptional },
     ];
-    if (m.reading) fields.push({ name: 'reading', type: 'int', optional: true });
+    fields.push(
+      ...slotField('reading', m.reading),
+      ...slotField('stamp', m.stamp),
+      ...slotField('addr', m.addr),
+      ...slotField('list', m.list),
+      ...slotField('blob', m.blob),
+    );
     if (m.note) fields.push({ name: 'note', type: 'text', optional: true });
     const t = m.timeseries;
     const timeseries = t && {

@@ -103,7 +103,7 @@ const INEXPRESSIBLE_SCHEMA = `
   SELECT create_hypertable('rides', 'pickup_datetime', 'payment_type', 2,
     create_default_indexes => false);
   CREATE INDEX ON rides (vendor_id, pickup_datetime DESC);
-  CREATE TABLE accounts (id serial PRIMARY KEY, email text NOT NULL, ip inet);
+  CREATE TABLE accounts (id serial PRIMARY KEY, email text NOT NULL, ip character(15));
   CREATE TABLE events (time timestamptz NOT NULL, account_id integer REFERENCES accounts (id),
     kind text NOT NULL);
   SELECT create_hypertable('events', 'time');
@@ -274,16 +274,13 @@ function nativeSuites(wanted: ServerWanted, before213: boolean): void {
         const notes = pulled.stderr.split('\n').filter((l) => l.startsWith('note: '));
         expect(notes).to.deep.equal([
           "note: accounts: default of column id: DEFAULT nextval('accounts_id_seq'::regclass) is not a value prism.yaml can state; the field is written without it",
-          'note: accounts: column ip (inet): prism.yaml has no field type for inet; left out',
+          'note: accounts: column ip (character(15)): prism.yaml has no field type for character(15); left out',
           'note: audit: table audit: a partitioned table: PARTITION BY RANGE (at): prism.yaml cannot state it; left out',
           "note: audit_2024: table audit_2024: a partition of public.audit FOR VALUES FROM ('2024-01-01') TO ('2025-01-01'): prism.yaml cannot state it; left out",
           'note: events: constraint events_account_id_fkey: a foreign key: FOREIGN KEY (account_id) REFERENCES accounts(id); left out',
           'note: events: index events_lower_kind: on an expression: CREATE INDEX events_lower_kind ON public.events USING btree (lower(kind)); left out',
           'note: events: job policy_retention: paused (scheduled => false): _timescaledb_functions.policy_retention with config {"drop_after": "60 days"}; left out',
-          'note: rides: column pickup_datetime (timestamp without time zone): prism.yaml has no field type for timestamp without time zone; left out',
-          'note: rides: column dropoff_datetime (timestamp without time zone): prism.yaml has no field type for timestamp without time zone; left out',
-          'note: rides: hypertable on pickup_datetime: its time column is left out, so no timeseries block is written (chunk_interval 7 days)',
-          'note: rides: index rides_vendor_id_pickup_datetime_idx (vendor_id, pickup_datetime DESC): column pickup_datetime is left out, so the index is left out',
+          "note: rides: index rides_vendor_id_pickup_datetime_idx (vendor_id, pickup_datetime DESC): prism.yaml's indexes are ascending; left out; an ascending index on (vendor_id, pickup_datetime) added to the spec would take the same name: rename this one first",
           'note: rides: dimension payment_type: space partitioning on payment_type into 2 partitions; left out',
           'note: ticks: integer-now function unix_now: not one prism-migrate makes (ticks_prism_now, from time_unit); time_unit is not written and the baseline does not set it',
           'note: ticks: retention policy: drop_after 604800 needs an integer-now function prism-migrate makes (time_unit); left out',
@@ -298,11 +295,11 @@ function nativeSuites(wanted: ServerWanted, before213: boolean): void {
           [
             '      - name: email',
             '        type: text',
-            '      # pull: column ip (inet): prism.yaml has no field type for inet; left out',
+            '      # pull: column ip (character(15)): prism.yaml has no field type for character(15); left out',
           ].join('\n'),
         );
         expect(pulled.stdout).to.include(
-          '15 thing(s) prism.yaml cannot state yet are listed above and commented in prism.yaml',
+          '12 thing(s) prism.yaml cannot state yet are listed above and commented in prism.yaml',
         );
         const generated = await cli(dir, source.url, 'generate');
         expectExit(generated, 0);
@@ -340,13 +337,23 @@ function nativeSuites(wanted: ServerWanted, before213: boolean): void {
           expect(tables.map((t) => [t.name, t.columns.map((c) => c.name)])).to.deep.equal([
             ['accounts', ['id', 'email']],
             ['events', ['time', 'account_id', 'kind']],
-            ['rides', ['vendor_id', 'passenger_count', 'payment_type', 'total_amount']],
+            [
+              'rides',
+              [
+                'vendor_id',
+                'pickup_datetime',
+                'dropoff_datetime',
+                'passenger_count',
+                'payment_type',
+                'total_amount',
+              ],
+            ],
             ['ticks', ['t', 'v']],
           ]);
           expect(tables.map((t) => t.hypertable?.timeColumn)).to.deep.equal([
             undefined,
             'time',
-            undefined,
+            'pickup_datetime',
             't',
           ]);
         } finally {

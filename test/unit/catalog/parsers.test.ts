@@ -46,7 +46,7 @@ describe('parseColumnDefault', () => {
       ["'-2.5'::numeric", 'double precision', -2.5],
       ["'NaN'::double precision", 'double precision', 'NaN'],
       ['1.50', 'numeric(10,2)', '1.50'],
-      ['3', 'smallint', '3'],
+      ['3', 'smallint', 3],
       ['true', 'boolean', true],
       ['false', 'boolean', false],
       [

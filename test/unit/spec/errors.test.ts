@@ -85,7 +85,7 @@ describe('spec errors: position, message and hint', () => {
     it('a misspelt required key reports both the unknown key and the missing one', () => {
       const issues = issuesOf(edit({ 10: '        tpye: string' }));
       expect(issues.map((i) => [i.line, i.column, i.message])).to.deep.equal([
-        [9, 9, "field 'source' is missing required key 'type'"],
+        [9, 9, "field 'source' needs a type"],
         [10, 9, "unknown key 'tpye' in field 'source'"],
       ]);
       expect(issues[0]?.hint).to.match(/^add a type, one of: uuid, string,/);
@@ -97,7 +97,7 @@ describe('spec errors: position, message and hint', () => {
       expectAt(issue, 13, 15);
       expect(issue.message).to.equal('"flaot" is not a valid type');
       expect(issue.hint).to.equal(
-        "did you mean 'float'? allowed: uuid, string, text, int, bigint, float, decimal, boolean, datetime, date, time, json, enum",
+        "did you mean 'float'? allowed: uuid, string, text, int, bigint, smallint, float, real, double, decimal, boolean, datetime, timestamp, date, time, json, bytea, inet, enum",
       );
     });
 
@@ -138,7 +138,7 @@ describe('spec errors: position, message and hint', () => {
       expect(issue.message).to.equal(
         "'timeseries' of model 'DataPoint' is missing required key 'time_column'",
       );
-      expect(issue.hint).to.contain('datetime, date, int or bigint');
+      expect(issue.hint).to.contain('datetime, timestamp, date, int or bigint');
     });
 
     it('an empty document is an error with an example', () => {
@@ -231,7 +231,7 @@ describe('spec errors: position, message and hint', () => {
       );
       expectAt(issue, 15, 20);
       expect(issue.message).to.equal(
-        "time_column 'value' is float; a hypertable needs a datetime, date, int or bigint column",
+        "time_column 'value' is float; a hypertable needs a datetime, timestamp, date, int or bigint column",
       );
       expect(issue.hint).to.equal("use 'timestamp', or change the type of 'value'");
     });

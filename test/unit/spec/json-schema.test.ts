@@ -37,7 +37,9 @@ describe('spec/prism.schema.json', () => {
     }
     expect(schema.required).to.deep.equal(['models']);
     expect(model.required).to.deep.equal(['name', 'fields']);
-    expect(field.required).to.deep.equal(['name', 'type']);
+    expect(field.required).to.deep.equal(['name']);
+    // type or sql_type, exactly one of them.
+    expect(field.oneOf).to.deep.equal([{ required: ['type'] }, { required: ['sql_type'] }]);
     expect(ts.required).to.deep.equal(['time_column']);
   });
 
