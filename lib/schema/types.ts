@@ -4,7 +4,7 @@
  * hypertable with its dimension, compression settings and policies. Frozen data; compared
  * by `compareSchemas`, never by text.
  */
-import type { FieldDefault, TimeAmount, TimescaleMode } from '../spec/types.js';
+import type { FieldDefault, ReferentialAction, TimeAmount, TimescaleMode } from '../spec/types.js';
 import type { OrderByTerm } from '../sql/order-by.js';
 
 /**
@@ -43,6 +43,19 @@ export interface Index {
   readonly columns: readonly OrderByTerm[];
   readonly method: IndexMethod;
   readonly unique: boolean;
+}
+
+/** A single-column foreign key (several columns: `unsupported`). */
+export interface ForeignKey {
+  readonly name: string;
+  readonly column: string;
+  readonly references: {
+    readonly schema: string;
+    readonly table: string;
+    readonly column: string;
+  };
+  readonly onDelete: ReferentialAction;
+  readonly onUpdate: ReferentialAction;
 }
 
 export interface CompressionSettings {
@@ -92,6 +105,8 @@ export interface Table {
   readonly primaryKey?: PrimaryKey | undefined;
   readonly checks: readonly EnumCheck[];
   readonly indexes: readonly Index[];
+  /** Foreign keys by name; absent means none. */
+  readonly foreignKeys?: readonly ForeignKey[] | undefined;
   readonly hypertable?: Hypertable | undefined;
   readonly unsupported: readonly Unsupported[];
 }
