@@ -30,8 +30,11 @@ function fieldShape(f: Field | undefined): unknown {
 
 /**
  * What a foreign key depends on besides itself: both column types, the referenced key or
- * unique index (by name: a renamed table gets new index names), and whether either table is
- * a hypertable. When any of these changes, the key is dropped first and added again last.
+ * unique index (by name: a renamed table gets new index names), and whether the referenced
+ * table is a hypertable (turning it into one or back replaces the table). When any of these
+ * changes, the key is dropped first and added again last. The referencing table may become
+ * a hypertable or a plain table again with its keys: TimescaleDB and revertHypertable keep
+ * them.
  */
 function dependencies(model: Model, fk: ForeignKeyDef, target: Model | undefined): string {
   const column = model.fields.find((f) => f.name === fk.column);
@@ -51,7 +54,6 @@ function dependencies(model: Model, fk: ForeignKeyDef, target: Model | undefined
     fieldShape(referenced),
     target?.primaryKey ?? null,
     uniqueIndex,
-    model.timeseries?.timeColumn ?? null,
     target?.timeseries?.timeColumn ?? null,
   ]);
 }

@@ -162,6 +162,36 @@ describe('diff/foreign-keys', () => {
     ]);
   });
 
+  it('keeps the key of a table that becomes a hypertable, re-adds one to a table that does', () => {
+    const plainReading = READING.replace(
+      '\n    timeseries: { time_column: time, compression: { segment_by: [device_id] } }',
+      '',
+    );
+    const from = spec(models(DEVICE, plainReading));
+    const s = steps(diffSpecs(from, spec(models(DEVICE, READING))));
+    expect(s.filter((x) => x.includes('ForeignKey'))).to.deep.equal([]);
+    expect(s).to.include('createHypertable reading');
+    const minute = (timeseries: string) => `
+  - name: Minute
+    fields:
+      - { name: time, type: datetime, primary_key: true }${timeseries}
+  - name: Note
+    fields:
+      - { name: id, type: int, primary_key: true }
+      - { name: at, type: datetime, references: Minute.time }`;
+    const toHypertable = steps(
+      diffSpecs(
+        spec(models(minute(''))),
+        spec(models(minute('\n    timeseries: { time_column: time }'))),
+      ),
+    );
+    expect(toHypertable).to.deep.equal([
+      'dropForeignKey note.note_at_fkey',
+      'createHypertable minute',
+      'addForeignKey note.note_at_fkey',
+    ]);
+  });
+
   it('has a total inverse for the key changes', () => {
     for (const c of diffSpecs(undefined, spec(models(DEVICE, READING, CYCLE)))) {
       expect(invert(invert(c))).to.deep.equal(c);
