@@ -58,6 +58,16 @@ function dependencies(model: Model, fk: ForeignKeyDef, target: Model | undefined
   ]);
 }
 
+/**
+ * The name a key of table `from` has once the table is renamed `to`: renameTable renames
+ * `<from>_…_fkey` to `<to>_…_fkey` (see lib/generate/rename-sql.ts).
+ */
+function renamedKeyName(name: string, from: string, to: string): string {
+  return from !== to && name.startsWith(`${from}_`) && name.endsWith('_fkey')
+    ? `${to}_${name.slice(from.length + 1)}`
+    : name;
+}
+
 /** The same key, up to the referenced table's name (a renamed table keeps its keys). */
 function sameKey(a: ForeignKeyDef, b: ForeignKeyDef): boolean {
   return (
@@ -101,7 +111,10 @@ export function keptModelKeys(
   const survives = (old: Located, now: Located): boolean =>
     newOf.get(old.model.name) === now.model.name &&
     newOf.get(old.targetName) === now.targetName &&
-    sameKey(old.fk, now.fk) &&
+    sameKey(
+      { ...old.fk, name: renamedKeyName(old.fk.name, old.model.table, now.model.table) },
+      now.fk,
+    ) &&
     dependencies(old.model, old.fk, old.target) === dependencies(now.model, now.fk, now.target);
   for (const old of olds) {
     if (!news.some((now) => survives(old, now)))

@@ -180,7 +180,9 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
       break;
     case 'renameTable':
       emit(call('renameTable', c.from, c.to));
-      note('the primary key and enum checks are named after the table: they follow its new name');
+      note(
+        'the primary key, enum checks and foreign keys named after the table follow its new name',
+      );
       emit(sqlCall(renameTableConstraintsSql(c.from, c.to)));
       break;
     case 'addColumn':

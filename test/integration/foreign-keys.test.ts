@@ -216,6 +216,59 @@ function foreignKeyTests(make: () => Promise<TestDatabase>, native?: NativeServe
   }
 }
 
+const RENAMED = DEVICE_AND_READING.replace(
+  '  - name: Device\n',
+  '  - name: Gadget\n    renamed_from: Device\n',
+)
+  .replace('  - name: Reading\n', '  - name: Readings\n    renamed_from: Reading\n')
+  .replaceAll('references: Device.id', 'references: Gadget.id');
+
+/** Renamed models keep their keys, renamed with the tables, up and down. */
+function renameTests(make: () => Promise<TestDatabase>): void {
+  let db: TestDatabase;
+  const dir = join(tempDir('prism-fk-rename-'), 'migrations');
+  before(async () => {
+    db = await make();
+    mkdirSync(dir, { recursive: true });
+  });
+  after(async () => db?.dispose());
+
+  it('renaming the referenced and the referencing model keeps and renames the keys', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    for (const text of [DEVICE_AND_READING, RENAMED]) {
+      const made = generateMigration({
+        spec: specOf(text),
+        migrationsDir: dir,
+        now: new Date((now += 1000)),
+      });
+      expect(made.written).to.equal(true);
+    }
+    const run = (client: pg.Client, direction: 'up' | 'down', count?: number) =>
+      migrate({
+        url: db.url,
+        client,
+        migrationsDir: dir,
+        direction,
+        ...(count === undefined ? {} : { count }),
+      });
+    const renamedKeys = [
+      'gadget gadget_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES gadget(id) ON DELETE SET NULL',
+      'readings readings_device_id_fkey FOREIGN KEY (device_id) REFERENCES gadget(id) ON DELETE CASCADE',
+    ];
+    await withClient(db.url, async (client) => {
+      await run(client, 'up');
+      expect(await foreignKeysPresent(client)).to.deep.equal(renamedKeys);
+      expect(await drift(client, RENAMED)).to.deep.equal([]);
+      await run(client, 'down', 1);
+      expect(await foreignKeysPresent(client)).to.deep.equal(DEVICE_KEYS);
+      expect(await drift(client, DEVICE_AND_READING)).to.deep.equal([]);
+      await run(client, 'up');
+      expect(await foreignKeysPresent(client)).to.deep.equal(renamedKeys);
+      expect(await drift(client, RENAMED)).to.deep.equal([]);
+    });
+  }).timeout(TIMEOUT);
+}
+
 describe('foreign keys on embedded TimescaleDB', function () {
   this.timeout(TIMEOUT);
   foreignKeyTests(createEmbeddedDatabase);
@@ -228,4 +281,18 @@ describe('foreign keys on the PostgreSQL server (auto: plain tables)', function 
 
 describeEachNative('foreign keys in a new database', (server) =>
   foreignKeyTests(() => createNativeDatabase(server), server),
+);
+
+describe('renamed models with foreign keys on embedded TimescaleDB', function () {
+  this.timeout(TIMEOUT);
+  renameTests(createEmbeddedDatabase);
+});
+
+describe('renamed models with foreign keys on the PostgreSQL server', function () {
+  this.timeout(TIMEOUT);
+  renameTests(createServerDatabase);
+});
+
+describeEachNative('renamed models with foreign keys in a new database', (server) =>
+  renameTests(() => createNativeDatabase(server)),
 );
