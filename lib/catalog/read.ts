@@ -14,6 +14,7 @@ import { canonicalTerm } from '../schema/compile.js';
 import type {
   Column,
   EnumCheck,
+  ForeignKey,
   Index,
   IndexMethod,
   PrimaryKey,
@@ -88,6 +89,34 @@ function column(row: ColumnRow, unsupported: Unsupported[]): Column {
 interface Constraints {
   primaryKey?: PrimaryKey;
   checks: EnumCheck[];
+  foreignKeys: ForeignKey[];
+}
+
+const ACTIONS: Readonly<Record<string, ForeignKey['onDelete']>> = Object.freeze({
+  a: 'no action',
+  r: 'restrict',
+  c: 'cascade',
+  n: 'set null',
+  d: 'set default',
+});
+
+/** A foreign key prism.yaml can state: one column, MATCH SIMPLE, not deferrable. */
+function foreignKey(row: ConstraintRow): ForeignKey | undefined {
+  const [column, ...moreColumns] = row.columns;
+  const [refColumn, ...moreRefs] = row.ref_columns ?? [];
+  const onDelete = ACTIONS[row.on_delete ?? ''];
+  const onUpdate = ACTIONS[row.on_update ?? ''];
+  if (column === undefined || refColumn === undefined || moreColumns.length + moreRefs.length > 0)
+    return undefined;
+  if (row.ref_schema === null || row.ref_table === null || row.match_type !== 's') return undefined;
+  if (row.deferrable || onDelete === undefined || onUpdate === undefined) return undefined;
+  return {
+    name: row.name,
+    column,
+    references: { schema: row.ref_schema, table: row.ref_table, column: refColumn },
+    onDelete,
+    onUpdate,
+  };
 }
 
 function constraints(
@@ -95,7 +124,7 @@ function constraints(
   columns: readonly Column[],
   unsupported: Unsupported[],
 ): Constraints {
-  const result: Constraints = { checks: [] };
+  const result: Constraints = { checks: [], foreignKeys: [] };
   for (const row of rows) {
     const what = `constraint ${row.name}`;
     if (row.type === 'p') {
@@ -111,12 +140,19 @@ function constraints(
         });
       }
     } else if (row.type === 'f') {
-      unsupported.push({ what, detail: `a foreign key: ${row.definition}` });
+      const key = foreignKey(row);
+      if (key) result.foreignKeys.push(key);
+      else
+        unsupported.push({
+          what,
+          detail: `a foreign key on several columns, deferrable or MATCH FULL: ${row.definition}`,
+        });
     } else {
       unsupported.push({ what, detail: `an exclusion constraint: ${row.definition}` });
     }
   }
   result.checks.sort((a, b) => byCodeUnits(a.name, b.name));
+  result.foreignKeys.sort((a, b) => byCodeUnits(a.name, b.name));
   return result;
 }
 
@@ -220,7 +256,7 @@ export async function readSchema(
   const tables = relations.map((relation): Table => {
     const unsupported = tableUnsupported(relation, triggerRows.get(relation.oid) ?? []);
     const columns = (columnRows.get(relation.oid) ?? []).map((r) => column(r, unsupported));
-    const { primaryKey, checks } = constraints(
+    const { primaryKey, checks, foreignKeys } = constraints(
       constraintRows.get(relation.oid) ?? [],
       columns,
       unsupported,
@@ -235,6 +271,7 @@ export async function readSchema(
       ...(primaryKey ? { primaryKey } : {}),
       checks,
       indexes: tableIndexes,
+      ...(foreignKeys.length > 0 ? { foreignKeys } : {}),
       ...(facts ? { hypertable: facts.hypertable } : {}),
       unsupported: unsupported.sort(
         (a, b) => byCodeUnits(a.what, b.what) || byCodeUnits(a.detail, b.detail),

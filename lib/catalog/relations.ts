@@ -133,6 +133,14 @@ export interface ConstraintRow {
   readonly definition: string;
   /** The key columns in key order. */
   readonly columns: string[];
+  /** Foreign keys: the referenced table and columns, the actions (`a` no action, `r`, `c`, `n`, `d`), the match type. */
+  readonly ref_schema: string | null;
+  readonly ref_table: string | null;
+  readonly ref_columns: string[] | null;
+  readonly on_update: string | null;
+  readonly on_delete: string | null;
+  readonly match_type: string | null;
+  readonly deferrable: boolean;
 }
 
 export async function readConstraints(
@@ -145,9 +153,22 @@ export async function readConstraints(
             ARRAY(SELECT a.attname::text
                     FROM pg_catalog.unnest(k.conkey) WITH ORDINALITY AS u(attnum, ord)
                     JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
-                   ORDER BY u.ord) AS columns
+                   ORDER BY u.ord) AS columns,
+            rn.nspname::text AS ref_schema, r.relname::text AS ref_table,
+            CASE WHEN k.contype = 'f' THEN ARRAY(SELECT a.attname::text
+                    FROM pg_catalog.unnest(k.confkey) WITH ORDINALITY AS u(attnum, ord)
+                    JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum
+                   ORDER BY u.ord) END AS ref_columns,
+            CASE WHEN k.contype = 'f' THEN k.confupdtype::text END AS on_update,
+            CASE WHEN k.contype = 'f' THEN k.confdeltype::text END AS on_delete,
+            CASE WHEN k.contype = 'f' THEN k.confmatchtype::text END AS match_type,
+            k.condeferrable AS deferrable
        FROM pg_catalog.pg_constraint k
+       LEFT JOIN pg_catalog.pg_class r ON r.oid = k.confrelid AND k.contype = 'f'
+       LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
       WHERE k.conrelid = ANY ($1::oid[]) AND k.contype IN ('p', 'c', 'f', 'x')
+        -- A key to a hypertable comes with one child key per chunk (TimescaleDB 2.16+).
+        AND NOT (k.contype = 'f' AND k.conparentid <> 0)
       ORDER BY k.conrelid, k.conname`,
     [oids],
   );

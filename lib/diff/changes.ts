@@ -7,6 +7,7 @@ import type {
   Compression,
   Field,
   Model,
+  ReferentialAction,
   TimeAmount,
   TimescaleMode,
   TimeseriesIndex,
@@ -22,6 +23,15 @@ export interface IndexDef {
 
 /** Amounts that differ per environment (`environments:`), by environment name. */
 export type ByEnvironment = Readonly<Record<string, TimeAmount>>;
+
+/** A single-column foreign key, with the referenced table under its name at that point. */
+export interface ForeignKeyDef {
+  readonly name: string;
+  readonly column: string;
+  readonly references: { readonly table: string; readonly column: string };
+  readonly onDelete: ReferentialAction;
+  readonly onUpdate: ReferentialAction;
+}
 
 export interface HypertableDef {
   readonly timeColumn: string;
@@ -41,8 +51,21 @@ export type Change =
    * (rendered as the steps of `modelCreationSteps`). Its inverse drops the table, which
    * takes chunks, jobs and indexes with it — no decompressing or copying first.
    */
-  | { readonly kind: 'createModel'; readonly model: Model }
-  | { readonly kind: 'dropModel'; readonly model: Model }
+  | {
+      readonly kind: 'createModel';
+      readonly model: Model;
+      /**
+       * Foreign keys added with the table, before its hypertable and compression (TimescaleDB
+       * before 2.20 refuses a foreign key on a hypertable with compression). The table
+       * dropped by the inverse takes them along.
+       */
+      readonly foreignKeys?: readonly ForeignKeyDef[] | undefined;
+    }
+  | {
+      readonly kind: 'dropModel';
+      readonly model: Model;
+      readonly foreignKeys?: readonly ForeignKeyDef[] | undefined;
+    }
   /** The plain table with its columns and primary key only. */
   | { readonly kind: 'createTable'; readonly model: Model }
   | { readonly kind: 'dropTable'; readonly model: Model }
@@ -67,6 +90,8 @@ export type Change =
       readonly from: readonly string[];
       readonly to: readonly string[];
     }
+  | { readonly kind: 'addForeignKey'; readonly table: string; readonly foreignKey: ForeignKeyDef }
+  | { readonly kind: 'dropForeignKey'; readonly table: string; readonly foreignKey: ForeignKeyDef }
   | { readonly kind: 'addIndex'; readonly table: string; readonly index: IndexDef }
   | { readonly kind: 'dropIndex'; readonly table: string; readonly index: IndexDef }
   | {
@@ -164,9 +189,9 @@ export function invert(change: Change): Change {
   const c = change;
   switch (c.kind) {
     case 'createModel':
-      return { kind: 'dropModel', model: c.model };
+      return { ...c, kind: 'dropModel' };
     case 'dropModel':
-      return { kind: 'createModel', model: c.model };
+      return { ...c, kind: 'createModel' };
     case 'createTable':
       return { kind: 'dropTable', model: c.model };
     case 'dropTable':
@@ -183,6 +208,10 @@ export function invert(change: Change): Change {
       return { kind: 'alterColumn', table: c.table, from: c.to, to: c.from };
     case 'setPrimaryKey':
       return { kind: 'setPrimaryKey', table: c.table, from: c.to, to: c.from };
+    case 'addForeignKey':
+      return { ...c, kind: 'dropForeignKey' };
+    case 'dropForeignKey':
+      return { ...c, kind: 'addForeignKey' };
     case 'addIndex':
       return { kind: 'dropIndex', table: c.table, index: c.index };
     case 'dropIndex':

@@ -40,6 +40,10 @@ export function describeChange(c: Change): string {
       return `add index ${c.index.name} on ${c.table} (${c.index.columns.join(', ')})`;
     case 'dropIndex':
       return `drop index ${c.index.name}`;
+    case 'addForeignKey':
+      return `add foreign key ${c.foreignKey.name}: ${c.table}.${c.foreignKey.column} references ${c.foreignKey.references.table}.${c.foreignKey.references.column}`;
+    case 'dropForeignKey':
+      return `drop foreign key ${c.foreignKey.name} of ${c.table}`;
     case 'createHypertable':
       return `make ${c.table} a hypertable on ${c.hypertable.timeColumn}${c.hypertable.chunkIntervalByEnvironment ? `, chunks of ${amount(c.hypertable.chunkInterval)}${perEnvironment(c.hypertable.chunkIntervalByEnvironment)}` : ''}`;
     case 'revertHypertable':

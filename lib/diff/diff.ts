@@ -8,7 +8,9 @@ import { sameAmount } from '../spec/time-amount.js';
 import type { Field, Model, Spec } from '../spec/types.js';
 import type { Change, CompressionSettings, IndexDef } from './changes.js';
 import { amountsByEnvironment, optionalMap, sameInEveryEnvironment } from './environments.js';
+import { creationPlan, keptModelKeys } from './foreign-keys.js';
 import { compressionSettingsOf, hypertableDefOf, indexesOf, integerNowOf } from './model-steps.js';
+import { invertAll } from './changes.js';
 
 /** What of a field makes its column type; `float` and `double` are one type. */
 function typeShape(f: Field): unknown[] {
@@ -247,12 +249,23 @@ function diffModel(o: Model, n: Model): Change[] {
   return steps;
 }
 
-/** The changes that take a database from `from` (undefined: empty) to `to`. */
+/**
+ * The changes that take a database from `from` (undefined: empty) to `to`. Foreign keys
+ * that go away are dropped before anything else and new ones added after everything else,
+ * so no step meets a key in its way; new tables come referenced first (see foreign-keys.ts).
+ */
 export function diffSpecs(from: Spec | undefined, to: Spec): Change[] {
   const models = match(from?.models ?? [], to.models);
+  const kept = keptModelKeys(from, to, models.pairs);
+  const dropped =
+    from === undefined ? { creates: [], deferred: [] } : creationPlan(models.dropped, from);
+  const added = creationPlan(models.added, to);
   return [
-    ...models.dropped.map((model): Change => ({ kind: 'dropModel', model })),
+    ...kept.drops,
+    ...invertAll([...dropped.creates, ...dropped.deferred]),
     ...models.pairs.flatMap(([o, n]) => diffModel(o, n)),
-    ...models.added.map((model): Change => ({ kind: 'createModel', model })),
+    ...added.creates,
+    ...kept.adds,
+    ...added.deferred,
   ];
 }

@@ -1,7 +1,13 @@
 /** The pieces of one model as changes: its indexes and its timeseries setup. */
 import { compileIndexes } from '../schema/compile.js';
 import type { Model } from '../spec/types.js';
-import type { Change, CompressionSettings, HypertableDef, IndexDef } from './changes.js';
+import type {
+  Change,
+  CompressionSettings,
+  ForeignKeyDef,
+  HypertableDef,
+  IndexDef,
+} from './changes.js';
 import { amountsByEnvironment, optionalMap } from './environments.js';
 
 /**
@@ -95,12 +101,21 @@ export function timeseriesSteps(model: Model): Change[] {
 
 /**
  * Everything `createModel` stands for. Indexes come before the hypertable so that an
- * index on the time column keeps its name (TimescaleDB then adds no default index).
+ * index on the time column keeps its name (TimescaleDB then adds no default index), and
+ * foreign keys before compression (TimescaleDB before 2.20 refuses them after it).
  */
-export function modelCreationSteps(model: Model): Change[] {
+export function modelCreationSteps(
+  model: Model,
+  foreignKeys: readonly ForeignKeyDef[] = [],
+): Change[] {
   return [
     { kind: 'createTable', model },
     ...indexesOf(model).map((index): Change => ({ kind: 'addIndex', table: model.table, index })),
+    ...foreignKeys.map((foreignKey): Change => ({
+      kind: 'addForeignKey',
+      table: model.table,
+      foreignKey,
+    })),
     ...timeseriesSteps(model),
   ];
 }

@@ -2,7 +2,14 @@
  * Changes as data, beside their sentence: what `check --json` and `generate --json` print
  * for each change (spec/cli/*.schema.json, `$defs/change`). Pure.
  */
-import type { Change, ChangeKind, CompressionSettings, Field, IndexDef } from './changes.js';
+import type {
+  Change,
+  ChangeKind,
+  CompressionSettings,
+  Field,
+  ForeignKeyDef,
+  IndexDef,
+} from './changes.js';
 import { assertNever } from './changes.js';
 import { describeChange } from './describe.js';
 import { destructiveByChange, type DestructiveCode } from './destructive.js';
@@ -41,6 +48,14 @@ export function fieldText(f: Field): string {
 
 function indexText(i: IndexDef): string {
   return `${i.unique ? 'unique ' : ''}${i.type} (${i.columns.join(', ')})`;
+}
+
+function foreignKeyText(fk: ForeignKeyDef): string {
+  const actions = [
+    fk.onDelete === 'no action' ? '' : ` ON DELETE ${fk.onDelete.toUpperCase()}`,
+    fk.onUpdate === 'no action' ? '' : ` ON UPDATE ${fk.onUpdate.toUpperCase()}`,
+  ].join('');
+  return `${fk.name} REFERENCES ${fk.references.table} (${fk.references.column})${actions}`;
 }
 
 function compressionText(s: CompressionSettings): string {
@@ -85,6 +100,10 @@ function detail(c: Change): Detail {
       return { table: c.table, index: c.index.name, after: indexText(c.index) };
     case 'dropIndex':
       return { table: c.table, index: c.index.name, before: indexText(c.index) };
+    case 'addForeignKey':
+      return { table: c.table, column: c.foreignKey.column, after: foreignKeyText(c.foreignKey) };
+    case 'dropForeignKey':
+      return { table: c.table, column: c.foreignKey.column, before: foreignKeyText(c.foreignKey) };
     case 'createHypertable':
       return { table: c.table, column: c.hypertable.timeColumn, after: 'hypertable' };
     case 'revertHypertable':

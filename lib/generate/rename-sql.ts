@@ -1,6 +1,7 @@
 /**
  * SQL that makes the names prism-migrate derives from a table or column name follow its
- * rename: `<table>_pkey` and the enum CHECKs `<table>_<column>_check`.
+ * rename: `<table>_pkey`, the enum CHECKs `<table>_<column>_check` and the foreign keys
+ * `<table>_<column>_fkey`.
  */
 import { enumCheckName, primaryKeyName } from '../spec/identifiers.js';
 import { dollarQuote, quoteIdent, quoteLiteral } from '../sql/quote.js';
@@ -9,7 +10,7 @@ function doBlock(body: readonly string[]): string {
   return `DO ${dollarQuote(`\n${body.join('\n')}\n`)}`;
 }
 
-/** Renames `<from>_pkey` and the enum checks `<from>_<column>_check` of a renamed table. */
+/** Renames `<from>_pkey`, the enum checks `<from>_<column>_check` and the foreign keys `<from>_<column>_fkey` of a renamed table. */
 export function renameTableConstraintsSql(from: string, to: string): string {
   const table = `${quoteLiteral(quoteIdent(to, 'table name'))}::pg_catalog.regclass`;
   const prefix = quoteLiteral(`${from}_`);
@@ -22,7 +23,9 @@ export function renameTableConstraintsSql(from: string, to: string): string {
     `    WHERE conrelid = ${table}`,
     `      AND ((contype = 'p' AND conname = ${quoteLiteral(primaryKeyName(from))})`,
     `        OR (contype = 'c' AND left(conname, char_length(${prefix})) = ${prefix}`,
-    `          AND right(conname, 6) = '_check'))`,
+    `          AND right(conname, 6) = '_check')`,
+    `        OR (contype = 'f' AND left(conname, char_length(${prefix})) = ${prefix}`,
+    `          AND right(conname, 5) = '_fkey'))`,
     '  LOOP',
     "    EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I',",
     `      ${table}, r.conname,`,

@@ -10,7 +10,7 @@
  * `quoteLiteral`: a default or enum value is an escaped SQL literal inside a JS string.
  */
 import { PgLiteral } from 'node-pg-migrate';
-import { assertNever, invertAll, type Change } from '../diff/changes.js';
+import { assertNever, invertAll, type Change, type ForeignKeyDef } from '../diff/changes.js';
 import { describeChange } from '../diff/describe.js';
 import { integerNowOf, modelCreationSteps } from '../diff/model-steps.js';
 import { quoteIdent } from '../sql/quote.js';
@@ -70,6 +70,17 @@ function operationCallText(c: TimescaleChange): string {
 function columnValue(field: Field): JsValue {
   const def = columnDefinition(field);
   return { type: def.type, notNull: def.notNull ? true : undefined, default: def.default };
+}
+
+/** A foreign key as our operations take it; the actions only where not `no action`. */
+function foreignKeyValue(fk: ForeignKeyDef): JsValue {
+  return {
+    name: fk.name,
+    column: fk.column,
+    references: { table: fk.references.table, column: fk.references.column },
+    onDelete: fk.onDelete === 'no action' ? undefined : fk.onDelete,
+    onUpdate: fk.onUpdate === 'no action' ? undefined : fk.onUpdate,
+  };
 }
 
 function enumCheckCalls(table: string, field: Field): string[] {
@@ -154,10 +165,12 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
   const emit = (...calls: string[]) => lines.push(...calls);
   switch (c.kind) {
     case 'createModel':
-      for (const step of modelCreationSteps(c.model)) lines.push(...block(step, language, true));
+      for (const step of modelCreationSteps(c.model, c.foreignKeys))
+        lines.push(...block(step, language, true));
       break;
     case 'dropModel': {
       if (c.model.timeseries) note('chunks, compression and policy jobs go with the table');
+      if ((c.foreignKeys ?? []).length > 0) note('its foreign keys go with the table');
       emit(call('dropTable', c.model.table));
       const integerNow = integerNowOf(c.model);
       if (integerNow) {
@@ -174,7 +187,9 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
       break;
     case 'renameTable':
       emit(call('renameTable', c.from, c.to));
-      note('the primary key and enum checks are named after the table: they follow its new name');
+      note(
+        'the primary key, enum checks and foreign keys named after the table follow its new name',
+      );
       emit(sqlCall(renameTableConstraintsSql(c.from, c.to)));
       break;
     case 'addColumn':
@@ -218,6 +233,12 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
     }
     case 'dropIndex':
       emit(call('dropIndex', c.table, [...c.index.columns], { name: c.index.name }));
+      break;
+    case 'addForeignKey':
+      emit(functionCall('addForeignKey', c.table, foreignKeyValue(c.foreignKey)));
+      break;
+    case 'dropForeignKey':
+      emit(functionCall('dropForeignKey', c.table, foreignKeyValue(c.foreignKey)));
       break;
     case 'createHypertable':
       if (!inNewModel) {

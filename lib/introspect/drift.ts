@@ -101,6 +101,7 @@ function fixFor(
     case 'table':
     case 'column':
     case 'index':
+    case 'foreignKey':
     case 'check':
       if (absent) return NOT_IN_SPEC;
       return d.actual === 'missing' ? DROPPED_BY_HAND : CHANGED_BY_HAND;

@@ -78,12 +78,19 @@ export const removeRetentionPolicy = onPgm<Args<typeof sql.removeRetentionPolicy
   sql.removeRetentionPolicy,
 );
 
+/** A single-column foreign key, checked against the server's TimescaleDB. Reverse: dropForeignKey. */
+export const addForeignKey = onPgm<Args<typeof sql.addForeignKey>>(sql.addForeignKey);
+/** Reverse (with the key's definition): addForeignKey. */
+export const dropForeignKey = onPgm<Args<typeof sql.dropForeignKey>>(sql.dropForeignKey);
+
 export type {
   AddCompressionPolicyOptions,
   AddRetentionPolicyOptions,
   CreateHypertableOptions,
   DisableCompressionOptions,
   EnableCompressionOptions,
+  ForeignKeyAction,
+  ForeignKeyOptions,
   IntegerNowOptions,
   RemoveCompressionPolicyOptions,
   RemoveRetentionPolicyOptions,

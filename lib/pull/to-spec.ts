@@ -7,11 +7,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import { catalogType } from '../schema/column-types.js';
 import { canonicalOrderBy, canonicalTerm, termText } from '../schema/compile.js';
-import type { Column, Hypertable, Index, Schema, Table } from '../schema/types.js';
+import type { Column, ForeignKey, Hypertable, Index, Schema, Table } from '../schema/types.js';
 import { functionDefaultText, parseDefault } from '../spec/defaults.js';
 import {
   defaultIndexName,
   enumCheckName,
+  foreignKeyName,
   integerNowFunctionBaseName,
   isIdentifier,
   primaryKeyName,
@@ -91,6 +92,10 @@ class ModelBuilder {
   constructor(
     private readonly table: Table,
     modelName: string,
+    /** The model a table of the same pull becomes, if any. */
+    private readonly modelOf: (schema: string, table: string) => Table | undefined = () =>
+      undefined,
+    private readonly nameOf: (table: Table) => string | undefined = () => undefined,
   ) {
     this.draft = { name: modelName, table: table.name, slots: [], trailing: [] };
   }
@@ -119,6 +124,7 @@ class ModelBuilder {
     const ts = this.table.hypertable ? this.timeseries(this.table.hypertable) : undefined;
     if (ts) this.draft.timeseries = ts;
     for (const index of this.table.indexes) this.addIndex(index);
+    for (const key of this.table.foreignKeys ?? []) this.addForeignKey(key);
     for (const u of this.table.unsupported) {
       const column = /^column (.+)$/.exec(u.what)?.[1];
       const field = column === undefined ? undefined : this.fields.get(column);
@@ -401,6 +407,44 @@ class ModelBuilder {
     return undefined;
   }
 
+  private addForeignKey(key: ForeignKey): void {
+    const what = `foreign key ${key.name}`;
+    const ref = key.references;
+    const field = this.fields.get(key.column);
+    const target = this.modelOf(ref.schema, ref.table);
+    const targetModel = target === undefined ? undefined : this.nameOf(target);
+    const targetColumn = target?.columns.find((c) => c.name === ref.column);
+    const why =
+      field === undefined
+        ? `its column ${key.column} is left out`
+        : target === undefined || targetModel === undefined
+          ? `${ref.schema}.${ref.table} is not a model of this file`
+          : targetColumn === undefined ||
+              !isIdentifier(targetColumn.name) ||
+              fieldTypeOf(targetColumn.type) === undefined
+            ? `${ref.table}.${ref.column} is not a field of this file`
+            : undefined;
+    if (why !== undefined || field === undefined || targetModel === undefined) {
+      this.trailing(
+        what,
+        `(${key.column}) REFERENCES ${ref.schema}.${ref.table} (${ref.column}): ${why ?? ''}; left out`,
+      );
+      return;
+    }
+    field.references = `${targetModel}.${ref.column}`;
+    if (key.onDelete !== 'no action') field.onDelete = key.onDelete;
+    if (key.onUpdate !== 'no action') field.onUpdate = key.onUpdate;
+    const expected = foreignKeyName(this.table.name, key.column);
+    if (key.name !== expected) {
+      field.comments.push(
+        this.note(
+          what,
+          `prism-migrate names this foreign key ${expected}; a migration that changes it would look for that name (rename the constraint to match)`,
+        ),
+      );
+    }
+  }
+
   private present(column: string, role: string): boolean {
     if (this.fields.has(column)) return true;
     this.trailing(`${role} ${column}`, 'the column is left out, so it is left out here too');
@@ -519,7 +563,19 @@ export function schemaToSpec(schema: Schema, options: ToSpecOptions = {}): Pulle
       continue;
     }
     const name = names.get(table);
-    const builder = name === undefined ? undefined : new ModelBuilder(table, name);
+    const builder =
+      name === undefined
+        ? undefined
+        : new ModelBuilder(
+            table,
+            name,
+            // prism.yaml places every model in one schema.
+            (refSchema, t) =>
+              refSchema === table.schema
+                ? schema.tables.find((x) => x.schema === refSchema && x.name === t)
+                : undefined,
+            (t) => names.get(t),
+          );
     const draft = builder?.build();
     const fieldCount = draft?.slots.filter((s) => 'field' in s).length ?? 0;
     if (builder === undefined || draft === undefined || fieldCount === 0) {

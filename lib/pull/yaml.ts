@@ -24,6 +24,10 @@ export interface FieldDraft {
   index: boolean;
   unique: boolean;
   default?: string | number | boolean;
+  /** `<Model>.<field>` of a foreign key, with its actions where not `no action`. */
+  references?: string;
+  onDelete?: string;
+  onUpdate?: string;
   /** Comments placed just before the field. */
   readonly comments: string[];
 }
@@ -81,6 +85,9 @@ function fieldValue(f: FieldDraft): Record<string, unknown> {
     ...(f.index ? { index: true } : {}),
     ...(f.unique ? { unique: true } : {}),
     ...(f.default === undefined ? {} : { default: f.default }),
+    ...(f.references === undefined ? {} : { references: f.references }),
+    ...(f.onDelete === undefined ? {} : { on_delete: f.onDelete }),
+    ...(f.onUpdate === undefined ? {} : { on_update: f.onUpdate }),
   };
 }
 

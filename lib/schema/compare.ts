@@ -12,6 +12,7 @@ import type {
   Column,
   CompressionSettings,
   EnumCheck,
+  ForeignKey,
   Hypertable,
   Index,
   PrimaryKey,
@@ -29,6 +30,7 @@ export const DIFFERENCE_KINDS = Object.freeze([
   'primaryKey',
   'check',
   'index',
+  'foreignKey',
   'hypertable',
   'timeColumn',
   'chunkInterval',
@@ -259,6 +261,49 @@ function compareIndexes(out: Differences, table: string, live: Table, desired: T
   }
 }
 
+function foreignKeyText(k: ForeignKey): string {
+  const r = k.references;
+  const target = r.schema === 'public' ? r.table : `${r.schema}.${r.table}`;
+  const actions = [
+    k.onDelete === 'no action' ? '' : ` ON DELETE ${k.onDelete.toUpperCase()}`,
+    k.onUpdate === 'no action' ? '' : ` ON UPDATE ${k.onUpdate.toUpperCase()}`,
+  ].join('');
+  return `(${k.column}) REFERENCES ${target} (${r.column})${actions}`;
+}
+
+function compareForeignKeys(out: Differences, table: string, live: Table, desired: Table): void {
+  const eq = (a: ForeignKey, b: ForeignKey) => foreignKeyText(a) === foreignKeyText(b);
+  const { missing, extra, changed } = byName(live.foreignKeys ?? [], desired.foreignKeys ?? [], eq);
+  for (const k of missing) {
+    const text = foreignKeyText(k);
+    out.add(
+      'foreignKey',
+      `foreign key ${k.name}`,
+      text,
+      'missing',
+      `add foreign key ${k.name} on ${table}: ${text}`,
+    );
+  }
+  for (const [l, d] of changed) {
+    out.add(
+      'foreignKey',
+      `foreign key ${d.name}`,
+      foreignKeyText(d),
+      foreignKeyText(l),
+      `replace foreign key ${d.name} on ${table} with ${foreignKeyText(d)}`,
+    );
+  }
+  for (const k of extra) {
+    out.add(
+      'foreignKey',
+      `foreign key ${k.name}`,
+      'absent (not in the spec)',
+      foreignKeyText(k),
+      `drop foreign key ${k.name} of ${table}`,
+    );
+  }
+}
+
 function compressionText(c: CompressionSettings | undefined): string {
   if (c === undefined) return 'disabled';
   return 'enabled';
@@ -450,6 +495,7 @@ export function compareTables(live: Table | undefined, desired: Table): SchemaDi
   }
   compareChecks(out, table, live, desired);
   compareIndexes(out, table, live, desired);
+  compareForeignKeys(out, table, live, desired);
   compareHypertable(out, table, live, desired);
   return out.list;
 }

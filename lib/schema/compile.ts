@@ -8,6 +8,7 @@ import { catalogType } from './column-types.js';
 import {
   defaultIndexName,
   enumCheckName,
+  foreignKeyName,
   integerNowFunctionBaseName,
   primaryKeyName,
 } from '../spec/identifiers.js';
@@ -21,6 +22,7 @@ import {
   type Column,
   type CompressionSettings,
   type EnumCheck,
+  type ForeignKey,
   type Hypertable,
   type Index,
   type Schema,
@@ -177,7 +179,39 @@ export function compileModel(model: Model): Table {
   });
 }
 
+/**
+ * The foreign keys of a model's `references`, by name; `tableOf` gives a model's table
+ * (a reference to a model it does not know is left out).
+ */
+export function compileForeignKeys(
+  model: Model,
+  tableOf: (modelName: string) => string | undefined,
+): ForeignKey[] {
+  return model.fields
+    .flatMap((f): ForeignKey[] => {
+      const ref = f.references;
+      const table = ref === undefined ? undefined : tableOf(ref.model);
+      if (ref === undefined || table === undefined) return [];
+      return [
+        {
+          name: foreignKeyName(model.table, f.name),
+          column: f.name,
+          references: { schema: DEFAULT_SCHEMA, table, column: ref.field },
+          onDelete: ref.onDelete,
+          onUpdate: ref.onUpdate,
+        },
+      ];
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /** The schema a spec describes, as it would be on a server with every TimescaleDB feature. */
 export function compileSpec(spec: Spec): Schema {
-  return deepFreeze({ tables: spec.models.map(compileModel) });
+  const tables = new Map(spec.models.map((m) => [m.name, m.table]));
+  return deepFreeze({
+    tables: spec.models.map((m) => {
+      const foreignKeys = compileForeignKeys(m, (name) => tables.get(name));
+      return { ...compileModel(m), ...(foreignKeys.length > 0 ? { foreignKeys } : {}) };
+    }),
+  });
 }

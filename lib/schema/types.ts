@@ -4,8 +4,13 @@
  * hypertable with its dimension, compression settings and policies. Frozen data; compared
  * by `compareSchemas`, never by text.
  */
-import type { FieldDefault, TimeAmount, TimescaleMode } from '../spec/types.js';
-import type { SparseIndex } from '../spec/types.js';
+import type {
+  FieldDefault,
+  ReferentialAction,
+  SparseIndex,
+  TimeAmount,
+  TimescaleMode,
+} from '../spec/types.js';
 import type { OrderByTerm } from '../sql/order-by.js';
 
 /**
@@ -44,6 +49,19 @@ export interface Index {
   readonly columns: readonly OrderByTerm[];
   readonly method: IndexMethod;
   readonly unique: boolean;
+}
+
+/** A single-column foreign key (several columns: `unsupported`). */
+export interface ForeignKey {
+  readonly name: string;
+  readonly column: string;
+  readonly references: {
+    readonly schema: string;
+    readonly table: string;
+    readonly column: string;
+  };
+  readonly onDelete: ReferentialAction;
+  readonly onUpdate: ReferentialAction;
 }
 
 export interface CompressionSettings {
@@ -97,6 +115,8 @@ export interface Table {
   readonly primaryKey?: PrimaryKey | undefined;
   readonly checks: readonly EnumCheck[];
   readonly indexes: readonly Index[];
+  /** Foreign keys by name; absent means none. */
+  readonly foreignKeys?: readonly ForeignKey[] | undefined;
   readonly hypertable?: Hypertable | undefined;
   readonly unsupported: readonly Unsupported[];
 }

@@ -11,6 +11,7 @@ import { checkModel } from './model.js';
 import { namespaceFindings, type LocatedModel } from './namespace.js';
 import { modelInputs, type ModelInput } from './partial.js';
 import type { RawSpec } from './raw.js';
+import { referenceFindings } from './references.js';
 import { renameFindings } from './renames.js';
 import { specSchema } from './schema.js';
 import type { Model, TimescaleMode } from './types.js';
@@ -67,6 +68,12 @@ export function checkSpec(document: unknown): SpecCheck {
     return r.value === undefined ? [] : [{ model: r.value, raw: input.raw, path: input.path }];
   });
   findings.push(...tableFindings(built), ...namespaceFindings(built));
+  findings.push(
+    ...referenceFindings(
+      built,
+      inputs.map((r) => r.raw.name),
+    ),
+  );
   // Read only when its structure is sound (a structural error there is reported already).
   const environmentsSound = !structure.problems.some((p) => p.path[0] === 'environments');
   const environments = checkEnvironments(

@@ -4,7 +4,7 @@ import { duplicateError, specError } from './findings.js';
 import { parseDefault } from './defaults.js';
 import type { RawField } from './raw.js';
 import { parseSqlType } from './sql-type.js';
-import type { Field, FieldType } from './types.js';
+import type { Field, FieldReference, FieldType } from './types.js';
 import { FIELD_TYPES } from './types.js';
 
 const TYPE_KEYS = Object.freeze({
@@ -219,11 +219,27 @@ function fieldTarget(raw: RawField): Parameters<typeof parseDefault>[1] {
   };
 }
 
+/** on_delete / on_update mean something only on a foreign key. */
+function actionFindings(raw: RawField, path: Path): Finding[] {
+  if (raw.references !== undefined) return [];
+  return (['on_delete', 'on_update'] as const)
+    .filter((key) => raw[key] !== undefined)
+    .map((key) =>
+      specError(
+        [...path, key],
+        `${key} only applies to a field with references`,
+        `add e.g. \`references: Device.id\`, or remove ${key}`,
+        'key',
+      ),
+    );
+}
+
 export function fieldFindings(raw: RawField, path: Path): Finding[] {
   return [
     ...typeFindings(raw, path),
     ...arrayFindings(raw, path),
     ...misplacedKeys(raw, path),
+    ...actionFindings(raw, path),
     ...enumFindings(raw, path),
     ...decimalFindings(raw, path),
     ...optionFindings(raw, path),
@@ -269,5 +285,16 @@ export function buildField(raw: RawField, notNull: boolean): Field {
     default: parsed?.ok ? parsed.value : undefined,
     // Only when given, so specs without renames build exactly the objects they did before.
     ...(raw.renamed_from === undefined ? {} : { renamedFrom: raw.renamed_from }),
+    ...(raw.references === undefined ? {} : { references: referenceOf(raw, raw.references) }),
+  });
+}
+
+function referenceOf(raw: RawField, text: string): FieldReference {
+  const dot = text.indexOf('.');
+  return Object.freeze({
+    model: text.slice(0, dot),
+    field: text.slice(dot + 1),
+    onDelete: raw.on_delete ?? 'no action',
+    onUpdate: raw.on_update ?? 'no action',
   });
 }

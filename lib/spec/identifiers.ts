@@ -59,6 +59,11 @@ export function enumCheckName(table: string, column: string): string {
   return boundedName(`${table}_${column}`, '_check');
 }
 
+/** `<table>_<column>_fkey`, a foreign key's name (PostgreSQL's own default, kept within 63 bytes). */
+export function foreignKeyName(table: string, column: string): string {
+  return boundedName(`${table}_${column}`, '_fkey');
+}
+
 /**
  * The name (without schema) of the integer-now function of a table with an integer time
  * column: `<first 48 characters of the table>_prism_now`, as setIntegerNowFunction

@@ -192,7 +192,13 @@ export function joiFinding(
     case 'any.only':
       return notAllowedValue(detail);
     case 'string.pattern.name':
-      return badIdentifier(detail);
+      return detail.context?.name === 'Model.field'
+        ? specError(
+            detail.path,
+            `${JSON.stringify(String(detail.context?.value))} is not <Model>.<field>`,
+            'name the referenced model and field joined by a dot, e.g. `references: Device.id`',
+          )
+        : badIdentifier(detail);
     case 'string.max':
       return tooLong(detail);
     case 'string.empty':

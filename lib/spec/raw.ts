@@ -2,7 +2,7 @@
  * The document as the joi schema guarantees it (defaults filled in), before semantic
  * checks. Names follow prism.yaml's snake_case keys.
  */
-import type { FieldType, IndexType, TimescaleMode } from './types.js';
+import type { FieldType, IndexType, ReferentialAction, TimescaleMode } from './types.js';
 
 export type RawTimeAmount = string | number;
 
@@ -22,6 +22,10 @@ export interface RawField {
   readonly optional: boolean;
   readonly default?: string | number | boolean;
   readonly renamed_from?: string;
+  /** `<Model>.<field>` */
+  readonly references?: string;
+  readonly on_delete?: ReferentialAction;
+  readonly on_update?: ReferentialAction;
 }
 
 export interface RawCompression {

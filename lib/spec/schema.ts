@@ -4,8 +4,7 @@
  * live in the semantic checks; this schema is also the source of spec/prism.schema.json.
  */
 import Joi from 'joi';
-import { FIELD_TYPES } from './types.js';
-import { SPARSE_INDEX_TYPES } from './types.js';
+import { FIELD_TYPES, REFERENTIAL_ACTIONS, SPARSE_INDEX_TYPES } from './types.js';
 
 /** Letters, digits and underscores, not starting with a digit: never needs SQL escaping. */
 export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -28,6 +27,14 @@ const identifier = (what: string): Joi.StringSchema =>
     .description(
       `${what}: letters, digits and underscores, not starting with a digit, at most 63 bytes`,
     );
+
+/** `Model.field`: two identifiers joined by a dot. */
+export const REFERENCE_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
+
+const referentialAction = (what: string): Joi.StringSchema =>
+  Joi.string()
+    .valid(...REFERENTIAL_ACTIONS)
+    .description(`${what} (default: no action)`);
 
 const timescaleMode = Joi.string()
   .valid(...TIMESCALE_MODES)
@@ -87,6 +94,13 @@ export const fieldSchema: Joi.ObjectSchema = Joi.object({
   renamed_from: identifier(
     'Previous name of this field in the same model: the migration renames the column instead of dropping it and adding a new one',
   ),
+  references: Joi.string()
+    .pattern(REFERENCE_PATTERN, 'Model.field')
+    .description(
+      "Foreign key: '<Model>.<field>', the referenced model's single-column primary key or a unique field of the same type",
+    ),
+  on_delete: referentialAction('With references: what deleting the referenced row does'),
+  on_update: referentialAction("With references: what changing the referenced row's key does"),
 }).meta({ jsonSchema: { oneOf: [{ required: ['type'] }, { required: ['sql_type'] }] } });
 
 const compressionSchema = Joi.object({

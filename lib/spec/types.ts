@@ -44,6 +44,24 @@ export interface SqlType {
   readonly array: boolean;
 }
 
+/** What a foreign key does when the referenced row is deleted or its key updated. */
+export const REFERENTIAL_ACTIONS = Object.freeze([
+  'no action',
+  'restrict',
+  'cascade',
+  'set null',
+  'set default',
+] as const);
+export type ReferentialAction = (typeof REFERENTIAL_ACTIONS)[number];
+
+/** `references: <Model>.<field>`: a single-column foreign key to another model (or the same). */
+export interface FieldReference {
+  readonly model: string;
+  readonly field: string;
+  readonly onDelete: ReferentialAction;
+  readonly onUpdate: ReferentialAction;
+}
+
 /** A default value: a literal of the field's type, or one of a few SQL functions. */
 export type FieldDefault =
   | { readonly kind: 'literal'; readonly value: string | number | boolean }
@@ -67,6 +85,8 @@ export interface Field {
   readonly default?: FieldDefault | undefined;
   /** The field's previous name in the same model (`renamed_from`): the column is renamed. */
   readonly renamedFrom?: string | undefined;
+  /** A foreign key on this column (`references:`). */
+  readonly references?: FieldReference | undefined;
 }
 
 /** An integer-time amount or a validated interval. */

@@ -81,7 +81,8 @@ const PLAIN_SQL = [
      "Note ""x""" text,
      CONSTRAINT bookings_pk PRIMARY KEY (device_id, id),
      CONSTRAINT bookings_id_key UNIQUE (id) DEFERRABLE,
-     EXCLUDE USING gist (during WITH &&)
+     EXCLUDE USING gist (during WITH &&),
+     CONSTRAINT bookings_pair_fkey FOREIGN KEY (device_id, id) REFERENCES bookings (device_id, id)
    )`,
   `CREATE TABLE dups (v int)`,
   `INSERT INTO dups VALUES (1), (1)`,
@@ -233,14 +234,23 @@ const BOOKINGS: Table = {
   primaryKey: { name: 'bookings_pk', columns: ['device_id', 'id'] },
   checks: [],
   indexes: [],
+  foreignKeys: [
+    {
+      name: 'bookings_device_id_fkey',
+      column: 'device_id',
+      references: { schema: 'public', table: 'devices', column: 'id' },
+      onDelete: 'cascade',
+      onUpdate: 'no action',
+    },
+  ],
   unsupported: [
-    unsupported(
-      'constraint bookings_device_id_fkey',
-      'a foreign key: FOREIGN KEY (device_id) REFERENCES devices(id) ON DELETE CASCADE',
-    ),
     unsupported(
       'constraint bookings_during_excl',
       'an exclusion constraint: EXCLUDE USING gist (during WITH &&)',
+    ),
+    unsupported(
+      'constraint bookings_pair_fkey',
+      'a foreign key on several columns, deferrable or MATCH FULL: FOREIGN KEY (device_id, id) REFERENCES bookings(device_id, id)',
     ),
     unsupported(
       'index bookings_id_key',

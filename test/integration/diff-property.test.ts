@@ -61,6 +61,8 @@ const metricModel = fc.record({
   note: fc.boolean(),
   valueOptional: fc.boolean(),
   deviceLength: fc.constantFrom(50, 80),
+  // A foreign key to Thing (when there is one), by its on_delete.
+  thingRef: fc.option(fc.constantFrom('no action', 'cascade', 'set null'), { nil: undefined }),
   timeseries: fc.option(
     fc.record({
       chunk: fc.constantFrom('1 day', '12 hours', '7 days', undefined),
@@ -109,6 +111,15 @@ function toYaml(shape: SpecShape): string {
       ...slotField('blob', m.blob),
     );
     if (m.note) fields.push({ name: 'note', type: 'text', optional: true });
+    if (m.thingRef && shape.thing !== undefined) {
+      fields.push({
+        name: 'thing_id',
+        type: 'int',
+        optional: true,
+        references: 'Thing.id',
+        on_delete: m.thingRef,
+      });
+    }
     const t = m.timeseries;
     const timeseries = t && {
       time_column: 'ts',

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { MigrationBuilder } from 'node-pg-migrate';
 import type { Change, ChangeKind } from '../../../lib/diff/changes.js';
 import { describeChange } from '../../../lib/diff/describe.js';
+import { diffSpecs } from '../../../lib/diff/diff.js';
+import { parseSpec } from '../../../lib/spec/load.js';
 import {
   columnDefinition,
   columnType,
@@ -271,6 +273,28 @@ const ONE_OF_EACH: { [K in ChangeKind]: Extract<Change, { kind: K }> } = {
     table: 'tick',
     index: { name: 'tick_symbol_idx', columns: ['symbol'], type: 'hash', unique: false },
   },
+  addForeignKey: {
+    kind: 'addForeignKey',
+    table: 'tick',
+    foreignKey: {
+      name: 'tick_symbol_fkey',
+      column: 'symbol',
+      references: { table: 'symbol', column: 'code' },
+      onDelete: 'cascade',
+      onUpdate: 'no action',
+    },
+  },
+  dropForeignKey: {
+    kind: 'dropForeignKey',
+    table: 'people',
+    foreignKey: {
+      name: 'people_manager_fkey',
+      column: 'manager',
+      references: { table: 'people', column: 'id' },
+      onDelete: 'set null',
+      onUpdate: 'restrict',
+    },
+  },
   createHypertable: {
     kind: 'createHypertable',
     table: 'datapoint',
@@ -358,6 +382,38 @@ const ONE_OF_EACH: { [K in ChangeKind]: Extract<Change, { kind: K }> } = {
 };
 const EVERY_KIND: Change[] = Object.values(ONE_OF_EACH);
 
+/**
+ * Models that reference each other, created from nothing: referenced tables first, each
+ * table's keys before its compression, a cycle's last key after both tables.
+ */
+const FOREIGN_KEYS: Change[] = diffSpecs(
+  undefined,
+  parseSpec(
+    `
+models:
+  - name: Reading
+    fields:
+      - { name: time, type: datetime }
+      - { name: device_id, type: int, references: Device.id, on_delete: cascade }
+      - { name: value, type: float }
+    timeseries: { time_column: time, compression: { segment_by: [device_id] } }
+  - name: Device
+    fields:
+      - { name: id, type: int, primary_key: true }
+      - { name: parent_id, type: int, optional: true, references: Device.id, on_delete: set null, on_update: cascade }
+  - name: Author
+    fields:
+      - { name: id, type: uuid, primary_key: true }
+      - { name: best_post, type: uuid, optional: true, references: Post.id }
+  - name: Post
+    fields:
+      - { name: id, type: uuid, primary_key: true }
+      - { name: author, type: uuid, references: Author.id, on_delete: restrict }
+`,
+    'prism.yaml',
+  ).spec,
+);
+
 const GOLDENS: { name: string; changes: Change[]; notes?: string[] }[] = [
   { name: 'seed-datapoint', changes: SEED },
   { name: 'evolution', changes: EVOLUTION },
@@ -371,6 +427,7 @@ const GOLDENS: { name: string; changes: Change[]; notes?: string[] }[] = [
   },
   { name: 'enum-and-defaults', changes: ENUM_AND_DEFAULTS },
   { name: 'every-kind', changes: EVERY_KIND },
+  { name: 'foreign-keys', changes: FOREIGN_KEYS },
 ];
 
 // ---------------------------------------------------------------------------------------
