@@ -7,6 +7,7 @@ import type {
   Compression,
   Field,
   Model,
+  Partitioning,
   TimeAmount,
   TimescaleMode,
   TimeseriesIndex,
@@ -23,6 +24,8 @@ export interface IndexDef {
 export interface HypertableDef {
   readonly timeColumn: string;
   readonly chunkInterval?: TimeAmount | undefined;
+  /** A hash dimension, added with the hypertable (TimescaleDB cannot remove one later). */
+  readonly partitioning?: Partitioning | undefined;
 }
 
 /** Settings of compression, without its policy. */
@@ -125,6 +128,27 @@ export type Change =
       readonly timescale: TimescaleMode;
     }
   | {
+      readonly kind: 'setNumberPartitions';
+      readonly table: string;
+      readonly column: string;
+      readonly from: number;
+      readonly to: number;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'addReorderPolicy';
+      readonly table: string;
+      /** The index's name. */
+      readonly index: string;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'removeReorderPolicy';
+      readonly table: string;
+      readonly index: string;
+      readonly timescale: TimescaleMode;
+    }
+  | {
       readonly kind: 'setIntegerNow';
       readonly table: string;
       readonly timeColumn: string;
@@ -194,6 +218,12 @@ export function invert(change: Change): Change {
       return { ...c, kind: 'removeRetentionPolicy' };
     case 'removeRetentionPolicy':
       return { ...c, kind: 'addRetentionPolicy' };
+    case 'setNumberPartitions':
+      return { ...c, from: c.to, to: c.from };
+    case 'addReorderPolicy':
+      return { ...c, kind: 'removeReorderPolicy' };
+    case 'removeReorderPolicy':
+      return { ...c, kind: 'addReorderPolicy' };
     case 'setIntegerNow':
       return { ...c, kind: 'dropIntegerNow' };
     case 'dropIntegerNow':

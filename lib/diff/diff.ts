@@ -6,7 +6,7 @@
 import { sameAmount } from '../spec/time-amount.js';
 import type { Field, Model, Spec } from '../spec/types.js';
 import type { Change, CompressionSettings, IndexDef } from './changes.js';
-import { compressionSettingsOf, indexesOf, integerNowOf } from './model-steps.js';
+import { compressionSettingsOf, hypertableDef, indexesOf, integerNowOf } from './model-steps.js';
 
 /** What of a field reaches the column definition. */
 function columnShape(f: Field): string {
@@ -88,8 +88,15 @@ function diffModel(o: Model, n: Model): Change[] {
   const newName = (column: string) =>
     fields.pairs.find(([a]) => a.name === column)?.[1].name ?? column;
   // The same hypertable: partitioned on the same column (possibly renamed) before and after.
+  // TimescaleDB cannot remove a dimension, so a different partitioning column is another
+  // hypertable too: the table is rebuilt (revert + create), as for another time column.
   const sameHypertable =
-    oTs !== undefined && nTs !== undefined && newName(oTs.timeColumn) === nTs.timeColumn;
+    oTs !== undefined &&
+    nTs !== undefined &&
+    newName(oTs.timeColumn) === nTs.timeColumn &&
+    (oTs.partitioning === undefined
+      ? nTs.partitioning === undefined
+      : newName(oTs.partitioning.column) === nTs.partitioning?.column);
   const wrap = sameHypertable && needsDecompression(o, n, fields);
 
   // 1. policies that go away or change, then compression that goes away.
@@ -103,6 +110,24 @@ function diffModel(o: Model, n: Model): Change[] {
   const keepRetention = sameHypertable && sameAmount(oDrop, nDrop);
   const keepCompression =
     sameHypertable && !wrap && oCompression !== undefined && nCompression !== undefined;
+  // 0. a reorder policy whose index goes or changes (the policy needs its index).
+  const oIndexes = indexesOf(o);
+  const nIndexes = indexesOf(n);
+  const nIndexByName = new Map(nIndexes.map((i) => [i.name, i]));
+  const oIndexByName = new Map(oIndexes.map((i) => [i.name, i]));
+  const indexKept = (name: string) => {
+    const before = oIndexByName.get(name);
+    const after = nIndexByName.get(name);
+    return before === undefined
+      ? after === undefined
+      : after !== undefined && sameIndex(before, after);
+  };
+  const oReorder = oTs?.reorder?.indexName;
+  const nReorder = nTs?.reorder?.indexName;
+  const keepReorder =
+    sameHypertable && oReorder === nReorder && (oReorder === undefined || indexKept(oReorder));
+  if (oReorder && !keepReorder)
+    steps.push({ kind: 'removeReorderPolicy', table, index: oReorder, timescale });
   if (oDrop && !keepRetention)
     steps.push({ kind: 'removeRetentionPolicy', table, dropAfter: oDrop, timescale });
   if (oAfter && !keepCompressionPolicy)
@@ -112,10 +137,6 @@ function diffModel(o: Model, n: Model): Change[] {
 
   // 2. indexes that go away or change.
   // Old indexes under the names they have in the database (a renamed table keeps them).
-  const oIndexes = indexesOf(o);
-  const nIndexes = indexesOf(n);
-  const nIndexByName = new Map(nIndexes.map((i) => [i.name, i]));
-  const oIndexByName = new Map(oIndexes.map((i) => [i.name, i]));
   for (const i of oIndexes) {
     const next = nIndexByName.get(i.name);
     if (!next || !sameIndex(i, next)) steps.push({ kind: 'dropIndex', table, index: i });
@@ -131,7 +152,7 @@ function diffModel(o: Model, n: Model): Change[] {
     steps.push({
       kind: 'revertHypertable',
       table,
-      hypertable: { timeColumn: oTs.timeColumn, chunkInterval: oTs.chunkInterval },
+      hypertable: hypertableDef(oTs),
       timescale: o.timescale,
     });
   }
@@ -160,7 +181,7 @@ function diffModel(o: Model, n: Model): Change[] {
     steps.push({
       kind: 'createHypertable',
       table,
-      hypertable: { timeColumn: nTs.timeColumn, chunkInterval: nTs.chunkInterval },
+      hypertable: hypertableDef(nTs),
       timescale,
     });
   } else if (nTs && oTs && !sameAmount(oTs.chunkInterval, nTs.chunkInterval)) {
@@ -169,6 +190,18 @@ function diffModel(o: Model, n: Model): Change[] {
       table,
       from: oTs.chunkInterval,
       to: nTs.chunkInterval,
+      timescale,
+    });
+  }
+  const oParts = oTs?.partitioning;
+  const nParts = nTs?.partitioning;
+  if (sameHypertable && oParts && nParts && oParts.partitions !== nParts.partitions) {
+    steps.push({
+      kind: 'setNumberPartitions',
+      table,
+      column: nParts.column,
+      from: oParts.partitions,
+      to: nParts.partitions,
       timescale,
     });
   }
@@ -193,6 +226,8 @@ function diffModel(o: Model, n: Model): Change[] {
     steps.push({ kind: 'addCompressionPolicy', table, after: nAfter, timescale });
   if (nDrop && !keepRetention)
     steps.push({ kind: 'addRetentionPolicy', table, dropAfter: nDrop, timescale });
+  if (nReorder && !keepReorder)
+    steps.push({ kind: 'addReorderPolicy', table, index: nReorder, timescale });
   return steps;
 }
 

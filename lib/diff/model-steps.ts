@@ -1,7 +1,16 @@
 /** The pieces of one model as changes: its indexes and its timeseries setup. */
 import { compileIndexes } from '../schema/compile.js';
-import type { Model } from '../spec/types.js';
-import type { Change, CompressionSettings, IndexDef } from './changes.js';
+import type { Model, Timeseries } from '../spec/types.js';
+import type { Change, CompressionSettings, HypertableDef, IndexDef } from './changes.js';
+
+/** What createHypertable / revertHypertable carry of a timeseries block. */
+export function hypertableDef(ts: Timeseries): HypertableDef {
+  return {
+    timeColumn: ts.timeColumn,
+    chunkInterval: ts.chunkInterval,
+    ...(ts.partitioning ? { partitioning: ts.partitioning } : {}),
+  };
+}
 
 /**
  * Indexes of a model as changes carry them, from the compiled schema's (see `compileIndexes`).
@@ -46,7 +55,7 @@ export function timeseriesSteps(model: Model): Change[] {
     {
       kind: 'createHypertable',
       table,
-      hypertable: { timeColumn: ts.timeColumn, chunkInterval: ts.chunkInterval },
+      hypertable: hypertableDef(ts),
       timescale,
     },
   ];
@@ -60,6 +69,8 @@ export function timeseriesSteps(model: Model): Change[] {
   }
   if (ts.retention?.enabled)
     steps.push({ kind: 'addRetentionPolicy', table, dropAfter: ts.retention.dropAfter, timescale });
+  if (ts.reorder)
+    steps.push({ kind: 'addReorderPolicy', table, index: ts.reorder.indexName, timescale });
   return steps;
 }
 

@@ -103,6 +103,12 @@ function detail(c: Change): Detail {
       return { table: c.table, after: amountText(c.dropAfter) };
     case 'removeRetentionPolicy':
       return { table: c.table, before: amountText(c.dropAfter) };
+    case 'setNumberPartitions':
+      return { table: c.table, column: c.column, before: String(c.from), after: String(c.to) };
+    case 'addReorderPolicy':
+      return { table: c.table, index: c.index, after: `reorder by ${c.index}` };
+    case 'removeReorderPolicy':
+      return { table: c.table, index: c.index, before: `reorder by ${c.index}` };
     case 'setIntegerNow':
       return { table: c.table, column: c.timeColumn, after: c.unit };
     case 'dropIntegerNow':

@@ -34,6 +34,9 @@ export const TIMESCALE_CHANGE_KINDS = Object.freeze([
   'removeRetentionPolicy',
   'setIntegerNow',
   'dropIntegerNow',
+  'setNumberPartitions',
+  'addReorderPolicy',
+  'removeReorderPolicy',
 ] as const);
 
 export type TimescaleChange = Extract<Change, { kind: (typeof TIMESCALE_CHANGE_KINDS)[number] }>;
@@ -95,18 +98,27 @@ export function operationCall(c: TimescaleChange): OperationCall {
   switch (c.kind) {
     case 'createHypertable':
     case 'revertHypertable': {
-      const { timeColumn, chunkInterval } = c.hypertable;
+      const { timeColumn, chunkInterval, partitioning } = c.hypertable;
       const interval = chunkInterval === undefined ? undefined : amount(chunkInterval);
+      const space = partitioning
+        ? { partitioning: { column: partitioning.column, partitions: partitioning.partitions } }
+        : {};
       return c.kind === 'createHypertable'
         ? {
             operation: 'createHypertable',
             table,
-            options: { timeColumn, chunkInterval: interval, migrateData: true, timescale },
+            options: {
+              timeColumn,
+              chunkInterval: interval,
+              ...space,
+              migrateData: true,
+              timescale,
+            },
           }
         : {
             operation: 'revertHypertable',
             table,
-            options: { timeColumn, chunkInterval: interval, timescale },
+            options: { timeColumn, chunkInterval: interval, ...space, timescale },
           };
     }
     case 'setChunkInterval':
@@ -160,6 +172,20 @@ export function operationCall(c: TimescaleChange): OperationCall {
         operation: 'removeRetentionPolicy',
         table,
         options: { ifExists: true, dropAfter: amount(c.dropAfter), timescale },
+      };
+    case 'setNumberPartitions':
+      return {
+        operation: 'setNumberPartitions',
+        table,
+        options: { column: c.column, partitions: c.to, previous: c.from, timescale },
+      };
+    case 'addReorderPolicy':
+      return { operation: 'addReorderPolicy', table, options: { index: c.index, timescale } };
+    case 'removeReorderPolicy':
+      return {
+        operation: 'removeReorderPolicy',
+        table,
+        options: { ifExists: true, index: c.index, timescale },
       };
     case 'setIntegerNow':
     case 'dropIntegerNow': {

@@ -2,10 +2,12 @@
 import * as hypertables from './hypertables/index.js';
 import * as compression from './compression/index.js';
 import * as retention from './retention/index.js';
+import * as reorder from './reorder/index.js';
 
 export * from './hypertables/index.js';
 export * from './compression/index.js';
 export * from './retention/index.js';
+export * from './reorder/index.js';
 export {
   setTimescaleModeOverride,
   effectiveMode,
@@ -27,6 +29,10 @@ export const PRISM_OPERATIONS = Object.freeze({
   removeCompressionPolicy: compression.removeCompressionPolicy,
   addRetentionPolicy: retention.addRetentionPolicy,
   removeRetentionPolicy: retention.removeRetentionPolicy,
+  addDimension: hypertables.addDimension,
+  setNumberPartitions: hypertables.setNumberPartitions,
+  addReorderPolicy: reorder.addReorderPolicy,
+  removeReorderPolicy: reorder.removeReorderPolicy,
 });
 
 export type PrismOperationName = keyof typeof PRISM_OPERATIONS;

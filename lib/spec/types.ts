@@ -75,6 +75,19 @@ export interface TimeseriesIndex {
   readonly unique: boolean;
 }
 
+/** A hash (space) dimension beside the time dimension. */
+export interface Partitioning {
+  readonly column: string;
+  readonly partitions: number;
+}
+
+/** A reorder policy: chunks are reordered by the model's index on these terms. */
+export interface Reorder {
+  readonly index: readonly OrderByItem[];
+  /** The name of the index those terms match (a model index, or TimescaleDB's time index). */
+  readonly indexName: string;
+}
+
 export interface Timeseries {
   readonly timeColumn: string;
   readonly chunkInterval?: TimeAmount | undefined;
@@ -83,6 +96,8 @@ export interface Timeseries {
   readonly compression?: Compression | undefined;
   readonly retention?: Retention | undefined;
   readonly indexes: readonly TimeseriesIndex[];
+  readonly partitioning?: Partitioning | undefined;
+  readonly reorder?: Reorder | undefined;
 }
 
 export interface Model {
