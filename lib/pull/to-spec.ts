@@ -18,6 +18,7 @@ import {
 } from '../spec/identifiers.js';
 import { MAX_INDEX_KEYS } from '../spec/limits.js';
 import { amountText } from '../spec/time-amount.js';
+import { matchReorderIndex } from '../spec/timeseries.js';
 import type { Field, FieldType, TimeAmount } from '../spec/types.js';
 import { enumValuesProblem, fieldTypeOf } from './field-types.js';
 import {
@@ -119,6 +120,8 @@ class ModelBuilder {
     const ts = this.table.hypertable ? this.timeseries(this.table.hypertable) : undefined;
     if (ts) this.draft.timeseries = ts;
     for (const index of this.table.indexes) this.addIndex(index);
+    if (ts && this.table.hypertable?.reorderIndex)
+      this.reorder(ts, this.table.hypertable.timeColumn, this.table.hypertable.reorderIndex);
     for (const u of this.table.unsupported) {
       const column = /^column (.+)$/.exec(u.what)?.[1];
       const field = column === undefined ? undefined : this.fields.get(column);
@@ -301,6 +304,10 @@ class ModelBuilder {
     }
     const integer = time.type === 'int' || time.type === 'bigint';
     const ts: TimeseriesDraft = { time_column: h.timeColumn, indexes: [] };
+    if (h.partitioning) {
+      if (this.present(h.partitioning.column, 'space partitioning'))
+        ts.partitioning = { ...h.partitioning };
+    }
     if (h.chunkInterval)
       ts.chunk_interval = this.amount(h.chunkInterval, integer, time, 'chunk_interval');
     const unit = integer ? this.timeUnit(h, time) : undefined;
@@ -339,6 +346,48 @@ class ModelBuilder {
         );
     }
     return ts;
+  }
+
+  /** The reorder policy's index as prism.yaml names it: by the columns of an index it writes. */
+  private reorder(ts: TimeseriesDraft, time: string, indexName: string): void {
+    const table = this.table.name;
+    const fields = [...this.fields.values()];
+    const key = fields.filter((f) => f.primaryKey).map((f) => f.name);
+    // As the spec makes it: the time column joins a key without it.
+    if (key.length > 0 && !key.includes(time)) key.push(time);
+    const candidates = [
+      ...(key.length > 0 ? [{ name: primaryKeyName(table), columns: key }] : []),
+      ...fields
+        .filter((f) => (f.index || f.unique) && !(key.length === 1 && key[0] === f.name))
+        .map((f) => ({ name: defaultIndexName(table, [f.name]), columns: [f.name] })),
+      ...ts.indexes.map((i) => ({
+        name: i.name ?? defaultIndexName(table, i.columns),
+        columns: [...i.columns],
+      })),
+    ];
+    const found = candidates.find((c) => c.name === indexName);
+    const terms = found
+      ? found.columns
+      : indexName === defaultIndexName(table, [time])
+        ? [`${time} DESC`]
+        : undefined;
+    const matched =
+      terms === undefined
+        ? undefined
+        : matchReorderIndex(
+            terms.map((t) => ({ column: t.split(' ')[0] as string, direction: 'ASC' as const })),
+            candidates,
+            table,
+            time,
+          );
+    if (terms === undefined || matched !== indexName) {
+      this.trailing(
+        'reorder policy',
+        `by index ${indexName}, which prism.yaml cannot name (no index of the model written here has its columns alone); left out`,
+      );
+      return;
+    }
+    ts.reorder = { index: terms };
   }
 
   private timeUnit(h: Hypertable, time: FieldDraft): 's' | 'ms' | 'us' | undefined {

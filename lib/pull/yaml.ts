@@ -44,6 +44,8 @@ export interface TimeseriesDraft {
   };
   retention?: { enabled: true; drop_after: string | number };
   indexes: IndexDraft[];
+  partitioning?: { column: string; partitions: number };
+  reorder?: { index: string[] };
 }
 
 /** A column's place in the field list: a field, or a comment where a column was left out. */
@@ -93,6 +95,8 @@ function timeseriesValue(ts: TimeseriesDraft): Record<string, unknown> {
             ...(i.name === undefined ? {} : { name: i.name }),
           })),
         }),
+    ...(ts.partitioning === undefined ? {} : { partitioning: ts.partitioning }),
+    ...(ts.reorder === undefined ? {} : { reorder: ts.reorder }),
   };
 }
 
