@@ -447,7 +447,8 @@ function reorderOf(
     ),
   );
   if (hasErrors(findings)) return { value: undefined, findings };
-  const candidates = [...fieldIndexes, ...indexes];
+  // The timeseries indexes first: they are the ones written for it.
+  const candidates = [...indexes, ...fieldIndexes];
   const indexName = matchReorderIndex(terms, candidates, ctx.table, timeColumn);
   if (indexName === undefined) {
     const listed = candidates.map((i) => `(${i.columns.join(', ')})`);
