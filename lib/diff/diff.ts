@@ -35,6 +35,16 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** TimescaleDB refuses to change the type of a hash-partitioned column in place (TS101). */
+function typeChanged(pairs: readonly [Field, Field][], column: string): boolean {
+  const pair = pairs.find(([, b]) => b.name === column);
+  return (
+    pair !== undefined &&
+    JSON.stringify([pair[0].type, pair[0].maxLength, pair[0].precision, pair[0].scale]) !==
+      JSON.stringify([pair[1].type, pair[1].maxLength, pair[1].precision, pair[1].scale])
+  );
+}
+
 /** Pairs old and new items by name, or by the new item's `renamed_from`. */
 function match<T extends Model | Field>(
   olds: readonly T[],
@@ -96,7 +106,8 @@ function diffModel(o: Model, n: Model): Change[] {
     newName(oTs.timeColumn) === nTs.timeColumn &&
     (oTs.partitioning === undefined
       ? nTs.partitioning === undefined
-      : newName(oTs.partitioning.column) === nTs.partitioning?.column);
+      : newName(oTs.partitioning.column) === nTs.partitioning?.column &&
+        !typeChanged(fields.pairs, nTs.partitioning.column));
   const wrap = sameHypertable && needsDecompression(o, n, fields);
 
   // 1. policies that go away or change, then compression that goes away.

@@ -50,6 +50,9 @@ const metricModel = fc.record({
       ),
       retention: fc.option(fc.constantFrom('90 days', '1 year'), { nil: undefined }),
       index: fc.boolean(),
+      partitions: fc.constantFrom(undefined, 2, 3),
+      // `index` reorders by the (device, ts) index, when the model has it.
+      reorder: fc.constantFrom(undefined, 'time', 'index'),
     }),
     { nil: undefined },
   ),
@@ -89,6 +92,9 @@ function toYaml(shape: SpecShape): string {
         : {}),
       ...(t.retention ? { retention: { drop_after: t.retention } } : {}),
       ...(t.index ? { indexes: [{ columns: ['device', 'ts'] }] } : {}),
+      ...(t.partitions ? { partitioning: { column: 'device', partitions: t.partitions } } : {}),
+      ...(t.reorder === 'time' ? { reorder: { index: ['ts DESC'] } } : {}),
+      ...(t.reorder === 'index' && t.index ? { reorder: { index: ['device', 'ts'] } } : {}),
     };
     models.push({ name: 'Metric', fields, ...(timeseries ? { timeseries } : {}) });
   }

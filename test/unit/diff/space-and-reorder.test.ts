@@ -73,6 +73,22 @@ const CASES: { name: string; from: string; to: string; expect: string[] }[] = [
     expect: REBUILD,
   },
   {
+    name: 'the type of the partitioning column changes: rebuilt (TimescaleDB refuses it in place)',
+    from: SPACE,
+    to: edit('name: device, type: int,', 'name: device, type: bigint,'),
+    expect: [
+      'removeReorderPolicy',
+      'removeCompressionPolicy',
+      'disableCompression',
+      'revertHypertable',
+      'alterColumn',
+      'createHypertable',
+      'enableCompression',
+      'addCompressionPolicy',
+      'addReorderPolicy',
+    ],
+  },
+  {
     name: 'a reorder policy removed',
     from: SPACE,
     to: edit('      reorder: { index: [device, ts DESC] }\n', ''),
