@@ -355,15 +355,16 @@ class ModelBuilder {
     const key = fields.filter((f) => f.primaryKey).map((f) => f.name);
     // As the spec makes it: the time column joins a key without it.
     if (key.length > 0 && !key.includes(time)) key.push(time);
+    // In the order the spec matches them: timeseries indexes, the key, fields' indexes.
     const candidates = [
-      ...(key.length > 0 ? [{ name: primaryKeyName(table), columns: key }] : []),
-      ...fields
-        .filter((f) => (f.index || f.unique) && !(key.length === 1 && key[0] === f.name))
-        .map((f) => ({ name: defaultIndexName(table, [f.name]), columns: [f.name] })),
       ...ts.indexes.map((i) => ({
         name: i.name ?? defaultIndexName(table, i.columns),
         columns: [...i.columns],
       })),
+      ...(key.length > 0 ? [{ name: primaryKeyName(table), columns: key }] : []),
+      ...fields
+        .filter((f) => (f.index || f.unique) && !(key.length === 1 && key[0] === f.name))
+        .map((f) => ({ name: defaultIndexName(table, [f.name]), columns: [f.name] })),
     ];
     const found = candidates.find((c) => c.name === indexName);
     const terms = found

@@ -104,7 +104,7 @@ function comment(lines: readonly string[]): string {
   return lines.map((l) => ` ${l}`).join('\n');
 }
 
-const FLOW_KEYS = new Set(['values', 'segment_by', 'order_by', 'columns']);
+const FLOW_KEYS = new Set(['values', 'segment_by', 'order_by', 'columns', 'index']);
 
 /** Short lists (`values`, `segment_by`, index columns) on one line. */
 function flowLists(node: unknown): void {

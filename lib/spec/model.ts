@@ -48,7 +48,7 @@ function spaceKeyFindings(raw: RawModel, path: Path, key: readonly string[]): Fi
   return findings;
 }
 
-/** Indexes the fields make (and the primary key's): what a reorder policy may name besides timeseries indexes. */
+/** The primary key's index and the fields' indexes: what a reorder policy may name besides timeseries indexes. */
 function fieldIndexes(
   raw: RawModel,
   table: string,
