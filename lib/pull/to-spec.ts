@@ -294,6 +294,10 @@ class ModelBuilder {
       h.compression ? 'compression' : '',
       h.compressAfter ? `compression after ${amountText(h.compressAfter)}` : '',
       h.dropAfter ? `retention drop_after ${amountText(h.dropAfter)}` : '',
+      h.partitioning
+        ? `space partitioning on ${h.partitioning.column} into ${h.partitioning.partitions} partitions`
+        : '',
+      h.reorderIndex ? `reorder policy by index ${h.reorderIndex}` : '',
     ].filter((s) => s !== '');
     if (time === undefined || !TIME_TYPES.includes(time.type)) {
       this.trailing(
