@@ -19,6 +19,7 @@ import { generateMigration } from '../../lib/generate/generate.js';
 import { detectDrift } from '../../lib/introspect/drift.js';
 import { timescaleInfo } from '../../lib/introspect/info.js';
 import { applyTimescale } from '../../lib/runner/apply-timescale.js';
+import { runPolicyJobs } from '../../lib/runner/jobs.js';
 import { migrate } from '../../lib/runner/migrate.js';
 import { loadSpec, parseSpec } from '../../lib/spec/load.js';
 import { snapshotCatalog, type CatalogSnapshot } from '../helpers/catalog.js';
@@ -176,7 +177,14 @@ function stepTests({ make, features, drift }: Target): void {
         const h = info.hypertables.find((t) => t.table === 'sample');
         expect(h?.partitioning).to.deep.equal({ column: 'site', partitions: 2 });
         expect(h?.reorderIndex).to.equal(features === 'all' ? 'sample_site_time_idx' : null);
-        if (features === 'all') expect(h?.jobs.map((j) => j.kind)).to.include('reorder');
+        if (features === 'all') {
+          expect(h?.jobs.map((j) => j.kind)).to.include('reorder');
+          // `jobs run` runs the reorder job too.
+          const runs = await runPolicyJobs(client, { table: 'sample' });
+          expect(runs.map((r) => [r.kind, r.table, r.ok, r.error])).to.deep.equal([
+            ['reorder', 'public.sample', true, undefined],
+          ]);
+        }
         // Step 2's spec against step 3's database: Reading's partitioning and policy differ.
         const differences = (await driftFrom(client, 1)).map((d) => [d.kind, d.expected, d.actual]);
         expect(differences).to.deep.include([
