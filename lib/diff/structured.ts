@@ -163,6 +163,9 @@ function differenceDestructive(d: SchemaDifference): DestructiveCode | undefined
       return d.expected === 'none' ? undefined : 'PM103';
     case 'hypertable':
       return d.expected === 'plain table' ? 'PM104' : undefined;
+    case 'partitioning':
+      // TimescaleDB cannot remove or move a dimension: the table is rebuilt.
+      return d.change.startsWith('rebuild ') ? 'PM104' : undefined;
     case 'columnType':
       return 'PM105';
     default:

@@ -463,6 +463,19 @@ function reorderOf(
       ],
     };
   }
+  const method = indexes.find((i) => i.name === indexName)?.type ?? 'btree';
+  if (method !== 'btree') {
+    return {
+      value: undefined,
+      findings: [
+        specError(
+          path,
+          `index ${indexName} is a ${method} index: a reorder policy clusters chunks, which only a btree index can order`,
+          'reorder by a btree index (type: btree, the default)',
+        ),
+      ],
+    };
+  }
   return { value: Object.freeze({ index: Object.freeze(terms), indexName }), findings };
 }
 

@@ -4,6 +4,9 @@ import { invert, invertAll, type Change } from '../../../lib/diff/changes.js';
 import { destructiveChanges } from '../../../lib/diff/destructive.js';
 import { diffSpecs } from '../../../lib/diff/diff.js';
 import { modelCreationSteps } from '../../../lib/diff/model-steps.js';
+import { differenceDetails } from '../../../lib/diff/structured.js';
+import { compareTables } from '../../../lib/schema/compare.js';
+import { compileSpec } from '../../../lib/schema/compile.js';
 import { parseSpec } from '../../../lib/spec/load.js';
 import type { Spec } from '../../../lib/spec/types.js';
 
@@ -114,7 +117,7 @@ const CASES: { name: string; from: string; to: string; expect: string[] }[] = [
     ),
     to: SPACE.replace(
       '- columns: [device, ts]',
-      '- columns: [device, ts]\n          name: by_device\n          type: brin',
+      '- columns: [device, ts]\n          name: by_device\n          unique: true',
     ),
     expect: ['removeReorderPolicy', 'dropIndex', 'addIndex', 'addReorderPolicy'],
   },
@@ -203,5 +206,29 @@ describe('diff: space partitioning and reorder policies', () => {
     expect(codes(SPACE, NO_PARTITIONING)).to.deep.equal(['PM104']);
     expect(codes(NO_PARTITIONING, SPACE)).to.deep.equal(['PM104']);
     expect(codes(SPACE, edit('partitions: 4', 'partitions: 2'))).to.deep.equal([]);
+  });
+
+  it('drift names partitioning and reorder differences, a rebuild as PM104', () => {
+    const table = (yaml: string) => {
+      const t = compileSpec(spec(yaml)).tables[0];
+      if (!t) throw new Error('no table');
+      return t;
+    };
+    const differences = (live: string, desired: string) =>
+      compareTables(table(live), table(desired)).map((d) => [
+        d.kind,
+        d.expected,
+        d.actual,
+        differenceDetails(d).destructive,
+      ]);
+    expect(differences(NO_PARTITIONING, SPACE)).to.deep.equal([
+      ['partitioning', 'device into 4 partitions', 'none', 'PM104'],
+    ]);
+    expect(differences(SPACE, edit('partitions: 4', 'partitions: 8'))).to.deep.equal([
+      ['partitioning', 'device into 8 partitions', 'device into 4 partitions', undefined],
+    ]);
+    expect(differences(SPACE, edit('index: [device, ts DESC]', 'index: [ts DESC]'))).to.deep.equal([
+      ['reorderPolicy', 'by index reading_ts_idx', 'by index reading_device_ts_idx', undefined],
+    ]);
   });
 });

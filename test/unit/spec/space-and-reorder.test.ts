@@ -156,6 +156,14 @@ describe('spec: timeseries.partitioning and timeseries.reorder', () => {
       ]);
     });
 
+    it('an index other than btree is refused: only btree orders a CLUSTER', () => {
+      const issue = onlyIssue(edit({ 17: '        - { columns: [device_id, time], type: brin }' }));
+      expectAt(issue, 19, 16);
+      expect(issue.message).to.equal(
+        'index reading_device_id_time_idx is a brin index: a reorder policy clusters chunks, which only a btree index can order',
+      );
+    });
+
     it('an empty index list is refused', () => {
       const issue = onlyIssue(edit({ 19: '        index: []' }));
       expectAt(issue, 19, 16);
