@@ -1,4 +1,6 @@
 /** timeseries.partitioning and timeseries.reorder: what they parse to, and located errors. */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { expect } from 'chai';
 import type { SpecIssue } from '../../../lib/errors.js';
 import { parseSpec } from '../../../lib/spec/load.js';
@@ -178,5 +180,14 @@ describe('spec: timeseries.partitioning and timeseries.reorder', () => {
       expect(matchReorderIndex([term('b'), term('a')], indexes, 'r', 't')).to.equal(undefined);
       expect(matchReorderIndex([term('t')], indexes, 'r', 't')).to.equal('r_t_idx');
     });
+  });
+
+  it("the README's example is a valid spec", () => {
+    const readme = readFileSync(resolve('README.md'), 'utf8');
+    const block = /```yaml\n(models:\n {2}- name: Reading\n[\s\S]*?)```/.exec(readme)?.[1];
+    expect(block, 'the partitioning example in README.md').to.be.a('string');
+    const ts = parseSpec(block as string, 'README.md').spec.models[0]?.timeseries;
+    expect(ts?.partitioning).to.deep.equal({ column: 'device_id', partitions: 4 });
+    expect(ts?.reorder?.indexName).to.equal('reading_device_id_time_idx');
   });
 });
