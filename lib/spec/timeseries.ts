@@ -451,7 +451,7 @@ function reorderOf(
   const candidates = [...indexes, ...fieldIndexes];
   const indexName = matchReorderIndex(terms, candidates, ctx.table, timeColumn);
   if (indexName === undefined) {
-    const listed = candidates.map((i) => `(${i.columns.join(', ')})`);
+    const listed = [...new Set(candidates.map((i) => `(${i.columns.join(', ')})`))];
     return {
       value: undefined,
       findings: [

@@ -146,7 +146,7 @@ describe('spec: timeseries.partitioning and timeseries.reorder', () => {
         "no index of model 'Reading' has the columns (value): a reorder policy needs an index to reorder by",
       );
       expect(issue.hint).to.equal(
-        'add it under timeseries.indexes, or use one of: (time DESC), (device_id, time), (device_id, time)',
+        'add it under timeseries.indexes, or use one of: (time DESC), (device_id, time)',
       );
     });
 
