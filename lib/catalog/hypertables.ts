@@ -288,7 +288,19 @@ const POLICY_AGE: Readonly<Record<string, string>> = Object.freeze({
 interface Policies {
   compressAfter?: TimeAmount;
   dropAfter?: TimeAmount;
+  reorderIndex?: string;
   unsupported: Unsupported[];
+}
+
+/** The index a reorder job names, from its config (`{"index_name": …}`). */
+function reorderIndexOf(job: JobRow): string | undefined {
+  if (job.config === null) return undefined;
+  try {
+    const config = JSON.parse(job.config) as { index_name?: unknown };
+    return typeof config.index_name === 'string' ? config.index_name : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -307,6 +319,14 @@ function policiesOf(jobs: readonly JobRow[]): Policies {
       result.compressAfter = age;
     } else if (age !== undefined && job.proc_name === 'policy_retention' && !result.dropAfter) {
       result.dropAfter = age;
+    } else if (
+      own &&
+      job.proc_name === 'policy_reorder' &&
+      job.scheduled &&
+      !result.reorderIndex &&
+      reorderIndexOf(job) !== undefined
+    ) {
+      result.reorderIndex = reorderIndexOf(job);
     } else {
       result.unsupported.push({
         what: `job ${job.proc_name}`,
@@ -377,7 +397,9 @@ export async function readHypertables(
   for (const [k, dims] of dimensions) {
     const [time, ...extra] = dims;
     if (time === undefined) continue;
-    const unsupported: Unsupported[] = extra.map(extraDimension);
+    // One hash dimension is what timeseries.partitioning states; any other is not.
+    const space = extra.length === 1 && extra[0]?.partitions != null ? extra[0] : undefined;
+    const unsupported: Unsupported[] = space ? [] : extra.map(extraDimension);
     const chunkInterval = chunkIntervalOf(time);
     if (chunkInterval === undefined && (time.interval_text ?? time.integer_interval) !== null) {
       unsupported.push({
@@ -414,6 +436,10 @@ export async function readHypertables(
           : {}),
         ...(policies.compressAfter ? { compressAfter: policies.compressAfter } : {}),
         ...(policies.dropAfter ? { dropAfter: policies.dropAfter } : {}),
+        ...(space?.partitions != null
+          ? { partitioning: { column: space.column, partitions: space.partitions } }
+          : {}),
+        ...(policies.reorderIndex ? { reorderIndex: policies.reorderIndex } : {}),
       },
       spaceColumns: extra.filter((d) => d.partitions !== null).map((d) => d.column),
       unsupported,

@@ -8,6 +8,7 @@ import type {
   Field,
   Model,
   ReferentialAction,
+  Partitioning,
   TimeAmount,
   TimescaleMode,
   TimeseriesIndex,
@@ -37,6 +38,8 @@ export interface HypertableDef {
   readonly timeColumn: string;
   readonly chunkInterval?: TimeAmount | undefined;
   readonly chunkIntervalByEnvironment?: ByEnvironment | undefined;
+  /** A hash dimension, added with the hypertable (TimescaleDB cannot remove one later). */
+  readonly partitioning?: Partitioning | undefined;
 }
 
 /** Settings of compression, without its policy. */
@@ -163,6 +166,27 @@ export type Change =
       readonly timescale: TimescaleMode;
     }
   | {
+      readonly kind: 'setNumberPartitions';
+      readonly table: string;
+      readonly column: string;
+      readonly from: number;
+      readonly to: number;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'addReorderPolicy';
+      readonly table: string;
+      /** The index's name. */
+      readonly index: string;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'removeReorderPolicy';
+      readonly table: string;
+      readonly index: string;
+      readonly timescale: TimescaleMode;
+    }
+  | {
       readonly kind: 'setIntegerNow';
       readonly table: string;
       readonly timeColumn: string;
@@ -244,6 +268,12 @@ export function invert(change: Change): Change {
       return { ...c, kind: 'removeRetentionPolicy' };
     case 'removeRetentionPolicy':
       return { ...c, kind: 'addRetentionPolicy' };
+    case 'setNumberPartitions':
+      return { ...c, from: c.to, to: c.from };
+    case 'addReorderPolicy':
+      return { ...c, kind: 'removeReorderPolicy' };
+    case 'removeReorderPolicy':
+      return { ...c, kind: 'addReorderPolicy' };
     case 'setIntegerNow':
       return { ...c, kind: 'dropIntegerNow' };
     case 'dropIntegerNow':

@@ -45,7 +45,7 @@ export function describeChange(c: Change): string {
     case 'dropForeignKey':
       return `drop foreign key ${c.foreignKey.name} of ${c.table}`;
     case 'createHypertable':
-      return `make ${c.table} a hypertable on ${c.hypertable.timeColumn}${c.hypertable.chunkIntervalByEnvironment ? `, chunks of ${amount(c.hypertable.chunkInterval)}${perEnvironment(c.hypertable.chunkIntervalByEnvironment)}` : ''}`;
+      return `make ${c.table} a hypertable on ${c.hypertable.timeColumn}${c.hypertable.partitioning ? ` and ${c.hypertable.partitioning.column} (${c.hypertable.partitioning.partitions} partitions)` : ''}${c.hypertable.chunkIntervalByEnvironment ? `, chunks of ${amount(c.hypertable.chunkInterval)}${perEnvironment(c.hypertable.chunkIntervalByEnvironment)}` : ''}`;
     case 'revertHypertable':
       return `turn hypertable ${c.table} back into a plain table`;
     case 'setChunkInterval':
@@ -64,6 +64,12 @@ export function describeChange(c: Change): string {
       return `drop chunks of ${c.table} after ${amount(c.dropAfter)}${perEnvironment(c.dropAfterByEnvironment)}`;
     case 'removeRetentionPolicy':
       return `remove the retention policy of ${c.table} (drop after ${amount(c.dropAfter)}${perEnvironment(c.dropAfterByEnvironment).replace(/^ \(/, '; ').replace(/\)$/, '')})`;
+    case 'setNumberPartitions':
+      return `partitions of ${c.table} by ${c.column}: ${c.from} -> ${c.to} (new chunks only)`;
+    case 'addReorderPolicy':
+      return `reorder chunks of ${c.table} by index ${c.index}`;
+    case 'removeReorderPolicy':
+      return `remove the reorder policy of ${c.table} (index ${c.index})`;
     case 'setIntegerNow':
       return `integer-now function for ${c.table} (${c.unit})`;
     case 'dropIntegerNow':

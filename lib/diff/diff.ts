@@ -48,6 +48,16 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+/** TimescaleDB refuses to change the type of a hash-partitioned column in place (TS101). */
+function typeChanged(pairs: readonly [Field, Field][], column: string): boolean {
+  const pair = pairs.find(([, b]) => b.name === column);
+  return (
+    pair !== undefined &&
+    JSON.stringify([pair[0].type, pair[0].maxLength, pair[0].precision, pair[0].scale]) !==
+      JSON.stringify([pair[1].type, pair[1].maxLength, pair[1].precision, pair[1].scale])
+  );
+}
+
 /** Pairs old and new items by name, or by the new item's `renamed_from`. */
 function match<T extends Model | Field>(
   olds: readonly T[],
@@ -99,8 +109,16 @@ function diffModel(o: Model, n: Model): Change[] {
   const newName = (column: string) =>
     fields.pairs.find(([a]) => a.name === column)?.[1].name ?? column;
   // The same hypertable: partitioned on the same column (possibly renamed) before and after.
+  // TimescaleDB cannot remove a dimension, so a different partitioning column is another
+  // hypertable too: the table is rebuilt (revert + create), as for another time column.
   const sameHypertable =
-    oTs !== undefined && nTs !== undefined && newName(oTs.timeColumn) === nTs.timeColumn;
+    oTs !== undefined &&
+    nTs !== undefined &&
+    newName(oTs.timeColumn) === nTs.timeColumn &&
+    (oTs.partitioning === undefined
+      ? nTs.partitioning === undefined
+      : newName(oTs.partitioning.column) === nTs.partitioning?.column &&
+        !typeChanged(fields.pairs, nTs.partitioning.column));
   const wrap = sameHypertable && needsDecompression(o, n, fields);
 
   // 1. policies that go away or change, then compression that goes away.
@@ -119,6 +137,24 @@ function diffModel(o: Model, n: Model): Change[] {
   const keepRetention = sameHypertable && sameInEveryEnvironment(oDrop, oDropEnv, nDrop, nDropEnv);
   const keepCompression =
     sameHypertable && !wrap && oCompression !== undefined && nCompression !== undefined;
+  // 0. a reorder policy whose index goes or changes (the policy needs its index).
+  const oIndexes = indexesOf(o);
+  const nIndexes = indexesOf(n);
+  const nIndexByName = new Map(nIndexes.map((i) => [i.name, i]));
+  const oIndexByName = new Map(oIndexes.map((i) => [i.name, i]));
+  const indexKept = (name: string) => {
+    const before = oIndexByName.get(name);
+    const after = nIndexByName.get(name);
+    return before === undefined
+      ? after === undefined
+      : after !== undefined && sameIndex(before, after);
+  };
+  const oReorder = oTs?.reorder?.indexName;
+  const nReorder = nTs?.reorder?.indexName;
+  const keepReorder =
+    sameHypertable && oReorder === nReorder && (oReorder === undefined || indexKept(oReorder));
+  if (oReorder && !keepReorder)
+    steps.push({ kind: 'removeReorderPolicy', table, index: oReorder, timescale });
   if (oDrop && !keepRetention)
     steps.push({
       kind: 'removeRetentionPolicy',
@@ -140,10 +176,6 @@ function diffModel(o: Model, n: Model): Change[] {
 
   // 2. indexes that go away or change.
   // Old indexes under the names they have in the database (a renamed table keeps them).
-  const oIndexes = indexesOf(o);
-  const nIndexes = indexesOf(n);
-  const nIndexByName = new Map(nIndexes.map((i) => [i.name, i]));
-  const oIndexByName = new Map(oIndexes.map((i) => [i.name, i]));
   for (const i of oIndexes) {
     const next = nIndexByName.get(i.name);
     if (!next || !sameIndex(i, next)) steps.push({ kind: 'dropIndex', table, index: i });
@@ -213,6 +245,18 @@ function diffModel(o: Model, n: Model): Change[] {
       });
     }
   }
+  const oParts = oTs?.partitioning;
+  const nParts = nTs?.partitioning;
+  if (sameHypertable && oParts && nParts && oParts.partitions !== nParts.partitions) {
+    steps.push({
+      kind: 'setNumberPartitions',
+      table,
+      column: nParts.column,
+      from: oParts.partitions,
+      to: nParts.partitions,
+      timescale,
+    });
+  }
   if (nIntegerNow && !keepIntegerNow) steps.push(nIntegerNow);
   if (nCompression && !keepCompression)
     steps.push({ kind: 'enableCompression', table, settings: nCompression, timescale });
@@ -246,6 +290,8 @@ function diffModel(o: Model, n: Model): Change[] {
       ...optionalMap('dropAfterByEnvironment', nDropEnv),
       timescale,
     });
+  if (nReorder && !keepReorder)
+    steps.push({ kind: 'addReorderPolicy', table, index: nReorder, timescale });
   return steps;
 }
 

@@ -58,6 +58,7 @@ export function hypertableDefOf(model: Model): HypertableDef {
     timeColumn: ts.timeColumn,
     chunkInterval: ts.chunkInterval,
     ...optionalMap('chunkIntervalByEnvironment', amountsByEnvironment(model, 'chunkInterval')),
+    ...(ts.partitioning ? { partitioning: ts.partitioning } : {}),
   };
 }
 
@@ -96,6 +97,8 @@ export function timeseriesSteps(model: Model): Change[] {
       ...optionalMap('dropAfterByEnvironment', amountsByEnvironment(model, 'dropAfter')),
       timescale,
     });
+  if (ts.reorder)
+    steps.push({ kind: 'addReorderPolicy', table, index: ts.reorder.indexName, timescale });
   return steps;
 }
 

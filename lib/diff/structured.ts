@@ -128,6 +128,12 @@ function detail(c: Change): Detail {
       return { table: c.table, after: amountText(c.dropAfter) };
     case 'removeRetentionPolicy':
       return { table: c.table, before: amountText(c.dropAfter) };
+    case 'setNumberPartitions':
+      return { table: c.table, column: c.column, before: String(c.from), after: String(c.to) };
+    case 'addReorderPolicy':
+      return { table: c.table, index: c.index, after: `reorder by ${c.index}` };
+    case 'removeReorderPolicy':
+      return { table: c.table, index: c.index, before: `reorder by ${c.index}` };
     case 'setIntegerNow':
       return { table: c.table, column: c.timeColumn, after: c.unit };
     case 'dropIntegerNow':
@@ -182,6 +188,9 @@ function differenceDestructive(d: SchemaDifference): DestructiveCode | undefined
       return d.expected === 'none' ? undefined : 'PM103';
     case 'hypertable':
       return d.expected === 'plain table' ? 'PM104' : undefined;
+    case 'partitioning':
+      // TimescaleDB cannot remove or move a dimension: the table is rebuilt.
+      return d.change.startsWith('rebuild ') ? 'PM104' : undefined;
     case 'columnType':
       return 'PM105';
     default:

@@ -40,6 +40,9 @@ export const TIMESCALE_CHANGE_KINDS = Object.freeze([
   'removeRetentionPolicy',
   'setIntegerNow',
   'dropIntegerNow',
+  'setNumberPartitions',
+  'addReorderPolicy',
+  'removeReorderPolicy',
 ] as const);
 
 export type TimescaleChange = Extract<Change, { kind: (typeof TIMESCALE_CHANGE_KINDS)[number] }>;
@@ -154,9 +157,12 @@ export function operationCall(c: TimescaleChange): OperationCall {
   switch (c.kind) {
     case 'createHypertable':
     case 'revertHypertable': {
-      const { timeColumn, chunkInterval, chunkIntervalByEnvironment } = c.hypertable;
+      const { timeColumn, chunkInterval, chunkIntervalByEnvironment, partitioning } = c.hypertable;
       const interval = chunkInterval === undefined ? undefined : amount(chunkInterval);
       const environments = amountsOption('chunkInterval', chunkIntervalByEnvironment);
+      const space = partitioning
+        ? { partitioning: { column: partitioning.column, partitions: partitioning.partitions } }
+        : {};
       return c.kind === 'createHypertable'
         ? {
             operation: 'createHypertable',
@@ -165,6 +171,7 @@ export function operationCall(c: TimescaleChange): OperationCall {
               timeColumn,
               chunkInterval: interval,
               ...environments,
+              ...space,
               migrateData: true,
               timescale,
             },
@@ -172,7 +179,7 @@ export function operationCall(c: TimescaleChange): OperationCall {
         : {
             operation: 'revertHypertable',
             table,
-            options: { timeColumn, chunkInterval: interval, ...environments, timescale },
+            options: { timeColumn, chunkInterval: interval, ...space, ...environments, timescale },
           };
     }
     case 'setChunkInterval':
@@ -254,6 +261,20 @@ export function operationCall(c: TimescaleChange): OperationCall {
           ...amountsOption('dropAfter', c.dropAfterByEnvironment),
           timescale,
         },
+      };
+    case 'setNumberPartitions':
+      return {
+        operation: 'setNumberPartitions',
+        table,
+        options: { column: c.column, partitions: c.to, previous: c.from, timescale },
+      };
+    case 'addReorderPolicy':
+      return { operation: 'addReorderPolicy', table, options: { index: c.index, timescale } };
+    case 'removeReorderPolicy':
+      return {
+        operation: 'removeReorderPolicy',
+        table,
+        options: { ifExists: true, index: c.index, timescale },
       };
     case 'setIntegerNow':
     case 'dropIntegerNow': {

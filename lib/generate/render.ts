@@ -245,6 +245,17 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
         note('converts the rows already there into chunks, under a lock that blocks the table');
         note(`(migrate_data); ${c.hypertable.timeColumn} becomes NOT NULL`);
       }
+      if (c.hypertable.partitioning) {
+        note('the hash dimension cannot be removed later: only a rebuild of the table undoes it');
+      }
+      emit(operationCallText(c));
+      break;
+    case 'setNumberPartitions':
+      note('applies to chunks created from now on; existing chunks keep their partitions');
+      emit(operationCallText(c));
+      break;
+    case 'addReorderPolicy':
+      note('needs the Timescale License build: skipped under timescale auto without it');
       emit(operationCallText(c));
       break;
     case 'revertHypertable':
@@ -277,6 +288,7 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
     case 'addCompressionPolicy':
     case 'removeCompressionPolicy':
     case 'removeRetentionPolicy':
+    case 'removeReorderPolicy':
     case 'setIntegerNow':
     case 'dropIntegerNow':
       emit(operationCallText(c));

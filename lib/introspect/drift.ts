@@ -81,7 +81,13 @@ function expectedOn(table: Table, support: TimescaleSupport, context: DriftConte
   if (licensed) return table;
   return {
     ...table,
-    hypertable: { ...h, compression: undefined, compressAfter: undefined, dropAfter: undefined },
+    hypertable: {
+      ...h,
+      compression: undefined,
+      compressAfter: undefined,
+      dropAfter: undefined,
+      reorderIndex: undefined,
+    },
   };
 }
 
@@ -92,7 +98,13 @@ function fixFor(
   context: DriftContext,
 ): string {
   const plain = live !== undefined && live.hypertable === undefined;
-  const timescale = ['hypertable', 'compression', 'compressionPolicy', 'retentionPolicy'];
+  const timescale = [
+    'hypertable',
+    'compression',
+    'compressionPolicy',
+    'retentionPolicy',
+    'reorderPolicy',
+  ];
   if (plain && timescale.includes(d.kind)) return plainTableFix(support, context);
   const pending = context.pendingMigrations ?? 0;
   if (pending > 0) return PENDING(pending);
@@ -108,6 +120,7 @@ function fixFor(
     case 'compression':
     case 'compressionPolicy':
     case 'retentionPolicy':
+    case 'reorderPolicy':
       // Missing where the spec has it: skipped when the migrations ran, or removed since.
       return !absent &&
         d.expected !== 'none' &&

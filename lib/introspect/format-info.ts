@@ -123,9 +123,15 @@ function hypertableBlock(h: TimescaleInfoHypertable): string[] {
   const lines = [
     `hypertable ${h.schema}.${h.table}${h.model === null ? '' : ` (model ${h.model})`}`,
     `  time column:  ${h.timeColumn} (${h.timeType}), chunks of ${interval ?? 'unknown size'}`,
+    ...(h.partitioning === null
+      ? []
+      : [
+          `  partitioned:  by hash of ${h.partitioning.column} into ${h.partitioning.partitions} partitions`,
+        ]),
     `  chunks:       ${h.chunks}${h.range === null ? '' : `, ${formatRange(h.range, integer)}`}`,
     `  size:         ${formatBytes(h.totalBytes)}`,
     ...compressionLines(h).map((l) => `  ${l}`),
+    ...(h.reorderIndex === null ? [] : [`  reorder:      by index ${h.reorderIndex}`]),
   ];
   if (h.jobs.length === 0) {
     lines.push('  jobs:         none');

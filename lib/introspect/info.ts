@@ -35,7 +35,7 @@
  *       beforeBytes, afterBytes, ratio,        // hypertable_compression_stats(); null when nothing is compressed
  *     },
  *     jobs: [{
- *       id, kind: 'compression' | 'retention' | 'other', procName,
+ *       id, kind: 'compression' | 'retention' | 'reorder' | 'other', procName,
  *       config,                                // the job's config without hypertable_id
  *       interval,                              // compress_after / drop_after as text, or null
  *       schedule, scheduled,                   // schedule_interval text; false when paused
@@ -104,7 +104,7 @@ export interface TimescaleInfoCompression {
   readonly ratio: number | null;
 }
 
-export type TimescaleJobKind = 'compression' | 'retention' | 'other';
+export type TimescaleJobKind = 'compression' | 'retention' | 'reorder' | 'other';
 
 export interface TimescaleInfoJob extends JobHistory {
   readonly id: number;
@@ -124,6 +124,10 @@ export interface TimescaleInfoHypertable {
   readonly timeType: string;
   readonly chunkInterval: string | null;
   readonly integerChunkInterval: string | null;
+  /** The hash dimension beside time, or null. */
+  readonly partitioning: { readonly column: string; readonly partitions: number } | null;
+  /** The index a reorder policy reorders chunks by, or null. */
+  readonly reorderIndex: string | null;
   readonly chunks: number;
   readonly range: TimescaleInfoRange | null;
   readonly totalBytes: number;
@@ -201,6 +205,7 @@ function jobKind(procSchema: string, procName: string): TimescaleJobKind {
   if (!POLICY_SCHEMAS.has(procSchema)) return 'other';
   if (procName === 'policy_compression') return 'compression';
   if (procName === 'policy_retention') return 'retention';
+  if (procName === 'policy_reorder') return 'reorder';
   return 'other';
 }
 
@@ -325,6 +330,8 @@ export async function timescaleInfo(
       timeType: t.columns.find((c) => c.name === h.timeColumn)?.type ?? '',
       chunkInterval: interval?.kind === 'interval' ? (chunkIntervals[i] ?? null) : null,
       integerChunkInterval: interval?.kind === 'integer' ? interval.value.toString() : null,
+      partitioning: h.partitioning ? { ...h.partitioning } : null,
+      reorderIndex: h.reorderIndex ?? null,
       chunks: u.chunks,
       range: u.range,
       totalBytes: u.totalBytes,

@@ -82,9 +82,25 @@ export const removeRetentionPolicy = onPgm<Args<typeof sql.removeRetentionPolicy
 export const addForeignKey = onPgm<Args<typeof sql.addForeignKey>>(sql.addForeignKey);
 /** Reverse (with the key's definition): addForeignKey. */
 export const dropForeignKey = onPgm<Args<typeof sql.dropForeignKey>>(sql.dropForeignKey);
+/** Adds a hash dimension. No reverse: TimescaleDB cannot remove a dimension. */
+export const addDimension = onPgm<Args<typeof sql.addDimension>>(sql.addDimension);
+/** Partitions of the hash dimension for future chunks. Reverse (with previous): the previous number. */
+export const setNumberPartitions = onPgm<Args<typeof sql.setNumberPartitions>>(
+  sql.setNumberPartitions,
+);
+/** Reorders chunks by an index, in a job. Reverse: removeReorderPolicy. */
+export const addReorderPolicy = onPgm<Args<typeof sql.addReorderPolicy>>(sql.addReorderPolicy);
+/** Reverse (with index): addReorderPolicy. */
+export const removeReorderPolicy = onPgm<Args<typeof sql.removeReorderPolicy>>(
+  sql.removeReorderPolicy,
+);
 
 export type {
   AddCompressionPolicyOptions,
+  AddDimensionOptions,
+  AddReorderPolicyOptions,
+  RemoveReorderPolicyOptions,
+  SetNumberPartitionsOptions,
   AddRetentionPolicyOptions,
   CreateHypertableOptions,
   DisableCompressionOptions,

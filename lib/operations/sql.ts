@@ -3,11 +3,13 @@ import * as hypertables from './hypertables/index.js';
 import * as compression from './compression/index.js';
 import * as retention from './retention/index.js';
 import * as constraints from './constraints/index.js';
+import * as reorder from './reorder/index.js';
 
 export * from './hypertables/index.js';
 export * from './compression/index.js';
 export * from './retention/index.js';
 export * from './constraints/index.js';
+export * from './reorder/index.js';
 export {
   setTimescaleModeOverride,
   effectiveMode,
@@ -31,6 +33,10 @@ export const PRISM_OPERATIONS = Object.freeze({
   removeRetentionPolicy: retention.removeRetentionPolicy,
   addForeignKey: constraints.addForeignKey,
   dropForeignKey: constraints.dropForeignKey,
+  addDimension: hypertables.addDimension,
+  setNumberPartitions: hypertables.setNumberPartitions,
+  addReorderPolicy: reorder.addReorderPolicy,
+  removeReorderPolicy: reorder.removeReorderPolicy,
 });
 
 export type PrismOperationName = keyof typeof PRISM_OPERATIONS;

@@ -19,6 +19,7 @@ import {
 } from '../spec/identifiers.js';
 import { MAX_INDEX_KEYS } from '../spec/limits.js';
 import { amountText } from '../spec/time-amount.js';
+import { matchReorderIndex } from '../spec/timeseries.js';
 import type { Field, FieldType, TimeAmount } from '../spec/types.js';
 import { enumValuesProblem, fieldTypeOf } from './field-types.js';
 import {
@@ -125,6 +126,8 @@ class ModelBuilder {
     if (ts) this.draft.timeseries = ts;
     for (const index of this.table.indexes) this.addIndex(index);
     for (const key of this.table.foreignKeys ?? []) this.addForeignKey(key);
+    if (ts && this.table.hypertable?.reorderIndex)
+      this.reorder(ts, this.table.hypertable.timeColumn, this.table.hypertable.reorderIndex);
     for (const u of this.table.unsupported) {
       const column = /^column (.+)$/.exec(u.what)?.[1];
       const field = column === undefined ? undefined : this.fields.get(column);
@@ -298,6 +301,10 @@ class ModelBuilder {
       h.compression ? 'compression' : '',
       h.compressAfter ? `compression after ${amountText(h.compressAfter)}` : '',
       h.dropAfter ? `retention drop_after ${amountText(h.dropAfter)}` : '',
+      h.partitioning
+        ? `space partitioning on ${h.partitioning.column} into ${h.partitioning.partitions} partitions`
+        : '',
+      h.reorderIndex ? `reorder policy by index ${h.reorderIndex}` : '',
     ].filter((s) => s !== '');
     if (time === undefined || !TIME_TYPES.includes(time.type) || time.array === true) {
       this.trailing(
@@ -308,6 +315,10 @@ class ModelBuilder {
     }
     const integer = time.type === 'int' || time.type === 'bigint';
     const ts: TimeseriesDraft = { time_column: h.timeColumn, indexes: [] };
+    if (h.partitioning) {
+      if (this.present(h.partitioning.column, 'space partitioning'))
+        ts.partitioning = { ...h.partitioning };
+    }
     if (h.chunkInterval)
       ts.chunk_interval = this.amount(h.chunkInterval, integer, time, 'chunk_interval');
     const unit = integer ? this.timeUnit(h, time) : undefined;
@@ -365,6 +376,49 @@ class ModelBuilder {
         );
     }
     return ts;
+  }
+
+  /** The reorder policy's index as prism.yaml names it: by the columns of an index it writes. */
+  private reorder(ts: TimeseriesDraft, time: string, indexName: string): void {
+    const table = this.table.name;
+    const fields = [...this.fields.values()];
+    const key = fields.filter((f) => f.primaryKey).map((f) => f.name);
+    // As the spec makes it: the time column joins a key without it.
+    if (key.length > 0 && !key.includes(time)) key.push(time);
+    // In the order the spec matches them: timeseries indexes, the key, fields' indexes.
+    const candidates = [
+      ...ts.indexes.map((i) => ({
+        name: i.name ?? defaultIndexName(table, i.columns),
+        columns: [...i.columns],
+      })),
+      ...(key.length > 0 ? [{ name: primaryKeyName(table), columns: key }] : []),
+      ...fields
+        .filter((f) => (f.index || f.unique) && !(key.length === 1 && key[0] === f.name))
+        .map((f) => ({ name: defaultIndexName(table, [f.name]), columns: [f.name] })),
+    ];
+    const found = candidates.find((c) => c.name === indexName);
+    const terms = found
+      ? found.columns
+      : indexName === defaultIndexName(table, [time])
+        ? [`${time} DESC`]
+        : undefined;
+    const matched =
+      terms === undefined
+        ? undefined
+        : matchReorderIndex(
+            terms.map((t) => ({ column: t.split(' ')[0] as string, direction: 'ASC' as const })),
+            candidates,
+            table,
+            time,
+          );
+    if (terms === undefined || matched !== indexName) {
+      this.trailing(
+        'reorder policy',
+        `by index ${indexName}, which prism.yaml cannot name (no index of the model written here has its columns alone); left out`,
+      );
+      return;
+    }
+    ts.reorder = { index: terms };
   }
 
   private timeUnit(h: Hypertable, time: FieldDraft): 's' | 'ms' | 'us' | undefined {

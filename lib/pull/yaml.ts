@@ -53,6 +53,8 @@ export interface TimeseriesDraft {
   };
   retention?: { enabled: true; drop_after: string | number };
   indexes: IndexDraft[];
+  partitioning?: { column: string; partitions: number };
+  reorder?: { index: string[] };
 }
 
 /** A column's place in the field list: a field, or a comment where a column was left out. */
@@ -108,6 +110,8 @@ function timeseriesValue(ts: TimeseriesDraft): Record<string, unknown> {
             ...(i.name === undefined ? {} : { name: i.name }),
           })),
         }),
+    ...(ts.partitioning === undefined ? {} : { partitioning: ts.partitioning }),
+    ...(ts.reorder === undefined ? {} : { reorder: ts.reorder }),
   };
 }
 
@@ -115,7 +119,7 @@ function comment(lines: readonly string[]): string {
   return lines.map((l) => ` ${l}`).join('\n');
 }
 
-const FLOW_KEYS = new Set(['values', 'segment_by', 'order_by', 'columns']);
+const FLOW_KEYS = new Set(['values', 'segment_by', 'order_by', 'columns', 'index']);
 
 /** Short lists (`values`, `segment_by`, index columns) on one line. */
 function flowLists(node: unknown): void {

@@ -90,6 +90,7 @@ async function liveTimeseries(
   const procs = [
     ...(h?.compressAfter ? ['policy_compression'] : []),
     ...(h?.dropAfter ? ['policy_retention'] : []),
+    ...(h?.reorderIndex ? ['policy_reorder'] : []),
     ...live.unsupported.filter((u) => u.what.startsWith('job ')).map((u) => u.what.slice(4)),
   ];
   return {
@@ -105,6 +106,7 @@ const LICENSED: ReadonlySet<Change['kind']> = new Set([
   'enableCompression',
   'addCompressionPolicy',
   'addRetentionPolicy',
+  'addReorderPolicy',
 ]);
 
 /** The steps of `model` that the live table lacks. */
@@ -120,6 +122,8 @@ function missingSteps(model: Model, live: LiveTimeseries): TimescaleChange[] {
         return !live.procs.includes('policy_compression');
       case 'addRetentionPolicy':
         return !live.procs.includes('policy_retention');
+      case 'addReorderPolicy':
+        return !live.procs.includes('policy_reorder');
       default:
         return false;
     }

@@ -9,7 +9,7 @@ import { quoteIdent } from '../sql/quote.js';
 
 export interface JobRun {
   readonly jobId: number;
-  readonly kind: 'compression' | 'retention';
+  readonly kind: 'compression' | 'retention' | 'reorder';
   readonly table: string;
   readonly ok: boolean;
   readonly error?: string | undefined;
@@ -30,22 +30,27 @@ export async function runPolicyJobs(
   const jobs = await client.query<{ job_id: number; proc_name: string; table: string }>(
     `SELECT job_id, proc_name, pg_catalog.format('%I.%I', hypertable_schema, hypertable_name) AS "table"
        FROM timescaledb_information.jobs
-      WHERE proc_name IN ('policy_compression', 'policy_retention')
+      WHERE proc_name IN ('policy_compression', 'policy_reorder', 'policy_retention')
         AND ($1::text IS NULL OR hypertable_name = $1)
       ORDER BY proc_name, job_id`,
     [options.table ?? null],
   );
   if (options.table && jobs.rows.length === 0) {
-    throw new DatabaseError(`no compression or retention policy on ${options.table}`, {
+    throw new DatabaseError(`no compression, reorder or retention policy on ${options.table}`, {
       hint: '`prism-migrate timescale-info` lists the policy jobs',
     });
   }
   const runs: JobRun[] = [];
-  // Compression before retention, as a scheduler would interleave them over time.
+  // Compression, reorder, then retention, as a scheduler would interleave them over time.
   for (const job of jobs.rows) {
     if (!Number.isInteger(job.job_id)) continue;
     const started = Date.now();
-    const kind = job.proc_name === 'policy_compression' ? 'compression' : 'retention';
+    const kind =
+      job.proc_name === 'policy_compression'
+        ? 'compression'
+        : job.proc_name === 'policy_reorder'
+          ? 'reorder'
+          : 'retention';
     options.onJobStart?.({ jobId: job.job_id, kind, table: job.table });
     try {
       // CALL takes no parameters or subqueries here: the id is an integer from the catalog.

@@ -17,6 +17,7 @@ import type {
   Index,
   PrimaryKey,
   Schema,
+  SpacePartitioning,
   Table,
 } from './types.js';
 
@@ -42,6 +43,8 @@ export const DIFFERENCE_KINDS = Object.freeze([
   'compressionSparseIndexes',
   'compressionPolicy',
   'retentionPolicy',
+  'partitioning',
+  'reorderPolicy',
 ] as const);
 export type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
 
@@ -379,6 +382,7 @@ function compareHypertable(out: Differences, table: string, live: Table, desired
     }
     comparePolicy(out, 'compressionPolicy', table, undefined, d.compressAfter, true);
     comparePolicy(out, 'retentionPolicy', table, undefined, d.dropAfter, true);
+    compareReorder(out, table, undefined, d.reorderIndex, true);
     return;
   }
   compareDimension(out, table, l, d);
@@ -434,6 +438,47 @@ function compareHypertable(out: Differences, table: string, live: Table, desired
   }
   comparePolicy(out, 'compressionPolicy', table, l.compressAfter, d.compressAfter, false);
   comparePolicy(out, 'retentionPolicy', table, l.dropAfter, d.dropAfter, false);
+  compareReorder(out, table, l.reorderIndex, d.reorderIndex, false);
+}
+
+function partitioningText(p: SpacePartitioning | undefined): string {
+  return p === undefined ? 'none' : `${p.column} into ${p.partitions} partitions`;
+}
+
+function comparePartitioning(out: Differences, table: string, l: Hypertable, d: Hypertable): void {
+  const lp = l.partitioning;
+  const dp = d.partitioning;
+  if (lp?.column === dp?.column && lp?.partitions === dp?.partitions) return;
+  out.add(
+    'partitioning',
+    'space partitioning',
+    partitioningText(dp),
+    partitioningText(lp),
+    dp !== undefined && lp?.column === dp.column
+      ? `set the number of partitions of ${table} to ${dp.partitions} (new chunks only)`
+      : `rebuild ${table} with ${dp === undefined ? 'no space partitioning' : `space partitioning on ${dp.column}`}: TimescaleDB cannot remove or move a dimension`,
+  );
+}
+
+function compareReorder(
+  out: Differences,
+  table: string,
+  live: string | undefined,
+  desired: string | undefined,
+  plain: boolean,
+): void {
+  if (live === desired) return;
+  out.add(
+    'reorderPolicy',
+    'reorder policy',
+    desired === undefined ? 'none' : `by index ${desired}`,
+    plain ? 'none (plain table)' : live === undefined ? 'none (removed?)' : `by index ${live}`,
+    desired === undefined
+      ? `remove the reorder policy of ${table}`
+      : live === undefined
+        ? `add a reorder policy to ${table} (index ${desired})`
+        : `replace the reorder policy of ${table} (index ${desired})`,
+  );
 }
 
 function compareDimension(out: Differences, table: string, l: Hypertable, d: Hypertable): void {
@@ -446,6 +491,7 @@ function compareDimension(out: Differences, table: string, l: Hypertable, d: Hyp
       `partition ${table} by ${d.timeColumn}`,
     );
   }
+  comparePartitioning(out, table, l, d);
   if (d.chunkInterval !== undefined && !sameAmount(l.chunkInterval, d.chunkInterval)) {
     const expected = amountText(d.chunkInterval);
     out.add(

@@ -158,6 +158,8 @@ function compileHypertable(model: Model): Hypertable | undefined {
     ...(compression ? { compression } : {}),
     ...(compression && ts.compression?.after ? { compressAfter: ts.compression.after } : {}),
     ...(ts.retention?.enabled ? { dropAfter: ts.retention.dropAfter } : {}),
+    ...(ts.partitioning ? { partitioning: { ...ts.partitioning } } : {}),
+    ...(ts.reorder ? { reorderIndex: ts.reorder.indexName } : {}),
   };
 }
 

@@ -90,6 +90,15 @@ export interface Hypertable {
   readonly compression?: CompressionSettings | undefined;
   readonly compressAfter?: TimeAmount | undefined;
   readonly dropAfter?: TimeAmount | undefined;
+  /** A hash (space) dimension beside the time dimension. */
+  readonly partitioning?: SpacePartitioning | undefined;
+  /** The index a reorder policy reorders chunks by. */
+  readonly reorderIndex?: string | undefined;
+}
+
+export interface SpacePartitioning {
+  readonly column: string;
+  readonly partitions: number;
 }
 
 /**

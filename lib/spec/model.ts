@@ -2,11 +2,11 @@
 import type { Finding, Path } from './findings.js';
 import { hasErrors, specAdjustment } from './findings.js';
 import { buildField, duplicateNameFindings, fieldFindings } from './fields.js';
-import { defaultTableName } from './identifiers.js';
+import { defaultIndexName, defaultTableName, primaryKeyName } from './identifiers.js';
 import { columnCountFindings, primaryKeyWidthFindings } from './limits.js';
 import type { RawField, RawModel } from './raw.js';
 import { renameFindings } from './renames.js';
-import { checkTimeseries, uniqueWithoutTime } from './timeseries.js';
+import { checkTimeseries, uniqueWithoutSpace, uniqueWithoutTime } from './timeseries.js';
 import type { ModelInput } from './partial.js';
 import type { Model, TimescaleMode, Timeseries } from './types.js';
 
@@ -28,6 +28,39 @@ function uniqueFieldFindings(raw: RawModel, path: Path, timeColumn: string): Fin
       ? [uniqueWithoutTime([...path, 'fields', j, 'unique'], [f.name], timeColumn)]
       : [],
   );
+}
+
+/** With a hash dimension, every unique key must also hold its column (TS103). */
+function spaceKeyFindings(raw: RawModel, path: Path, key: readonly string[]): Finding[] {
+  const space = raw.timeseries?.partitioning?.column;
+  if (space === undefined || !raw.fields.some((f) => f.name === space)) return [];
+  const findings: Finding[] = [];
+  if (key.length > 0 && !key.includes(space)) {
+    const at = raw.fields.findIndex((f) => f.primary_key);
+    findings.push(
+      uniqueWithoutSpace([...path, 'fields', at, 'primary_key'], 'the primary key', space),
+    );
+  }
+  raw.fields.forEach((f, j) => {
+    if (f.unique && f.name !== space)
+      findings.push(uniqueWithoutSpace([...path, 'fields', j, 'unique'], 'a unique field', space));
+  });
+  return findings;
+}
+
+/** The primary key's index and the fields' indexes: what a reorder policy may name besides timeseries indexes. */
+function fieldIndexes(
+  raw: RawModel,
+  table: string,
+  key: readonly string[],
+): { name: string; columns: string[] }[] {
+  const sole = key.length === 1 ? key[0] : undefined;
+  return [
+    ...(key.length > 0 ? [{ name: primaryKeyName(table), columns: [...key] }] : []),
+    ...raw.fields
+      .filter((f) => (f.index || f.unique) && f.name !== sole)
+      .map((f) => ({ name: defaultIndexName(table, [f.name]), columns: [f.name] })),
+  ];
 }
 
 /**
@@ -88,20 +121,25 @@ function acrossFieldFindings(
       { kind: 'field', within: `model '${raw.name}'` },
     ),
   ];
+  const timeColumn = raw.timeseries?.time_column;
+  const pk = primaryKeyOf(raw, path, timeColumn);
   const ts =
     raw.timeseries === undefined
       ? undefined
-      : checkTimeseries(raw.timeseries, {
-          modelName: raw.name,
-          table,
-          fields: firstByName(raw.fields),
-          untyped: input.untyped,
-          path: [...path, 'timeseries'],
-        });
-  const timeColumn = raw.timeseries?.time_column;
+      : checkTimeseries(
+          raw.timeseries,
+          {
+            modelName: raw.name,
+            table,
+            fields: firstByName(raw.fields),
+            untyped: input.untyped,
+            path: [...path, 'timeseries'],
+          },
+          fieldIndexes(raw, table, pk.key),
+        );
   findings.push(...(ts?.findings ?? []));
   if (timeColumn !== undefined) findings.push(...uniqueFieldFindings(raw, path, timeColumn));
-  const pk = primaryKeyOf(raw, path, timeColumn);
+  findings.push(...spaceKeyFindings(raw, path, pk.key));
   findings.push(...pk.findings, ...timeColumnNullability(raw, path, timeColumn));
   findings.push(...columnCountFindings(raw, path), ...primaryKeyWidthFindings(raw, path, pk.key));
   return { findings, timeseries: ts?.value, primaryKey: pk.key };

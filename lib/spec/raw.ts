@@ -49,6 +49,15 @@ export interface RawIndex {
   readonly name?: string;
 }
 
+export interface RawPartitioning {
+  readonly column: string;
+  readonly partitions: number;
+}
+
+export interface RawReorder {
+  readonly index: readonly string[];
+}
+
 export interface RawTimeseries {
   readonly time_column: string;
   readonly chunk_interval?: RawTimeAmount;
@@ -56,6 +65,8 @@ export interface RawTimeseries {
   readonly compression?: RawCompression;
   readonly retention?: RawRetention;
   readonly indexes?: readonly RawIndex[];
+  readonly partitioning?: RawPartitioning;
+  readonly reorder?: RawReorder;
 }
 
 export interface RawModel {

@@ -152,6 +152,29 @@ const indexSchema = Joi.object({
   name: identifier('Index name (default <table>_<columns>_idx)'),
 });
 
+/** TimescaleDB's limit on the partitions of a space dimension. */
+export const MAX_PARTITIONS = 32767;
+
+const partitioningSchema = Joi.object({
+  column: identifier('The column hashed into partitions (not the time column)').required(),
+  partitions: Joi.number()
+    .integer()
+    .min(1)
+    .max(MAX_PARTITIONS)
+    .required()
+    .description('Number of hash partitions (1 to 32767)'),
+});
+
+const reorderSchema = Joi.object({
+  index: Joi.array()
+    .items(Joi.string())
+    .min(1)
+    .required()
+    .description(
+      "The columns of the index chunks are reordered by, each 'column [ASC|DESC]': an index of the model, or the time column's default index ('<time> DESC')",
+    ),
+});
+
 export const timeseriesSchema: Joi.ObjectSchema = Joi.object({
   time_column: identifier(
     'The partitioning column (datetime, timestamp, date, int or bigint)',
@@ -165,6 +188,12 @@ export const timeseriesSchema: Joi.ObjectSchema = Joi.object({
   compression: compressionSchema,
   retention: retentionSchema,
   indexes: Joi.array().items(indexSchema).description('Extra indexes on the hypertable'),
+  partitioning: partitioningSchema.description(
+    'Space partitioning: a hash dimension on a column beside the time dimension',
+  ),
+  reorder: reorderSchema.description(
+    'A reorder policy: TimescaleDB rewrites older chunks in the order of this index',
+  ),
 });
 
 export const modelSchema: Joi.ObjectSchema = Joi.object({

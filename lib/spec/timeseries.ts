@@ -12,6 +12,8 @@ import type {
   RawCompression,
   RawField,
   RawIndex,
+  RawPartitioning,
+  RawReorder,
   RawRetention,
   RawTimeAmount,
   RawTimeseries,
@@ -21,6 +23,8 @@ import { amountText, compareAmounts, isIntegerTime, parseTimeAmount } from './ti
 import type {
   Compression,
   OrderByItem,
+  Partitioning,
+  Reorder,
   Retention,
   SparseIndex,
   TimeAmount,
@@ -409,6 +413,7 @@ function indexProblems(
   ctx: TimeseriesContext,
   timeColumn: string,
   path: Path,
+  spaceColumn: string | undefined,
 ): Finding[] {
   const problems: Finding[] = raw.columns.flatMap((c, k) =>
     missingColumn(ctx, c, [...path, 'columns', k], 'index column'),
@@ -453,7 +458,19 @@ function indexProblems(
   if (raw.unique && !raw.columns.includes(timeColumn)) {
     problems.push(uniqueWithoutTime([...path, 'unique'], raw.columns, timeColumn));
   }
+  if (raw.unique && spaceColumn !== undefined && !raw.columns.includes(spaceColumn)) {
+    problems.push(uniqueWithoutSpace([...path, 'unique'], 'a unique index', spaceColumn));
+  }
   return problems;
+}
+
+/** TimescaleDB error TS103 again: unique keys must contain every partitioning column. */
+export function uniqueWithoutSpace(path: Path, what: string, spaceColumn: string): Finding {
+  return specError(
+    path,
+    `${what} on a space-partitioned hypertable must include the partitioning column '${spaceColumn}': TimescaleDB refuses unique indexes without every partitioning column`,
+    `add '${spaceColumn}' to it, or remove timeseries.partitioning`,
+  );
 }
 
 /** TimescaleDB error TS103: unique indexes on a hypertable must contain the time column. */
@@ -473,9 +490,12 @@ function indexesOf(
   raw: readonly RawIndex[],
   ctx: TimeseriesContext,
   timeColumn: string,
+  spaceColumn: string | undefined,
 ): Checked<TimeseriesIndex[]> {
   const path = [...ctx.path, 'indexes'];
-  const findings = raw.flatMap((index, k) => indexProblems(index, ctx, timeColumn, [...path, k]));
+  const findings = raw.flatMap((index, k) =>
+    indexProblems(index, ctx, timeColumn, [...path, k], spaceColumn),
+  );
   const value = raw.map((index) =>
     Object.freeze({
       name: index.name ?? defaultIndexName(ctx.table, index.columns),
@@ -485,6 +505,110 @@ function indexesOf(
     }),
   );
   return { value, findings };
+}
+
+function partitioningOf(
+  raw: RawPartitioning,
+  ctx: TimeseriesContext,
+  timeColumn: string,
+): Checked<Partitioning> {
+  const path = [...ctx.path, 'partitioning'];
+  const findings = missingColumn(ctx, raw.column, [...path, 'column'], 'partitioning column');
+  if (raw.column === timeColumn) {
+    findings.push(
+      specError(
+        [...path, 'column'],
+        `the partitioning column '${raw.column}' is the time column: a hash dimension needs another column`,
+        'partition by the column your queries filter on besides time, e.g. a device or tenant id',
+      ),
+    );
+  }
+  return { value: Object.freeze({ column: raw.column, partitions: raw.partitions }), findings };
+}
+
+/**
+ * The index a reorder policy's terms name: an index of the model with these columns, or
+ * TimescaleDB's default `(<time> DESC)` index for the time column alone. Matched by column
+ * names only (index columns carry no direction yet).
+ */
+export function matchReorderIndex(
+  terms: readonly OrderByItem[],
+  indexes: readonly { readonly name: string; readonly columns: readonly string[] }[],
+  table: string,
+  timeColumn: string,
+): string | undefined {
+  const names = terms.map((t) => t.column);
+  const same = (columns: readonly string[]) =>
+    columns.length === names.length && columns.every((c, i) => c === names[i]);
+  const found = indexes.find((i) => same(i.columns));
+  if (found) return found.name;
+  // TimescaleDB creates `<table>_<time>_idx` on (time DESC) with the hypertable.
+  return same([timeColumn]) ? defaultIndexName(table, [timeColumn]) : undefined;
+}
+
+function reorderOf(
+  raw: RawReorder,
+  ctx: TimeseriesContext,
+  timeColumn: string,
+  indexes: readonly TimeseriesIndex[],
+  fieldIndexes: readonly { readonly name: string; readonly columns: readonly string[] }[],
+): Checked<Reorder | undefined> {
+  const path = [...ctx.path, 'reorder', 'index'];
+  const findings: Finding[] = [];
+  const terms: OrderByItem[] = [];
+  raw.index.forEach((text, k) => {
+    const parsed = parseOrderBy(text);
+    if (!parsed.ok) {
+      findings.push(
+        specError(
+          [...path, k],
+          `invalid index column ${JSON.stringify(text)}: ${parsed.reason}`,
+          ORDER_BY_HINT,
+        ),
+      );
+      return;
+    }
+    findings.push(...missingColumn(ctx, parsed.item.column, [...path, k], 'reorder index column'));
+    terms.push(parsed.item);
+  });
+  findings.push(
+    ...repeatedColumns(
+      terms.map((t) => t.column),
+      path,
+      'the reorder index',
+    ),
+  );
+  if (hasErrors(findings)) return { value: undefined, findings };
+  // The timeseries indexes first: they are the ones written for it.
+  const candidates = [...indexes, ...fieldIndexes];
+  const indexName = matchReorderIndex(terms, candidates, ctx.table, timeColumn);
+  if (indexName === undefined) {
+    const listed = [...new Set(candidates.map((i) => `(${i.columns.join(', ')})`))];
+    return {
+      value: undefined,
+      findings: [
+        specError(
+          path,
+          `no index of model '${ctx.modelName}' has the columns (${terms.map((t) => t.column).join(', ')}): a reorder policy needs an index to reorder by`,
+          `add it under timeseries.indexes, or use one of: (${timeColumn} DESC)${listed.length > 0 ? `, ${listed.join(', ')}` : ''}`,
+        ),
+      ],
+    };
+  }
+  const method = indexes.find((i) => i.name === indexName)?.type ?? 'btree';
+  if (method !== 'btree') {
+    return {
+      value: undefined,
+      findings: [
+        specError(
+          path,
+          `index ${indexName} is a ${method} index: a reorder policy clusters chunks, which only a btree index can order`,
+          'reorder by a btree index (type: btree, the default)',
+        ),
+      ],
+    };
+  }
+  return { value: Object.freeze({ index: Object.freeze(terms), indexName }), findings };
 }
 
 function lifecycleWarning(
@@ -506,6 +630,7 @@ function lifecycleWarning(
 export function checkTimeseries(
   raw: RawTimeseries,
   ctx: TimeseriesContext,
+  fieldIndexes: readonly { readonly name: string; readonly columns: readonly string[] }[] = [],
 ): Checked<Timeseries | undefined> {
   const col = timeColumnOf(raw, ctx);
   const chunk = amountOf(raw.chunk_interval, 'chunk_interval', col.value, [
@@ -518,13 +643,23 @@ export function checkTimeseries(
       : compressionOf(raw.compression, ctx, col.value, chunk.value);
   const retention =
     raw.retention === undefined ? undefined : retentionOf(raw.retention, ctx, col.value);
-  const indexes = indexesOf(raw.indexes ?? [], ctx, raw.time_column);
+  const partitioning =
+    raw.partitioning === undefined
+      ? undefined
+      : partitioningOf(raw.partitioning, ctx, raw.time_column);
+  const indexes = indexesOf(raw.indexes ?? [], ctx, raw.time_column, raw.partitioning?.column);
+  const reorder =
+    raw.reorder === undefined
+      ? undefined
+      : reorderOf(raw.reorder, ctx, raw.time_column, indexes.value, fieldIndexes);
   const findings = [
     ...col.findings,
     ...chunk.findings,
     ...(compression?.findings ?? []),
     ...(retention?.findings ?? []),
     ...indexes.findings,
+    ...(partitioning?.findings ?? []),
+    ...(reorder?.findings ?? []),
   ];
   findings.push(...lifecycleWarning(compression?.value, retention?.value, ctx.path));
   if (hasErrors(findings)) return { value: undefined, findings };
@@ -535,6 +670,8 @@ export function checkTimeseries(
     compression: compression?.value,
     retention: retention?.value,
     indexes: Object.freeze(indexes.value),
+    ...(partitioning ? { partitioning: partitioning.value } : {}),
+    ...(reorder?.value ? { reorder: reorder.value } : {}),
   });
   return { value, findings };
 }

@@ -140,6 +140,19 @@ export interface EnvironmentValues {
   readonly dropAfter?: TimeAmount | undefined;
 }
 
+/** A hash (space) dimension beside the time dimension. */
+export interface Partitioning {
+  readonly column: string;
+  readonly partitions: number;
+}
+
+/** A reorder policy: chunks are reordered by the model's index on these terms. */
+export interface Reorder {
+  readonly index: readonly OrderByItem[];
+  /** The name of the index those terms match (a model index, or TimescaleDB's time index). */
+  readonly indexName: string;
+}
+
 export interface Timeseries {
   readonly timeColumn: string;
   readonly chunkInterval?: TimeAmount | undefined;
@@ -150,6 +163,8 @@ export interface Timeseries {
   readonly indexes: readonly TimeseriesIndex[];
   /** Amounts that differ per environment, by environment name; chosen when applied. */
   readonly environments?: Readonly<Record<string, EnvironmentValues>> | undefined;
+  readonly partitioning?: Partitioning | undefined;
+  readonly reorder?: Reorder | undefined;
 }
 
 export interface Model {

@@ -76,7 +76,7 @@ export async function snapshotCatalog(
         `SELECT d.hypertable_name, d.column_name, d.time_interval::text, d.integer_interval::text, h.compression_enabled
            FROM timescaledb_information.dimensions d JOIN timescaledb_information.hypertables h
              ON h.hypertable_schema = d.hypertable_schema AND h.hypertable_name = d.hypertable_name
-          WHERE d.hypertable_name = ANY($1) ORDER BY 1`,
+          WHERE d.hypertable_name = ANY($1) ORDER BY 1, d.dimension_number`,
         [tables],
       )
     : [];

@@ -405,29 +405,19 @@ function timescaleTables(traits: TimescaleTraits): Table[] {
       hypertable: { timeColumn: 'ts', chunkInterval: interval('1 day 12 hours') },
     },
     {
-      ...plainTable(
-        'spaced',
-        [
-          col('ts', 'timestamp with time zone', true),
-          col('dev', 'integer', true),
-          col('v', 'double precision', false),
-        ],
-        [
-          unsupported('dimension dev', 'space partitioning on dev into 4 partitions'),
-          ...(licensed
-            ? [
-                unsupported(
-                  'job policy_reorder',
-                  '_timescaledb_functions.policy_reorder with config {"index_name": "spaced_ts_idx"}',
-                ),
-              ]
-            : []),
-        ],
-      ),
+      ...plainTable('spaced', [
+        col('ts', 'timestamp with time zone', true),
+        col('dev', 'integer', true),
+        col('v', 'double precision', false),
+      ]),
       // Both default indexes, (ts DESC) and (dev, ts DESC), are left out.
       hypertable: hypertable(
-        { timeColumn: 'ts', chunkInterval: interval('7 days') },
-        { compression: { segmentBy: [], orderBy: [] } },
+        {
+          timeColumn: 'ts',
+          chunkInterval: interval('7 days'),
+          partitioning: { column: 'dev', partitions: 4 },
+        },
+        { compression: { segmentBy: [], orderBy: [] }, reorderIndex: 'spaced_ts_idx' },
       ),
     },
     {

@@ -81,6 +81,9 @@ const metricModel = fc.record({
       // Values of the environment the migrations run in (`environments: { dev: … }`).
       devChunk: fc.constantFrom(undefined, '6 hours', '1 day'),
       devRetention: fc.constantFrom(undefined, '30 days'),
+      partitions: fc.constantFrom(undefined, 2, 3),
+      // `index` reorders by the (device, ts) index, when the model has it.
+      reorder: fc.constantFrom(undefined, 'time', 'index'),
     }),
     { nil: undefined },
   ),
@@ -141,6 +144,9 @@ function toYaml(shape: SpecShape): string {
         : {}),
       ...(t.retention ? { retention: { drop_after: t.retention } } : {}),
       ...(t.index ? { indexes: [{ columns: ['device', 'ts'] }] } : {}),
+      ...(t.partitions ? { partitioning: { column: 'device', partitions: t.partitions } } : {}),
+      ...(t.reorder === 'time' ? { reorder: { index: ['ts DESC'] } } : {}),
+      ...(t.reorder === 'index' && t.index ? { reorder: { index: ['device', 'ts'] } } : {}),
     };
     models.push({ name: 'Metric', fields, ...(timeseries ? { timeseries } : {}) });
     const dev = {

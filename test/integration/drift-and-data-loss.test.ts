@@ -258,7 +258,7 @@ function describeDriftAndDataLoss(title: string, target: Target): void {
       }
       const missing = await runCli(['jobs', 'run', '--table', 'nope'], { cwd: dir, env });
       expect(missing.code).to.equal(3);
-      expect(missing.stderr).to.include('no compression or retention policy on nope');
+      expect(missing.stderr).to.include('no compression, reorder or retention policy on nope');
     });
   });
 }

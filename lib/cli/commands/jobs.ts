@@ -1,4 +1,4 @@
-/** `jobs run`: the compression and retention jobs, now. */
+/** `jobs run`: the compression, reorder and retention jobs, now. */
 import type { Command } from 'commander';
 import type { Output } from '../output.js';
 import { databaseOptions, type GlobalOptions } from '../context.js';
@@ -11,7 +11,7 @@ export function registerJobs(program: Command, out: Output): void {
     .command('jobs')
     .description('policy jobs')
     .command('run')
-    .description('run the compression and retention jobs now (all, or those of --table)')
+    .description('run the compression, reorder and retention jobs now (all, or those of --table)')
     .option('--table <table>', 'only this hypertable')
     .action(async (opts: { table?: string }) => {
       const globals = program.opts<GlobalOptions>();
@@ -27,7 +27,7 @@ export function registerJobs(program: Command, out: Output): void {
       } finally {
         progress.stop();
       }
-      if (runs.length === 0) out.line('No compression or retention jobs.');
+      if (runs.length === 0) out.line('No compression, reorder or retention jobs.');
       for (const r of runs) {
         out.line(
           `${r.ok ? 'ran   ' : 'FAILED'} job ${r.jobId} (${r.kind} of ${r.table}) in ${r.ms} ms${r.error ? `: ${r.error}` : ''}`,

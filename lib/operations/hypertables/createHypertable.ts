@@ -5,6 +5,8 @@ import {
   type ReversibleOperation,
   regclass,
   displayName,
+  lookupHypertable,
+  LOOKUP_DECLARE,
   type TableArg,
   type TimescaleOption,
 } from '../common.js';
@@ -13,6 +15,12 @@ import { byEnvironment, type EnvironmentOptions } from '../environment.js';
 import { effectiveMode } from '../mode.js';
 import { noteNewHypertable } from '../retention-loss-guard.js';
 import { revertHypertable } from './revertHypertable.js';
+import {
+  ADD_DIMENSION_DECLARE,
+  addDimensionLines,
+  checkPartitioning,
+  type SpacePartitioningOptions,
+} from './addDimension.js';
 
 export interface CreateHypertableOptions
   extends TimescaleOption, EnvironmentOptions<{ chunkInterval: IntervalInput }> {
@@ -23,6 +31,8 @@ export interface CreateHypertableOptions
   readonly ifNotExists?: boolean | undefined;
   /** Move existing rows into chunks (rewrites every row, under lock). Default true. */
   readonly migrateData?: boolean | undefined;
+  /** A hash dimension added with it (rows already there stay in their chunks). */
+  readonly partitioning?: SpacePartitioningOptions | undefined;
 }
 
 function forward(table: TableArg, options: CreateHypertableOptions): string {
@@ -35,6 +45,8 @@ function forward(table: TableArg, options: CreateHypertableOptions): string {
       ? undefined
       : intervalSql(options.chunkInterval, 'chunkInterval');
   const flags = `if_not_exists => ${options.ifNotExists === true}, migrate_data => ${options.migrateData !== false}`;
+  if (options.partitioning !== undefined)
+    checkPartitioning(options.partitioning, 'createHypertable');
   const rel = regclass(table);
   const generic = interval
     ? tsFormat`SELECT ${TS}.create_hypertable(${rel}, ${TS}.by_range(${column}, ${interval}), ${flags})`
@@ -47,6 +59,7 @@ function forward(table: TableArg, options: CreateHypertableOptions): string {
     feature: 'hypertable',
     what: `hypertable ${displayName(table)}`,
     ensureExtension: true,
+    ...(options.partitioning ? { declare: [...LOOKUP_DECLARE, ...ADD_DIMENSION_DECLARE] } : {}),
     body: [
       // by_range and the generic create_hypertable exist since 2.13.
       'IF ts_version >= ARRAY[2, 13] THEN',
@@ -54,6 +67,15 @@ function forward(table: TableArg, options: CreateHypertableOptions): string {
       'ELSE',
       `  ${execTs(legacy)}`,
       'END IF;',
+      ...(options.partitioning
+        ? [
+            ...lookupHypertable(
+              table,
+              `RAISE EXCEPTION ${quoteLiteral(`prism: ${displayName(table).replaceAll('%', '%%')} did not become a hypertable`)};`,
+            ),
+            ...addDimensionLines(table, options.partitioning),
+          ]
+        : []),
       noteNewHypertable(table),
     ],
   });

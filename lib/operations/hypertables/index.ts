@@ -7,3 +7,10 @@ export {
   integerNowFunctionName,
   type IntegerNowOptions,
 } from './setIntegerNowFunction.js';
+export {
+  addDimension,
+  MAX_PARTITIONS,
+  type AddDimensionOptions,
+  type SpacePartitioningOptions,
+} from './addDimension.js';
+export { setNumberPartitions, type SetNumberPartitionsOptions } from './setNumberPartitions.js';

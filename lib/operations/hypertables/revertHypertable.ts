@@ -13,12 +13,14 @@ import {
 import { guarded } from '../guard.js';
 import { effectiveMode } from '../mode.js';
 import { createHypertable } from './createHypertable.js';
+import type { SpacePartitioningOptions } from './addDimension.js';
 
 export interface RevertHypertableOptions
   extends TimescaleOption, EnvironmentOptions<{ chunkInterval: IntervalInput }> {
   /** Needed only to reverse this operation (re-create the hypertable). */
   readonly timeColumn?: string | undefined;
   readonly chunkInterval?: IntervalInput | undefined;
+  readonly partitioning?: SpacePartitioningOptions | undefined;
 }
 
 /**
@@ -105,6 +107,7 @@ export const revertHypertable: ReversibleOperation<[TableArg, RevertHypertableOp
         return createHypertable(table, {
           timeColumn: options.timeColumn,
           chunkInterval: options.chunkInterval,
+          partitioning: options.partitioning,
           timescale: options.timescale,
         });
       },

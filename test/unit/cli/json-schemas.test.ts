@@ -51,6 +51,9 @@ const CHANGE_KINDS: Record<ChangeKind, true> = {
   removeRetentionPolicy: true,
   setIntegerNow: true,
   dropIntegerNow: true,
+  setNumberPartitions: true,
+  addReorderPolicy: true,
+  removeReorderPolicy: true,
 };
 const DESTRUCTIVE_CODES: Record<DestructiveCode, true> = {
   PM101: true,

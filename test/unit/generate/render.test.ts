@@ -379,6 +379,26 @@ const ONE_OF_EACH: { [K in ChangeKind]: Extract<Change, { kind: K }> } = {
     unit: 's',
     timescale: 'auto',
   },
+  setNumberPartitions: {
+    kind: 'setNumberPartitions',
+    table: 'tick',
+    column: 'symbol',
+    from: 4,
+    to: 8,
+    timescale: 'auto',
+  },
+  addReorderPolicy: {
+    kind: 'addReorderPolicy',
+    table: 'tick',
+    index: 'tick_symbol_at_idx',
+    timescale: 'auto',
+  },
+  removeReorderPolicy: {
+    kind: 'removeReorderPolicy',
+    table: 'datapoint',
+    index: 'datapoint_timestamp_idx',
+    timescale: 'require',
+  },
 };
 const EVERY_KIND: Change[] = Object.values(ONE_OF_EACH);
 
@@ -414,7 +434,28 @@ models:
   ).spec,
 );
 
+/** A space-partitioned hypertable with a reorder policy, made and rebuilt without partitioning. */
+const SPACE_AND_REORDER: Change[] = [
+  {
+    kind: 'createHypertable',
+    table: 'reading',
+    hypertable: {
+      timeColumn: 'time',
+      chunkInterval: iv('1 day'),
+      partitioning: { column: 'device_id', partitions: 4 },
+    },
+    timescale: 'auto',
+  },
+  {
+    kind: 'addReorderPolicy',
+    table: 'reading',
+    index: 'reading_device_id_time_idx',
+    timescale: 'auto',
+  },
+];
+
 const GOLDENS: { name: string; changes: Change[]; notes?: string[] }[] = [
+  { name: 'space-and-reorder', changes: SPACE_AND_REORDER },
   { name: 'seed-datapoint', changes: SEED },
   { name: 'evolution', changes: EVOLUTION },
   {

@@ -36,14 +36,14 @@ describe('spec/timescale-info.schema.json', () => {
     };
     h['chunks'] = '59';
     h.compression['ratio'] = 'high';
-    (h.jobs[0] as Record<string, unknown>)['kind'] = 'reorder';
+    (h.jobs[0] as Record<string, unknown>)['kind'] = 'vacuum';
     h['range'] = { from: '2025-01-01T00:00:00.000Z' };
     expect(checkTimescaleInfoSchema(broken)).to.deep.equal([
       "$: missing required property 'plainTables'",
       '$.hypertables[0].chunks: expected integer, got string',
       "$.hypertables[0].range: missing required property 'to'",
       '$.hypertables[0].compression.ratio: expected number or null, got string',
-      '$.hypertables[0].jobs[0].kind: "reorder" is not one of ["compression","retention","other"]',
+      '$.hypertables[0].jobs[0].kind: "vacuum" is not one of ["compression","retention","reorder","other"]',
       "$: unexpected property 'extra'",
     ]);
   });

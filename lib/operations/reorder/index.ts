@@ -1,0 +1,2 @@
+export { addReorderPolicy, type AddReorderPolicyOptions } from './addReorderPolicy.js';
+export { removeReorderPolicy, type RemoveReorderPolicyOptions } from './removeReorderPolicy.js';
