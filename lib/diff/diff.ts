@@ -5,8 +5,9 @@
  */
 import { sameAmount } from '../spec/time-amount.js';
 import type { Field, Model, Spec } from '../spec/types.js';
-import type { Change, CompressionSettings, IndexDef } from './changes.js';
-import { compressionSettingsOf, indexesOf, integerNowOf } from './model-steps.js';
+import type { Change, CompressionSettings, HypertableDef, IndexDef } from './changes.js';
+import { hasDefaultTimeIndex } from '../schema/compile.js';
+import { compressionSettingsOf, hypertableDefOf, indexesOf, integerNowOf } from './model-steps.js';
 
 /** What of a field reaches the column definition. */
 function columnShape(f: Field): string {
@@ -21,10 +22,17 @@ function columnShape(f: Field): string {
   ]);
 }
 
+/** Everything of an index but its name: any difference is a drop and a create. */
 function sameIndex(a: IndexDef, b: IndexDef): boolean {
-  return (
-    JSON.stringify([a.columns, a.type, a.unique]) === JSON.stringify([b.columns, b.type, b.unique])
-  );
+  const shape = (i: IndexDef) =>
+    JSON.stringify([
+      i.columns.map((t) => [t.column, t.direction, t.nulls ?? null]),
+      i.type,
+      i.unique,
+      i.where ?? null,
+      i.include ?? [],
+    ]);
+  return shape(a) === shape(b);
 }
 
 function sameSettings(a: CompressionSettings, b: CompressionSettings): boolean {
@@ -120,6 +128,17 @@ function diffModel(o: Model, n: Model): Change[] {
     const next = nIndexByName.get(i.name);
     if (!next || !sameIndex(i, next)) steps.push({ kind: 'dropIndex', table, index: i });
   }
+  // TimescaleDB's default time index, on a hypertable that stays: as a new one would have it.
+  const oDefault = sameHypertable && hasDefaultTimeIndex(o);
+  const nDefault = sameHypertable && hasDefaultTimeIndex(n);
+  if (oDefault && !nDefault && oTs) {
+    steps.push({
+      kind: 'dropDefaultTimeIndex',
+      table,
+      timeColumn: oTs.timeColumn, // columns are renamed later (step 4)
+      timescale,
+    });
+  }
 
   // 3. the hypertable itself, when it goes away.
   const oIntegerNow = integerNowOf({ ...o, table });
@@ -131,7 +150,7 @@ function diffModel(o: Model, n: Model): Change[] {
     steps.push({
       kind: 'revertHypertable',
       table,
-      hypertable: { timeColumn: oTs.timeColumn, chunkInterval: oTs.chunkInterval },
+      hypertable: hypertableDefOf(o) as HypertableDef,
       timescale: o.timescale,
     });
   }
@@ -154,13 +173,16 @@ function diffModel(o: Model, n: Model): Change[] {
     const before = oIndexByName.get(i.name);
     if (!before || !sameIndex(before, i)) steps.push({ kind: 'addIndex', table, index: i });
   }
+  if (nDefault && !oDefault && nTs) {
+    steps.push({ kind: 'addDefaultTimeIndex', table, timeColumn: nTs.timeColumn, timescale });
+  }
 
   // 6. the hypertable, when it is new, and its settings.
   if (nTs && !sameHypertable) {
     steps.push({
       kind: 'createHypertable',
       table,
-      hypertable: { timeColumn: nTs.timeColumn, chunkInterval: nTs.chunkInterval },
+      hypertable: hypertableDefOf(n) as HypertableDef,
       timescale,
     });
   } else if (nTs && oTs && !sameAmount(oTs.chunkInterval, nTs.chunkInterval)) {

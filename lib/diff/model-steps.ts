@@ -1,7 +1,7 @@
 /** The pieces of one model as changes: its indexes and its timeseries setup. */
 import { compileIndexes } from '../schema/compile.js';
 import type { Model } from '../spec/types.js';
-import type { Change, CompressionSettings, IndexDef } from './changes.js';
+import type { Change, CompressionSettings, HypertableDef, IndexDef } from './changes.js';
 
 /**
  * Indexes of a model as changes carry them, from the compiled schema's (see `compileIndexes`).
@@ -10,11 +10,24 @@ export function indexesOf(model: Model): IndexDef[] {
   return compileIndexes(model).map((index) =>
     Object.freeze({
       name: index.name,
-      columns: Object.freeze(index.columns.map((term) => term.column)),
+      columns: Object.freeze(index.columns.map((term) => Object.freeze({ ...term }))),
       type: index.method,
       unique: index.unique,
+      ...(index.where === undefined ? {} : { where: index.where }),
+      ...(index.include === undefined ? {} : { include: Object.freeze([...index.include]) }),
     }),
   );
+}
+
+/** The hypertable of a model as createHypertable carries it. */
+export function hypertableDefOf(model: Model): HypertableDef | undefined {
+  const ts = model.timeseries;
+  if (!ts) return undefined;
+  return {
+    timeColumn: ts.timeColumn,
+    chunkInterval: ts.chunkInterval,
+    ...(ts.createDefaultIndexes === false ? { createDefaultIndexes: false as const } : {}),
+  };
 }
 
 export function compressionSettingsOf(model: Model): CompressionSettings | undefined {
@@ -46,7 +59,7 @@ export function timeseriesSteps(model: Model): Change[] {
     {
       kind: 'createHypertable',
       table,
-      hypertable: { timeColumn: ts.timeColumn, chunkInterval: ts.chunkInterval },
+      hypertable: hypertableDefOf(model) as HypertableDef,
       timescale,
     },
   ];

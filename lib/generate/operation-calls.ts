@@ -34,6 +34,8 @@ export const TIMESCALE_CHANGE_KINDS = Object.freeze([
   'removeRetentionPolicy',
   'setIntegerNow',
   'dropIntegerNow',
+  'addDefaultTimeIndex',
+  'dropDefaultTimeIndex',
 ] as const);
 
 export type TimescaleChange = Extract<Change, { kind: (typeof TIMESCALE_CHANGE_KINDS)[number] }>;
@@ -95,13 +97,19 @@ export function operationCall(c: TimescaleChange): OperationCall {
   switch (c.kind) {
     case 'createHypertable':
     case 'revertHypertable': {
-      const { timeColumn, chunkInterval } = c.hypertable;
+      const { timeColumn, chunkInterval, createDefaultIndexes } = c.hypertable;
       const interval = chunkInterval === undefined ? undefined : amount(chunkInterval);
       return c.kind === 'createHypertable'
         ? {
             operation: 'createHypertable',
             table,
-            options: { timeColumn, chunkInterval: interval, migrateData: true, timescale },
+            options: {
+              timeColumn,
+              chunkInterval: interval,
+              migrateData: true,
+              ...(createDefaultIndexes === false ? { createDefaultIndexes } : {}),
+              timescale,
+            },
           }
         : {
             operation: 'revertHypertable',
@@ -170,6 +178,14 @@ export function operationCall(c: TimescaleChange): OperationCall {
         options: { timeColumn, columnType, unit, timescale },
       };
     }
+    case 'addDefaultTimeIndex':
+    case 'dropDefaultTimeIndex':
+      return {
+        operation:
+          c.kind === 'addDefaultTimeIndex' ? 'createDefaultTimeIndex' : 'dropDefaultTimeIndex',
+        table,
+        options: { timeColumn: c.timeColumn, timescale },
+      };
     default:
       return assertNever(c);
   }

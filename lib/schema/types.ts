@@ -35,7 +35,7 @@ export interface EnumCheck {
   readonly values: readonly string[];
 }
 
-export type IndexMethod = 'btree' | 'brin' | 'hash' | 'gin';
+export type IndexMethod = 'btree' | 'brin' | 'hash' | 'gin' | 'gist';
 
 export interface Index {
   readonly name: string;
@@ -43,6 +43,10 @@ export interface Index {
   readonly columns: readonly OrderByTerm[];
   readonly method: IndexMethod;
   readonly unique: boolean;
+  /** A partial index's condition, in the canonical text of lib/sql/predicate.ts. */
+  readonly where?: string | undefined;
+  /** INCLUDE columns, in order. */
+  readonly include?: readonly string[] | undefined;
 }
 
 export interface CompressionSettings {
@@ -67,6 +71,11 @@ export interface Hypertable {
   readonly compression?: CompressionSettings | undefined;
   readonly compressAfter?: TimeAmount | undefined;
   readonly dropAfter?: TimeAmount | undefined;
+  /**
+   * false: the table has no TimescaleDB default time index `(time DESC)` (see
+   * `splitDefaultIndexes`); absent when it has one. That index is never in `indexes`.
+   */
+  readonly createDefaultIndexes?: false | undefined;
 }
 
 /**

@@ -6,9 +6,10 @@ import { defaultTableName } from './identifiers.js';
 import { columnCountFindings, primaryKeyWidthFindings } from './limits.js';
 import type { RawField, RawModel } from './raw.js';
 import { renameFindings } from './renames.js';
+import { checkIndexes } from './indexes.js';
 import { checkTimeseries, uniqueWithoutTime } from './timeseries.js';
 import type { ModelInput } from './partial.js';
-import type { Model, TimescaleMode, Timeseries } from './types.js';
+import type { Model, ModelIndex, TimescaleMode, Timeseries } from './types.js';
 
 export interface ModelResult {
   readonly value: Model | undefined;
@@ -73,6 +74,7 @@ function acrossFieldFindings(
 ): {
   findings: Finding[];
   timeseries: Timeseries | undefined;
+  indexes: ModelIndex[];
   primaryKey: string[];
 } {
   const { raw, path } = input;
@@ -100,11 +102,23 @@ function acrossFieldFindings(
         });
   const timeColumn = raw.timeseries?.time_column;
   findings.push(...(ts?.findings ?? []));
+  const indexes = checkIndexes(
+    raw.indexes ?? [],
+    {
+      modelName: raw.name,
+      table,
+      fields: firstByName(raw.fields),
+      untyped: input.untyped,
+      timeColumn,
+    },
+    [...path, 'indexes'],
+  );
+  findings.push(...indexes.findings);
   if (timeColumn !== undefined) findings.push(...uniqueFieldFindings(raw, path, timeColumn));
   const pk = primaryKeyOf(raw, path, timeColumn);
   findings.push(...pk.findings, ...timeColumnNullability(raw, path, timeColumn));
   findings.push(...columnCountFindings(raw, path), ...primaryKeyWidthFindings(raw, path, pk.key));
-  return { findings, timeseries: ts?.value, primaryKey: pk.key };
+  return { findings, timeseries: ts?.value, indexes: indexes.value, primaryKey: pk.key };
 }
 
 /**
@@ -128,6 +142,7 @@ export function checkModel(input: ModelInput, specMode: TimescaleMode): ModelRes
     fields: Object.freeze(raw.fields.map((f) => buildField(f, f.name === timeColumn))),
     primaryKey: Object.freeze(across.primaryKey),
     timeseries: across.timeseries,
+    ...(across.indexes.length > 0 ? { indexes: Object.freeze(across.indexes) } : {}),
     timescale: raw.timescale ?? specMode,
     ...(raw.renamed_from === undefined ? {} : { renamedFrom: raw.renamed_from }),
   });

@@ -38,6 +38,8 @@ export interface RawIndex {
   readonly type: IndexType;
   readonly unique: boolean;
   readonly name?: string;
+  readonly where?: string;
+  readonly include?: readonly string[];
 }
 
 export interface RawTimeseries {
@@ -47,6 +49,7 @@ export interface RawTimeseries {
   readonly compression?: RawCompression;
   readonly retention?: RawRetention;
   readonly indexes?: readonly RawIndex[];
+  readonly create_default_indexes?: boolean;
 }
 
 export interface RawModel {
@@ -55,6 +58,7 @@ export interface RawModel {
   readonly timescale?: TimescaleMode;
   readonly fields: readonly RawField[];
   readonly timeseries?: RawTimeseries;
+  readonly indexes?: readonly RawIndex[];
   readonly renamed_from?: string;
 }
 

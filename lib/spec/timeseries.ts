@@ -5,27 +5,18 @@
 import { closest } from '../util/closest.js';
 import type { Finding, Path } from './findings.js';
 import { duplicateError, hasErrors, specError, specWarning } from './findings.js';
-import { defaultIndexName } from './identifiers.js';
-import { indexWidthFindings } from './limits.js';
+import { checkIndexes } from './indexes.js';
 import { ORDER_BY_HINT, parseOrderBy } from './order-by.js';
 import type {
   RawCompression,
   RawField,
-  RawIndex,
   RawRetention,
   RawTimeAmount,
   RawTimeseries,
 } from './raw.js';
 import type { TimeColumn } from './time-amount.js';
 import { amountText, compareAmounts, isIntegerTime, parseTimeAmount } from './time-amount.js';
-import type {
-  Compression,
-  OrderByItem,
-  Retention,
-  TimeAmount,
-  Timeseries,
-  TimeseriesIndex,
-} from './types.js';
+import type { Compression, OrderByItem, Retention, TimeAmount, Timeseries } from './types.js';
 
 export interface TimeseriesContext {
   readonly modelName: string;
@@ -277,83 +268,7 @@ function retentionOf(
   return { value, findings: [...dropAfter.findings, ...intNow] };
 }
 
-function indexProblems(
-  raw: RawIndex,
-  ctx: TimeseriesContext,
-  timeColumn: string,
-  path: Path,
-): Finding[] {
-  const problems: Finding[] = raw.columns.flatMap((c, k) =>
-    missingColumn(ctx, c, [...path, 'columns', k], 'index column'),
-  );
-  problems.push(...repeatedColumns(raw.columns, [...path, 'columns'], 'the index'));
-  problems.push(...indexWidthFindings(raw.columns, path));
-  if (raw.unique && raw.type !== 'btree') {
-    problems.push(
-      specError(
-        [...path, 'type'],
-        `a ${raw.type} index cannot be unique`,
-        'PostgreSQL only builds unique btree indexes; use type: btree',
-      ),
-    );
-  }
-  if (raw.type === 'hash' && raw.columns.length > 1) {
-    problems.push(
-      specError(
-        [...path, 'columns'],
-        'a hash index covers exactly one column',
-        'use type: btree for several columns',
-      ),
-    );
-  }
-  const nonJson = raw.columns.filter(
-    (c) => ctx.fields.has(c) && !ctx.untyped?.has(c) && ctx.fields.get(c)?.type !== 'json',
-  );
-  if (raw.type === 'gin' && nonJson.length > 0) {
-    problems.push(
-      specError(
-        [...path, 'type'],
-        `a gin index needs json columns; '${nonJson[0]}' is ${ctx.fields.get(nonJson[0] as string)?.type}`,
-        'use type: btree, or index a json field',
-      ),
-    );
-  }
-  if (raw.unique && !raw.columns.includes(timeColumn)) {
-    problems.push(uniqueWithoutTime([...path, 'unique'], raw.columns, timeColumn));
-  }
-  return problems;
-}
-
-/** TimescaleDB error TS103: unique indexes on a hypertable must contain the time column. */
-export function uniqueWithoutTime(
-  path: Path,
-  columns: readonly string[],
-  timeColumn: string,
-): Finding {
-  return specError(
-    path,
-    `a unique index on a hypertable must include the time column '${timeColumn}': TimescaleDB refuses unique indexes without the partitioning column`,
-    `use a timeseries index instead: \`indexes: [{columns: [${[...columns, timeColumn].join(', ')}], unique: true}]\``,
-  );
-}
-
-function indexesOf(
-  raw: readonly RawIndex[],
-  ctx: TimeseriesContext,
-  timeColumn: string,
-): Checked<TimeseriesIndex[]> {
-  const path = [...ctx.path, 'indexes'];
-  const findings = raw.flatMap((index, k) => indexProblems(index, ctx, timeColumn, [...path, k]));
-  const value = raw.map((index) =>
-    Object.freeze({
-      name: index.name ?? defaultIndexName(ctx.table, index.columns),
-      columns: Object.freeze([...index.columns]),
-      type: index.type,
-      unique: index.unique,
-    }),
-  );
-  return { value, findings };
-}
+export { uniqueWithoutTime } from './indexes.js';
 
 function lifecycleWarning(
   c: Compression | undefined,
@@ -384,7 +299,10 @@ export function checkTimeseries(
     raw.compression === undefined ? undefined : compressionOf(raw.compression, ctx, col.value);
   const retention =
     raw.retention === undefined ? undefined : retentionOf(raw.retention, ctx, col.value);
-  const indexes = indexesOf(raw.indexes ?? [], ctx, raw.time_column);
+  const indexes = checkIndexes(raw.indexes ?? [], { ...ctx, timeColumn: raw.time_column }, [
+    ...ctx.path,
+    'indexes',
+  ]);
   const findings = [
     ...col.findings,
     ...chunk.findings,
@@ -401,6 +319,7 @@ export function checkTimeseries(
     compression: compression?.value,
     retention: retention?.value,
     indexes: Object.freeze(indexes.value),
+    ...(raw.create_default_indexes === false ? { createDefaultIndexes: false as const } : {}),
   });
   return { value, findings };
 }

@@ -66,14 +66,23 @@ export interface Retention {
   readonly dropAfter: TimeAmount;
 }
 
-export type IndexType = 'btree' | 'brin' | 'hash' | 'gin';
+export type IndexType = 'btree' | 'brin' | 'hash' | 'gin' | 'gist';
 
+/** An entry of a model's `indexes` or of `timeseries.indexes`. */
 export interface TimeseriesIndex {
   readonly name: string;
-  readonly columns: readonly string[];
+  /** Key columns with their order; direction and NULLS only on btree indexes. */
+  readonly columns: readonly OrderByTerm[];
   readonly type: IndexType;
   readonly unique: boolean;
+  /** A partial index's condition, in the canonical text of lib/sql/predicate.ts. */
+  readonly where?: string | undefined;
+  /** Non-key columns stored in the index (`INCLUDE`). */
+  readonly include?: readonly string[] | undefined;
 }
+
+/** An index of any model, plain or hypertable. */
+export type ModelIndex = TimeseriesIndex;
 
 export interface Timeseries {
   readonly timeColumn: string;
@@ -83,6 +92,8 @@ export interface Timeseries {
   readonly compression?: Compression | undefined;
   readonly retention?: Retention | undefined;
   readonly indexes: readonly TimeseriesIndex[];
+  /** `create_default_indexes: false`: TimescaleDB does not add its `(time DESC)` index. */
+  readonly createDefaultIndexes?: false | undefined;
 }
 
 export interface Model {
@@ -92,6 +103,8 @@ export interface Model {
   /** Primary key columns in order; includes the time column for hypertables. */
   readonly primaryKey: readonly string[];
   readonly timeseries?: Timeseries | undefined;
+  /** The model's own `indexes:` list (a hypertable's may also come from timeseries.indexes). */
+  readonly indexes?: readonly ModelIndex[] | undefined;
   readonly timescale: TimescaleMode;
   /** The model's previous name (`renamed_from`): its table is renamed from the old model's. */
   readonly renamedFrom?: string | undefined;

@@ -21,6 +21,8 @@ export interface CreateHypertableOptions extends TimescaleOption {
   readonly ifNotExists?: boolean | undefined;
   /** Move existing rows into chunks (rewrites every row, under lock). Default true. */
   readonly migrateData?: boolean | undefined;
+  /** false: no default `(time DESC)` index (`create_default_indexes => false`). Default true. */
+  readonly createDefaultIndexes?: boolean | undefined;
 }
 
 function forward(table: TableArg, options: CreateHypertableOptions): string {
@@ -32,7 +34,9 @@ function forward(table: TableArg, options: CreateHypertableOptions): string {
     options.chunkInterval === undefined
       ? undefined
       : intervalSql(options.chunkInterval, 'chunkInterval');
-  const flags = `if_not_exists => ${options.ifNotExists === true}, migrate_data => ${options.migrateData !== false}`;
+  const defaults =
+    options.createDefaultIndexes === false ? ', create_default_indexes => false' : '';
+  const flags = `if_not_exists => ${options.ifNotExists === true}, migrate_data => ${options.migrateData !== false}${defaults}`;
   const rel = regclass(table);
   const generic = interval
     ? tsFormat`SELECT ${TS}.create_hypertable(${rel}, ${TS}.by_range(${column}, ${interval}), ${flags})`

@@ -7,3 +7,8 @@ export {
   integerNowFunctionName,
   type IntegerNowOptions,
 } from './setIntegerNowFunction.js';
+export {
+  createDefaultTimeIndex,
+  dropDefaultTimeIndex,
+  type DefaultTimeIndexOptions,
+} from './defaultTimeIndex.js';

@@ -37,6 +37,8 @@ const CHANGE_KINDS: Record<ChangeKind, true> = {
   setPrimaryKey: true,
   addIndex: true,
   dropIndex: true,
+  addDefaultTimeIndex: true,
+  dropDefaultTimeIndex: true,
   createHypertable: true,
   revertHypertable: true,
   setChunkInterval: true,
