@@ -49,16 +49,39 @@ const metricModel = fc.record({
         { nil: undefined },
       ),
       retention: fc.option(fc.constantFrom('90 days', '1 year'), { nil: undefined }),
-      index: fc.boolean(),
+      index: fc.constantFrom(undefined, 'plain', 'desc', 'partial', 'include', 'time'),
+      defaultIndexes: fc.boolean(),
     }),
     { nil: undefined },
   ),
+  index: fc.constantFrom(undefined, 'hash', 'brin'),
+});
+
+const thingModel = fc.record({
+  size: fc.boolean(),
+  index: fc.constantFrom(undefined, 'unique-partial', 'nulls'),
 });
 
 const specArbitrary = fc.record({
   metric: fc.option(metricModel, { nil: undefined }),
-  thing: fc.option(fc.boolean(), { nil: undefined }),
+  thing: fc.option(thingModel, { nil: undefined }),
 });
+
+/** A timeseries index of `metric`, by the name the arbitrary gives it. */
+const METRIC_INDEXES: Record<string, unknown> = {
+  plain: { columns: ['device', 'ts'] },
+  desc: { columns: ['device', 'ts DESC'] },
+  partial: { columns: ['device', 'ts DESC'], where: "device <> 'x' AND value > 0" },
+  include: { columns: ['device', 'ts DESC'], include: ['value'] },
+  // The time column alone: TimescaleDB then makes no default index of its own.
+  time: { columns: ['ts'] },
+};
+const MODEL_INDEXES: Record<string, unknown> = {
+  hash: { columns: ['device'], type: 'hash', where: 'value IS NOT NULL' },
+  brin: { columns: ['value', 'ts'], type: 'brin' },
+  'unique-partial': { columns: ['name'], unique: true, where: "name <> ''" },
+  nulls: { columns: ['name DESC NULLS LAST'], include: ['id'] },
+};
 type SpecShape = typeof specArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
 /** prism.yaml as JSON (a subset of YAML), so it goes through the real loader. */
@@ -88,18 +111,25 @@ function toYaml(shape: SpecShape): string {
           }
         : {}),
       ...(t.retention ? { retention: { drop_after: t.retention } } : {}),
-      ...(t.index ? { indexes: [{ columns: ['device', 'ts'] }] } : {}),
+      ...(t.index ? { indexes: [METRIC_INDEXES[t.index]] } : {}),
+      ...(t.defaultIndexes ? {} : { create_default_indexes: false }),
     };
-    models.push({ name: 'Metric', fields, ...(timeseries ? { timeseries } : {}) });
+    models.push({
+      name: 'Metric',
+      fields,
+      ...(timeseries ? { timeseries } : {}),
+      ...(m.index ? { indexes: [MODEL_INDEXES[m.index]] } : {}),
+    });
   }
   if (shape.thing !== undefined) {
     const fields: unknown[] = [
       { name: 'id', type: 'int', primary_key: true },
       { name: 'name', type: 'text' },
     ];
-    if (shape.thing)
+    if (shape.thing.size)
       fields.push({ name: 'size', type: 'decimal', precision: 8, scale: 2, optional: true });
-    models.push({ name: 'Thing', fields });
+    const index = shape.thing.index;
+    models.push({ name: 'Thing', fields, ...(index ? { indexes: [MODEL_INDEXES[index]] } : {}) });
   }
   return JSON.stringify({ models });
 }
