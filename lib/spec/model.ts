@@ -1,10 +1,10 @@
 /** One model: its fields, its timeseries block, and the keys TimescaleDB will accept. */
 import type { Finding, Path } from './findings.js';
-import { hasErrors, specAdjustment } from './findings.js';
+import { hasErrors, specAdjustment, specError } from './findings.js';
 import { buildField, duplicateNameFindings, fieldFindings } from './fields.js';
-import { defaultTableName } from './identifiers.js';
+import { defaultIndexName, defaultTableName } from './identifiers.js';
 import { columnCountFindings, primaryKeyWidthFindings } from './limits.js';
-import type { RawField, RawModel } from './raw.js';
+import type { RawField, RawIndex, RawModel } from './raw.js';
 import { renameFindings } from './renames.js';
 import { checkIndexes } from './indexes.js';
 import { checkTimeseries, uniqueWithoutTime } from './timeseries.js';
@@ -67,6 +67,41 @@ function timeColumnNullability(
   ];
 }
 
+/**
+ * While TimescaleDB makes its default index `<table>_<time>_idx` (no index on the time
+ * column alone, create_default_indexes not false), no other index may take that name: on a
+ * hypertable that exists, creating it would fail.
+ */
+function defaultIndexNameFindings(
+  raw: RawModel,
+  table: string,
+  timeColumn: string,
+  key: readonly string[],
+  lists: readonly { list: readonly ModelIndex[]; at: Path; raws: readonly RawIndex[] }[],
+): Finding[] {
+  if (raw.timeseries?.create_default_indexes === false) return [];
+  const all = lists.flatMap((l) => l.list);
+  const timeAlone = (i: ModelIndex) =>
+    i.columns.length === 1 && i.columns[0]?.column === timeColumn && !i.include?.length;
+  const fieldOnTime = raw.fields.some((f) => f.name === timeColumn && (f.index || f.unique));
+  const keyOnTime = key.length === 1 && key[0] === timeColumn;
+  if (fieldOnTime || keyOnTime || all.some(timeAlone)) return [];
+  const name = defaultIndexName(table, [timeColumn]);
+  return lists.flatMap(({ list, at, raws }) =>
+    list.flatMap((index, k) =>
+      index.name === name
+        ? [
+            specError(
+              raws[k]?.name === undefined ? [...at, k] : [...at, k, 'name'],
+              `index name '${name}' is the name of TimescaleDB's default index on (${timeColumn} DESC) of this hypertable`,
+              'give this index another `name:`, or set `create_default_indexes: false`',
+            ),
+          ]
+        : [],
+    ),
+  );
+}
+
 /** The checks that read every field and the timeseries block. */
 function acrossFieldFindings(
   input: ModelInput,
@@ -117,6 +152,18 @@ function acrossFieldFindings(
   if (timeColumn !== undefined) findings.push(...uniqueFieldFindings(raw, path, timeColumn));
   const pk = primaryKeyOf(raw, path, timeColumn);
   findings.push(...pk.findings, ...timeColumnNullability(raw, path, timeColumn));
+  if (ts?.value && timeColumn !== undefined) {
+    findings.push(
+      ...defaultIndexNameFindings(raw, table, timeColumn, pk.key, [
+        { list: indexes.value, at: [...path, 'indexes'], raws: raw.indexes ?? [] },
+        {
+          list: ts.value.indexes,
+          at: [...path, 'timeseries', 'indexes'],
+          raws: raw.timeseries?.indexes ?? [],
+        },
+      ]),
+    );
+  }
   findings.push(...columnCountFindings(raw, path), ...primaryKeyWidthFindings(raw, path, pk.key));
   return { findings, timeseries: ts?.value, indexes: indexes.value, primaryKey: pk.key };
 }

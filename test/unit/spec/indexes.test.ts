@@ -178,6 +178,33 @@ describe('spec: indexes with orders, conditions and INCLUDE', () => {
     ]);
   });
 
+  it("refuses the name of TimescaleDB's default index while TimescaleDB makes that index", () => {
+    const taken = edit({
+      11: '      create_default_indexes: true',
+      13: '        - { columns: [entity_id, time], name: reading_time_idx }',
+    });
+    const issues = issuesOf(taken);
+    expect(issues.map((i) => [i.line, i.column, i.message])).to.deep.equal([
+      [
+        13,
+        47,
+        "index name 'reading_time_idx' is the name of TimescaleDB's default index on (time DESC) of this hypertable",
+      ],
+    ]);
+    // Without the default index, or with an index on the time column alone, the name is free.
+    expect(
+      models(edit({ 13: '        - { columns: [entity_id, time], name: reading_time_idx }' })),
+    ).to.have.length(2);
+    expect(
+      models(
+        edit({
+          11: '      create_default_indexes: true',
+          13: '        - { columns: [time DESC] }',
+        }),
+      ),
+    ).to.have.length(2);
+  });
+
   it('create_default_indexes is a boolean', () => {
     const issues = issuesOf(edit({ 11: '      create_default_indexes: sometimes' }));
     expect(issues).to.have.length(1);
