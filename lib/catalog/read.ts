@@ -10,7 +10,9 @@
  * parameters, and the queries run one after another (the embedded database serves one
  * session at a time).
  */
-import { canonicalTerm } from '../schema/compile.js';
+import { canonicalTerm, splitDefaultIndexes } from '../schema/compile.js';
+import { isIdentifier } from '../spec/identifiers.js';
+import { parseCatalogPredicate, parsePredicate, predicateText } from '../sql/predicate.js';
 import type {
   Column,
   EnumCheck,
@@ -165,52 +167,63 @@ function term(column: string, option: number): OrderByTerm {
   });
 }
 
-const METHODS: ReadonlySet<string> = new Set<IndexMethod>(['btree', 'brin', 'hash', 'gin']);
+const METHODS: ReadonlySet<string> = new Set<IndexMethod>(['btree', 'brin', 'hash', 'gin', 'gist']);
 
 /**
- * TimescaleDB's own index on a hypertable: `(time DESC)`, and `(space, time DESC)` for each
- * space dimension — a plain, non-unique btree exactly so.
+ * A partial index's condition in the spec grammar's canonical text, or why prism.yaml
+ * cannot state it. PostgreSQL prints it its own way (`(status = 'on'::text)`); the
+ * catalog dialect of the grammar reads that into the same data a spec's `where` gives.
  */
-function isDefaultTimeIndex(index: Index, facts: HypertableFacts | undefined): boolean {
-  if (facts === undefined || index.method !== 'btree' || index.unique) return false;
-  const time = facts.hypertable.timeColumn;
-  const cols = index.columns;
-  const last = cols.at(-1);
-  if (last?.column !== time || last.direction !== 'DESC' || last.nulls !== undefined) return false;
-  if (cols.length === 1) return true;
-  const first = cols[0];
-  return (
-    cols.length === 2 &&
-    first !== undefined &&
-    facts.spaceColumns.includes(first.column) &&
-    first.direction === 'ASC' &&
-    first.nulls === undefined
-  );
+function predicateOf(printed: string): { where: string } | { reason: string } {
+  const parsed = parseCatalogPredicate(printed);
+  if (!parsed.ok)
+    return {
+      reason: `a partial index whose condition is not in prism.yaml's grammar (${parsed.reason})`,
+    };
+  const text = predicateText(parsed.predicate);
+  const again = parsePredicate(text);
+  // Names that are not plain identifiers (or are keywords) cannot be written back.
+  if (!again.ok || predicateText(again.predicate) !== text) {
+    return { reason: 'a partial index naming columns prism.yaml cannot write in a condition' };
+  }
+  return { where: text };
 }
 
 function indexes(
   rows: readonly IndexRow[],
   facts: HypertableFacts | undefined,
   unsupported: Unsupported[],
-): Index[] {
+): { indexes: Index[]; createDefaultIndexes?: false } {
   const result: Index[] = [];
   for (const row of rows) {
-    if (row.unusual !== null || !METHODS.has(row.method) || row.columns.includes(null)) {
-      unsupported.push({
-        what: `index ${row.name}`,
-        detail: `${row.unusual ?? `method ${row.method}`}: ${row.definition}`,
-      });
+    const where = row.predicate === null ? undefined : predicateOf(row.predicate);
+    const problem =
+      row.unusual ??
+      (!METHODS.has(row.method)
+        ? `method ${row.method}`
+        : row.columns.includes(null) || row.include.includes(null)
+          ? 'on an expression'
+          : where !== undefined && 'reason' in where
+            ? where.reason
+            : row.include.some((c) => !isIdentifier(c as string))
+              ? 'INCLUDE columns prism.yaml cannot name'
+              : null);
+    if (problem !== null) {
+      unsupported.push({ what: `index ${row.name}`, detail: `${problem}: ${row.definition}` });
       continue;
     }
-    const index: Index = {
+    result.push({
       name: row.name,
       columns: row.columns.map((c, i) => term(c as string, row.options[i] ?? 0)),
       method: row.method as IndexMethod,
       unique: row.unique,
-    };
-    if (!isDefaultTimeIndex(index, facts)) result.push(index);
+      ...(where !== undefined && 'where' in where ? { where: where.where } : {}),
+      ...(row.include.length > 0 ? { include: row.include as string[] } : {}),
+    });
   }
-  return result.sort((a, b) => byCodeUnits(a.name, b.name));
+  result.sort((a, b) => byCodeUnits(a.name, b.name));
+  if (facts === undefined) return { indexes: result };
+  return splitDefaultIndexes(result, facts.hypertable.timeColumn, facts.spaceColumns);
 }
 
 function tableUnsupported(relation: RelationRow, triggers: readonly TriggerRow[]): Unsupported[] {
@@ -262,7 +275,11 @@ export async function readSchema(
       unsupported,
     );
     const facts = hypertables.get(tableKey(relation.schema, relation.name));
-    const tableIndexes = indexes(indexRows.get(relation.oid) ?? [], facts, unsupported);
+    const { indexes: tableIndexes, createDefaultIndexes } = indexes(
+      indexRows.get(relation.oid) ?? [],
+      facts,
+      unsupported,
+    );
     unsupported.push(...(facts?.unsupported ?? []));
     return {
       schema: relation.schema,
@@ -272,7 +289,14 @@ export async function readSchema(
       checks,
       indexes: tableIndexes,
       ...(foreignKeys.length > 0 ? { foreignKeys } : {}),
-      ...(facts ? { hypertable: facts.hypertable } : {}),
+      ...(facts
+        ? {
+            hypertable:
+              createDefaultIndexes === false
+                ? { ...facts.hypertable, createDefaultIndexes }
+                : facts.hypertable,
+          }
+        : {}),
       unsupported: unsupported.sort(
         (a, b) => byCodeUnits(a.what, b.what) || byCodeUnits(a.detail, b.detail),
       ),

@@ -184,6 +184,10 @@ export interface IndexRow {
   /** Key columns (null for an expression) and their indoption bits (1 DESC, 2 NULLS FIRST). */
   readonly columns: (string | null)[];
   readonly options: number[];
+  /** INCLUDE columns (null for an expression). */
+  readonly include: (string | null)[];
+  /** A partial index's condition as `pg_get_expr` prints it, or null. */
+  readonly predicate: string | null;
   /** Why the index is not a plain one prism.yaml can state, or null. */
   readonly unusual: string | null;
 }
@@ -202,14 +206,17 @@ export async function readIndexes(client: Queryable, oids: readonly string[]): P
                    ORDER BY s.n) AS columns,
             ARRAY(SELECT i.indoption[s.n]::int FROM pg_catalog.generate_series(0, i.indnkeyatts - 1) AS s(n)
                    ORDER BY s.n) AS options,
+            ARRAY(SELECT a.attname::text
+                    FROM pg_catalog.generate_series(i.indnkeyatts, i.indnatts - 1) AS s(n)
+                    LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[s.n]
+                   ORDER BY s.n) AS include,
+            pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS predicate,
             CASE
               WHEN NOT i.indisvalid THEN 'not valid'
               WHEN i.indexprs IS NOT NULL THEN 'on an expression'
-              WHEN i.indpred IS NOT NULL THEN 'partial'
-              WHEN i.indnatts > i.indnkeyatts THEN 'with INCLUDE columns'
               WHEN NOT i.indimmediate THEN 'a deferrable constraint'
               WHEN coalesce((pg_catalog.to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false) THEN 'NULLS NOT DISTINCT'
-              WHEN am.amname NOT IN ('btree', 'brin', 'hash', 'gin') THEN pg_catalog.format('method %s', am.amname)
+              WHEN am.amname NOT IN ('btree', 'brin', 'hash', 'gin', 'gist') THEN pg_catalog.format('method %s', am.amname)
               WHEN EXISTS (
                 SELECT 1 FROM pg_catalog.generate_series(0, i.indnkeyatts - 1) AS s(n)
                   JOIN pg_catalog.pg_opclass opc ON opc.oid = i.indclass[s.n]

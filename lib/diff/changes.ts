@@ -3,9 +3,11 @@
  * analyzer reads them, the renderer turns each into `pgm.*` calls. Every change carries
  * what its inverse needs, so `invert` is total and `invert(invert(c))` equals `c`.
  */
+import type { OrderByTerm } from '../sql/order-by.js';
 import type {
   Compression,
   Field,
+  IndexType,
   Model,
   ReferentialAction,
   Partitioning,
@@ -14,12 +16,16 @@ import type {
   TimeseriesIndex,
 } from '../spec/types.js';
 
-/** An index in the table, from a field's `index`/`unique` or a timeseries `indexes` entry. */
+/** An index in the table, from a field's `index`/`unique` or an `indexes` entry. */
 export interface IndexDef {
   readonly name: string;
-  readonly columns: readonly string[];
-  readonly type: 'btree' | 'brin' | 'hash' | 'gin';
+  /** Key columns; a direction or NULLS order only where it is not the default. */
+  readonly columns: readonly OrderByTerm[];
+  readonly type: IndexType;
   readonly unique: boolean;
+  /** A partial index's condition (canonical text of lib/sql/predicate.ts). */
+  readonly where?: string | undefined;
+  readonly include?: readonly string[] | undefined;
 }
 
 /** Amounts that differ per environment (`environments:`), by environment name. */
@@ -40,6 +46,8 @@ export interface HypertableDef {
   readonly chunkIntervalByEnvironment?: ByEnvironment | undefined;
   /** A hash dimension, added with the hypertable (TimescaleDB cannot remove one later). */
   readonly partitioning?: Partitioning | undefined;
+  /** false: made without TimescaleDB's default time index (`create_default_indexes`). */
+  readonly createDefaultIndexes?: false | undefined;
 }
 
 /** Settings of compression, without its policy. */
@@ -97,6 +105,19 @@ export type Change =
   | { readonly kind: 'dropForeignKey'; readonly table: string; readonly foreignKey: ForeignKeyDef }
   | { readonly kind: 'addIndex'; readonly table: string; readonly index: IndexDef }
   | { readonly kind: 'dropIndex'; readonly table: string; readonly index: IndexDef }
+  /** TimescaleDB's default `(time DESC)` index of a hypertable that exists. */
+  | {
+      readonly kind: 'addDefaultTimeIndex';
+      readonly table: string;
+      readonly timeColumn: string;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'dropDefaultTimeIndex';
+      readonly table: string;
+      readonly timeColumn: string;
+      readonly timescale: TimescaleMode;
+    }
   | {
       readonly kind: 'createHypertable';
       readonly table: string;
@@ -240,6 +261,10 @@ export function invert(change: Change): Change {
       return { kind: 'dropIndex', table: c.table, index: c.index };
     case 'dropIndex':
       return { kind: 'addIndex', table: c.table, index: c.index };
+    case 'addDefaultTimeIndex':
+      return { ...c, kind: 'dropDefaultTimeIndex' };
+    case 'dropDefaultTimeIndex':
+      return { ...c, kind: 'addDefaultTimeIndex' };
     case 'createHypertable':
       return { ...c, kind: 'revertHypertable' };
     case 'revertHypertable':

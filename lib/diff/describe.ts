@@ -1,6 +1,7 @@
 /** One line of plain English per change, for `check`, `generate` and file names. */
 import type { ByEnvironment, Change, TimeAmount } from './changes.js';
 import { assertNever } from './changes.js';
+import { termText } from '../schema/compile.js';
 
 function amount(a: TimeAmount | undefined): string {
   if (a === undefined) return 'the default';
@@ -37,13 +38,17 @@ export function describeChange(c: Change): string {
     case 'setPrimaryKey':
       return `primary key of ${c.table}: (${c.from.join(', ')}) -> (${c.to.join(', ')})`;
     case 'addIndex':
-      return `add index ${c.index.name} on ${c.table} (${c.index.columns.join(', ')})`;
+      return `add index ${c.index.name} on ${c.table} (${c.index.columns.map(termText).join(', ')})${c.index.where === undefined ? '' : ` where ${c.index.where}`}`;
     case 'dropIndex':
       return `drop index ${c.index.name}`;
     case 'addForeignKey':
       return `add foreign key ${c.foreignKey.name}: ${c.table}.${c.foreignKey.column} references ${c.foreignKey.references.table}.${c.foreignKey.references.column}`;
     case 'dropForeignKey':
       return `drop foreign key ${c.foreignKey.name} of ${c.table}`;
+    case 'addDefaultTimeIndex':
+      return `add TimescaleDB's default index on ${c.table} (${c.timeColumn} DESC)`;
+    case 'dropDefaultTimeIndex':
+      return `drop TimescaleDB's default index on ${c.table} (${c.timeColumn} DESC)`;
     case 'createHypertable':
       return `make ${c.table} a hypertable on ${c.hypertable.timeColumn}${c.hypertable.partitioning ? ` and ${c.hypertable.partitioning.column} (${c.hypertable.partitioning.partitions} partitions)` : ''}${c.hypertable.chunkIntervalByEnvironment ? `, chunks of ${amount(c.hypertable.chunkInterval)}${perEnvironment(c.hypertable.chunkIntervalByEnvironment)}` : ''}`;
     case 'revertHypertable':

@@ -7,6 +7,7 @@ import { sqlTypeText } from '../spec/sql-type.js';
 import { sameAmount } from '../spec/time-amount.js';
 import type { Field, Model, Spec } from '../spec/types.js';
 import type { Change, CompressionSettings, IndexDef } from './changes.js';
+import { hasDefaultTimeIndex } from '../schema/compile.js';
 import { amountsByEnvironment, optionalMap, sameInEveryEnvironment } from './environments.js';
 import { creationPlan, keptModelKeys } from './foreign-keys.js';
 import { compressionSettingsOf, hypertableDefOf, indexesOf, integerNowOf } from './model-steps.js';
@@ -30,10 +31,17 @@ function columnShape(f: Field): string {
   return JSON.stringify([...typeShape(f), f.values, f.optional, f.default]);
 }
 
+/** Everything of an index but its name: any difference is a drop and a create. */
 function sameIndex(a: IndexDef, b: IndexDef): boolean {
-  return (
-    JSON.stringify([a.columns, a.type, a.unique]) === JSON.stringify([b.columns, b.type, b.unique])
-  );
+  const shape = (i: IndexDef) =>
+    JSON.stringify([
+      i.columns.map((t) => [t.column, t.direction, t.nulls ?? null]),
+      i.type,
+      i.unique,
+      i.where ?? null,
+      i.include ?? [],
+    ]);
+  return shape(a) === shape(b);
 }
 
 function sameSettings(a: CompressionSettings, b: CompressionSettings): boolean {
@@ -180,6 +188,17 @@ function diffModel(o: Model, n: Model): Change[] {
     const next = nIndexByName.get(i.name);
     if (!next || !sameIndex(i, next)) steps.push({ kind: 'dropIndex', table, index: i });
   }
+  // TimescaleDB's default time index, on a hypertable that stays: as a new one would have it.
+  const oDefault = sameHypertable && hasDefaultTimeIndex(o);
+  const nDefault = sameHypertable && hasDefaultTimeIndex(n);
+  if (oDefault && !nDefault && oTs) {
+    steps.push({
+      kind: 'dropDefaultTimeIndex',
+      table,
+      timeColumn: oTs.timeColumn, // columns are renamed later (step 4)
+      timescale,
+    });
+  }
 
   // 3. the hypertable itself, when it goes away.
   const oIntegerNow = integerNowOf({ ...o, table });
@@ -213,6 +232,9 @@ function diffModel(o: Model, n: Model): Change[] {
   for (const i of nIndexes) {
     const before = oIndexByName.get(i.name);
     if (!before || !sameIndex(before, i)) steps.push({ kind: 'addIndex', table, index: i });
+  }
+  if (nDefault && !oDefault && nTs) {
+    steps.push({ kind: 'addDefaultTimeIndex', table, timeColumn: nTs.timeColumn, timescale });
   }
 
   // 6. the hypertable, when it is new, and its settings.

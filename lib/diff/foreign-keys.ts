@@ -46,8 +46,12 @@ function dependencies(model: Model, fk: ForeignKeyDef, target: Model | undefined
   const uniqueIndex =
     target === undefined || byKey
       ? null
-      : (target.timeseries?.indexes.find(
-          (i) => i.unique && i.columns.length === 1 && i.columns[0] === fk.references.column,
+      : ([...(target.timeseries?.indexes ?? []), ...(target.indexes ?? [])].find(
+          (i) =>
+            i.unique &&
+            i.where === undefined &&
+            i.columns.length === 1 &&
+            i.columns[0]?.column === fk.references.column,
         )?.name ?? defaultIndexName(target.table, [fk.references.column]));
   return JSON.stringify([
     fieldShape(column),

@@ -17,9 +17,11 @@ export function indexesOf(model: Model): IndexDef[] {
   return compileIndexes(model).map((index) =>
     Object.freeze({
       name: index.name,
-      columns: Object.freeze(index.columns.map((term) => term.column)),
+      columns: Object.freeze(index.columns.map((term) => Object.freeze({ ...term }))),
       type: index.method,
       unique: index.unique,
+      ...(index.where === undefined ? {} : { where: index.where }),
+      ...(index.include === undefined ? {} : { include: Object.freeze([...index.include]) }),
     }),
   );
 }
@@ -59,6 +61,7 @@ export function hypertableDefOf(model: Model): HypertableDef {
     chunkInterval: ts.chunkInterval,
     ...optionalMap('chunkIntervalByEnvironment', amountsByEnvironment(model, 'chunkInterval')),
     ...(ts.partitioning ? { partitioning: ts.partitioning } : {}),
+    ...(ts.createDefaultIndexes === false ? { createDefaultIndexes: false as const } : {}),
   };
 }
 

@@ -47,7 +47,9 @@ export function fieldText(f: Field): string {
 }
 
 function indexText(i: IndexDef): string {
-  return `${i.unique ? 'unique ' : ''}${i.type} (${i.columns.join(', ')})`;
+  const include = i.include?.length ? ` include (${i.include.join(', ')})` : '';
+  const where = i.where === undefined ? '' : ` where ${i.where}`;
+  return `${i.unique ? 'unique ' : ''}${i.type} (${i.columns.map(termText).join(', ')})${include}${where}`;
 }
 
 function foreignKeyText(fk: ForeignKeyDef): string {
@@ -104,6 +106,10 @@ function detail(c: Change): Detail {
       return { table: c.table, column: c.foreignKey.column, after: foreignKeyText(c.foreignKey) };
     case 'dropForeignKey':
       return { table: c.table, column: c.foreignKey.column, before: foreignKeyText(c.foreignKey) };
+    case 'addDefaultTimeIndex':
+      return { table: c.table, column: c.timeColumn, after: `btree (${c.timeColumn} DESC)` };
+    case 'dropDefaultTimeIndex':
+      return { table: c.table, column: c.timeColumn, before: `btree (${c.timeColumn} DESC)` };
     case 'createHypertable':
       return { table: c.table, column: c.hypertable.timeColumn, after: 'hypertable' };
     case 'revertHypertable':

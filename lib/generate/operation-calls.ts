@@ -43,6 +43,8 @@ export const TIMESCALE_CHANGE_KINDS = Object.freeze([
   'setNumberPartitions',
   'addReorderPolicy',
   'removeReorderPolicy',
+  'addDefaultTimeIndex',
+  'dropDefaultTimeIndex',
 ] as const);
 
 export type TimescaleChange = Extract<Change, { kind: (typeof TIMESCALE_CHANGE_KINDS)[number] }>;
@@ -157,7 +159,13 @@ export function operationCall(c: TimescaleChange): OperationCall {
   switch (c.kind) {
     case 'createHypertable':
     case 'revertHypertable': {
-      const { timeColumn, chunkInterval, chunkIntervalByEnvironment, partitioning } = c.hypertable;
+      const {
+        timeColumn,
+        chunkInterval,
+        chunkIntervalByEnvironment,
+        partitioning,
+        createDefaultIndexes,
+      } = c.hypertable;
       const interval = chunkInterval === undefined ? undefined : amount(chunkInterval);
       const environments = amountsOption('chunkInterval', chunkIntervalByEnvironment);
       const space = partitioning
@@ -173,6 +181,7 @@ export function operationCall(c: TimescaleChange): OperationCall {
               ...environments,
               ...space,
               migrateData: true,
+              ...(createDefaultIndexes === false ? { createDefaultIndexes } : {}),
               timescale,
             },
           }
@@ -285,6 +294,14 @@ export function operationCall(c: TimescaleChange): OperationCall {
         options: { timeColumn, columnType, unit, timescale },
       };
     }
+    case 'addDefaultTimeIndex':
+    case 'dropDefaultTimeIndex':
+      return {
+        operation:
+          c.kind === 'addDefaultTimeIndex' ? 'createDefaultTimeIndex' : 'dropDefaultTimeIndex',
+        table,
+        options: { timeColumn: c.timeColumn, timescale },
+      };
     default:
       return assertNever(c);
   }

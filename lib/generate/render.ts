@@ -36,6 +36,8 @@ import {
   type JsValue,
 } from './js-source.js';
 import { renameColumnCheckSql, renameTableConstraintsSql } from './rename-sql.js';
+import { createIndexExpressible, createIndexSql } from './index-sql.js';
+import { whereSql } from '../sql/predicate.js';
 
 export { jsString } from './js-source.js';
 import {
@@ -216,23 +218,52 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
         emit(call('addConstraint', c.table, primaryKeyName(c.table), { primaryKey: [...c.to] }));
       break;
     case 'addIndex': {
-      const { name, columns, type, unique } = c.index;
+      const { name, columns, type, unique, where, include } = c.index;
+      if (!createIndexExpressible(c.index)) {
+        note("node-pg-migrate's createIndex has no NULLS FIRST/LAST");
+        emit(sqlCall(createIndexSql(c.table, c.index)));
+        break;
+      }
       let method: JsValue = type;
       if (type === 'brin' && language === 'ts') {
         note("node-pg-migrate's types list no 'brin' method; PostgreSQL has it");
         method = new Code(`${jsString(type)} as never`);
       }
       emit(
-        call('createIndex', c.table, [...columns], {
-          name,
-          unique: unique ? true : undefined,
-          method,
-        }),
+        call(
+          'createIndex',
+          c.table,
+          columns.map((t): JsValue =>
+            t.direction === 'DESC' ? { name: t.column, sort: 'DESC' } : t.column,
+          ),
+          {
+            name,
+            unique: unique ? true : undefined,
+            method,
+            where: where === undefined ? undefined : whereSql(where),
+            include: include === undefined ? undefined : [...include],
+          },
+        ),
       );
       break;
     }
     case 'dropIndex':
-      emit(call('dropIndex', c.table, [...c.index.columns], { name: c.index.name }));
+      emit(
+        call(
+          'dropIndex',
+          c.table,
+          c.index.columns.map((t) => t.column),
+          { name: c.index.name },
+        ),
+      );
+      break;
+    case 'addDefaultTimeIndex':
+      note('as create_hypertable makes it (create_default_indexes); nothing if one is there');
+      emit(operationCallText(c));
+      break;
+    case 'dropDefaultTimeIndex':
+      note(`create_default_indexes: false; every plain (${c.timeColumn} DESC) index goes`);
+      emit(operationCallText(c));
       break;
     case 'addForeignKey':
       emit(functionCall('addForeignKey', c.table, foreignKeyValue(c.foreignKey)));

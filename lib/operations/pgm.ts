@@ -55,6 +55,14 @@ export const setIntegerNowFunction = onPgm<Args<typeof sql.setIntegerNowFunction
 export const dropIntegerNowFunction = onPgm<Args<typeof sql.dropIntegerNowFunction>>(
   sql.dropIntegerNowFunction,
 );
+/** TimescaleDB's default `(time DESC)` index of a hypertable. Reverse: dropDefaultTimeIndex. */
+export const createDefaultTimeIndex = onPgm<Args<typeof sql.createDefaultTimeIndex>>(
+  sql.createDefaultTimeIndex,
+);
+/** Drops that index. Reverse: createDefaultTimeIndex. */
+export const dropDefaultTimeIndex = onPgm<Args<typeof sql.dropDefaultTimeIndex>>(
+  sql.dropDefaultTimeIndex,
+);
 /** Turns on compression. Reverse: disableCompression. */
 export const enableCompression = onPgm<Args<typeof sql.enableCompression>>(sql.enableCompression);
 /** Decompresses all chunks and turns compression off. Reverse (with settings): enableCompression. */

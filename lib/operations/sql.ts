@@ -25,6 +25,8 @@ export const PRISM_OPERATIONS = Object.freeze({
   setChunkTimeInterval: hypertables.setChunkTimeInterval,
   setIntegerNowFunction: hypertables.setIntegerNowFunction,
   dropIntegerNowFunction: hypertables.dropIntegerNowFunction,
+  createDefaultTimeIndex: hypertables.createDefaultTimeIndex,
+  dropDefaultTimeIndex: hypertables.dropDefaultTimeIndex,
   enableCompression: compression.enableCompression,
   disableCompression: compression.disableCompression,
   addCompressionPolicy: compression.addCompressionPolicy,

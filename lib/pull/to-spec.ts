@@ -17,7 +17,6 @@ import {
   isIdentifier,
   primaryKeyName,
 } from '../spec/identifiers.js';
-import { MAX_INDEX_KEYS } from '../spec/limits.js';
 import { amountText } from '../spec/time-amount.js';
 import { matchReorderIndex } from '../spec/timeseries.js';
 import type { Field, FieldType, TimeAmount } from '../spec/types.js';
@@ -27,8 +26,11 @@ import {
   type FieldDraft,
   type ModelDraft,
   type SpecEntry,
+  type IndexDraft,
   type TimeseriesDraft,
 } from './yaml.js';
+import { checkIndexes } from '../spec/indexes.js';
+import type { RawField, RawIndex } from '../spec/raw.js';
 
 /** Something of the database that prism.yaml cannot state (yet), at its place. */
 export interface PullNote {
@@ -98,7 +100,7 @@ class ModelBuilder {
       undefined,
     private readonly nameOf: (table: Table) => string | undefined = () => undefined,
   ) {
-    this.draft = { name: modelName, table: table.name, slots: [], trailing: [] };
+    this.draft = { name: modelName, table: table.name, slots: [], indexes: [], trailing: [] };
   }
 
   private note(what: string, detail: string): string {
@@ -128,6 +130,9 @@ class ModelBuilder {
     for (const key of this.table.foreignKeys ?? []) this.addForeignKey(key);
     if (ts && this.table.hypertable?.reorderIndex)
       this.reorder(ts, this.table.hypertable.timeColumn, this.table.hypertable.reorderIndex);
+    if (ts && this.table.hypertable?.createDefaultIndexes === false && !this.timeIndexed(ts)) {
+      ts.create_default_indexes = false;
+    }
     for (const u of this.table.unsupported) {
       const column = /^column (.+)$/.exec(u.what)?.[1];
       const field = column === undefined ? undefined : this.fields.get(column);
@@ -514,18 +519,9 @@ class ModelBuilder {
     const what = `index ${index.name} ${columnList(index)}`;
     const terms = index.columns.map(canonicalTerm);
     const columns = terms.map((t) => t.column);
-    const missing = columns.filter((c) => !this.fields.has(c));
+    const missing = [...columns, ...(index.include ?? [])].filter((c) => !this.fields.has(c));
     if (missing.length > 0) {
       this.trailing(what, `column ${missing.join(', ')} is left out, so the index is left out`);
-      return;
-    }
-    if (terms.some((t) => t.direction !== 'ASC' || t.nulls !== undefined)) {
-      // PostgreSQL's own name for it is the one prism-migrate gives the ascending index.
-      const clash =
-        index.name === defaultIndexName(this.table.name, columns)
-          ? `; an ascending index on (${columns.join(', ')}) added to the spec would take the same name: rename this one first`
-          : '';
-      this.trailing(what, `prism.yaml's indexes are ascending; left out${clash}`);
       return;
     }
     const key = this.table.primaryKey?.columns;
@@ -535,6 +531,10 @@ class ModelBuilder {
     if (
       field !== undefined &&
       index.method === 'btree' &&
+      terms[0]?.direction === 'ASC' &&
+      terms[0].nulls === undefined &&
+      index.where === undefined &&
+      index.include === undefined &&
       index.name === defaultIndexName(this.table.name, columns) &&
       only !== soleKey &&
       (!index.unique || ts === undefined || only === ts.time_column)
@@ -543,44 +543,74 @@ class ModelBuilder {
       else field.index = true;
       return;
     }
-    if (ts === undefined) {
-      this.trailing(
-        what,
-        field !== undefined && index.method === 'btree'
-          ? `prism.yaml names a field's index ${defaultIndexName(this.table.name, columns)}, and tables without timeseries have no indexes list yet; left out`
-          : `${index.unique ? 'a unique ' : 'a '}${index.method} index: tables without timeseries have no indexes list in prism.yaml yet; left out`,
-      );
-      return;
-    }
-    const problem = this.timeseriesIndexProblem(index, columns, ts);
+    const name = defaultIndexName(this.table.name, columns);
+    const draft: IndexDraft = {
+      columns: terms.map(termText),
+      type: index.method,
+      unique: index.unique,
+      ...(index.name === name ? {} : { name: index.name }),
+      ...(index.where === undefined ? {} : { where: index.where }),
+      ...(index.include === undefined ? {} : { include: [...index.include] }),
+    };
+    const problem = this.indexProblem(draft, ts?.time_column);
     if (problem !== undefined) {
       this.trailing(what, `${problem}; left out`);
       return;
     }
-    const name = defaultIndexName(this.table.name, columns);
-    ts.indexes.push({
-      columns,
-      type: index.method,
-      unique: index.unique,
-      ...(index.name === name ? {} : { name: index.name }),
-    });
+    (ts?.indexes ?? this.draft.indexes).push(draft);
   }
 
-  private timeseriesIndexProblem(
-    index: Index,
-    columns: readonly string[],
-    ts: TimeseriesDraft,
-  ): string | undefined {
-    if (new Set(columns).size !== columns.length) return 'it names a column twice';
-    if (columns.length > MAX_INDEX_KEYS) return `it has over ${MAX_INDEX_KEYS} columns`;
-    if (index.unique && index.method !== 'btree') return `a unique ${index.method} index`;
-    if (index.unique && !columns.includes(ts.time_column))
-      return 'a unique index without the time column';
-    if (index.method === 'hash' && columns.length !== 1) return 'a hash index on several columns';
-    const notJson = columns.filter((c) => this.fields.get(c)?.type !== 'json');
-    if (index.method === 'gin' && notJson.length > 0)
-      return `prism.yaml's gin indexes are on json fields, ${notJson.join(', ')} is not`;
-    return undefined;
+  /**
+   * Whether the spec has an index on the time column alone: TimescaleDB then makes no
+   * default index anyway, and `create_default_indexes: false` would say nothing.
+   */
+  private timeIndexed(ts: TimeseriesDraft): boolean {
+    const time = ts.time_column;
+    const field = this.fields.get(time);
+    const key = this.table.primaryKey?.columns;
+    return (
+      field?.index === true ||
+      field?.unique === true ||
+      (key?.length === 1 && key[0] === time) ||
+      [...ts.indexes, ...this.draft.indexes].some(
+        (i) =>
+          i.columns.length === 1 && i.include === undefined && i.columns[0]?.split(' ')[0] === time,
+      )
+    );
+  }
+
+  /** What validation would refuse of an index, checked by the spec's own index checks. */
+  private indexProblem(draft: IndexDraft, timeColumn: string | undefined): string | undefined {
+    const fields = new Map<string, RawField>(
+      [...this.fields.values()].map((f) => [
+        f.name,
+        {
+          name: f.name,
+          // A sql_type field has no field type: the index checks then say nothing of its type.
+          ...(f.sqlType === undefined ? { type: f.type as Exclude<FieldType, 'sql'> } : {}),
+          array: f.array === true,
+          primary_key: f.primaryKey,
+          index: f.index,
+          unique: f.unique,
+          optional: f.optional,
+        },
+      ]),
+    );
+    const raw: RawIndex = {
+      columns: draft.columns,
+      type: draft.type,
+      unique: draft.unique,
+      ...(draft.name === undefined ? {} : { name: draft.name }),
+      ...(draft.where === undefined ? {} : { where: draft.where }),
+      ...(draft.include === undefined ? {} : { include: draft.include }),
+    };
+    const { findings } = checkIndexes(
+      [raw],
+      { modelName: this.draft.name, table: this.table.name, fields, timeColumn },
+      [],
+    );
+    const error = findings.find((f) => f.severity === 'error');
+    return error?.message;
   }
 }
 

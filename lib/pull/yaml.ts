@@ -33,10 +33,13 @@ export interface FieldDraft {
 }
 
 export interface IndexDraft {
+  /** `column [DESC] [NULLS FIRST|LAST]`. */
   readonly columns: readonly string[];
   readonly type: Index['method'];
   readonly unique: boolean;
   readonly name?: string;
+  readonly where?: string;
+  readonly include?: readonly string[];
 }
 
 export interface TimeseriesDraft {
@@ -55,6 +58,7 @@ export interface TimeseriesDraft {
   indexes: IndexDraft[];
   partitioning?: { column: string; partitions: number };
   reorder?: { index: string[] };
+  create_default_indexes?: false;
 }
 
 /** A column's place in the field list: a field, or a comment where a column was left out. */
@@ -65,6 +69,8 @@ export interface ModelDraft {
   readonly table: string;
   readonly slots: Slot[];
   timeseries?: TimeseriesDraft;
+  /** The model's own `indexes:` (plain tables; a hypertable's go to timeseries.indexes). */
+  readonly indexes: IndexDraft[];
   /** Comments after the model's fields: indexes, constraints, the hypertable. */
   readonly trailing: string[];
 }
@@ -100,18 +106,21 @@ function timeseriesValue(ts: TimeseriesDraft): Record<string, unknown> {
     ...(ts.time_unit === undefined ? {} : { time_unit: ts.time_unit }),
     ...(ts.compression === undefined ? {} : { compression: ts.compression }),
     ...(ts.retention === undefined ? {} : { retention: ts.retention }),
-    ...(ts.indexes.length === 0
-      ? {}
-      : {
-          indexes: ts.indexes.map((i) => ({
-            columns: i.columns,
-            ...(i.type === 'btree' ? {} : { type: i.type }),
-            ...(i.unique ? { unique: true } : {}),
-            ...(i.name === undefined ? {} : { name: i.name }),
-          })),
-        }),
+    ...(ts.indexes.length === 0 ? {} : { indexes: ts.indexes.map(indexValue) }),
+    ...(ts.create_default_indexes === false ? { create_default_indexes: false } : {}),
     ...(ts.partitioning === undefined ? {} : { partitioning: ts.partitioning }),
     ...(ts.reorder === undefined ? {} : { reorder: ts.reorder }),
+  };
+}
+
+function indexValue(i: IndexDraft): Record<string, unknown> {
+  return {
+    columns: i.columns,
+    ...(i.type === 'btree' ? {} : { type: i.type }),
+    ...(i.unique ? { unique: true } : {}),
+    ...(i.name === undefined ? {} : { name: i.name }),
+    ...(i.where === undefined ? {} : { where: i.where }),
+    ...(i.include === undefined ? {} : { include: i.include }),
   };
 }
 
@@ -119,7 +128,7 @@ function comment(lines: readonly string[]): string {
   return lines.map((l) => ` ${l}`).join('\n');
 }
 
-const FLOW_KEYS = new Set(['values', 'segment_by', 'order_by', 'columns', 'index']);
+const FLOW_KEYS = new Set(['values', 'segment_by', 'order_by', 'columns', 'index', 'include']);
 
 /** Short lists (`values`, `segment_by`, index columns) on one line. */
 function flowLists(node: unknown): void {
@@ -142,6 +151,7 @@ function modelNode(doc: Document, draft: ModelDraft): YAMLMap {
     ...(defaultTableName(draft.name) === draft.table ? {} : { table: draft.table }),
     fields: fields.map(fieldValue),
     ...(draft.timeseries ? { timeseries: timeseriesValue(draft.timeseries) } : {}),
+    ...(draft.indexes.length > 0 ? { indexes: draft.indexes.map(indexValue) } : {}),
   };
   const node = doc.createNode(value) as YAMLMap;
   flowLists(node);

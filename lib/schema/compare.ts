@@ -79,7 +79,9 @@ function columnText(c: Column): string {
 }
 
 function indexText(i: Index): string {
-  return `${i.unique ? 'unique ' : ''}${i.method} on (${i.columns.map(termText).join(', ')})`;
+  const include = i.include?.length ? ` include (${i.include.join(', ')})` : '';
+  const where = i.where === undefined ? '' : ` where ${i.where}`;
+  return `${i.unique ? 'unique ' : ''}${i.method} on (${i.columns.map(termText).join(', ')})${include}${where}`;
 }
 
 function checkText(c: EnumCheck): string {
@@ -100,7 +102,9 @@ function sameIndex(a: Index, b: Index): boolean {
   return (
     a.method === b.method &&
     a.unique === b.unique &&
-    same(a.columns.map(termText), b.columns.map(termText), sameText)
+    same(a.columns.map(termText), b.columns.map(termText), sameText) &&
+    a.where === b.where &&
+    same(a.include ?? [], b.include ?? [], sameText)
   );
 }
 
@@ -438,6 +442,19 @@ function compareHypertable(out: Differences, table: string, live: Table, desired
   }
   comparePolicy(out, 'compressionPolicy', table, l.compressAfter, d.compressAfter, false);
   comparePolicy(out, 'retentionPolicy', table, l.dropAfter, d.dropAfter, false);
+  if ((l.createDefaultIndexes ?? true) !== (d.createDefaultIndexes ?? true)) {
+    const text = (on: boolean) => (on ? `btree on (${d.timeColumn} DESC)` : 'none');
+    const wanted = d.createDefaultIndexes !== false;
+    out.add(
+      'index',
+      "TimescaleDB's default time index",
+      text(wanted),
+      text(!wanted),
+      wanted
+        ? `create TimescaleDB's default index on ${table} (${d.timeColumn} DESC)`
+        : `drop TimescaleDB's default index on ${table} (${d.timeColumn} DESC)`,
+    );
+  }
   compareReorder(out, table, l.reorderIndex, d.reorderIndex, false);
 }
 

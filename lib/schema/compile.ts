@@ -86,9 +86,14 @@ function compileColumn(model: Model, field: Field): Column {
   };
 }
 
+/** An index column of a spec; snapshots written before index orders hold plain names. */
+function specTerm(column: OrderByTerm | string): OrderByTerm {
+  return canonicalTerm(typeof column === 'string' ? { column, direction: 'ASC' } : column);
+}
+
 /**
- * Indexes of a model: `index`/`unique` fields (not a one-column primary key) and the
- * timeseries `indexes`, by name (a timeseries index wins over a field index of the same name).
+ * Indexes of a model: `index`/`unique` fields (not a one-column primary key), then the
+ * model's `indexes` and the timeseries `indexes` (validation refuses two with one name).
  */
 export function compileIndexes(model: Model): Index[] {
   const byName = new Map<string, Index>();
@@ -103,15 +108,90 @@ export function compileIndexes(model: Model): Index[] {
       unique: f.unique,
     });
   }
-  for (const i of model.timeseries?.indexes ?? []) {
+  for (const i of [...(model.indexes ?? []), ...(model.timeseries?.indexes ?? [])]) {
     byName.set(i.name, {
       name: i.name,
-      columns: i.columns.map((column) => ({ column, direction: 'ASC' as const })),
+      columns: i.columns.map(specTerm),
       method: i.type,
       unique: i.unique,
+      ...(i.where === undefined ? {} : { where: i.where }),
+      ...(i.include === undefined || i.include.length === 0 ? {} : { include: [...i.include] }),
     });
   }
   return [...byName.values()];
+}
+
+/**
+ * The model's index with exactly these key columns (names, in order), if any: field
+ * indexes, `indexes` and `timeseries.indexes` alike, under the name the migrations give it.
+ */
+export function findIndexByColumns(model: Model, columns: readonly string[]): Index | undefined {
+  return compileIndexes(model).find(
+    (i) =>
+      i.columns.length === columns.length && i.columns.every((t, k) => t.column === columns[k]),
+  );
+}
+
+/**
+ * TimescaleDB's default index on a hypertable: `(time DESC)`, and `(space, time DESC)` for
+ * a space dimension: a plain non-unique btree exactly so, whatever its name.
+ */
+export function isDefaultTimeIndex(
+  index: Index,
+  timeColumn: string,
+  spaceColumns: readonly string[] = [],
+): boolean {
+  if (index.method !== 'btree' || index.unique || index.where !== undefined) return false;
+  if ((index.include?.length ?? 0) > 0) return false;
+  const cols = index.columns;
+  const last = cols.at(-1);
+  if (last?.column !== timeColumn || last.direction !== 'DESC' || last.nulls !== undefined) {
+    return false;
+  }
+  if (cols.length === 1) return true;
+  const first = cols[0];
+  return (
+    cols.length === 2 &&
+    first !== undefined &&
+    spaceColumns.includes(first.column) &&
+    first.direction === 'ASC' &&
+    first.nulls === undefined
+  );
+}
+
+/**
+ * Whether TimescaleDB creates its `(time DESC)` index for a model: unless turned off, and
+ * unless an index with the time column as its only column exists (TimescaleDB looks for
+ * one when the hypertable is made; the migrations create the model's indexes first).
+ */
+export function hasDefaultTimeIndex(model: Model): boolean {
+  const ts = model.timeseries;
+  if (ts === undefined || ts.createDefaultIndexes === false) return false;
+  const soleKey = model.primaryKey.length === 1 && model.primaryKey[0] === ts.timeColumn;
+  return (
+    !soleKey &&
+    !compileIndexes(model).some(
+      (i) => i.columns.length === 1 && i.columns[0]?.column === ts.timeColumn && !i.include?.length,
+    )
+  );
+}
+
+/**
+ * A hypertable's indexes without TimescaleDB's default ones, and whether it has one: the
+ * form both `compileSpec` and the catalog reader give, so that a spec index `(time DESC)`
+ * and TimescaleDB's own compare equal.
+ */
+export function splitDefaultIndexes(
+  indexes: readonly Index[],
+  timeColumn: string,
+  spaceColumns: readonly string[] = [],
+  defaultPresent = false,
+): { indexes: Index[]; createDefaultIndexes?: false } {
+  const own = indexes.filter((i) => !isDefaultTimeIndex(i, timeColumn, spaceColumns));
+  const present =
+    defaultPresent ||
+    indexes.some((i) => i.columns.length === 1 && isDefaultTimeIndex(i, timeColumn));
+  return present ? { indexes: own } : { indexes: own, createDefaultIndexes: false };
 }
 
 function compileChecks(model: Model): EnumCheck[] {
@@ -143,7 +223,7 @@ function compileCompression(model: Model): CompressionSettings | undefined {
   };
 }
 
-function compileHypertable(model: Model): Hypertable | undefined {
+function compileHypertable(model: Model, defaults: false | undefined): Hypertable | undefined {
   const ts = model.timeseries;
   if (!ts) return undefined;
   const timeField = model.fields.find((f) => f.name === ts.timeColumn);
@@ -160,11 +240,16 @@ function compileHypertable(model: Model): Hypertable | undefined {
     ...(ts.retention?.enabled ? { dropAfter: ts.retention.dropAfter } : {}),
     ...(ts.partitioning ? { partitioning: { ...ts.partitioning } } : {}),
     ...(ts.reorder ? { reorderIndex: ts.reorder.indexName } : {}),
+    ...(defaults === false ? { createDefaultIndexes: false as const } : {}),
   };
 }
 
 export function compileModel(model: Model): Table {
-  const hypertable = compileHypertable(model);
+  const ts = model.timeseries;
+  const split = ts
+    ? splitDefaultIndexes(compileIndexes(model), ts.timeColumn, [], hasDefaultTimeIndex(model))
+    : { indexes: compileIndexes(model) };
+  const hypertable = compileHypertable(model, split.createDefaultIndexes);
   return deepFreeze({
     schema: DEFAULT_SCHEMA,
     name: model.table,
@@ -175,7 +260,7 @@ export function compileModel(model: Model): Table {
       ? { primaryKey: { name: primaryKeyName(model.table), columns: [...model.primaryKey] } }
       : {}),
     checks: compileChecks(model),
-    indexes: compileIndexes(model),
+    indexes: split.indexes,
     ...(hypertable ? { hypertable } : {}),
     unsupported: [],
   });

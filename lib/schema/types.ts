@@ -41,7 +41,7 @@ export interface EnumCheck {
   readonly values: readonly string[];
 }
 
-export type IndexMethod = 'btree' | 'brin' | 'hash' | 'gin';
+export type IndexMethod = 'btree' | 'brin' | 'hash' | 'gin' | 'gist';
 
 export interface Index {
   readonly name: string;
@@ -49,6 +49,10 @@ export interface Index {
   readonly columns: readonly OrderByTerm[];
   readonly method: IndexMethod;
   readonly unique: boolean;
+  /** A partial index's condition, in the canonical text of lib/sql/predicate.ts. */
+  readonly where?: string | undefined;
+  /** INCLUDE columns, in order. */
+  readonly include?: readonly string[] | undefined;
 }
 
 /** A single-column foreign key (several columns: `unsupported`). */
@@ -94,6 +98,11 @@ export interface Hypertable {
   readonly partitioning?: SpacePartitioning | undefined;
   /** The index a reorder policy reorders chunks by. */
   readonly reorderIndex?: string | undefined;
+  /**
+   * false: the table has no TimescaleDB default time index `(time DESC)` (see
+   * `splitDefaultIndexes`); absent when it has one. That index is never in `indexes`.
+   */
+  readonly createDefaultIndexes?: false | undefined;
 }
 
 export interface SpacePartitioning {

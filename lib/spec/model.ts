@@ -1,14 +1,15 @@
 /** One model: its fields, its timeseries block, and the keys TimescaleDB will accept. */
 import type { Finding, Path } from './findings.js';
-import { hasErrors, specAdjustment } from './findings.js';
+import { hasErrors, specAdjustment, specError } from './findings.js';
 import { buildField, duplicateNameFindings, fieldFindings } from './fields.js';
 import { defaultIndexName, defaultTableName, primaryKeyName } from './identifiers.js';
 import { columnCountFindings, primaryKeyWidthFindings } from './limits.js';
-import type { RawField, RawModel } from './raw.js';
+import type { RawField, RawIndex, RawModel } from './raw.js';
 import { renameFindings } from './renames.js';
+import { checkIndexes } from './indexes.js';
 import { checkTimeseries, uniqueWithoutSpace, uniqueWithoutTime } from './timeseries.js';
 import type { ModelInput } from './partial.js';
-import type { Model, TimescaleMode, Timeseries } from './types.js';
+import type { Model, ModelIndex, TimescaleMode, Timeseries } from './types.js';
 
 export interface ModelResult {
   readonly value: Model | undefined;
@@ -99,6 +100,41 @@ function timeColumnNullability(
   ];
 }
 
+/**
+ * While TimescaleDB makes its default index `<table>_<time>_idx` (no index on the time
+ * column alone, create_default_indexes not false), no other index may take that name: on a
+ * hypertable that exists, creating it would fail.
+ */
+function defaultIndexNameFindings(
+  raw: RawModel,
+  table: string,
+  timeColumn: string,
+  key: readonly string[],
+  lists: readonly { list: readonly ModelIndex[]; at: Path; raws: readonly RawIndex[] }[],
+): Finding[] {
+  if (raw.timeseries?.create_default_indexes === false) return [];
+  const all = lists.flatMap((l) => l.list);
+  const timeAlone = (i: ModelIndex) =>
+    i.columns.length === 1 && i.columns[0]?.column === timeColumn && !i.include?.length;
+  const fieldOnTime = raw.fields.some((f) => f.name === timeColumn && (f.index || f.unique));
+  const keyOnTime = key.length === 1 && key[0] === timeColumn;
+  if (fieldOnTime || keyOnTime || all.some(timeAlone)) return [];
+  const name = defaultIndexName(table, [timeColumn]);
+  return lists.flatMap(({ list, at, raws }) =>
+    list.flatMap((index, k) =>
+      index.name === name
+        ? [
+            specError(
+              raws[k]?.name === undefined ? [...at, k] : [...at, k, 'name'],
+              `index name '${name}' is the name of TimescaleDB's default index on (${timeColumn} DESC) of this hypertable`,
+              'give this index another `name:`, or set `create_default_indexes: false`',
+            ),
+          ]
+        : [],
+    ),
+  );
+}
+
 /** The checks that read every field and the timeseries block. */
 function acrossFieldFindings(
   input: ModelInput,
@@ -106,6 +142,7 @@ function acrossFieldFindings(
 ): {
   findings: Finding[];
   timeseries: Timeseries | undefined;
+  indexes: ModelIndex[];
   primaryKey: string[];
 } {
   const { raw, path } = input;
@@ -123,6 +160,19 @@ function acrossFieldFindings(
   ];
   const timeColumn = raw.timeseries?.time_column;
   const pk = primaryKeyOf(raw, path, timeColumn);
+  const indexes = checkIndexes(
+    raw.indexes ?? [],
+    {
+      modelName: raw.name,
+      table,
+      fields: firstByName(raw.fields),
+      untyped: input.untyped,
+      timeColumn,
+      spaceColumn: raw.timeseries?.partitioning?.column,
+    },
+    [...path, 'indexes'],
+  );
+  findings.push(...indexes.findings);
   const ts =
     raw.timeseries === undefined
       ? undefined
@@ -135,14 +185,27 @@ function acrossFieldFindings(
             untyped: input.untyped,
             path: [...path, 'timeseries'],
           },
-          fieldIndexes(raw, table, pk.key),
+          // The model's own `indexes:` may be reordered by as well.
+          [...fieldIndexes(raw, table, pk.key), ...indexes.value],
         );
   findings.push(...(ts?.findings ?? []));
   if (timeColumn !== undefined) findings.push(...uniqueFieldFindings(raw, path, timeColumn));
   findings.push(...spaceKeyFindings(raw, path, pk.key));
   findings.push(...pk.findings, ...timeColumnNullability(raw, path, timeColumn));
+  if (ts?.value && timeColumn !== undefined) {
+    findings.push(
+      ...defaultIndexNameFindings(raw, table, timeColumn, pk.key, [
+        { list: indexes.value, at: [...path, 'indexes'], raws: raw.indexes ?? [] },
+        {
+          list: ts.value.indexes,
+          at: [...path, 'timeseries', 'indexes'],
+          raws: raw.timeseries?.indexes ?? [],
+        },
+      ]),
+    );
+  }
   findings.push(...columnCountFindings(raw, path), ...primaryKeyWidthFindings(raw, path, pk.key));
-  return { findings, timeseries: ts?.value, primaryKey: pk.key };
+  return { findings, timeseries: ts?.value, indexes: indexes.value, primaryKey: pk.key };
 }
 
 /**
@@ -166,6 +229,7 @@ export function checkModel(input: ModelInput, specMode: TimescaleMode): ModelRes
     fields: Object.freeze(raw.fields.map((f) => buildField(f, f.name === timeColumn))),
     primaryKey: Object.freeze(across.primaryKey),
     timeseries: across.timeseries,
+    ...(across.indexes.length > 0 ? { indexes: Object.freeze(across.indexes) } : {}),
     timescale: raw.timescale ?? specMode,
     ...(raw.renamed_from === undefined ? {} : { renamedFrom: raw.renamed_from }),
   });

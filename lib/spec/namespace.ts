@@ -1,6 +1,6 @@
 /**
  * Names that share one PostgreSQL namespace must differ after PostgreSQL keeps their first
- * 63 bytes: tables, indexes (timeseries indexes, the indexes of `index`/`unique` fields)
+ * 63 bytes: tables, indexes (`indexes` entries, the indexes of `index`/`unique` fields)
  * and primary keys, whose index is named like the key, all live in the schema's relation
  * namespace; integer-now functions share the function namespace. The names derived here
  * are the ones the migrations create.
@@ -40,7 +40,7 @@ type Relation =
     };
 
 const HINT =
-  'tables, indexes and primary keys (named <table>_pkey) share one namespace per schema: set `table:` on a model, or `name:` on a timeseries index';
+  'tables, indexes and primary keys (named <table>_pkey) share one namespace per schema: set `table:` on a model, or `name:` on an index';
 
 function tablePath(located: LocatedModel): Path {
   return located.raw.table === undefined ? [...located.path, 'name'] : [...located.path, 'table'];
@@ -65,18 +65,26 @@ function fieldIndexes(located: LocatedModel): Relation[] {
   });
 }
 
-function timeseriesIndexes(located: LocatedModel): Relation[] {
+/** Entries of the model's `indexes:` and of `timeseries.indexes`, as the migrations name them. */
+function listedIndexes(located: LocatedModel): Relation[] {
   const { model, raw, path } = located;
-  return (model.timeseries?.indexes ?? []).map((index, n): Relation => {
-    const at: Path = [...path, 'timeseries', 'indexes', n];
-    return {
+  const lists = [
+    { entries: model.indexes ?? [], raws: raw.indexes, at: [...path, 'indexes'] },
+    {
+      entries: model.timeseries?.indexes ?? [],
+      raws: raw.timeseries?.indexes,
+      at: [...path, 'timeseries', 'indexes'],
+    },
+  ];
+  return lists.flatMap(({ entries, raws, at }) =>
+    entries.map((index, n): Relation => ({
       kind: 'index',
       name: index.name,
-      path: raw.timeseries?.indexes?.[n]?.name === undefined ? at : [...at, 'name'],
+      path: raws?.[n]?.name === undefined ? [...at, n] : [...at, n, 'name'],
       table: model.table,
-      columns: index.columns,
-    };
-  });
+      columns: index.columns.map((t) => t.column),
+    })),
+  );
 }
 
 function primaryKey(located: LocatedModel): Relation[] {
@@ -106,23 +114,6 @@ function describe(r: Relation): string {
   }
 }
 
-const isIndex = (r: Relation): r is Extract<Relation, { columns: readonly string[] }> =>
-  r.kind === 'index' || r.kind === 'field index';
-
-/**
- * A field index and a timeseries index of one table with the same name and columns are
- * one index (the timeseries one wins); anything else with one name is a collision.
- */
-function sameIndex(a: Relation, b: Relation): boolean {
-  return (
-    isIndex(a) &&
-    isIndex(b) &&
-    a.kind !== b.kind &&
-    a.table === b.table &&
-    a.columns.join('\0') === b.columns.join('\0')
-  );
-}
-
 function collision(r: Relation, first: Relation): Finding {
   const shown = truncatedName(r.name);
   const cut = shown === r.name ? '' : ` (PostgreSQL keeps its first 63 bytes, '${shown}')`;
@@ -136,6 +127,14 @@ function collision(r: Relation, first: Relation): Finding {
   }
   if (r.kind === 'index' && first.kind === 'index') {
     return duplicateError(r.path, first.path, `duplicate index name '${r.name}'${cut}`, HINT);
+  }
+  if (r.kind === 'index' && first.kind === 'field index' && r.table === first.table) {
+    return duplicateError(
+      r.path,
+      first.path,
+      `index '${r.name}' of table '${r.table}' has the name of the index of field '${first.field ?? ''}' (<table>_<column>_idx)`,
+      `remove \`index\`/\`unique\` from field '${first.field ?? ''}' and keep this entry, or give this index another \`name:\``,
+    );
   }
   return duplicateError(
     r.path,
@@ -156,11 +155,11 @@ function relationFindings(models: readonly LocatedModel[]): Finding[] {
   const seen = new Map<string, Relation>();
   const findings: Finding[] = [];
   for (const m of models) {
-    for (const r of [...primaryKey(m), ...fieldIndexes(m), ...timeseriesIndexes(m)]) {
+    for (const r of [...primaryKey(m), ...fieldIndexes(m), ...listedIndexes(m)]) {
       const key = truncatedName(r.name);
       const first = tables.get(key) ?? seen.get(key);
       if (first === undefined) seen.set(key, r);
-      else if (!sameIndex(r, first)) findings.push(collision(r, first));
+      else findings.push(collision(r, first));
     }
   }
   return findings;

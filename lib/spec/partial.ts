@@ -8,12 +8,12 @@
  * its type unknown. A model that is not a mapping, or has no name or no list of fields, is
  * skipped whole.
  */
-import type Joi from 'joi';
+import Joi from 'joi';
 import type { Path } from './findings.js';
 import type { StructureProblem } from './joi-findings.js';
 import { STRUCTURE_OPTIONS } from './joi-findings.js';
 import type { RawField, RawModel, RawTimeseries } from './raw.js';
-import { fieldSchema, modelSchema, timeseriesSchema } from './schema.js';
+import { fieldSchema, indexSchema, modelSchema, timeseriesSchema } from './schema.js';
 
 export interface ModelInput {
   /** Defaults filled in wherever the structure is sound. */
@@ -131,6 +131,12 @@ function partialModel(
   };
   if (timeseries === undefined) delete raw['timeseries'];
   else raw['timeseries'] = timeseries;
+  const indexes =
+    copy['indexes'] === undefined || touched(['indexes'])
+      ? undefined
+      : withDefaults(Joi.array().items(indexSchema), copy['indexes']);
+  if (indexes === undefined) delete raw['indexes'];
+  else raw['indexes'] = indexes;
   return {
     raw: raw as unknown as RawModel,
     path,

@@ -47,6 +47,8 @@ export interface RawIndex {
   readonly type: IndexType;
   readonly unique: boolean;
   readonly name?: string;
+  readonly where?: string;
+  readonly include?: readonly string[];
 }
 
 export interface RawPartitioning {
@@ -67,6 +69,7 @@ export interface RawTimeseries {
   readonly indexes?: readonly RawIndex[];
   readonly partitioning?: RawPartitioning;
   readonly reorder?: RawReorder;
+  readonly create_default_indexes?: boolean;
 }
 
 export interface RawModel {
@@ -75,6 +78,7 @@ export interface RawModel {
   readonly timescale?: TimescaleMode;
   readonly fields: readonly RawField[];
   readonly timeseries?: RawTimeseries;
+  readonly indexes?: readonly RawIndex[];
   readonly renamed_from?: string;
 }
 

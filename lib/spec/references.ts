@@ -13,8 +13,10 @@ import type { Field, FieldReference, Model } from './types.js';
 export function isUniqueAlone(model: Model, field: string): boolean {
   if (model.primaryKey.length === 1 && model.primaryKey[0] === field) return true;
   if (model.fields.some((f) => f.name === field && f.unique)) return true;
-  return (model.timeseries?.indexes ?? []).some(
-    (i) => i.unique && i.columns.length === 1 && i.columns[0] === field,
+  // A partial unique index does not make a column referenceable (PostgreSQL needs a full one).
+  return [...(model.timeseries?.indexes ?? []), ...(model.indexes ?? [])].some(
+    (i) =>
+      i.unique && i.where === undefined && i.columns.length === 1 && i.columns[0]?.column === field,
   );
 }
 

@@ -13,7 +13,7 @@ export const MAX_IDENTIFIER_BYTES = 63;
 
 export const TIMESCALE_MODES = Object.freeze(['auto', 'require', 'off'] as const);
 export const TIME_UNITS = Object.freeze(['s', 'ms', 'us'] as const);
-export const INDEX_TYPES = Object.freeze(['btree', 'brin', 'hash', 'gin'] as const);
+export const INDEX_TYPES = Object.freeze(['btree', 'brin', 'hash', 'gin', 'gist'] as const);
 export const DEFAULT_FUNCTIONS = Object.freeze([
   'now()',
   'gen_random_uuid()',
@@ -138,18 +138,32 @@ const retentionSchema = Joi.object({
   drop_after: timeAmount('Drop chunks older than this (required when enabled)'),
 });
 
-const indexSchema = Joi.object({
+export const indexSchema: Joi.ObjectSchema = Joi.object({
   columns: Joi.array()
-    .items(identifier('Column'))
+    .items(Joi.string())
     .min(1)
     .required()
-    .description('Indexed columns, in order'),
+    .description(
+      "Indexed columns, in order, each 'column [ASC|DESC] [NULLS FIRST|LAST]' (an order only on btree indexes)",
+    ),
   type: Joi.string()
     .valid(...INDEX_TYPES)
     .default('btree')
     .description('Index method'),
-  unique: Joi.boolean().default(false).description('Unique index (must include the time column)'),
+  unique: Joi.boolean()
+    .default(false)
+    .description('Unique index (on a hypertable it must include the time column)'),
   name: identifier('Index name (default <table>_<columns>_idx)'),
+  where: Joi.string()
+    .max(4000)
+    .description(
+      "Partial index condition: comparisons of a field with a literal (number, 'string', true, false), IS [NOT] NULL, [NOT] IN (...), a boolean field, with AND, OR, NOT and parentheses",
+    ),
+  include: Joi.array()
+    .items(identifier('Column'))
+    .description(
+      'Columns stored in the index without being part of its key (INCLUDE; btree and gist)',
+    ),
 });
 
 /** TimescaleDB's limit on the partitions of a space dimension. */
@@ -194,6 +208,11 @@ export const timeseriesSchema: Joi.ObjectSchema = Joi.object({
   reorder: reorderSchema.description(
     'A reorder policy: TimescaleDB rewrites older chunks in the order of this index',
   ),
+  create_default_indexes: Joi.boolean()
+    .default(true)
+    .description(
+      'false: TimescaleDB does not create its default index on (time column DESC); turning it off later drops that index, turning it on creates it',
+    ),
 });
 
 export const modelSchema: Joi.ObjectSchema = Joi.object({
@@ -202,6 +221,9 @@ export const modelSchema: Joi.ObjectSchema = Joi.object({
   timescale: timescaleMode,
   fields: Joi.array().items(fieldSchema).min(1).required().description('Columns of the table'),
   timeseries: timeseriesSchema.description('Makes the model a TimescaleDB hypertable'),
+  indexes: Joi.array()
+    .items(indexSchema)
+    .description('Indexes of the table (on any model; same keys as timeseries.indexes)'),
   renamed_from: identifier(
     "Previous name of this model: the migration renames the old model's table instead of dropping it and creating a new one",
   ),

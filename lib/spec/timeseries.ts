@@ -6,12 +6,11 @@ import { closest } from '../util/closest.js';
 import type { Finding, Path } from './findings.js';
 import { duplicateError, hasErrors, specError, specWarning } from './findings.js';
 import { defaultIndexName } from './identifiers.js';
-import { indexWidthFindings } from './limits.js';
+import { checkIndexes } from './indexes.js';
 import { ORDER_BY_HINT, parseOrderBy } from './order-by.js';
 import type {
   RawCompression,
   RawField,
-  RawIndex,
   RawPartitioning,
   RawReorder,
   RawRetention,
@@ -408,104 +407,7 @@ function retentionOf(
   return { value, findings: [...dropAfter.findings, ...intNow] };
 }
 
-function indexProblems(
-  raw: RawIndex,
-  ctx: TimeseriesContext,
-  timeColumn: string,
-  path: Path,
-  spaceColumn: string | undefined,
-): Finding[] {
-  const problems: Finding[] = raw.columns.flatMap((c, k) =>
-    missingColumn(ctx, c, [...path, 'columns', k], 'index column'),
-  );
-  problems.push(...repeatedColumns(raw.columns, [...path, 'columns'], 'the index'));
-  problems.push(...indexWidthFindings(raw.columns, path));
-  if (raw.unique && raw.type !== 'btree') {
-    problems.push(
-      specError(
-        [...path, 'type'],
-        `a ${raw.type} index cannot be unique`,
-        'PostgreSQL only builds unique btree indexes; use type: btree',
-      ),
-    );
-  }
-  if (raw.type === 'hash' && raw.columns.length > 1) {
-    problems.push(
-      specError(
-        [...path, 'columns'],
-        'a hash index covers exactly one column',
-        'use type: btree for several columns',
-      ),
-    );
-  }
-  const nonJson = raw.columns.filter(
-    (c) =>
-      ctx.fields.has(c) &&
-      !ctx.untyped?.has(c) &&
-      ctx.fields.get(c)?.type !== undefined && // sql_type: e.g. tsvector takes gin
-      ctx.fields.get(c)?.type !== 'json' &&
-      ctx.fields.get(c)?.array !== true,
-  );
-  if (raw.type === 'gin' && nonJson.length > 0) {
-    problems.push(
-      specError(
-        [...path, 'type'],
-        `a gin index needs json or array columns; '${nonJson[0]}' is ${ctx.fields.get(nonJson[0] as string)?.type}`,
-        'use type: btree, or index a json or array field',
-      ),
-    );
-  }
-  if (raw.unique && !raw.columns.includes(timeColumn)) {
-    problems.push(uniqueWithoutTime([...path, 'unique'], raw.columns, timeColumn));
-  }
-  if (raw.unique && spaceColumn !== undefined && !raw.columns.includes(spaceColumn)) {
-    problems.push(uniqueWithoutSpace([...path, 'unique'], 'a unique index', spaceColumn));
-  }
-  return problems;
-}
-
-/** TimescaleDB error TS103 again: unique keys must contain every partitioning column. */
-export function uniqueWithoutSpace(path: Path, what: string, spaceColumn: string): Finding {
-  return specError(
-    path,
-    `${what} on a space-partitioned hypertable must include the partitioning column '${spaceColumn}': TimescaleDB refuses unique indexes without every partitioning column`,
-    `add '${spaceColumn}' to it, or remove timeseries.partitioning`,
-  );
-}
-
-/** TimescaleDB error TS103: unique indexes on a hypertable must contain the time column. */
-export function uniqueWithoutTime(
-  path: Path,
-  columns: readonly string[],
-  timeColumn: string,
-): Finding {
-  return specError(
-    path,
-    `a unique index on a hypertable must include the time column '${timeColumn}': TimescaleDB refuses unique indexes without the partitioning column`,
-    `use a timeseries index instead: \`indexes: [{columns: [${[...columns, timeColumn].join(', ')}], unique: true}]\``,
-  );
-}
-
-function indexesOf(
-  raw: readonly RawIndex[],
-  ctx: TimeseriesContext,
-  timeColumn: string,
-  spaceColumn: string | undefined,
-): Checked<TimeseriesIndex[]> {
-  const path = [...ctx.path, 'indexes'];
-  const findings = raw.flatMap((index, k) =>
-    indexProblems(index, ctx, timeColumn, [...path, k], spaceColumn),
-  );
-  const value = raw.map((index) =>
-    Object.freeze({
-      name: index.name ?? defaultIndexName(ctx.table, index.columns),
-      columns: Object.freeze([...index.columns]),
-      type: index.type,
-      unique: index.unique,
-    }),
-  );
-  return { value, findings };
-}
+export { uniqueWithoutSpace, uniqueWithoutTime } from './indexes.js';
 
 function partitioningOf(
   raw: RawPartitioning,
@@ -526,24 +428,48 @@ function partitioningOf(
   return { value: Object.freeze({ column: raw.column, partitions: raw.partitions }), findings };
 }
 
+/** An index a reorder policy may name: its key columns, with their order where known. */
+export interface ReorderCandidate {
+  readonly name: string;
+  readonly columns: readonly (string | OrderByItem)[];
+}
+
 /**
- * The index a reorder policy's terms name: an index of the model with these columns, or
- * TimescaleDB's default `(<time> DESC)` index for the time column alone. Matched by column
- * names only (index columns carry no direction yet).
+ * The index a reorder policy's terms name: the model's index with exactly these terms,
+ * else the first with these column names, else TimescaleDB's default `(<time> DESC)`
+ * index for the time column alone (when the hypertable has it).
  */
 export function matchReorderIndex(
   terms: readonly OrderByItem[],
-  indexes: readonly { readonly name: string; readonly columns: readonly string[] }[],
+  indexes: readonly ReorderCandidate[],
   table: string,
   timeColumn: string,
+  defaultIndex = true,
 ): string | undefined {
-  const names = terms.map((t) => t.column);
-  const same = (columns: readonly string[]) =>
-    columns.length === names.length && columns.every((c, i) => c === names[i]);
-  const found = indexes.find((i) => same(i.columns));
-  if (found) return found.name;
+  const text = (c: string | OrderByItem) =>
+    typeof c === 'string' ? c : `${c.column} ${c.direction}${c.nulls ? ` NULLS ${c.nulls}` : ''}`;
+  const name = (c: string | OrderByItem) => (typeof c === 'string' ? c : c.column);
+  const key = (columns: readonly (string | OrderByItem)[], f: typeof text) =>
+    JSON.stringify(columns.map(f));
+  const wanted = key(terms, (t) => text(canonicalDirection(t)));
+  const exact = indexes.find((i) => key(i.columns.map(canonicalDirection), text) === wanted);
+  if (exact) return exact.name;
+  // Else the first with these column names: the timeseries indexes come first.
+  const byNames = indexes.find((i) => key(i.columns, name) === key(terms, name));
+  if (byNames) return byNames.name;
   // TimescaleDB creates `<table>_<time>_idx` on (time DESC) with the hypertable.
-  return same([timeColumn]) ? defaultIndexName(table, [timeColumn]) : undefined;
+  return defaultIndex && key(terms, name) === JSON.stringify([timeColumn])
+    ? defaultIndexName(table, [timeColumn])
+    : undefined;
+}
+
+/** A term as an index lists it: a bare name is ascending, NULLS only when not the default. */
+function canonicalDirection(c: string | OrderByItem): OrderByItem {
+  if (typeof c === 'string') return { column: c, direction: 'ASC' };
+  const defaultNulls = c.direction === 'DESC' ? 'FIRST' : 'LAST';
+  return c.nulls === undefined || c.nulls === defaultNulls
+    ? { column: c.column, direction: c.direction }
+    : c;
 }
 
 function reorderOf(
@@ -551,7 +477,8 @@ function reorderOf(
   ctx: TimeseriesContext,
   timeColumn: string,
   indexes: readonly TimeseriesIndex[],
-  fieldIndexes: readonly { readonly name: string; readonly columns: readonly string[] }[],
+  fieldIndexes: readonly ReorderCandidate[],
+  defaultIndex: boolean,
 ): Checked<Reorder | undefined> {
   const path = [...ctx.path, 'reorder', 'index'];
   const findings: Finding[] = [];
@@ -581,21 +508,36 @@ function reorderOf(
   if (hasErrors(findings)) return { value: undefined, findings };
   // The timeseries indexes first: they are the ones written for it.
   const candidates = [...indexes, ...fieldIndexes];
-  const indexName = matchReorderIndex(terms, candidates, ctx.table, timeColumn);
+  const indexName = matchReorderIndex(terms, candidates, ctx.table, timeColumn, defaultIndex);
   if (indexName === undefined) {
-    const listed = [...new Set(candidates.map((i) => `(${i.columns.join(', ')})`))];
+    const termText = (c: string | OrderByItem) =>
+      typeof c === 'string' ? c : `${c.column}${c.direction === 'DESC' ? ' DESC' : ''}`;
+    const listed = [...new Set(candidates.map((i) => `(${i.columns.map(termText).join(', ')})`))];
     return {
       value: undefined,
       findings: [
         specError(
           path,
           `no index of model '${ctx.modelName}' has the columns (${terms.map((t) => t.column).join(', ')}): a reorder policy needs an index to reorder by`,
-          `add it under timeseries.indexes, or use one of: (${timeColumn} DESC)${listed.length > 0 ? `, ${listed.join(', ')}` : ''}`,
+          `add it under timeseries.indexes, or use one of: ${[...(defaultIndex ? [`(${timeColumn} DESC)`] : []), ...listed].join(', ') || 'none yet'}`,
         ),
       ],
     };
   }
-  const method = indexes.find((i) => i.name === indexName)?.type ?? 'btree';
+  const matched = indexes.find((i) => i.name === indexName);
+  if (matched?.where !== undefined) {
+    return {
+      value: undefined,
+      findings: [
+        specError(
+          path,
+          `index ${indexName} is partial (where: ${matched.where}): a reorder policy orders whole chunks, which PostgreSQL does not do by a partial index`,
+          'reorder by an index without `where`',
+        ),
+      ],
+    };
+  }
+  const method = matched?.type ?? 'btree';
   if (method !== 'btree') {
     return {
       value: undefined,
@@ -630,7 +572,7 @@ function lifecycleWarning(
 export function checkTimeseries(
   raw: RawTimeseries,
   ctx: TimeseriesContext,
-  fieldIndexes: readonly { readonly name: string; readonly columns: readonly string[] }[] = [],
+  fieldIndexes: readonly ReorderCandidate[] = [],
 ): Checked<Timeseries | undefined> {
   const col = timeColumnOf(raw, ctx);
   const chunk = amountOf(raw.chunk_interval, 'chunk_interval', col.value, [
@@ -647,11 +589,22 @@ export function checkTimeseries(
     raw.partitioning === undefined
       ? undefined
       : partitioningOf(raw.partitioning, ctx, raw.time_column);
-  const indexes = indexesOf(raw.indexes ?? [], ctx, raw.time_column, raw.partitioning?.column);
+  const indexes = checkIndexes(
+    raw.indexes ?? [],
+    { ...ctx, timeColumn: raw.time_column, spaceColumn: raw.partitioning?.column },
+    [...ctx.path, 'indexes'],
+  );
   const reorder =
     raw.reorder === undefined
       ? undefined
-      : reorderOf(raw.reorder, ctx, raw.time_column, indexes.value, fieldIndexes);
+      : reorderOf(
+          raw.reorder,
+          ctx,
+          raw.time_column,
+          indexes.value,
+          fieldIndexes,
+          raw.create_default_indexes !== false,
+        );
   const findings = [
     ...col.findings,
     ...chunk.findings,
@@ -672,6 +625,7 @@ export function checkTimeseries(
     indexes: Object.freeze(indexes.value),
     ...(partitioning ? { partitioning: partitioning.value } : {}),
     ...(reorder?.value ? { reorder: reorder.value } : {}),
+    ...(raw.create_default_indexes === false ? { createDefaultIndexes: false as const } : {}),
   });
   return { value, findings };
 }

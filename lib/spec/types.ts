@@ -121,13 +121,19 @@ export interface Retention {
   readonly dropAfter: TimeAmount;
 }
 
-export type IndexType = 'btree' | 'brin' | 'hash' | 'gin';
+export type IndexType = 'btree' | 'brin' | 'hash' | 'gin' | 'gist';
 
+/** An entry of a model's `indexes` or of `timeseries.indexes`. */
 export interface TimeseriesIndex {
   readonly name: string;
-  readonly columns: readonly string[];
+  /** Key columns with their order; direction and NULLS only on btree indexes. */
+  readonly columns: readonly OrderByTerm[];
   readonly type: IndexType;
   readonly unique: boolean;
+  /** A partial index's condition, in the canonical text of lib/sql/predicate.ts. */
+  readonly where?: string | undefined;
+  /** Non-key columns stored in the index (`INCLUDE`). */
+  readonly include?: readonly string[] | undefined;
 }
 
 /**
@@ -153,6 +159,9 @@ export interface Reorder {
   readonly indexName: string;
 }
 
+/** An index of any model, plain or hypertable. */
+export type ModelIndex = TimeseriesIndex;
+
 export interface Timeseries {
   readonly timeColumn: string;
   readonly chunkInterval?: TimeAmount | undefined;
@@ -165,6 +174,8 @@ export interface Timeseries {
   readonly environments?: Readonly<Record<string, EnvironmentValues>> | undefined;
   readonly partitioning?: Partitioning | undefined;
   readonly reorder?: Reorder | undefined;
+  /** `create_default_indexes: false`: TimescaleDB does not add its `(time DESC)` index. */
+  readonly createDefaultIndexes?: false | undefined;
 }
 
 export interface Model {
@@ -174,6 +185,8 @@ export interface Model {
   /** Primary key columns in order; includes the time column for hypertables. */
   readonly primaryKey: readonly string[];
   readonly timeseries?: Timeseries | undefined;
+  /** The model's own `indexes:` list (a hypertable's may also come from timeseries.indexes). */
+  readonly indexes?: readonly ModelIndex[] | undefined;
   readonly timescale: TimescaleMode;
   /** The model's previous name (`renamed_from`): its table is renamed from the old model's. */
   readonly renamedFrom?: string | undefined;

@@ -77,7 +77,8 @@ const metricModel = fc.record({
         { nil: undefined },
       ),
       retention: fc.option(fc.constantFrom('90 days', '1 year'), { nil: undefined }),
-      index: fc.boolean(),
+      index: fc.constantFrom(undefined, 'plain', 'desc', 'partial', 'include', 'time'),
+      defaultIndexes: fc.boolean(),
       // Values of the environment the migrations run in (`environments: { dev: … }`).
       devChunk: fc.constantFrom(undefined, '6 hours', '1 day'),
       devRetention: fc.constantFrom(undefined, '30 days'),
@@ -87,12 +88,34 @@ const metricModel = fc.record({
     }),
     { nil: undefined },
   ),
+  index: fc.constantFrom(undefined, 'hash', 'brin'),
+});
+
+const thingModel = fc.record({
+  size: fc.boolean(),
+  index: fc.constantFrom(undefined, 'unique-partial', 'nulls'),
 });
 
 const specArbitrary = fc.record({
   metric: fc.option(metricModel, { nil: undefined }),
-  thing: fc.option(fc.boolean(), { nil: undefined }),
+  thing: fc.option(thingModel, { nil: undefined }),
 });
+
+/** A timeseries index of `metric`, by the name the arbitrary gives it. */
+const METRIC_INDEXES: Record<string, unknown> = {
+  plain: { columns: ['device', 'ts'] },
+  desc: { columns: ['device', 'ts DESC'] },
+  partial: { columns: ['device', 'ts DESC'], where: "device <> 'x' AND value > 0" },
+  include: { columns: ['device', 'ts DESC'], include: ['value'] },
+  // The time column alone: TimescaleDB then makes no default index of its own.
+  time: { columns: ['ts'] },
+};
+const MODEL_INDEXES: Record<string, unknown> = {
+  hash: { columns: ['device'], type: 'hash', where: 'value IS NOT NULL' },
+  brin: { columns: ['value', 'ts'], type: 'brin' },
+  'unique-partial': { columns: ['name'], unique: true, where: "name <> ''" },
+  nulls: { columns: ['name DESC NULLS LAST'], include: ['id'] },
+};
 type SpecShape = typeof specArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
 /** prism.yaml as JSON (a subset of YAML), so it goes through the real loader. */
@@ -143,12 +166,24 @@ function toYaml(shape: SpecShape): string {
           }
         : {}),
       ...(t.retention ? { retention: { drop_after: t.retention } } : {}),
-      ...(t.index ? { indexes: [{ columns: ['device', 'ts'] }] } : {}),
+      ...(t.index ? { indexes: [METRIC_INDEXES[t.index]] } : {}),
+      ...(t.defaultIndexes ? {} : { create_default_indexes: false }),
       ...(t.partitions ? { partitioning: { column: 'device', partitions: t.partitions } } : {}),
-      ...(t.reorder === 'time' ? { reorder: { index: ['ts DESC'] } } : {}),
-      ...(t.reorder === 'index' && t.index ? { reorder: { index: ['device', 'ts'] } } : {}),
+      // By the time column's index: TimescaleDB's default one, or the spec's own.
+      ...(t.reorder === 'time' && (t.defaultIndexes || t.index === 'time')
+        ? { reorder: { index: ['ts DESC'] } }
+        : {}),
+      // A partial index cannot order a table (PostgreSQL's CLUSTER refuses it).
+      ...(t.reorder === 'index' && t.index && !['time', 'partial'].includes(t.index)
+        ? { reorder: { index: ['device', 'ts'] } }
+        : {}),
     };
-    models.push({ name: 'Metric', fields, ...(timeseries ? { timeseries } : {}) });
+    models.push({
+      name: 'Metric',
+      fields,
+      ...(timeseries ? { timeseries } : {}),
+      ...(m.index ? { indexes: [MODEL_INDEXES[m.index]] } : {}),
+    });
     const dev = {
       ...(t?.devChunk ? { chunk_interval: t.devChunk } : {}),
       ...(t?.retention && t.devRetention ? { retention: { drop_after: t.devRetention } } : {}),
@@ -160,9 +195,10 @@ function toYaml(shape: SpecShape): string {
       { name: 'id', type: 'int', primary_key: true },
       { name: 'name', type: 'text' },
     ];
-    if (shape.thing)
+    if (shape.thing.size)
       fields.push({ name: 'size', type: 'decimal', precision: 8, scale: 2, optional: true });
-    models.push({ name: 'Thing', fields });
+    const index = shape.thing.index;
+    models.push({ name: 'Thing', fields, ...(index ? { indexes: [MODEL_INDEXES[index]] } : {}) });
   }
   return JSON.stringify({ models, environments });
 }

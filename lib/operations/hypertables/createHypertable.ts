@@ -33,6 +33,8 @@ export interface CreateHypertableOptions
   readonly migrateData?: boolean | undefined;
   /** A hash dimension added with it (rows already there stay in their chunks). */
   readonly partitioning?: SpacePartitioningOptions | undefined;
+  /** false: no default `(time DESC)` index (`create_default_indexes => false`). Default true. */
+  readonly createDefaultIndexes?: boolean | undefined;
 }
 
 function forward(table: TableArg, options: CreateHypertableOptions): string {
@@ -44,7 +46,9 @@ function forward(table: TableArg, options: CreateHypertableOptions): string {
     options.chunkInterval === undefined
       ? undefined
       : intervalSql(options.chunkInterval, 'chunkInterval');
-  const flags = `if_not_exists => ${options.ifNotExists === true}, migrate_data => ${options.migrateData !== false}`;
+  const defaults =
+    options.createDefaultIndexes === false ? ', create_default_indexes => false' : '';
+  const flags = `if_not_exists => ${options.ifNotExists === true}, migrate_data => ${options.migrateData !== false}${defaults}`;
   if (options.partitioning !== undefined)
     checkPartitioning(options.partitioning, 'createHypertable');
   const rel = regclass(table);

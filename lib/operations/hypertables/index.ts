@@ -14,3 +14,8 @@ export {
   type SpacePartitioningOptions,
 } from './addDimension.js';
 export { setNumberPartitions, type SetNumberPartitionsOptions } from './setNumberPartitions.js';
+export {
+  createDefaultTimeIndex,
+  dropDefaultTimeIndex,
+  type DefaultTimeIndexOptions,
+} from './defaultTimeIndex.js';

@@ -39,6 +39,8 @@ const CHANGE_KINDS: Record<ChangeKind, true> = {
   dropIndex: true,
   addForeignKey: true,
   dropForeignKey: true,
+  addDefaultTimeIndex: true,
+  dropDefaultTimeIndex: true,
   createHypertable: true,
   revertHypertable: true,
   setChunkInterval: true,

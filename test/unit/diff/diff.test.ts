@@ -248,6 +248,63 @@ const CASES: { name: string; from: string | undefined; to: string; expect: strin
     to: `${BASE}environments:\n  dev:\n    Reading: { chunk_interval: 24 hours }\n`,
     expect: [],
   },
+  {
+    name: 'an index whose condition changes is dropped and added',
+    from: edit(
+      'retention:',
+      `indexes: [{ columns: [device], where: "device <> 'x'" }]\n      retention:`,
+    ),
+    to: edit(
+      'retention:',
+      `indexes: [{ columns: [device], where: "device <> 'y'" }]\n      retention:`,
+    ),
+    expect: ['dropIndex', 'addIndex'],
+  },
+  {
+    name: 'an index whose order or INCLUDE changes is dropped and added',
+    from: edit('retention:', 'indexes: [{ columns: [device, ts] }]\n      retention:'),
+    to: edit(
+      'retention:',
+      'indexes: [{ columns: [device, ts DESC], include: [value] }]\n      retention:',
+    ),
+    expect: ['dropIndex', 'addIndex'],
+  },
+  {
+    name: 'the same condition written otherwise is no change',
+    from: edit(
+      'retention:',
+      `indexes: [{ columns: [device], where: "device IN ('x') AND (value > 1.50)" }]\n      retention:`,
+    ),
+    to: edit(
+      'retention:',
+      `indexes: [{ columns: [device], where: "device = 'x' and value > 1.5" }]\n      retention:`,
+    ),
+    expect: [],
+  },
+  {
+    name: 'create_default_indexes switched off: the default index goes',
+    from: BASE,
+    to: edit('retention:', 'create_default_indexes: false\n      retention:'),
+    expect: ['dropDefaultTimeIndex'],
+  },
+  {
+    name: 'create_default_indexes switched on: the default index comes',
+    from: edit('retention:', 'create_default_indexes: false\n      retention:'),
+    to: BASE,
+    expect: ['addDefaultTimeIndex'],
+  },
+  {
+    name: 'an index on the time column alone takes the place of the default one',
+    from: BASE,
+    to: edit('retention:', 'indexes: [{ columns: [ts], type: brin }]\n      retention:'),
+    expect: ['dropDefaultTimeIndex', 'addIndex'],
+  },
+  {
+    name: 'an index on a plain model',
+    from: PLAIN,
+    to: `${PLAIN}    indexes: [{ columns: [value DESC NULLS LAST], where: value IS NOT NULL }]\n`,
+    expect: ['addIndex'],
+  },
 ];
 
 describe('diffSpecs', () => {
@@ -289,9 +346,45 @@ describe('diffSpecs', () => {
       'removeRetentionPolicy',
       'renameTable',
       'renameColumn',
+      'addDefaultTimeIndex',
+      'dropDefaultTimeIndex',
     ]) {
       expect(seen, kind).to.include(kind);
     }
+  });
+
+  it('carries the index terms, condition and INCLUDE columns, and the hypertable default-index setting', () => {
+    const [drop, add] = diffSpecs(
+      spec(edit('retention:', 'indexes: [{ columns: [device, ts] }]\n      retention:')),
+      spec(
+        edit(
+          'retention:',
+          'indexes: [{ columns: [device, ts DESC NULLS LAST], include: [value], where: value > 0 }]\n      retention:',
+        ),
+      ),
+    );
+    expect(drop).to.deep.include({ kind: 'dropIndex', table: 'reading' });
+    expect(add).to.deep.equal({
+      kind: 'addIndex',
+      table: 'reading',
+      index: {
+        name: 'reading_device_ts_idx',
+        columns: [
+          { column: 'device', direction: 'ASC' },
+          { column: 'ts', direction: 'DESC', nulls: 'LAST' },
+        ],
+        type: 'btree',
+        unique: false,
+        where: 'value > 0',
+        include: ['value'],
+      },
+    });
+    const [create] = diffSpecs(
+      undefined,
+      spec(edit('retention:', 'create_default_indexes: false\n      retention:')),
+    );
+    const steps = create?.kind === 'createModel' ? create.model.timeseries : undefined;
+    expect(steps?.createDefaultIndexes).to.equal(false);
   });
 
   it('carries the previous values that the down needs', () => {

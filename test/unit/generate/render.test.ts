@@ -50,6 +50,8 @@ const field = (name: string, type: FieldType, extra: Partial<Field> = {}): Field
   ...extra,
 });
 
+const asc = (column: string) => ({ column, direction: 'ASC' as const });
+
 const iv = (text: string): TimeAmount => {
   const parsed = parseInterval(text);
   if (!parsed.ok) throw new Error(parsed.reason);
@@ -83,7 +85,7 @@ const DATAPOINT: Model = {
     indexes: [
       {
         name: 'datapoint_source_timestamp_idx',
-        columns: ['source', 'timestamp'],
+        columns: [asc('source'), asc('timestamp')],
         type: 'btree',
         unique: false,
       },
@@ -151,7 +153,7 @@ const SEED: Change[] = [
     table: 'datapoint',
     index: {
       name: 'datapoint_source_timestamp_idx',
-      columns: ['source', 'timestamp'],
+      columns: [asc('source'), asc('timestamp')],
       type: 'btree',
       unique: false,
     },
@@ -209,7 +211,7 @@ const DROP: Change[] = [
   {
     kind: 'dropIndex',
     table: 'person',
-    index: { name: 'person_name_idx', columns: ['name'], type: 'btree', unique: true },
+    index: { name: 'person_name_idx', columns: [asc('name')], type: 'btree', unique: true },
   },
   { kind: 'dropColumn', table: 'person', field: STATUS },
   { kind: 'dropModel', model: DATAPOINT },
@@ -266,12 +268,24 @@ const ONE_OF_EACH: { [K in ChangeKind]: Extract<Change, { kind: K }> } = {
   addIndex: {
     kind: 'addIndex',
     table: 'tick',
-    index: { name: 'tick_at_brin', columns: ['at'], type: 'brin', unique: false },
+    index: { name: 'tick_at_brin', columns: [asc('at')], type: 'brin', unique: false },
   },
   dropIndex: {
     kind: 'dropIndex',
     table: 'tick',
-    index: { name: 'tick_symbol_idx', columns: ['symbol'], type: 'hash', unique: false },
+    index: { name: 'tick_symbol_idx', columns: [asc('symbol')], type: 'hash', unique: false },
+  },
+  addDefaultTimeIndex: {
+    kind: 'addDefaultTimeIndex',
+    table: 'tick',
+    timeColumn: 'at',
+    timescale: 'auto',
+  },
+  dropDefaultTimeIndex: {
+    kind: 'dropDefaultTimeIndex',
+    table: 'tick',
+    timeColumn: 'at',
+    timescale: 'require',
   },
   addForeignKey: {
     kind: 'addForeignKey',
@@ -454,6 +468,55 @@ const SPACE_AND_REORDER: Change[] = [
   },
 ];
 
+const HOSTILE_WHERE_VALUE = "x'); DROP TABLE tick; --";
+const READINGS: Model = {
+  name: 'Reading',
+  table: 'reading',
+  fields: [
+    field('time', 'datetime'),
+    field('entity_id', 'int'),
+    field('status', 'string', { maxLength: 20 }),
+    field('value', 'float', { optional: true }),
+    field('meta', 'json', { optional: true }),
+  ],
+  primaryKey: [],
+  timeseries: {
+    timeColumn: 'time',
+    indexes: [
+      {
+        name: 'reading_entity_id_time_idx',
+        columns: [asc('entity_id'), { column: 'time', direction: 'DESC' }],
+        type: 'btree',
+        unique: false,
+        include: ['value'],
+      },
+    ],
+    createDefaultIndexes: false,
+  },
+  indexes: [
+    {
+      name: 'reading_status_idx',
+      columns: [asc('status')],
+      type: 'btree',
+      unique: false,
+      where: `status IN ('on', ${quoteLiteral(HOSTILE_WHERE_VALUE)}) AND value IS NOT NULL`,
+    },
+    {
+      name: 'reading_value_idx',
+      columns: [{ column: 'value', direction: 'DESC', nulls: 'LAST' }],
+      type: 'btree',
+      unique: false,
+      where: 'NOT (value < 0 OR entity_id = -1)',
+    },
+    { name: 'reading_meta_idx', columns: [asc('meta')], type: 'gin', unique: false },
+  ],
+  timescale: 'auto',
+};
+const INDEXES: Change[] = [
+  { kind: 'createModel', model: READINGS },
+  { kind: 'addDefaultTimeIndex', table: 'reading', timeColumn: 'time', timescale: 'auto' },
+];
+
 const GOLDENS: { name: string; changes: Change[]; notes?: string[] }[] = [
   { name: 'space-and-reorder', changes: SPACE_AND_REORDER },
   { name: 'seed-datapoint', changes: SEED },
@@ -469,6 +532,7 @@ const GOLDENS: { name: string; changes: Change[]; notes?: string[] }[] = [
   { name: 'enum-and-defaults', changes: ENUM_AND_DEFAULTS },
   { name: 'every-kind', changes: EVERY_KIND },
   { name: 'foreign-keys', changes: FOREIGN_KEYS },
+  { name: 'indexes', changes: INDEXES },
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -616,6 +680,17 @@ describe('generate/render', () => {
         `CHECK ("status" IN ('new', 'O''Brien', ${quoteLiteral(QUOTED_ENUM_VALUE)}))`,
       );
       expect(sql).to.contain(`"name" varchar(80) DEFAULT 'O''Brien' NOT NULL`);
+      const indexes = (await sqlOf(join(GOLDEN, 'indexes.js'))).up.join('\n');
+      expect(indexes).to.contain(
+        `CREATE INDEX "reading_status_idx" ON "reading" USING btree ("status") WHERE "status" IN ('on', 'x''); DROP TABLE tick; --') AND "value" IS NOT NULL;`,
+      );
+      expect(indexes).to.contain(
+        `CREATE INDEX "reading_value_idx" ON "reading" USING btree ("value" DESC NULLS LAST) WHERE NOT ("value" < 0 OR "entity_id" = -1)`,
+      );
+      expect(indexes).to.contain(
+        `CREATE INDEX "reading_entity_id_time_idx" ON "reading" USING btree ("entity_id", "time" DESC) INCLUDE ("value");`,
+      );
+      expect(indexes).to.contain('create_default_indexes => false');
     });
 
     it('runs, for each TimescaleDB change, the SQL apply-timescale runs for it', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { modelNameOf, schemaToSpec, type PulledSpec } from '../../../lib/pull/to-spec.js';
-import { compileSpec } from '../../../lib/schema/compile.js';
+import { compileSpec, termText } from '../../../lib/schema/compile.js';
 import type { Column, Hypertable, Index, Schema, Table } from '../../../lib/schema/types.js';
 import { integerNowFunctionBaseName } from '../../../lib/spec/identifiers.js';
 import { parseSpec } from '../../../lib/spec/load.js';
@@ -377,7 +377,7 @@ describe('pull: schema → prism.yaml', () => {
       expect(long?.fields.map((f) => f.type)).to.deep.equal(['text']);
     });
 
-    it('indexes prism.yaml has no place for: on plain tables, descending, on left-out columns', () => {
+    it('indexes: on plain tables and hypertables, descending, NULLS order; refused ones and left-out columns noted', () => {
       const { notes, compiled } = pull(
         table('plain', [col('a', 'text'), col('b', 'text'), col('ip', 'character(2)')], {
           indexes: [
@@ -407,19 +407,18 @@ describe('pull: schema → prism.yaml', () => {
       );
       expect(notes.map((n) => `${n.what}: ${n.detail}`)).to.deep.equal([
         'column ip (character(2)): prism.yaml has no field type for character(2); left out',
-        'index plain_a_b_idx (a, b): a btree index: tables without timeseries have no indexes list in prism.yaml yet; left out',
-        "index b_lookup (b): prism.yaml names a field's index plain_b_idx, and tables without timeseries have no indexes list yet; left out",
-        'index plain_a_brin (a): a brin index: tables without timeseries have no indexes list in prism.yaml yet; left out',
         'index plain_ip_idx (ip): column ip is left out, so the index is left out',
-        "index stocks_desc (symbol, time DESC): prism.yaml's indexes are ascending; left out",
-        "index stocks_nulls (symbol NULLS FIRST): prism.yaml's indexes are ascending; left out",
-        "index stocks_real_time_symbol_time_idx (symbol, time DESC): prism.yaml's indexes are ascending; left out; an ascending index on (symbol, time) added to the spec would take the same name: rename this one first",
-        "index stocks_gin (symbol): prism.yaml's gin indexes are on json fields, symbol is not; left out",
-        'index stocks_unique (symbol): a unique index without the time column; left out',
+        "index stocks_gin (symbol): a gin index needs json or array columns; 'symbol' is text; left out",
+        "index stocks_unique (symbol): a unique index on a hypertable must include the time column 'time': TimescaleDB refuses unique indexes without the partitioning column; left out",
       ]);
       expect(compiled.tables.map((t) => t.indexes.map((i) => i.name))).to.deep.equal([
-        ['plain_a_idx'],
-        [],
+        ['plain_a_idx', 'plain_a_b_idx', 'b_lookup', 'plain_a_brin'],
+        ['stocks_desc', 'stocks_nulls', 'stocks_real_time_symbol_time_idx'],
+      ]);
+      expect(compiled.tables[1]?.indexes.map((i) => i.columns.map(termText))).to.deep.equal([
+        ['symbol', 'time DESC'],
+        ['symbol NULLS FIRST'],
+        ['symbol', 'time DESC'],
       ]);
     });
 

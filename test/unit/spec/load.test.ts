@@ -63,7 +63,10 @@ describe('loadSpec / parseSpec', () => {
       expect(ts?.indexes).to.deep.equal([
         {
           name: 'datapoint_source_timestamp_idx',
-          columns: ['source', 'timestamp'],
+          columns: [
+            { column: 'source', direction: 'ASC' },
+            { column: 'timestamp', direction: 'ASC' },
+          ],
           type: 'btree',
           unique: false,
         },
@@ -123,7 +126,15 @@ describe('loadSpec / parseSpec', () => {
 
     it('indexes default to btree, not unique, named <table>_<columns>_idx', () => {
       expect(only(text).timeseries?.indexes).to.deep.equal([
-        { name: 'cpusample_host_at_idx', columns: ['host', 'at'], type: 'btree', unique: false },
+        {
+          name: 'cpusample_host_at_idx',
+          columns: [
+            { column: 'host', direction: 'ASC' },
+            { column: 'at', direction: 'ASC' },
+          ],
+          type: 'btree',
+          unique: false,
+        },
       ]);
     });
 
@@ -298,7 +309,11 @@ describe('loadSpec / parseSpec', () => {
       });
       expect(readings?.timeseries?.indexes[0]).to.deep.equal({
         name: 'sensor_readings_dedup_key',
-        columns: ['device_id', 'metric', 'recorded_at_ms'],
+        columns: [
+          { column: 'device_id', direction: 'ASC' },
+          { column: 'metric', direction: 'ASC' },
+          { column: 'recorded_at_ms', direction: 'ASC' },
+        ],
         type: 'btree',
         unique: true,
       });
