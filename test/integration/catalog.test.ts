@@ -420,7 +420,20 @@ function timescaleTables(traits: TimescaleTraits): Table[] {
         col('dev', 'integer', true),
         col('v', 'double precision', false),
       ]),
-      // Both default indexes, (ts DESC) and (dev, ts DESC), are left out.
+      // TimescaleDB's (ts DESC) index is left out; the (dev, ts DESC) one that the old
+      // create_hypertable(…, 'dev', 4) made is read as the table's own: migrations add
+      // dimensions with add_dimension, which makes none, so a spec states it as an index.
+      indexes: [
+        {
+          name: 'spaced_dev_ts_idx',
+          columns: [
+            { column: 'dev', direction: 'ASC' },
+            { column: 'ts', direction: 'DESC' },
+          ],
+          method: 'btree',
+          unique: false,
+        },
+      ],
       hypertable: hypertable(
         {
           timeColumn: 'ts',
