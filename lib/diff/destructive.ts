@@ -17,6 +17,26 @@ export interface DestructiveChange {
   readonly column?: string | undefined;
   /** PM103: the retention interval (text) or, for integer time, the number of units. */
   readonly dropAfter?: string | undefined;
+  /** PM103: the amounts of environments that set their own (`environments:`). */
+  readonly dropAfterByEnvironment?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * A PM103 as it is where the migration runs: that environment's amount (the marker is
+ * written when retention gets shorter in any environment).
+ */
+export function inEnvironment(
+  change: DestructiveChange,
+  environment: string | undefined,
+): DestructiveChange {
+  if (change.code !== 'PM103' || change.dropAfterByEnvironment === undefined) return change;
+  const own = environment === undefined ? undefined : change.dropAfterByEnvironment[environment];
+  const dropAfter = own ?? change.dropAfter;
+  return {
+    ...change,
+    dropAfter,
+    message: `retention drops chunks of ${change.table} older than ${dropAfter} on its first run${own === undefined ? '' : ` in environment '${environment}'`}`,
+  };
 }
 
 export function destructiveChanges(
@@ -80,7 +100,16 @@ export function destructiveByChange(
             'PM103',
             c.table,
             `retention drops chunks of ${c.table} older than ${amountText(afterIn(where))} on its first run${where === undefined ? '' : ` in environment '${where}'`}`,
-            { dropAfter: amountText(afterIn(where)) },
+            {
+              dropAfter: amountText(c.dropAfter),
+              ...(c.dropAfterByEnvironment
+                ? {
+                    dropAfterByEnvironment: Object.fromEntries(
+                      Object.entries(c.dropAfterByEnvironment).map(([e, a]) => [e, amountText(a)]),
+                    ),
+                  }
+                : {}),
+            },
           );
         }
         break;

@@ -19,6 +19,7 @@ import {
 } from '../errors.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import { destructiveMarkers } from './markers.js';
+import { inEnvironment } from '../diff/destructive.js';
 import {
   describeAvailability,
   detectTimescale,
@@ -166,7 +167,9 @@ async function checkDataLoss(
     historyTable(options),
   )) {
     if (!m.path) continue;
-    const markers = destructiveMarkers(m.path).filter((d) => d.direction === options.direction);
+    const markers = destructiveMarkers(m.path)
+      .filter((d) => d.direction === options.direction)
+      .map((d) => inEnvironment(d, runEnvironment(options)));
     if (markers.length === 0) continue;
     const losses = await assessDataLoss(client, markers);
     byMigration.set(m.name, losses);
@@ -497,22 +500,28 @@ function environmentText(environment: string | null | undefined): string {
 
 /**
  * Down restores the values a migration replaced in the environment it was applied in: run
- * in another, it would restore that one's. Refused before anything is reverted.
+ * in another, it would restore that one's. Up in another environment would leave a
+ * database with two environments' values. Both are refused before anything runs.
  */
 function refuseOtherEnvironment(
   applied: readonly AppliedMigration[],
   count: number,
   environment: string | undefined,
+  direction: 'up' | 'down',
 ): void {
-  const reverted = applied.slice(-count);
-  const other = reverted.find(
+  const concerned = applied.slice(applied.length - count);
+  const other = concerned.find(
     (m) => m.environment !== null && m.environment !== (environment ?? null),
   );
   if (other === undefined) return;
+  const why =
+    direction === 'down'
+      ? `reverting it in ${environmentText(environment)} would restore that environment's values`
+      : `applying more in ${environmentText(environment)} would mix its values with that environment's`;
   throw new UsageError(
-    `${other.name} was applied in ${environmentText(other.environment)}; reverting it in ${environmentText(environment)} would restore that environment's values`,
+    `${other.name} was applied in ${environmentText(other.environment)}; ${why}`,
     {
-      hint: `run down with --env ${other.environment} (or PRISM_ENV=${other.environment})`,
+      hint: `run ${direction} with --env ${other.environment} (or PRISM_ENV=${other.environment})`,
     },
   );
 }
@@ -617,12 +626,14 @@ async function migrateIn(
       options = { ...options, count: await countTo(client, options.to, options, table) };
       if (options.count === 0) return [];
     }
-    if (options.direction === 'down' && !options.fake)
-      refuseOtherEnvironment(
-        await appliedMigrations(client, table),
-        options.count ?? 1,
-        environment,
-      );
+    if (!options.fake) {
+      const applied = await appliedMigrations(client, table);
+      if (options.direction === 'down')
+        refuseOtherEnvironment(applied, options.count ?? 1, environment, 'down');
+      // Up with nothing pending changes nothing, whatever the environment.
+      else if (files.some((f) => !applied.some((m) => m.name === f.name)))
+        refuseOtherEnvironment(applied, applied.length, environment, 'up');
+    }
     // Read by the retention step of a table converted in the same migration.
     if (options.allowDataLoss) await client.query(`SET ${ALLOW_DATA_LOSS_SETTING} = on`);
     // A fake run changes no data: there is nothing to lose.

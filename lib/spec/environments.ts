@@ -62,6 +62,21 @@ function valuesOf(
     [...path, 'chunk_interval'],
     findings,
   );
+  // Merged chunks (compression.chunk_interval) are whole chunks in every environment.
+  const merged = ts.compression?.enabled ? ts.compression.chunkInterval : undefined;
+  if (
+    chunkInterval?.kind === 'interval' &&
+    merged?.kind === 'interval' &&
+    merged.interval.micros % chunkInterval.interval.micros !== 0n
+  ) {
+    findings.push(
+      specError(
+        [...path, 'chunk_interval'],
+        `in environment '${environment}', compression chunk_interval ${merged.interval.text} of ${modelAt} is not a multiple of the chunk interval ${chunkInterval.interval.text}`,
+        `only whole chunks are rolled together: use a chunk interval that divides ${merged.interval.text}`,
+      ),
+    );
+  }
   let compressAfter: TimeAmount | undefined;
   if (raw.compression?.after !== undefined) {
     const at = [...path, 'compression', 'after'];

@@ -169,6 +169,22 @@ function methodFindings(
       ),
     );
   }
+  // PostgreSQL has no brin operator class for these (nor for any array).
+  const noBrin = columns.filter(
+    (c) =>
+      ctx.fields.get(c)?.array === true ||
+      ['json', 'boolean'].includes(typeOf(ctx, c) as FieldType),
+  );
+  if (raw.type === 'brin' && noBrin.length > 0) {
+    const field = ctx.fields.get(noBrin[0] as string);
+    problems.push(
+      specError(
+        [...path, 'type'],
+        `a brin index needs a column type with a brin operator class; '${noBrin[0]}' is ${field?.array ? `an array of ${field.type ?? field.sql_type}` : typeOf(ctx, noBrin[0] as string)}, which has none in PostgreSQL`,
+        'use type: btree (or gin for json and array fields)',
+      ),
+    );
+  }
   const noGist = typed.filter((c) => !GIST_FIELD_TYPES.has(typeOf(ctx, c) as FieldType));
   if (raw.type === 'gist' && noGist.length > 0) {
     problems.push(
@@ -239,6 +255,22 @@ function whereOf(raw: RawIndex, ctx: IndexContext, path: Path): Checked<string |
     findings.push(...missingField(ctx, name, at, 'condition field'));
   }
   for (const { column, literal } of predicateComparisons(parsed.predicate)) {
+    const field = ctx.fields.get(column);
+    // Arrays and sql_type fields have no literal the grammar could check: IS [NOT] NULL only.
+    if (
+      field !== undefined &&
+      !ctx.untyped?.has(column) &&
+      (field.array || field.type === undefined)
+    ) {
+      findings.push(
+        specError(
+          at,
+          `in the index condition, field '${column}' (${field.array ? `an array of ${field.type ?? field.sql_type}` : `sql_type ${field.sql_type}`}) ${literalWhat(literal)}`,
+          `an ${field.array ? 'array' : 'sql_type'} field takes only IS [NULL | NOT NULL] in a condition`,
+        ),
+      );
+      continue;
+    }
     const type = typeOf(ctx, column);
     const kind = literal === 'boolean column' ? literal : literal.kind;
     if (type === undefined || LITERAL_TYPES[kind].includes(type)) continue;

@@ -352,7 +352,15 @@ function compressionOf(
       enabled: raw.enabled,
       after: after.value,
       segmentBy: Object.freeze([...segmentBy]),
-      orderBy: Object.freeze(orderBy.value),
+      // Sparse indexes and merged chunks need an explicit order (TimescaleDB refuses sparse
+      // indexes without one, and merges badly without the time column first): its default.
+      orderBy: Object.freeze(
+        orderBy.value.length === 0 &&
+          col !== undefined &&
+          (sparse.value.length > 0 || chunkInterval.value !== undefined)
+          ? [Object.freeze({ column: col.name, direction: 'DESC' as const })]
+          : orderBy.value,
+      ),
       ...(chunkInterval.value ? { chunkInterval: chunkInterval.value } : {}),
       ...(sparse.value.length > 0 ? { sparseIndexes: Object.freeze(sparse.value) } : {}),
     }),

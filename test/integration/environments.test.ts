@@ -172,6 +172,59 @@ function environmentTests(make: () => Promise<TestDatabase>, timescale: boolean)
       });
     await run('down', undefined, 2);
   });
+  it('up in another environment than the applied migrations is refused before anything runs', async () => {
+    await run('up', 'development', 1);
+    const error = await rejection(run('up', 'production'));
+    expect(error).to.be.instanceOf(UsageError);
+    expect(error.message).to.equal(
+      "1000_metric was applied in environment 'development'; applying more in environment 'production' would mix its values with that environment's",
+    );
+    expect(await recorded(db.url)).to.deep.equal(['development']);
+    await run('down', 'development');
+  });
+
+  if (timescale) {
+    it("a retention shortened in one environment holds up only that environment's deploys", async () => {
+      const base = `models:
+  - name: Log
+    fields: [ { name: time, type: datetime }, { name: v, type: int } ]
+    timeseries: { time_column: time, chunk_interval: 1 day, retention: { drop_after: 365 days } }
+`;
+      const own = join(tempDir('prism-env-loss-'), 'migrations');
+      mkdirSync(own, { recursive: true });
+      generateMigration({ spec: spec(base), migrationsDir: own, name: 'log', now: new Date(1000) });
+      await migrate({ url: db.url, migrationsDir: own, direction: 'up' });
+      await withClient(db.url, (c) =>
+        c.query(
+          "INSERT INTO log SELECT now() - g * interval '1 day', g FROM generate_series(1, 60) g",
+        ),
+      );
+      generateMigration({
+        spec: spec(
+          `${base}environments:\n  test:\n    Log: { retention: { drop_after: 7 days } }\n`,
+        ),
+        migrationsDir: own,
+        name: 'test-retention',
+        now: new Date(2000),
+      });
+      const refused = await rejection(
+        migrate({ url: db.url, migrationsDir: own, direction: 'up', environment: 'test' }),
+      );
+      expect(refused.message).to.contain(
+        "older than 7 days on its first run in environment 'test'",
+      );
+      // Without that environment the same file shortens nothing: it runs.
+      const ran = await migrate({ url: db.url, migrationsDir: own, direction: 'up' });
+      expect(ran.map((m) => m.name)).to.deep.equal(['2000_test-retention']);
+      await migrate({
+        url: db.url,
+        migrationsDir: own,
+        direction: 'down',
+        count: 2,
+        allowDataLoss: true,
+      });
+    });
+  }
 }
 
 describeNative(CURRENT_TSL, 'per-environment values', (server) => {

@@ -4,7 +4,7 @@ import { parseSpec } from '../../../lib/spec/load.js';
 import { diffSpecs } from '../../../lib/diff/diff.js';
 import { invert, invertAll, type Change } from '../../../lib/diff/changes.js';
 import { describeChange } from '../../../lib/diff/describe.js';
-import { destructiveChanges } from '../../../lib/diff/destructive.js';
+import { destructiveChanges, inEnvironment } from '../../../lib/diff/destructive.js';
 import { parseSnapshot, serializeSnapshot } from '../../../lib/diff/snapshot.js';
 import type { Spec } from '../../../lib/spec/types.js';
 
@@ -446,6 +446,15 @@ describe('per-environment values', () => {
         'up',
       ),
     ).to.deep.equal([]);
+    // Where the migration runs, the marker holds that environment's amount.
+    const [marker] = found;
+    if (!marker) throw new Error('expected a marker');
+    expect(marker.dropAfterByEnvironment).to.deep.equal({ dev: '7 days' });
+    expect(inEnvironment(marker, 'dev')).to.include({ dropAfter: '7 days' });
+    expect(inEnvironment(marker, 'production')).to.include({
+      dropAfter: '90 days',
+      message: 'retention drops chunks of reading older than 90 days on its first run',
+    });
   });
 });
 

@@ -124,6 +124,20 @@ describe('compression.chunk_interval and sparse_indexes in prism.yaml', () => {
   });
 });
 
+describe('an order for sparse indexes and merged chunks', () => {
+  it('gives compression the time column descending when order_by is left out', () => {
+    const spec = (extra: string) =>
+      parseSpec(
+        `models:\n  - name: R\n    fields: [ { name: time, type: datetime }, { name: d, type: int }, { name: v, type: real, optional: true } ]\n    timeseries:\n      time_column: time\n      compression: { segment_by: [d]${extra} }\n`,
+        'prism.yaml',
+      ).spec.models[0]?.timeseries?.compression?.orderBy;
+    const timeDesc = [{ column: 'time', direction: 'DESC' }];
+    expect(spec(', sparse_indexes: [{ column: v, type: minmax }]')).to.deep.equal(timeDesc);
+    expect(spec(', chunk_interval: 14 days')).to.deep.equal(timeDesc);
+    expect(spec('')).to.deep.equal([]);
+  });
+});
+
 describe('compression settings in the diff and the migration', () => {
   const base = spec(['after: 7 days']);
   const tuned = spec([

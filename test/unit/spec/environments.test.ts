@@ -135,4 +135,15 @@ describe('environments: in prism.yaml', () => {
       "in environment 'dev', compression after (30 days) is not shorter than retention drop_after (10 days): chunks are dropped before they would be compressed",
     ]);
   });
+
+  it("checks an environment's chunk interval against the merged chunks of compression", () => {
+    const [issue, ...rest] = issuesOf(
+      `${MODELS.replace('compression: { after: 30 days }', 'compression: { after: 30 days, chunk_interval: 14 days }')}\nenvironments:\n  dev:\n    Metric: { chunk_interval: 5 days }\n`,
+    );
+    expect(rest).to.deep.equal([]);
+    expect(issue).to.include({ line: 20, column: 31 });
+    expect(issue?.message).to.equal(
+      "in environment 'dev', compression chunk_interval 14 days of model 'Metric' is not a multiple of the chunk interval 5 days",
+    );
+  });
 });

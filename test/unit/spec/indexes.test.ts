@@ -211,4 +211,53 @@ describe('spec: indexes with orders, conditions and INCLUDE', () => {
     expect(issues[0]).to.include({ line: 11, column: 31 });
     expect(issues[0]?.message).to.match(/create_default_indexes/);
   });
+
+  it('allows only IS [NOT] NULL on array and sql_type fields, and no brin without an operator class', () => {
+    const text = [
+      'models:',
+      '  - name: T',
+      '    fields:',
+      '      - { name: id, type: int, primary_key: true }',
+      '      - { name: tags, type: text, array: true, optional: true }',
+      '      - { name: sv, sql_type: tsvector, optional: true }',
+      '      - { name: meta, type: json, optional: true }',
+      '      - { name: on, type: boolean }',
+      '    indexes:',
+      '      - { columns: [id], where: "tags = \'x\'", name: a }',
+      '      - { columns: [id], where: "sv = \'x\'", name: b }',
+      '      - { columns: [id], where: "tags IS NOT NULL AND sv IS NULL", name: c }',
+      '      - { columns: [meta], type: brin, name: d }',
+      '      - { columns: [on], type: brin, name: e }',
+      '      - { columns: [tags], type: brin, name: f }',
+      '',
+    ].join('\n');
+    const issues = issuesOf(text).map((i) => [i.line, i.message, i.hint]);
+    expect(issues).to.deep.equal([
+      [
+        10,
+        "in the index condition, field 'tags' (an array of text) is compared with a string",
+        'an array field takes only IS [NULL | NOT NULL] in a condition',
+      ],
+      [
+        11,
+        "in the index condition, field 'sv' (sql_type tsvector) is compared with a string",
+        'an sql_type field takes only IS [NULL | NOT NULL] in a condition',
+      ],
+      [
+        13,
+        "a brin index needs a column type with a brin operator class; 'meta' is json, which has none in PostgreSQL",
+        'use type: btree (or gin for json and array fields)',
+      ],
+      [
+        14,
+        "a brin index needs a column type with a brin operator class; 'on' is boolean, which has none in PostgreSQL",
+        'use type: btree (or gin for json and array fields)',
+      ],
+      [
+        15,
+        "a brin index needs a column type with a brin operator class; 'tags' is an array of text, which has none in PostgreSQL",
+        'use type: btree (or gin for json and array fields)',
+      ],
+    ]);
+  });
 });
