@@ -5,9 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
+import { parse } from 'yaml';
 import { runCli } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/databases.js';
-import { checkCliOutput } from '../../helpers/json-schema.js';
+import { checkCliOutput, checkSchema, readSchema } from '../../helpers/json-schema.js';
 
 /** The keys the examples leave out. */
 const EVERY_KEY = `models:
@@ -133,6 +134,11 @@ describe('validate --json conforms to spec/cli/validate.schema.json', function (
     expect(ts).to.include.keys('reorder', 'environments', 'partitioning');
     expect(ts['compression']).to.include.keys('chunkInterval', 'sparseIndexes');
     expect(model(document, 'Counter')['timeseries']).to.include({ createDefaultIndexes: false });
+  });
+
+  it('spec/prism.schema.json accepts that spec too', () => {
+    const editor = readSchema('spec/prism.schema.json');
+    expect(checkSchema(editor, editor, parse(EVERY_KEY))).to.deep.equal([]);
   });
 
   it('the schema refuses what the output never has: an unknown key, a string index column', async () => {
