@@ -18,6 +18,9 @@ const GENERATED =
 function patternSource(regex: unknown): string {
   const text = String(regex);
   const end = text.lastIndexOf('/');
+  // JSON Schema patterns carry no flags: /i or /m would change what matches.
+  if (text.slice(end + 1) !== '')
+    throw new Error(`jsonSchemaFromJoi: regex flags '${text.slice(end + 1)}' are not supported`);
   return text.slice(1, end);
 }
 
@@ -48,6 +51,39 @@ function arrayRules(rules: readonly Rule[], out: Record<string, unknown>): void 
   }
 }
 
+type Pattern = { readonly schema?: Description; readonly rule?: Description };
+
+/**
+ * `Joi.object().pattern(key, value)`: keys not listed must match the key schema and their
+ * values the value schema. Only one string key schema: joi uses the first matching pattern
+ * per key while patternProperties applies every matching one, so several patterns could
+ * differ.
+ */
+function patternKeys(d: Description, additional: boolean): Record<string, unknown> {
+  const patterns = (d.patterns ?? []) as Pattern[];
+  if (patterns.length === 0) return { additionalProperties: additional };
+  const [pattern] = patterns;
+  const extra = Object.keys(pattern ?? {}).filter((k) => k !== 'schema' && k !== 'rule');
+  if (patterns.length > 1 || pattern?.schema === undefined || pattern.rule === undefined)
+    throw new Error('jsonSchemaFromJoi: object pattern other than one (key schema, value)');
+  if (extra.length > 0)
+    throw new Error(`jsonSchemaFromJoi: object pattern option '${extra.join("', '")}'`);
+  if (additional) throw new Error('jsonSchemaFromJoi: object pattern with unknown keys allowed');
+  const key = pattern.schema;
+  if (key.type !== 'string')
+    throw new Error(`jsonSchemaFromJoi: object pattern key of type '${key.type}'`);
+  const names = convert(key);
+  const value = convert(pattern.rule);
+  if (typeof names.pattern !== 'string')
+    return { propertyNames: names, additionalProperties: value };
+  // patternProperties gives editors the value schema; propertyNames the key's other rules.
+  return {
+    propertyNames: names,
+    patternProperties: { [names.pattern]: value },
+    additionalProperties: false,
+  };
+}
+
 function objectSchema(d: Description): Record<string, unknown> {
   const keys = (d.keys ?? {}) as Record<string, Description>;
   const properties = Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, convert(v)]));
@@ -58,7 +94,7 @@ function objectSchema(d: Description): Record<string, unknown> {
     type: 'object',
     properties,
     ...(required.length > 0 ? { required } : {}),
-    additionalProperties: (d.flags as { unknown?: boolean } | undefined)?.unknown === true,
+    ...patternKeys(d, (d.flags as { unknown?: boolean } | undefined)?.unknown === true),
   };
 }
 

@@ -1,8 +1,10 @@
 /**
  * The schemas of `--json` output (spec/cli/*.schema.json, spec/timescale-info.schema.json),
  * and a minimal checker for the subset of JSON Schema (draft 2020-12) they use: type (with
- * type arrays for null), const, enum, properties, required, additionalProperties, items,
- * minimum, oneOf, local $ref, and annotations. Any other keyword is refused, so a schema
+ * type arrays for null), const, enum, properties, patternProperties, propertyNames, required,
+ * additionalProperties, items, minItems, maxItems, minimum, maximum, exclusiveMinimum,
+ * minLength, maxLength, pattern, oneOf, anyOf, local $ref, and annotations (the CLI schemas
+ * and spec/prism.schema.json). Any other keyword is refused, so a schema
  * cannot silently rely on something unchecked.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,7 +12,7 @@ import { join, resolve } from 'node:path';
 
 type Schema = { readonly [keyword: string]: unknown };
 
-const ANNOTATIONS = new Set(['$schema', '$comment', 'title', 'description', '$defs']);
+const ANNOTATIONS = new Set(['$schema', '$comment', 'title', 'description', '$defs', 'default']);
 const CHECKED = new Set([
   'type',
   'const',
@@ -20,7 +22,17 @@ const CHECKED = new Set([
   'additionalProperties',
   'items',
   'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'patternProperties',
+  'propertyNames',
   'oneOf',
+  'anyOf',
   '$ref',
 ]);
 
@@ -62,6 +74,13 @@ export function checkSchema(root: Schema, schema: Schema, value: unknown, path =
   if (Array.isArray(schema['oneOf'])) {
     errors.push(...checkOneOf(root, schema['oneOf'] as Schema[], value, path));
   }
+  if (Array.isArray(schema['anyOf'])) {
+    const results = (schema['anyOf'] as Schema[]).map((b) => checkSchema(root, b, value, path));
+    if (!results.some((r) => r.length === 0)) {
+      const closest = results.reduce((a, b) => (b.length < a.length ? b : a));
+      errors.push(`${path}: matches no branch of anyOf; the closest says:`, ...closest);
+    }
+  }
   if (schema['type'] !== undefined) {
     const types = Array.isArray(schema['type'])
       ? (schema['type'] as string[])
@@ -86,15 +105,26 @@ export function checkSchema(root: Schema, schema: Schema, value: unknown, path =
   ) {
     errors.push(`${path}: ${value} is below ${schema['minimum']}`);
   }
+  errors.push(...checkBounds(schema, value, path));
   if (typeOf(value) === 'object') {
     const obj = value as Record<string, unknown>;
     const properties = (schema['properties'] ?? {}) as Record<string, Schema>;
+    const patterns = Object.entries((schema['patternProperties'] ?? {}) as Record<string, Schema>);
+    if (schema['propertyNames'] !== undefined) {
+      for (const name of Object.keys(obj)) {
+        const bad = checkSchema(root, schema['propertyNames'] as Schema, name, `${path}[${name}]`);
+        if (bad.length > 0) errors.push(`${path}: property name '${name}' is invalid`, ...bad);
+      }
+    }
     for (const name of (schema['required'] ?? []) as string[]) {
       if (!(name in obj)) errors.push(`${path}: missing required property '${name}'`);
     }
     for (const [name, v] of Object.entries(obj)) {
       const sub = properties[name];
+      const matching = patterns.filter(([p]) => new RegExp(p, 'u').test(name));
+      for (const [, s] of matching) errors.push(...checkSchema(root, s, v, `${path}.${name}`));
       if (sub !== undefined) errors.push(...checkSchema(root, sub, v, `${path}.${name}`));
+      else if (matching.length > 0) continue;
       else if (schema['additionalProperties'] === false) {
         errors.push(`${path}: unexpected property '${name}'`);
       } else if (typeof schema['additionalProperties'] === 'object') {
@@ -108,6 +138,34 @@ export function checkSchema(root: Schema, schema: Schema, value: unknown, path =
     value.forEach((item, i) => {
       errors.push(...checkSchema(root, schema['items'] as Schema, item, `${path}[${i}]`));
     });
+  }
+  return errors;
+}
+
+/** minimum … maxItems: the bounds on numbers, strings (in code points) and arrays. */
+function checkBounds(schema: Schema, value: unknown, path: string): string[] {
+  const errors: string[] = [];
+  const n = (k: string): number | undefined =>
+    typeof schema[k] === 'number' ? (schema[k] as number) : undefined;
+  if (typeof value === 'number') {
+    const max = n('maximum');
+    const above = n('exclusiveMinimum');
+    if (max !== undefined && value > max) errors.push(`${path}: ${value} is above ${max}`);
+    if (above !== undefined && value <= above)
+      errors.push(`${path}: ${value} is not above ${above}`);
+  }
+  if (typeof value === 'string') {
+    const length = [...value].length;
+    const [min, max] = [n('minLength'), n('maxLength')];
+    if (min !== undefined && length < min) errors.push(`${path}: shorter than ${min}`);
+    if (max !== undefined && length > max) errors.push(`${path}: longer than ${max}`);
+    if (typeof schema['pattern'] === 'string' && !new RegExp(schema['pattern'], 'u').test(value))
+      errors.push(`${path}: ${JSON.stringify(value)} does not match ${schema['pattern']}`);
+  }
+  if (Array.isArray(value)) {
+    const [min, max] = [n('minItems'), n('maxItems')];
+    if (min !== undefined && value.length < min) errors.push(`${path}: fewer than ${min} items`);
+    if (max !== undefined && value.length > max) errors.push(`${path}: more than ${max} items`);
   }
   return errors;
 }
