@@ -137,6 +137,17 @@ function timeDescTests(make: () => Promise<TestDatabase>): void {
             `SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'r'`,
           );
           expect(rows[0]?.n).to.equal(1);
+          const support = await detectTimescale(client);
+          if (!support.installed) {
+            // A plain table where TimescaleDB could be created: only the hypertable is missing.
+            const before = await detectDrift(client, specOf(text), {
+              ...support,
+              availability: 'creatable',
+            });
+            expect(before.map((d) => `${d.kind} ${d.what}`)).to.deep.equal([
+              'hypertable hypertable',
+            ]);
+          }
         });
       } finally {
         await db.dispose();
