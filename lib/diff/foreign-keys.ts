@@ -5,8 +5,7 @@
  * first and its keys to tables not made yet are added after every table exists. Drops run
  * that plan backwards, so a table goes only once nothing references it.
  */
-import { compileForeignKeys } from '../schema/compile.js';
-import { defaultIndexName } from '../spec/identifiers.js';
+import { compileForeignKeys, compileIndexes } from '../schema/compile.js';
 import type { Field, Model, Spec } from '../spec/types.js';
 import type { Change, ForeignKeyDef } from './changes.js';
 
@@ -30,9 +29,10 @@ function fieldShape(f: Field | undefined): unknown {
 
 /**
  * What a foreign key depends on besides itself: both column types, the referenced key or
- * unique index (by name: a renamed table gets new index names), and whether the referenced
- * table is a hypertable (turning it into one or back replaces the table). When any of these
- * changes, the key is dropped first and added again last. The referencing table may become
+ * unique indexes (whole: a renamed table gets new index names, and a changed index is
+ * dropped and made again), and whether the referenced table is a hypertable (turning it
+ * into one or back replaces the table). When any of these changes, the key is dropped first
+ * and added again last. The referencing table may become
  * a hypertable or a plain table again with its keys: TimescaleDB and revertHypertable keep
  * them.
  */
@@ -43,21 +43,25 @@ function dependencies(model: Model, fk: ForeignKeyDef, target: Model | undefined
     target !== undefined &&
     target.primaryKey.length === 1 &&
     target.primaryKey[0] === fk.references.column;
-  const uniqueIndex =
+  // Every index PostgreSQL could take for the key, as a whole: dropping or changing one
+  // (its name, INCLUDE, order, …) needs the key gone first.
+  const uniqueIndexes =
     target === undefined || byKey
       ? null
-      : ([...(target.timeseries?.indexes ?? []), ...(target.indexes ?? [])].find(
-          (i) =>
-            i.unique &&
-            i.where === undefined &&
-            i.columns.length === 1 &&
-            i.columns[0]?.column === fk.references.column,
-        )?.name ?? defaultIndexName(target.table, [fk.references.column]));
+      : compileIndexes(target)
+          .filter(
+            (i) =>
+              i.unique &&
+              i.where === undefined &&
+              i.columns.length === 1 &&
+              i.columns[0]?.column === fk.references.column,
+          )
+          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return JSON.stringify([
     fieldShape(column),
     fieldShape(referenced),
     target?.primaryKey ?? null,
-    uniqueIndex,
+    uniqueIndexes,
     target?.timeseries?.timeColumn ?? null,
   ]);
 }

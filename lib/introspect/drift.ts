@@ -8,7 +8,7 @@
 import type { ClientBase } from 'pg';
 import { readSchema } from '../catalog/read.js';
 import type { TimescaleSupport } from '../db/detect.js';
-import { compileSpec } from '../schema/compile.js';
+import { compileIndexes, compileSpec } from '../schema/compile.js';
 import { compareTables, type SchemaDifference } from '../schema/compare.js';
 import type { Table } from '../schema/types.js';
 import type { Spec } from '../spec/types.js';
@@ -142,14 +142,27 @@ export async function detectDrift(
   const live = await readSchema(client, { tables: desired.map((t) => t.name) });
   const liveByName = new Map(live.tables.map((t) => [t.name, t]));
   const accepted = context.accepted ?? [];
-  return desired.flatMap((table) => {
-    const found = liveByName.get(table.name);
+  return desired.flatMap((specTable) => {
+    const found = liveByName.get(specTable.name);
+    const table = asPlainTable(specTable, found, spec);
     return compareTables(found, table)
       .filter((d) => !accepted.some((a) => sameDifference(a, d)))
       .map((d) =>
         Object.freeze({ ...d, ...differenceDetails(d), fix: fixFor(d, found, support, context) }),
       );
   });
+}
+
+/**
+ * On a plain table (no TimescaleDB, or not converted yet) the spec's indexes as they are:
+ * an explicit `(time DESC)` index is folded into TimescaleDB's default index only on a
+ * real hypertable, and TimescaleDB makes that default index only there.
+ */
+function asPlainTable(table: Table, live: Table | undefined, spec: Spec): Table {
+  const plain = table.hypertable === undefined || (live !== undefined && !live.hypertable);
+  const model = spec.models.find((m) => m.table === table.name);
+  if (!plain || model?.timeseries === undefined) return table;
+  return { ...table, indexes: compileIndexes(model) };
 }
 
 /** The same difference: the same object, the same expected and the same live state. */

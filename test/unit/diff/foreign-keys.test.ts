@@ -200,6 +200,74 @@ describe('diff/foreign-keys', () => {
     ]);
   });
 
+  it('drops and re-adds a key around any change of the unique index it references', () => {
+    const device = (index: string, serial = '') => `
+  - name: Device
+    fields:
+      - { name: id, type: int, primary_key: true }
+      - { name: serial, type: string, max_length: 20${serial} }${index}
+  - name: Reading
+    fields:
+      - { name: time, type: datetime }
+      - { name: serial, type: string, max_length: 20, references: Device.serial }
+    timeseries: { time_column: time }`;
+    const from = spec(models(device('\n    indexes: [ { columns: [serial], unique: true } ]')));
+    const changed = [
+      '\n    indexes: [ { columns: [serial], unique: true, include: [id] } ]',
+      '\n    indexes: [ { name: device_serial_key, columns: [serial], unique: true } ]',
+      '\n    indexes: [ { columns: [serial DESC], unique: true } ]',
+    ].map((index) => spec(models(device(index))));
+    // A field's `unique: true` becoming an index of the list with INCLUDE.
+    const fieldUnique = spec(models(device('', ', unique: true')));
+    changed.push(
+      spec(models(device('\n    indexes: [ { columns: [serial], unique: true, include: [id] } ]'))),
+    );
+    for (const [a, b] of [
+      ...changed.map((to) => [from, to] as const),
+      [fieldUnique, changed[3]] as const,
+    ]) {
+      for (const [x, y] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        const s = steps(diffSpecs(x, y));
+        expect(s[0]).to.equal('dropForeignKey reading.reading_serial_fkey');
+        expect(s.at(-1)).to.equal('addForeignKey reading.reading_serial_fkey');
+        expect(s.slice(1, -1).some((c) => c.startsWith('dropIndex'))).to.equal(true);
+        expect(invertAll(diffSpecs(x, y))).to.deep.equal(diffSpecs(y, x));
+      }
+    }
+    // An unchanged index keeps its key.
+    const same = steps(
+      diffSpecs(
+        from,
+        spec(models(device('\n    indexes: [ { columns: [serial], unique: true } ]'))),
+      ),
+    );
+    expect(same).to.deep.equal([]);
+  });
+
+  it('drops and re-adds a key to a hypertable around a change of its unique time index', () => {
+    const minute = (include: string) => `
+  - name: Minute
+    fields:
+      - { name: time, type: datetime }
+      - { name: total, type: float }
+    timeseries:
+      time_column: time
+      indexes: [ { name: minute_time_key, columns: [time], unique: true${include} } ]
+  - name: Note
+    fields:
+      - { name: id, type: int, primary_key: true }
+      - { name: at, type: datetime, references: Minute.time }`;
+    const s = steps(
+      diffSpecs(spec(models(minute(''))), spec(models(minute(', include: [total]')))),
+    );
+    expect(s[0]).to.equal('dropForeignKey note.note_at_fkey');
+    expect(s.at(-1)).to.equal('addForeignKey note.note_at_fkey');
+    expect(s.slice(1, -1).some((c) => c.startsWith('dropIndex'))).to.equal(true);
+  });
+
   it('has a total inverse for the key changes', () => {
     for (const c of diffSpecs(undefined, spec(models(DEVICE, READING, CYCLE)))) {
       expect(invert(invert(c))).to.deep.equal(c);
