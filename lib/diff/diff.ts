@@ -184,10 +184,16 @@ function diffModel(o: Model, n: Model): Change[] {
 
   // 2. indexes that go away or change.
   // Old indexes under the names they have in the database (a renamed table keeps them).
+  // A rebuilt hypertable drops them once it is a plain table again (step 3), so that the
+  // inverse adds them before the hypertable is made: an index on the time column then
+  // keeps TimescaleDB from making its default index under the same name.
+  const rebuilt = oTs !== undefined && !sameHypertable;
+  const indexDrops: Change[] = [];
   for (const i of oIndexes) {
     const next = nIndexByName.get(i.name);
-    if (!next || !sameIndex(i, next)) steps.push({ kind: 'dropIndex', table, index: i });
+    if (!next || !sameIndex(i, next)) indexDrops.push({ kind: 'dropIndex', table, index: i });
   }
+  if (!rebuilt) steps.push(...indexDrops);
   // TimescaleDB's default time index, on a hypertable that stays: as a new one would have it.
   const oDefault = sameHypertable && hasDefaultTimeIndex(o);
   const nDefault = sameHypertable && hasDefaultTimeIndex(n);
@@ -214,6 +220,7 @@ function diffModel(o: Model, n: Model): Change[] {
       timescale: o.timescale,
     });
   }
+  if (rebuilt) steps.push(...indexDrops);
 
   // 4. columns: renames, additions, alterations, the key, then drops.
   for (const [a, b] of fields.pairs)
