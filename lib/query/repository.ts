@@ -82,9 +82,9 @@ export interface Repository<T extends RowTypes = UntypedRows> {
 /**
  * Whether an index of the model's table starts with the first segment key column, which
  * the per-key latest lookup probes once per value; without one each probe would scan.
- * Only a whole-table btree in the column's own collation serves `ORDER BY key`: the
- * catalog reader lists partial, invalid and collated indexes as unsupported, not as
- * indexes. The primary key's index serves too.
+ * Only a whole-table btree in the column's own collation serves `ORDER BY key`: a
+ * partial index (read with its `where`) does not, and the catalog reader lists invalid
+ * and collated indexes as unsupported, not as indexes. The primary key's index serves too.
  */
 export async function hasSegmentKeyIndex(client: Queryable, model: Model): Promise<boolean> {
   const [first] = segmentKeyOf(model);
@@ -93,7 +93,9 @@ export async function hasSegmentKeyIndex(client: Queryable, model: Model): Promi
   if (table === undefined) return false;
   return (
     table.primaryKey?.columns[0] === first ||
-    table.indexes.some((i) => i.method === 'btree' && i.columns[0]?.column === first)
+    table.indexes.some(
+      (i) => i.method === 'btree' && i.where === undefined && i.columns[0]?.column === first,
+    )
   );
 }
 
