@@ -70,7 +70,7 @@ export async function selectRelations(
                 THEN pg_catalog.quote_ident(t.name)
                 ELSE pg_catalog.quote_ident(t.schema) || '.' || pg_catalog.quote_ident(t.name)
               END) AS oid
-         FROM pg_catalog.unnest($1::text[], $3::text[]) AS t(name, schema)
+         FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($3::text[])) AS t(name, schema)
        UNION
        SELECT c.oid FROM pg_catalog.pg_class c
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -233,7 +233,8 @@ async function resolveModelTables(
   if (models.length === 0) return [];
   const { rows } = await client.query<{ ord: number; schema: string | null }>(
     `SELECT t.ord::int AS ord, r.schema
-       FROM pg_catalog.unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(name, schema, ord)
+       FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[]))
+            WITH ORDINALITY AS t(name, schema, ord)
        LEFT JOIN LATERAL (
               SELECT n.nspname::text AS schema
                 FROM pg_catalog.pg_class c
