@@ -251,10 +251,12 @@ function propertyTests(make: () => Promise<TestDatabase>, runs: number, native?:
 
   it(`up then down restores the catalog and rows (${runs} pairs)`, async () => {
     let clock = Date.UTC(2026, 0, 1);
+    let pairs = 0;
     if (native) expect(await extensionVersion(db.url), 'before the first up').to.equal(undefined);
     await fc.assert(
-      fc.asyncProperty(specArbitrary, specArbitrary, fc.boolean(), async (a, b, inSchema) => {
-        const thingSchema = inSchema ? 'inventory' : undefined;
+      fc.asyncProperty(specArbitrary, specArbitrary, async (a, b) => {
+        // Every other pair: drawn outside the arbitraries, so the pairs stay those of the seed.
+        const thingSchema = (pairs += 1) % 2 === 0 ? 'inventory' : undefined;
         const dir = join(tempDir('prism-prop-'), 'migrations');
         mkdirSync(dir, { recursive: true });
         const generate = (shape: SpecShape) =>
