@@ -28,7 +28,7 @@ export interface PullOptions extends DatabaseOptions, HistoryOptions {
   readonly specFile: string;
   /** An empty (or missing) folder for the baseline migration and its snapshot. */
   readonly migrationsDir: string;
-  /** The schema to read; default and only choice: the connection's current_schema(). */
+  /** The schema to read; default: the connection's current_schema(). */
   readonly schema?: string | undefined;
   /** Only these tables of it; default: all. */
   readonly tables?: readonly string[] | undefined;
@@ -82,16 +82,10 @@ async function schemaToRead(client: pg.ClientBase, wanted: string | undefined): 
     }
     return current;
   }
-  if (wanted === current) return wanted;
-  if (r.rows[0]?.exists !== true) {
-    throw new UsageError(`schema ${JSON.stringify(wanted)} does not exist in this database`, {
-      hint: `current_schema() is ${current ?? 'none'}; pull reads it when --schema is left out`,
-    });
-  }
-  throw new UsageError(
-    `--schema ${wanted}: prism.yaml has no schema per model yet, and this connection's current schema is ${current ?? 'none'}`,
-    { hint: SEARCH_PATH_HINT(wanted) },
-  );
+  if (wanted === current || r.rows[0]?.exists === true) return wanted;
+  throw new UsageError(`schema ${JSON.stringify(wanted)} does not exist in this database`, {
+    hint: `current_schema() is ${current ?? 'none'}; pull reads it when --schema is left out`,
+  });
 }
 
 const isHistoryTable = (t: { schema: string; name: string }, history: MigrationsTable) =>
@@ -104,7 +98,10 @@ async function selectedTables(
   names: readonly string[] | undefined,
   history: MigrationsTable,
 ): Promise<Schema> {
-  const read = await readSchema(client, names ? { tables: names } : { schemas: [schema] });
+  const read = await readSchema(
+    client,
+    names ? { tables: names.map((name) => ({ schema, name })) } : { schemas: [schema] },
+  );
   const tables = read.tables.filter((t) => t.schema === schema && !isHistoryTable(t, history));
   if (names !== undefined) {
     const migrations = names.filter((n) => isHistoryTable({ schema, name: n }, history));
@@ -123,7 +120,7 @@ async function selectedTables(
   }
   if (tables.length === 0) {
     throw new UsageError(`schema ${schema} has no tables to pull; nothing was written`, {
-      hint: `pull reads the connection's current schema (${schema}); for another one, put it first in the search_path, e.g. ${searchPathParameter('<schema>')} in the database URL`,
+      hint: `pull reads the connection's current schema (${schema}) unless --schema names another`,
     });
   }
   return { tables, ...(read.unsupported ? { unsupported: read.unsupported } : {}) };

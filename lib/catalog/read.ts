@@ -26,6 +26,7 @@ import type {
 } from '../schema/types.js';
 import type { OrderByTerm } from '../sql/order-by.js';
 import { deepFreeze } from '../util/freeze.js';
+import type { TableName } from '../sql/quote.js';
 import { parseEnumCheck } from './checks.js';
 import { parseColumnDefault } from './defaults.js';
 import { readHypertables, type HypertableFacts } from './hypertables.js';
@@ -51,9 +52,10 @@ export { timescaleSchema } from './relations.js';
 export interface CatalogSelection {
   /** Read every table of these schemas; default: the connection's current_schema(). */
   readonly schemas?: readonly string[] | undefined;
-  /** Only these tables, each resolved as an unqualified name is in SQL (the search_path);
-   *  names not found are simply absent from the result. Overrides `schemas`. */
-  readonly tables?: readonly string[] | undefined;
+  /** Only these tables, each resolved as an unqualified name is in SQL (the search_path)
+   *  or in its schema when given; names not found are simply absent from the result.
+   *  Overrides `schemas`. */
+  readonly tables?: readonly (string | TableName)[] | undefined;
 }
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -3,6 +3,7 @@
  * columns, constraints, indexes and triggers, each read for all tables in one query (the
  * embedded database serves one session: the queries run one after another).
  */
+import { toTableName, type TableName } from '../sql/quote.js';
 import type pg from 'pg';
 
 export type Queryable = pg.ClientBase | pg.Pool;
@@ -58,14 +59,18 @@ export async function timescaleSchema(client: Queryable): Promise<string | undef
  */
 export async function selectRelations(
   client: Queryable,
-  tables: readonly string[] | undefined,
+  tables: readonly (string | TableName)[] | undefined,
   schemas: readonly string[] | undefined,
   timescale: boolean,
 ): Promise<RelationRow[]> {
+  const names = tables?.map((t) => toTableName(t));
   const { rows } = await client.query<RelationRow>(
     `WITH wanted AS (
-       SELECT pg_catalog.to_regclass(pg_catalog.quote_ident(t.name)) AS oid
-         FROM pg_catalog.unnest($1::text[]) AS t(name)
+       SELECT pg_catalog.to_regclass(CASE WHEN t.schema IS NULL
+                THEN pg_catalog.quote_ident(t.name)
+                ELSE pg_catalog.quote_ident(t.schema) || '.' || pg_catalog.quote_ident(t.name)
+              END) AS oid
+         FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($3::text[])) AS t(name, schema)
        UNION
        SELECT c.oid FROM pg_catalog.pg_class c
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -84,7 +89,11 @@ export async function selectRelations(
        JOIN pg_catalog.pg_class c ON c.oid = w.oid
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE ${ownTablesOnly(timescale)}`,
-    [tables === undefined ? null : [...tables], schemas === undefined ? null : [...schemas]],
+    [
+      names === undefined ? null : names.map((t) => t.name),
+      schemas === undefined ? null : [...schemas],
+      names === undefined ? null : names.map((t) => t.schema ?? null),
+    ],
   );
   return rows;
 }

@@ -35,7 +35,12 @@ export type ByEnvironment = Readonly<Record<string, TimeAmount>>;
 export interface ForeignKeyDef {
   readonly name: string;
   readonly column: string;
-  readonly references: { readonly table: string; readonly column: string };
+  readonly references: {
+    readonly table: string;
+    /** Left out for `public`. */
+    readonly schema?: string | undefined;
+    readonly column: string;
+  };
   readonly onDelete: ReferentialAction;
   readonly onUpdate: ReferentialAction;
 }
@@ -56,7 +61,13 @@ export type CompressionSettings = Pick<
   'segmentBy' | 'orderBy' | 'chunkInterval' | 'sparseIndexes'
 >;
 
-export type Change =
+/**
+ * A change, with the schema of its table where that is not `public` (left out there, so
+ * the changes of public tables and old snapshots stay as they were).
+ */
+export type Change = ChangeOf & { readonly schema?: string | undefined };
+
+type ChangeOf =
   /**
    * A whole model: its table, keys, indexes, hypertable, compression and policies
    * (rendered as the steps of `modelCreationSteps`). Its inverse drops the table, which
@@ -238,29 +249,29 @@ export function invert(change: Change): Change {
     case 'dropModel':
       return { ...c, kind: 'createModel' };
     case 'createTable':
-      return { kind: 'dropTable', model: c.model };
+      return { ...c, kind: 'dropTable' };
     case 'dropTable':
-      return { kind: 'createTable', model: c.model };
+      return { ...c, kind: 'createTable' };
     case 'renameTable':
-      return { kind: 'renameTable', from: c.to, to: c.from };
+      return { ...c, from: c.to, to: c.from };
     case 'addColumn':
-      return { kind: 'dropColumn', table: c.table, field: c.field };
+      return { ...c, kind: 'dropColumn' };
     case 'dropColumn':
-      return { kind: 'addColumn', table: c.table, field: c.field };
+      return { ...c, kind: 'addColumn' };
     case 'renameColumn':
-      return { kind: 'renameColumn', table: c.table, from: c.to, to: c.from };
+      return { ...c, from: c.to, to: c.from };
     case 'alterColumn':
-      return { kind: 'alterColumn', table: c.table, from: c.to, to: c.from };
+      return { ...c, from: c.to, to: c.from };
     case 'setPrimaryKey':
-      return { kind: 'setPrimaryKey', table: c.table, from: c.to, to: c.from };
+      return { ...c, from: c.to, to: c.from };
     case 'addForeignKey':
       return { ...c, kind: 'dropForeignKey' };
     case 'dropForeignKey':
       return { ...c, kind: 'addForeignKey' };
     case 'addIndex':
-      return { kind: 'dropIndex', table: c.table, index: c.index };
+      return { ...c, kind: 'dropIndex' };
     case 'dropIndex':
-      return { kind: 'addIndex', table: c.table, index: c.index };
+      return { ...c, kind: 'addIndex' };
     case 'addDefaultTimeIndex':
       return { ...c, kind: 'dropDefaultTimeIndex' };
     case 'dropDefaultTimeIndex':
@@ -306,6 +317,55 @@ export function invert(change: Change): Change {
     default:
       return assertNever(c);
   }
+}
+
+/** `{ schema }` of a model outside `public`; nothing for `public`. */
+export function schemaOf(model: { readonly schema?: string | undefined }): {
+  schema?: string;
+} {
+  return model.schema === undefined ? {} : { schema: model.schema };
+}
+
+/** The steps of one model's table, each with the model's schema. */
+export function inSchemaOf(
+  model: { readonly schema?: string | undefined },
+  steps: readonly Change[],
+): Change[] {
+  return model.schema === undefined ? [...steps] : steps.map((s) => ({ ...s, ...schemaOf(model) }));
+}
+
+/** `schema.table` outside `public`, else the table's name: how messages name a table. */
+export function qualifiedName(table: string, schema: string | undefined): string {
+  return schema === undefined ? table : `${schema}.${table}`;
+}
+
+/**
+ * The change with its table names qualified where they are not in `public`: for the
+ * descriptions, data-loss markers and --json output, never for SQL.
+ */
+export function displayed(change: Change): Change {
+  const c = change;
+  const fk = 'foreignKey' in c ? c.foreignKey : undefined;
+  const foreignKey =
+    fk === undefined || fk.references.schema === undefined
+      ? {}
+      : {
+          foreignKey: {
+            ...fk,
+            references: {
+              ...fk.references,
+              table: qualifiedName(fk.references.table, fk.references.schema),
+            },
+          },
+        };
+  if ('model' in c)
+    return c.model.schema === undefined
+      ? c
+      : { ...c, model: { ...c.model, table: qualifiedName(c.model.table, c.model.schema) } };
+  if (c.kind === 'renameTable') return { ...c, from: qualifiedName(c.from, c.schema) };
+  return c.schema === undefined && Object.keys(foreignKey).length === 0
+    ? c
+    : { ...c, table: qualifiedName(c.table, c.schema), ...foreignKey };
 }
 
 /** The steps of `down`: the inverses, newest first. */

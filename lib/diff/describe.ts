@@ -1,6 +1,6 @@
 /** One line of plain English per change, for `check`, `generate` and file names. */
 import type { ByEnvironment, Change, TimeAmount } from './changes.js';
-import { assertNever } from './changes.js';
+import { assertNever, displayed } from './changes.js';
 import { termText } from '../schema/compile.js';
 
 function amount(a: TimeAmount | undefined): string {
@@ -15,7 +15,8 @@ function perEnvironment(map: ByEnvironment | undefined, base?: TimeAmount | unde
   return ` (${names.map((e) => `${e}: ${amount(map?.[e] ?? base)}`).join(', ')})`;
 }
 
-export function describeChange(c: Change): string {
+export function describeChange(change: Change): string {
+  const c = displayed(change);
   switch (c.kind) {
     case 'createModel':
       return `create ${c.model.timeseries ? 'hypertable' : 'table'} ${c.model.table} (model ${c.model.name})`;
@@ -89,6 +90,7 @@ export function migrationSlug(changes: readonly Change[]): string {
   const first = changes[0];
   if (!first) return 'no-changes';
   const table = 'model' in first ? first.model.table : 'table' in first ? first.table : first.to;
+  // The schema is left out of file names: the table names the migration well enough.
   const verb =
     first.kind === 'createModel' ? 'create' : first.kind === 'dropModel' ? 'drop' : 'alter';
   const slug = `${verb}-${table}`.toLowerCase().replace(/[^a-z0-9]+/g, '-');

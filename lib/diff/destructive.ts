@@ -3,7 +3,7 @@
  * them in the migration file, and the runner can check them against live data.
  */
 import { columnType } from '../schema/column-types.js';
-import type { Change } from './changes.js';
+import { displayed, type Change } from './changes.js';
 import { amountText, compareAmounts } from '../spec/time-amount.js';
 
 export type DestructiveCode = 'PM101' | 'PM102' | 'PM103' | 'PM104' | 'PM105';
@@ -61,7 +61,7 @@ export function destructiveByChange(
     found[found.length - 1] = { code, direction, table, message, ...detail };
   };
   const removedRetention = new Map<string, Extract<Change, { kind: 'removeRetentionPolicy' }>>();
-  for (const c of changes) {
+  for (const c of changes.map(displayed)) {
     found.push(undefined);
     switch (c.kind) {
       case 'dropModel':

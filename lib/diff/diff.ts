@@ -11,7 +11,8 @@ import { hasDefaultTimeIndex } from '../schema/compile.js';
 import { amountsByEnvironment, optionalMap, sameInEveryEnvironment } from './environments.js';
 import { creationPlan, keptModelKeys } from './foreign-keys.js';
 import { compressionSettingsOf, hypertableDefOf, indexesOf, integerNowOf } from './model-steps.js';
-import { invertAll } from './changes.js';
+import { inSchemaOf, invertAll } from './changes.js';
+import { UsageError } from '../errors.js';
 
 /** What of a field makes its column type; `float` and `double` are one type. */
 function typeShape(f: Field): unknown[] {
@@ -106,6 +107,17 @@ function needsDecompression(
 }
 
 function diffModel(o: Model, n: Model): Change[] {
+  if ((o.schema ?? 'public') !== (n.schema ?? 'public'))
+    throw new UsageError(
+      `model ${n.name}: its table would move from schema ${o.schema ?? 'public'} to ${n.schema ?? 'public'}; prism-migrate does not move tables between schemas`,
+      {
+        hint: `keep \`schema: ${o.schema ?? 'public'}\` on the model, or give it a new name (a new table in ${n.schema ?? 'public'}, the old one dropped)`,
+      },
+    );
+  return inSchemaOf(n, modelSteps(o, n));
+}
+
+function modelSteps(o: Model, n: Model): Change[] {
   const table = n.table;
   const timescale = n.timescale;
   const steps: Change[] = [];

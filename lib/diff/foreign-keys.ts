@@ -7,16 +7,20 @@
  */
 import { compileForeignKeys, compileIndexes } from '../schema/compile.js';
 import type { Field, Model, Spec } from '../spec/types.js';
-import type { Change, ForeignKeyDef } from './changes.js';
+import { schemaOf, type Change, type ForeignKeyDef } from './changes.js';
 
 /** A model's foreign keys, with the referenced tables of `models`. */
 export function foreignKeysOf(model: Model, models: readonly Model[]): ForeignKeyDef[] {
-  const tableOf = (name: string) => models.find((m) => m.name === name)?.table;
-  return compileForeignKeys(model, tableOf).map((fk) =>
+  const modelOf = (name: string) => models.find((m) => m.name === name);
+  return compileForeignKeys(model, modelOf).map((fk) =>
     Object.freeze({
       name: fk.name,
       column: fk.column,
-      references: Object.freeze({ table: fk.references.table, column: fk.references.column }),
+      references: Object.freeze({
+        table: fk.references.table,
+        ...(fk.references.schema === 'public' ? {} : { schema: fk.references.schema }),
+        column: fk.references.column,
+      }),
       onDelete: fk.onDelete,
       onUpdate: fk.onUpdate,
     }),
@@ -126,11 +130,21 @@ export function keptModelKeys(
     dependencies(old.model, old.fk, old.target) === dependencies(now.model, now.fk, now.target);
   for (const old of olds) {
     if (!news.some((now) => survives(old, now)))
-      drops.push({ kind: 'dropForeignKey', table: old.model.table, foreignKey: old.fk });
+      drops.push({
+        kind: 'dropForeignKey',
+        table: old.model.table,
+        ...schemaOf(old.model),
+        foreignKey: old.fk,
+      });
   }
   for (const now of news) {
     if (!olds.some((old) => survives(old, now)))
-      adds.push({ kind: 'addForeignKey', table: now.model.table, foreignKey: now.fk });
+      adds.push({
+        kind: 'addForeignKey',
+        table: now.model.table,
+        ...schemaOf(now.model),
+        foreignKey: now.fk,
+      });
   }
   return { drops, adds };
 }
@@ -154,7 +168,12 @@ export function creationPlan(
     const keys = locate(model, spec);
     const inline = keys.filter((l) => !waitsFor(model, l)).map((l) => l.fk);
     for (const l of keys.filter((k) => waitsFor(model, k)))
-      deferred.push({ kind: 'addForeignKey', table: model.table, foreignKey: l.fk });
+      deferred.push({
+        kind: 'addForeignKey',
+        table: model.table,
+        ...schemaOf(model),
+        foreignKey: l.fk,
+      });
     creates.push(
       inline.length > 0
         ? { kind: 'createModel', model, foreignKeys: inline }

@@ -1,12 +1,14 @@
 /** The pieces of one model as changes: its indexes and its timeseries setup. */
 import { compileIndexes } from '../schema/compile.js';
 import type { Model } from '../spec/types.js';
-import type {
-  Change,
-  CompressionSettings,
-  ForeignKeyDef,
-  HypertableDef,
-  IndexDef,
+import {
+  inSchemaOf,
+  schemaOf,
+  type Change,
+  type CompressionSettings,
+  type ForeignKeyDef,
+  type HypertableDef,
+  type IndexDef,
 } from './changes.js';
 import { amountsByEnvironment, optionalMap } from './environments.js';
 
@@ -45,6 +47,7 @@ export function integerNowOf(model: Model): Extract<Change, { kind: 'setIntegerN
   return {
     kind: 'setIntegerNow',
     table: model.table,
+    ...schemaOf(model),
     timeColumn: ts.timeColumn,
     columnType: column.type,
     unit: ts.timeUnit,
@@ -102,7 +105,7 @@ export function timeseriesSteps(model: Model): Change[] {
     });
   if (ts.reorder)
     steps.push({ kind: 'addReorderPolicy', table, index: ts.reorder.indexName, timescale });
-  return steps;
+  return inSchemaOf(model, steps);
 }
 
 /**
@@ -114,7 +117,7 @@ export function modelCreationSteps(
   model: Model,
   foreignKeys: readonly ForeignKeyDef[] = [],
 ): Change[] {
-  return [
+  return inSchemaOf(model, [
     { kind: 'createTable', model },
     ...indexesOf(model).map((index): Change => ({ kind: 'addIndex', table: model.table, index })),
     ...foreignKeys.map((foreignKey): Change => ({
@@ -123,5 +126,5 @@ export function modelCreationSteps(
       foreignKey,
     })),
     ...timeseriesSteps(model),
-  ];
+  ]);
 }

@@ -10,7 +10,7 @@ import type {
   ForeignKeyDef,
   IndexDef,
 } from './changes.js';
-import { assertNever } from './changes.js';
+import { assertNever, displayed } from './changes.js';
 import { describeChange } from './describe.js';
 import { destructiveByChange, type DestructiveCode } from './destructive.js';
 import { amountText } from '../spec/time-amount.js';
@@ -156,7 +156,7 @@ export function structureChanges(changes: readonly Change[]): StructuredChange[]
     const code = destructive[i]?.code;
     return {
       kind: c.kind,
-      ...detail(c),
+      ...detail(displayed(c)),
       ...(code !== undefined && { destructive: code }),
       description: describeChange(c),
     };

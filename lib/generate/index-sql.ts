@@ -6,7 +6,7 @@
 import type { IndexDef } from '../diff/changes.js';
 import { canonicalTerm } from '../schema/compile.js';
 import { whereSql } from '../sql/predicate.js';
-import { quoteIdent, quoteTable } from '../sql/quote.js';
+import { quoteIdent, quoteTable, type TableName } from '../sql/quote.js';
 
 /** Whether `pgm.createIndex` can express the index (it has no NULLS FIRST/LAST). */
 export function createIndexExpressible(index: IndexDef): boolean {
@@ -14,7 +14,7 @@ export function createIndexExpressible(index: IndexDef): boolean {
 }
 
 /** `CREATE [UNIQUE] INDEX "name" ON "table" USING method (…) [INCLUDE (…)] [WHERE …]`. */
-export function createIndexSql(table: string, index: IndexDef): string {
+export function createIndexSql(table: string | TableName, index: IndexDef): string {
   const columns = index.columns
     .map((term) => {
       const t = canonicalTerm(term);

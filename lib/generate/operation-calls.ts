@@ -12,6 +12,7 @@ import {
 } from '../diff/changes.js';
 import { DEFAULT_CHUNK_INTERVAL as TIMESCALE_DEFAULT_CHUNK } from '../schema/compile.js';
 import { UsageError } from '../errors.js';
+import type { TableArg } from '../operations/common.js';
 import { PRISM_OPERATIONS, type PrismOperationName } from '../operations/sql.js';
 import type { TimeAmount, TimescaleMode } from '../spec/types.js';
 import type { OrderByTerm } from '../sql/order-by.js';
@@ -55,7 +56,7 @@ export function isTimescaleChange(c: Change): c is TimescaleChange {
 
 type CallOf<N extends PrismOperationName> = {
   readonly operation: N;
-  readonly table: string;
+  readonly table: TableArg;
   readonly options: NonNullable<Parameters<(typeof PRISM_OPERATIONS)[N]>[1]>;
 };
 
@@ -155,7 +156,9 @@ function compressionOptions(
 
 /** The call of our operations that carries out `c`. */
 export function operationCall(c: TimescaleChange): OperationCall {
-  const { table, timescale } = c;
+  const { timescale } = c;
+  // Outside `public`, `{ schema, name }`: the operations qualify every statement with it.
+  const table: TableArg = c.schema === undefined ? c.table : { schema: c.schema, name: c.table };
   switch (c.kind) {
     case 'createHypertable':
     case 'revertHypertable': {
@@ -196,14 +199,14 @@ export function operationCall(c: TimescaleChange): OperationCall {
         operation: 'setChunkTimeInterval',
         table,
         options: {
-          chunkInterval: chunkIntervalOrDefault(c.to, c.from, table),
-          previous: chunkIntervalOrDefault(c.from, c.to, table),
+          chunkInterval: chunkIntervalOrDefault(c.to, c.from, c.table),
+          previous: chunkIntervalOrDefault(c.from, c.to, c.table),
           ...environmentsOption(namesOf(c.fromByEnvironment, c.toByEnvironment), (e) => {
             const to = c.toByEnvironment?.[e] ?? c.to;
             const from = c.fromByEnvironment?.[e] ?? c.from;
             return {
-              chunkInterval: chunkIntervalOrDefault(to, from, table),
-              previous: chunkIntervalOrDefault(from, to, table),
+              chunkInterval: chunkIntervalOrDefault(to, from, c.table),
+              previous: chunkIntervalOrDefault(from, to, c.table),
             };
           }),
           timescale,
@@ -311,7 +314,7 @@ export function operationCall(c: TimescaleChange): OperationCall {
 export function operationSql(call: OperationCall): string {
   // Each member of the union pairs an operation with its own options.
   const operation = PRISM_OPERATIONS[call.operation] as (
-    table: string,
+    table: TableArg,
     options: OperationCall['options'],
   ) => string | string[];
   const sql = operation(call.table, call.options);

@@ -4,15 +4,15 @@
  * `<table>_<column>_fkey`.
  */
 import { enumCheckName, primaryKeyName } from '../spec/identifiers.js';
-import { dollarQuote, quoteIdent, quoteLiteral } from '../sql/quote.js';
+import { dollarQuote, quoteIdent, quoteLiteral, quoteTable } from '../sql/quote.js';
 
 function doBlock(body: readonly string[]): string {
   return `DO ${dollarQuote(`\n${body.join('\n')}\n`)}`;
 }
 
 /** Renames `<from>_pkey`, the enum checks `<from>_<column>_check` and the foreign keys `<from>_<column>_fkey` of a renamed table. */
-export function renameTableConstraintsSql(from: string, to: string): string {
-  const table = `${quoteLiteral(quoteIdent(to, 'table name'))}::pg_catalog.regclass`;
+export function renameTableConstraintsSql(from: string, to: string, schema?: string): string {
+  const table = `${quoteLiteral(quoteTable({ schema, name: to }))}::pg_catalog.regclass`;
   const prefix = quoteLiteral(`${from}_`);
   return doBlock([
     'DECLARE',
@@ -37,14 +37,20 @@ export function renameTableConstraintsSql(from: string, to: string): string {
 }
 
 /** Renames the enum check `<table>_<from>_check` of a renamed column, when there is one. */
-export function renameColumnCheckSql(table: string, from: string, to: string): string {
+export function renameColumnCheckSql(
+  table: string,
+  from: string,
+  to: string,
+  schema?: string,
+): string {
   const oldName = enumCheckName(table, from);
+  const qualified = quoteTable({ schema, name: table });
   return doBlock([
     'BEGIN',
     '  IF EXISTS (SELECT 1 FROM pg_catalog.pg_constraint',
-    `      WHERE conrelid = ${quoteLiteral(quoteIdent(table, 'table name'))}::pg_catalog.regclass`,
+    `      WHERE conrelid = ${quoteLiteral(qualified)}::pg_catalog.regclass`,
     `        AND contype = 'c' AND conname = ${quoteLiteral(oldName)}) THEN`,
-    `    ALTER TABLE ${quoteIdent(table, 'table name')} RENAME CONSTRAINT ${quoteIdent(oldName)}`,
+    `    ALTER TABLE ${qualified} RENAME CONSTRAINT ${quoteIdent(oldName)}`,
     `      TO ${quoteIdent(enumCheckName(table, to))};`,
     '  END IF;',
     'END',

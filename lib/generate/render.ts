@@ -66,7 +66,8 @@ export interface RenderOptions {
 /** `<operation>(pgm, table, { … });` for a TimescaleDB change. */
 function operationCallText(c: TimescaleChange): string {
   const { operation, table, options } = operationCall(c);
-  return functionCall(operation, table, options as JsValue);
+  const target = typeof table === 'string' ? table : tableValue(table.name, table.schema);
+  return functionCall(operation, target, options as JsValue);
 }
 
 function columnValue(field: Field): JsValue {
@@ -79,15 +80,28 @@ function foreignKeyValue(fk: ForeignKeyDef): JsValue {
   return {
     name: fk.name,
     column: fk.column,
-    references: { table: fk.references.table, column: fk.references.column },
+    references: {
+      table: tableValue(fk.references.table, fk.references.schema),
+      column: fk.references.column,
+    },
     onDelete: fk.onDelete === 'no action' ? undefined : fk.onDelete,
     onUpdate: fk.onUpdate === 'no action' ? undefined : fk.onUpdate,
   };
 }
 
-function enumCheckCalls(table: string, field: Field): string[] {
+/**
+ * A table as node-pg-migrate and our operations take it: its name, or `{ schema, name }`
+ * outside `public` (so the files of public tables read as before).
+ */
+function tableValue(table: string, schema: string | undefined): JsValue {
+  return schema === undefined ? table : { schema, name: table };
+}
+
+function enumCheckCalls(table: string, field: Field, schema?: string): string[] {
   const check = enumCheck(table, field);
-  return check ? [call('addConstraint', table, check.name, { check: check.check })] : [];
+  return check
+    ? [call('addConstraint', tableValue(table, schema), check.name, { check: check.check })]
+    : [];
 }
 
 /** The SQL type without its modifiers: `varchar(100)` → `varchar`, `varchar(9)[]` → `varchar[]`. */
@@ -112,19 +126,21 @@ function needsUsing(fromType: string, toType: string): boolean {
 function createTableCalls(model: Model): string[] {
   const columns: { [key: string]: JsValue } = {};
   for (const f of model.fields) columns[f.name] = columnValue(f);
-  const calls = [call('createTable', model.table, columns)];
+  const table = tableValue(model.table, model.schema);
+  const calls = [call('createTable', table, columns)];
   if (model.primaryKey.length > 0) {
     calls.push(
-      call('addConstraint', model.table, primaryKeyName(model.table), {
+      call('addConstraint', table, primaryKeyName(model.table), {
         primaryKey: [...model.primaryKey],
       }),
     );
   }
-  for (const f of model.fields) calls.push(...enumCheckCalls(model.table, f));
+  for (const f of model.fields) calls.push(...enumCheckCalls(model.table, f, model.schema));
   return calls;
 }
 
-function alterColumnCalls(table: string, from: Field, to: Field): string[] {
+function alterColumnCalls(name: string, from: Field, to: Field, schema?: string): string[] {
+  const table = tableValue(name, schema);
   const column = to.name;
   const calls: string[] = [];
   const fromType = columnType(from);
@@ -137,7 +153,7 @@ function alterColumnCalls(table: string, from: Field, to: Field): string[] {
   const toDefault = to.default === undefined ? undefined : defaultSql(to.default);
 
   if (fromCheck !== undefined && checkChanged)
-    calls.push(call('dropConstraint', table, enumCheckName(table, column)));
+    calls.push(call('dropConstraint', table, enumCheckName(name, column)));
   const options: { [key: string]: JsValue } = {};
   if (typeChanged) {
     // The old default may not convert to the new type: drop it before, set the new one after.
@@ -154,7 +170,7 @@ function alterColumnCalls(table: string, from: Field, to: Field): string[] {
   }
   if (from.optional !== to.optional) options['notNull'] = !to.optional;
   if (Object.keys(options).length > 0) calls.push(call('alterColumn', table, column, options));
-  if (toCheck !== undefined && checkChanged) calls.push(...enumCheckCalls(table, to));
+  if (toCheck !== undefined && checkChanged) calls.push(...enumCheckCalls(name, to, schema));
   return calls;
 }
 
@@ -167,13 +183,17 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
   const emit = (...calls: string[]) => lines.push(...calls);
   switch (c.kind) {
     case 'createModel':
+      if (c.model.schema !== undefined) {
+        note(`schema ${c.model.schema} is made when missing; down leaves it (it may hold more)`);
+        emit(call('createSchema', c.model.schema, { ifNotExists: true }));
+      }
       for (const step of modelCreationSteps(c.model, c.foreignKeys))
         lines.push(...block(step, language, true));
       break;
     case 'dropModel': {
       if (c.model.timeseries) note('chunks, compression and policy jobs go with the table');
       if ((c.foreignKeys ?? []).length > 0) note('its foreign keys go with the table');
-      emit(call('dropTable', c.model.table));
+      emit(call('dropTable', tableValue(c.model.table, c.model.schema)));
       const integerNow = integerNowOf(c.model);
       if (integerNow) {
         note('the integer-now function is not part of the table: it goes separately');
@@ -185,43 +205,50 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
       emit(...createTableCalls(c.model));
       break;
     case 'dropTable':
-      emit(call('dropTable', c.model.table));
+      emit(call('dropTable', tableValue(c.model.table, c.model.schema)));
       break;
     case 'renameTable':
-      emit(call('renameTable', c.from, c.to));
+      emit(call('renameTable', tableValue(c.from, c.schema), c.to));
       note(
         'the primary key, enum checks and foreign keys named after the table follow its new name',
       );
-      emit(sqlCall(renameTableConstraintsSql(c.from, c.to)));
+      emit(sqlCall(renameTableConstraintsSql(c.from, c.to, c.schema)));
       break;
     case 'addColumn':
       emit(
-        call('addColumns', c.table, { [c.field.name]: columnValue(c.field) }),
-        ...enumCheckCalls(c.table, c.field),
+        call('addColumns', tableValue(c.table, c.schema), {
+          [c.field.name]: columnValue(c.field),
+        }),
+        ...enumCheckCalls(c.table, c.field, c.schema),
       );
       break;
     case 'dropColumn':
       if (c.field.type === 'enum') note('its CHECK constraint goes with it');
-      emit(call('dropColumns', c.table, [c.field.name]));
+      emit(call('dropColumns', tableValue(c.table, c.schema), [c.field.name]));
       break;
     case 'renameColumn':
-      emit(call('renameColumn', c.table, c.from, c.to));
+      emit(call('renameColumn', tableValue(c.table, c.schema), c.from, c.to));
       note("an enum's CHECK constraint, if the column has one, follows the new name");
-      emit(sqlCall(renameColumnCheckSql(c.table, c.from, c.to)));
+      emit(sqlCall(renameColumnCheckSql(c.table, c.from, c.to, c.schema)));
       break;
     case 'alterColumn':
-      emit(...alterColumnCalls(c.table, c.from, c.to));
+      emit(...alterColumnCalls(c.table, c.from, c.to, c.schema));
       break;
     case 'setPrimaryKey':
-      if (c.from.length > 0) emit(call('dropConstraint', c.table, primaryKeyName(c.table)));
+      if (c.from.length > 0)
+        emit(call('dropConstraint', tableValue(c.table, c.schema), primaryKeyName(c.table)));
       if (c.to.length > 0)
-        emit(call('addConstraint', c.table, primaryKeyName(c.table), { primaryKey: [...c.to] }));
+        emit(
+          call('addConstraint', tableValue(c.table, c.schema), primaryKeyName(c.table), {
+            primaryKey: [...c.to],
+          }),
+        );
       break;
     case 'addIndex': {
       const { name, columns, type, unique, where, include } = c.index;
       if (!createIndexExpressible(c.index)) {
         note("node-pg-migrate's createIndex has no NULLS FIRST/LAST");
-        emit(sqlCall(createIndexSql(c.table, c.index)));
+        emit(sqlCall(createIndexSql({ schema: c.schema, name: c.table }, c.index)));
         break;
       }
       let method: JsValue = type;
@@ -232,7 +259,7 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
       emit(
         call(
           'createIndex',
-          c.table,
+          tableValue(c.table, c.schema),
           columns.map((t): JsValue =>
             t.direction === 'DESC' ? { name: t.column, sort: 'DESC' } : t.column,
           ),
@@ -251,7 +278,7 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
       emit(
         call(
           'dropIndex',
-          c.table,
+          tableValue(c.table, c.schema),
           c.index.columns.map((t) => t.column),
           { name: c.index.name },
         ),
@@ -266,10 +293,18 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
       emit(operationCallText(c));
       break;
     case 'addForeignKey':
-      emit(functionCall('addForeignKey', c.table, foreignKeyValue(c.foreignKey)));
+      emit(
+        functionCall('addForeignKey', tableValue(c.table, c.schema), foreignKeyValue(c.foreignKey)),
+      );
       break;
     case 'dropForeignKey':
-      emit(functionCall('dropForeignKey', c.table, foreignKeyValue(c.foreignKey)));
+      emit(
+        functionCall(
+          'dropForeignKey',
+          tableValue(c.table, c.schema),
+          foreignKeyValue(c.foreignKey),
+        ),
+      );
       break;
     case 'createHypertable':
       if (!inNewModel) {

@@ -18,9 +18,19 @@ export interface DataLoss {
   readonly detail: string;
 }
 
-/** The live table `table` resolves to (as migrations name it, unqualified), if any. */
+/**
+ * The live table `table` resolves to, if any: `schema.table` in its schema, a name alone
+ * as migrations name a table of `public` (unqualified). Spec identifiers have no dots.
+ */
 async function liveTable(client: ClientBase, table: string): Promise<Table | undefined> {
-  return (await readSchema(client, { tables: [table] })).tables[0];
+  const dot = table.indexOf('.');
+  const name = dot < 0 ? table : { schema: table.slice(0, dot), name: table.slice(dot + 1) };
+  return (await readSchema(client, { tables: [name] })).tables[0];
+}
+
+/** The table found, schema-qualified. */
+function liveName(live: Table): string {
+  return quoteTable({ schema: live.schema, name: live.name });
 }
 
 /** The single number a `SELECT count(*) …` returns. */
@@ -117,14 +127,14 @@ export async function assessDataLoss(
     const { table } = change;
     if (change.code === 'PM101') {
       const live = await liveTable(client, table);
-      const rows = live ? await count(client, `SELECT count(*) FROM ${quoteIdent(table)}`) : 0;
+      const rows = live ? await count(client, `SELECT count(*) FROM ${liveName(live)}`) : 0;
       losses.push({ change, rows, detail: `table ${table}: ${rows} row(s)` });
     } else if (change.code === 'PM102' && change.column) {
       const live = await liveTable(client, table);
       const rows = live?.columns.some((c) => c.name === change.column)
         ? await count(
             client,
-            `SELECT count(*) FROM ${quoteIdent(table)} WHERE ${quoteIdent(change.column)} IS NOT NULL`,
+            `SELECT count(*) FROM ${liveName(live)} WHERE ${quoteIdent(change.column)} IS NOT NULL`,
           )
         : 0;
       losses.push({ change, rows, detail: `column ${table}.${change.column}: ${rows} value(s)` });

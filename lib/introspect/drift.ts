@@ -9,7 +9,12 @@ import type { ClientBase } from 'pg';
 import { readSchema } from '../catalog/read.js';
 import type { TimescaleSupport } from '../db/detect.js';
 import { compileIndexes, compileSpec } from '../schema/compile.js';
-import { compareTables, type SchemaDifference } from '../schema/compare.js';
+import {
+  compareTables,
+  liveSelection,
+  liveTableOf,
+  type SchemaDifference,
+} from '../schema/compare.js';
 import type { Table } from '../schema/types.js';
 import type { Spec } from '../spec/types.js';
 import type { DestructiveCode } from '../diff/destructive.js';
@@ -139,11 +144,11 @@ export async function detectDrift(
   context: DriftContext = {},
 ): Promise<Drift[]> {
   const desired = compileSpec(spec).tables.map((t) => expectedOn(t, support, context));
-  const live = await readSchema(client, { tables: desired.map((t) => t.name) });
-  const liveByName = new Map(live.tables.map((t) => [t.name, t]));
+  const live = await readSchema(client, { tables: liveSelection(desired) });
+  const liveOf = liveTableOf(live.tables, desired);
   const accepted = context.accepted ?? [];
   return desired.flatMap((specTable) => {
-    const found = liveByName.get(specTable.name);
+    const found = liveOf(specTable);
     const table = asPlainTable(specTable, found, spec);
     return compareTables(found, table)
       .filter((d) => !accepted.some((a) => sameDifference(a, d)))
@@ -160,7 +165,7 @@ export async function detectDrift(
  */
 function asPlainTable(table: Table, live: Table | undefined, spec: Spec): Table {
   const plain = table.hypertable === undefined || (live !== undefined && !live.hypertable);
-  const model = spec.models.find((m) => m.table === table.name);
+  const model = spec.models.find((m) => m.name === table.model);
   if (!plain || model?.timeseries === undefined) return table;
   return { ...table, indexes: compileIndexes(model) };
 }

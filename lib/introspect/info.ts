@@ -233,19 +233,22 @@ async function resolveModelTables(
   if (models.length === 0) return [];
   const { rows } = await client.query<{ ord: number; schema: string | null }>(
     `SELECT t.ord::int AS ord, r.schema
-       FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY AS t(name, ord)
+       FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[]))
+            WITH ORDINALITY AS t(name, schema, ord)
        LEFT JOIN LATERAL (
               SELECT n.nspname::text AS schema
                 FROM pg_catalog.pg_class c
                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                WHERE c.relname = t.name AND c.relkind IN ('r', 'p')
+                 AND (t.schema IS NULL OR n.nspname = t.schema)
                  AND n.nspname <> 'information_schema' AND n.nspname !~ '^(pg_|_timescaledb)'
                ORDER BY c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident(t.name)) DESC NULLS LAST,
                         n.nspname = 'public' DESC, n.nspname
                LIMIT 1
             ) r ON true
       ORDER BY t.ord`,
-    [models.map((m) => m.table)],
+    // A model with `schema:` is in that schema; one without, where an unqualified name finds it.
+    [models.map((m) => m.table), models.map((m) => m.schema ?? null)],
   );
   return models.map((m, i) => {
     const schema = rows.find((r) => r.ord === i + 1)?.schema ?? null;

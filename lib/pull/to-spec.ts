@@ -100,7 +100,14 @@ class ModelBuilder {
       undefined,
     private readonly nameOf: (table: Table) => string | undefined = () => undefined,
   ) {
-    this.draft = { name: modelName, table: table.name, slots: [], indexes: [], trailing: [] };
+    this.draft = {
+      name: modelName,
+      table: table.name,
+      ...(table.schema === 'public' ? {} : { schema: table.schema }),
+      slots: [],
+      indexes: [],
+      trailing: [],
+    };
   }
 
   private note(what: string, detail: string): string {
@@ -653,11 +660,7 @@ export function schemaToSpec(schema: Schema, options: ToSpecOptions = {}): Pulle
         : new ModelBuilder(
             table,
             name,
-            // prism.yaml places every model in one schema.
-            (refSchema, t) =>
-              refSchema === table.schema
-                ? schema.tables.find((x) => x.schema === refSchema && x.name === t)
-                : undefined,
+            (refSchema, t) => schema.tables.find((x) => x.schema === refSchema && x.name === t),
             (t) => names.get(t),
           );
     const draft = builder?.build();

@@ -67,6 +67,8 @@ export type Slot = { readonly field: FieldDraft } | { readonly comment: string }
 export interface ModelDraft {
   readonly name: string;
   readonly table: string;
+  /** The table's schema where it is not `public`. */
+  readonly schema?: string | undefined;
   readonly slots: Slot[];
   timeseries?: TimeseriesDraft;
   /** The model's own `indexes:` (plain tables; a hypertable's go to timeseries.indexes). */
@@ -149,6 +151,7 @@ function modelNode(doc: Document, draft: ModelDraft): YAMLMap {
   const value: Record<string, unknown> = {
     name: draft.name,
     ...(defaultTableName(draft.name) === draft.table ? {} : { table: draft.table }),
+    ...(draft.schema === undefined ? {} : { schema: draft.schema }),
     fields: fields.map(fieldValue),
     ...(draft.timeseries ? { timeseries: timeseriesValue(draft.timeseries) } : {}),
     ...(draft.indexes.length > 0 ? { indexes: draft.indexes.map(indexValue) } : {}),

@@ -89,7 +89,13 @@ export interface Repository<T extends RowTypes = UntypedRows> {
 export async function hasSegmentKeyIndex(client: Queryable, model: Model): Promise<boolean> {
   const [first] = segmentKeyOf(model);
   if (first === undefined) return false;
-  const table = (await readSchema(client, { tables: [model.table] })).tables[0];
+  const table = (
+    await readSchema(client, {
+      tables: [
+        model.schema === undefined ? model.table : { schema: model.schema, name: model.table },
+      ],
+    })
+  ).tables[0];
   if (table === undefined) return false;
   return (
     table.primaryKey?.columns[0] === first ||
@@ -281,7 +287,7 @@ export async function insertMany(
       passedAsText(f) ? `u.c${i}::${columnType(f)}` : `u.c${i}`,
     );
     const sql =
-      `INSERT INTO ${quoteTable(model.table)} (${names}) SELECT ${columns.join(', ')}` +
+      `INSERT INTO ${quoteTable({ schema: model.schema, name: model.table })} (${names}) SELECT ${columns.join(', ')}` +
       ` FROM unnest(${arrays}) AS u(${fields.map((_, i) => `c${i}`).join(', ')})`;
     for (let at = 0; at < list.length; at += batchSize) {
       const batch = list.slice(at, at + batchSize);

@@ -264,7 +264,7 @@ export function buildRangeQuery(model: Model, input: RangeQueryInput): BuiltQuer
   const [s, e] = rangeParameters(input.start, input.end, naive);
   const direction = orderOf(input.order);
   const limit = limitOf(input.limit);
-  let sql = `SELECT ${selectList(model, 't')} FROM ${quoteTable(model.table)} t WHERE t.${time} >= ${params.add(s)}::${cast} AND t.${time} < ${params.add(e)}::${cast}`;
+  let sql = `SELECT ${selectList(model, 't')} FROM ${quoteTable({ schema: model.schema, name: model.table })} t WHERE t.${time} >= ${params.add(s)}::${cast} AND t.${time} < ${params.add(e)}::${cast}`;
   sql += filterSql(model, input.filters, params, 't');
   sql += ` ORDER BY ${[`t.${time} ${direction}`, ...tieBreak(model, 't')].join(', ')}`;
   sql += ` LIMIT ${params.add(limit)}`;
@@ -512,7 +512,7 @@ export function buildAggregateQuery(model: Model, input: AggregateQueryInput): B
   const groupBy = ['1', ...keys.map((_, i) => String(i + 2))].join(', ');
   const inner =
     `SELECT ${[`${bucketExpr(input.dialect, schema, width, time, wp, zp, naive)} AS b`, ...keySelect, ...aggSelect].join(', ')}` +
-    ` FROM ${quoteTable(model.table)} t WHERE ${where} GROUP BY ${groupBy}`;
+    ` FROM ${quoteTable({ schema: model.schema, name: model.table })} t WHERE ${where} GROUP BY ${groupBy}`;
 
   let sql: string;
   if (!input.gapfill) {
@@ -529,7 +529,7 @@ export function buildAggregateQuery(model: Model, input: AggregateQueryInput): B
     const keySql =
       keys.length === 0
         ? ''
-        : `, k AS (SELECT DISTINCT ${keys.map((k, i) => `t.${quoteIdent(k)} AS k${i}`).join(', ')} FROM ${quoteTable(model.table)} t WHERE ${where})`;
+        : `, k AS (SELECT DISTINCT ${keys.map((k, i) => `t.${quoteIdent(k)} AS k${i}`).join(', ')} FROM ${quoteTable({ schema: model.schema, name: model.table })} t WHERE ${where})`;
     const aggregates = columns.filter((c) => c.aggregation !== undefined);
     const keyCols = keys.map((_, i) => `k.k${i}`);
     const on = ['a.b = s.b', ...keys.map((_, i) => `a.k${i} = k.k${i}`)].join(' AND ');
@@ -599,7 +599,7 @@ export interface LatestQueryInput {
  */
 export function buildLatestQuery(model: Model, input: LatestQueryInput = {}): BuiltQuery {
   const time = quoteIdent(timeColumnOf(model).name);
-  const table = quoteTable(model.table);
+  const table = quoteTable({ schema: model.schema, name: model.table });
   const params = new Params();
   const order = [`t.${time} DESC`, ...tieBreak(model, 't')].join(', ');
   if (!input.perSegment) {

@@ -15,7 +15,8 @@
 import pg from 'pg';
 import { readSchema } from '../catalog/read.js';
 import { describeChange } from '../diff/describe.js';
-import type { Change } from '../diff/changes.js';
+import { qualifiedName, type Change } from '../diff/changes.js';
+import type { TableName } from '../sql/quote.js';
 import type { DestructiveChange } from '../diff/destructive.js';
 import { timeseriesSteps } from '../diff/model-steps.js';
 import { readSnapshot } from '../diff/snapshot.js';
@@ -81,7 +82,7 @@ interface LiveTimeseries {
  */
 async function liveTimeseries(
   client: pg.ClientBase,
-  table: string,
+  table: string | TableName,
   installed: boolean,
 ): Promise<LiveTimeseries> {
   const live = (await readSchema(client, { tables: [table] })).tables[0];
@@ -135,8 +136,8 @@ function retentionMarker(step: Extract<Change, { kind: 'addRetentionPolicy' }>):
   return {
     code: 'PM103',
     direction: 'up',
-    table: step.table,
-    message: `retention drops chunks of ${step.table} older than ${dropAfter} on its first run`,
+    table: qualifiedName(step.table, step.schema),
+    message: `retention drops chunks of ${qualifiedName(step.table, step.schema)} older than ${dropAfter} on its first run`,
     dropAfter,
   };
 }
@@ -197,9 +198,14 @@ export async function applyTimescale(
         if (!model.timeseries || model.timescale === 'off') continue;
         // The extension may have been created by the step before.
         const installed = (await detectTimescale(client)).installed;
-        const live = await liveTimeseries(client, model.table, installed);
+        const name = qualifiedName(model.table, model.schema);
+        const live = await liveTimeseries(
+          client,
+          model.schema === undefined ? model.table : { schema: model.schema, name: model.table },
+          installed,
+        );
         if (!live.exists) {
-          log(`${model.table}: no such table here; skipped (\`prism-migrate check\` tells why)`);
+          log(`${name}: no such table here; skipped (\`prism-migrate check\` tells why)`);
           continue;
         }
         for (const step of missingSteps(model, live)) {
@@ -217,7 +223,7 @@ export async function applyTimescale(
           const sql = operationSql(operationCall(step));
           log(`${options.dryRun ? 'would apply' : 'applying'}: ${description}`);
           await client.query(sql);
-          steps.push({ table: model.table, description, sql });
+          steps.push({ table: name, description, sql });
           if (step.kind === 'addRetentionPolicy') retention.push(retentionMarker(step));
         }
       }

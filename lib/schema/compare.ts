@@ -20,6 +20,8 @@ import type {
   SpacePartitioning,
   Table,
 } from './types.js';
+import { DEFAULT_SCHEMA } from './types.js';
+import type { TableName } from '../sql/quote.js';
 
 export const DIFFERENCE_KINDS = Object.freeze([
   'table',
@@ -564,20 +566,47 @@ export function compareTables(live: Table | undefined, desired: Table): SchemaDi
 }
 
 /**
- * Every difference between a live schema and the desired one. Tables are matched by name:
- * prism.yaml places its tables in the connection's schema.
+ * How to read the desired tables from a database: a table of `public` unqualified (the
+ * connection's search_path finds it, as the migrations' unqualified names do), any other
+ * in its schema.
+ */
+export function liveSelection(desired: readonly Table[]): (string | TableName)[] {
+  return desired.map((t) =>
+    t.schema === DEFAULT_SCHEMA ? t.name : { schema: t.schema, name: t.name },
+  );
+}
+
+/**
+ * The live table each desired one is: one in its own schema; for one of `public`, the
+ * table of that name outside the schemas other desired tables name.
+ */
+export function liveTableOf(
+  live: readonly Table[],
+  desired: readonly Table[],
+): (d: Table) => Table | undefined {
+  const named = new Set(desired.map((t) => t.schema).filter((s) => s !== DEFAULT_SCHEMA));
+  return (d) =>
+    d.schema === DEFAULT_SCHEMA
+      ? live.find((t) => t.name === d.name && !named.has(t.schema))
+      : live.find((t) => t.name === d.name && t.schema === d.schema);
+}
+
+/**
+ * Every difference between a live schema and the desired one. Tables are matched by name
+ * and schema (see liveTableOf): prism.yaml places a table without `schema:` in the
+ * connection's schema.
  */
 export function compareSchemas(
   live: Schema,
   desired: Schema,
   options: CompareOptions = {},
 ): SchemaDifference[] {
-  const liveByName = new Map(live.tables.map((t) => [t.name, t]));
-  const differences = desired.tables.flatMap((d) => compareTables(liveByName.get(d.name), d));
+  const liveOf = liveTableOf(live.tables, desired.tables);
+  const differences = desired.tables.flatMap((d) => compareTables(liveOf(d), d));
   if (options.extraTables) {
-    const wanted = new Set(desired.tables.map((t) => t.name));
+    const wanted = new Set(desired.tables.map(liveOf));
     for (const t of live.tables) {
-      if (wanted.has(t.name)) continue;
+      if (wanted.has(t)) continue;
       const table = tableLabel(t);
       differences.push(
         Object.freeze({

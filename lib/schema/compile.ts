@@ -251,7 +251,7 @@ export function compileModel(model: Model): Table {
     : { indexes: compileIndexes(model) };
   const hypertable = compileHypertable(model, split.createDefaultIndexes);
   return deepFreeze({
-    schema: DEFAULT_SCHEMA,
+    schema: model.schema ?? DEFAULT_SCHEMA,
     name: model.table,
     model: model.name,
     timescale: model.timescale,
@@ -272,18 +272,19 @@ export function compileModel(model: Model): Table {
  */
 export function compileForeignKeys(
   model: Model,
-  tableOf: (modelName: string) => string | undefined,
+  modelOf: (modelName: string) => Pick<Model, 'table' | 'schema'> | undefined,
 ): ForeignKey[] {
   return model.fields
     .flatMap((f): ForeignKey[] => {
       const ref = f.references;
-      const table = ref === undefined ? undefined : tableOf(ref.model);
-      if (ref === undefined || table === undefined) return [];
+      const target = ref === undefined ? undefined : modelOf(ref.model);
+      if (ref === undefined || target === undefined) return [];
+      const { table } = target;
       return [
         {
           name: foreignKeyName(model.table, f.name),
           column: f.name,
-          references: { schema: DEFAULT_SCHEMA, table, column: ref.field },
+          references: { schema: target.schema ?? DEFAULT_SCHEMA, table, column: ref.field },
           onDelete: ref.onDelete,
           onUpdate: ref.onUpdate,
         },
@@ -294,7 +295,7 @@ export function compileForeignKeys(
 
 /** The schema a spec describes, as it would be on a server with every TimescaleDB feature. */
 export function compileSpec(spec: Spec): Schema {
-  const tables = new Map(spec.models.map((m) => [m.name, m.table]));
+  const tables = new Map(spec.models.map((m) => [m.name, m]));
   return deepFreeze({
     tables: spec.models.map((m) => {
       const foreignKeys = compileForeignKeys(m, (name) => tables.get(name));

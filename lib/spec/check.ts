@@ -35,7 +35,8 @@ function modelsUnusable(problems: readonly StructureProblem[]): boolean {
 
 function tableFindings(models: readonly LocatedModel[]): Finding[] {
   const items = models.map((m) => ({
-    name: m.model.table,
+    // Per schema: `public` and unnamed are the same schema.
+    name: m.model.schema === undefined ? m.model.table : `${m.model.schema}.${m.model.table}`,
     path: m.raw.table === undefined ? [...m.path, 'name'] : [...m.path, 'table'],
   }));
   return duplicateNameFindings(

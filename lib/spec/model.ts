@@ -226,6 +226,7 @@ export function checkModel(input: ModelInput, specMode: TimescaleMode): ModelRes
   const model: Model = Object.freeze({
     name: raw.name,
     table,
+    ...(raw.schema === undefined || raw.schema === 'public' ? {} : { schema: raw.schema }),
     fields: Object.freeze(raw.fields.map((f) => buildField(f, f.name === timeColumn))),
     primaryKey: Object.freeze(across.primaryKey),
     timeseries: across.timeseries,

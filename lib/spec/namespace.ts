@@ -144,11 +144,16 @@ function collision(r: Relation, first: Relation): Finding {
   );
 }
 
+/** Names collide only within one schema. */
+function inSchema(m: LocatedModel, name: string): string {
+  return `${m.model.schema ?? 'public'}.${name}`;
+}
+
 function relationFindings(models: readonly LocatedModel[]): Finding[] {
   // Table names among themselves are checked with the models (duplicate table name).
   const tables = new Map<string, Relation>();
   for (const m of models) {
-    const key = truncatedName(m.model.table);
+    const key = inSchema(m, truncatedName(m.model.table));
     if (!tables.has(key))
       tables.set(key, { kind: 'table', name: m.model.table, path: tablePath(m) });
   }
@@ -156,7 +161,7 @@ function relationFindings(models: readonly LocatedModel[]): Finding[] {
   const findings: Finding[] = [];
   for (const m of models) {
     for (const r of [...primaryKey(m), ...fieldIndexes(m), ...listedIndexes(m)]) {
-      const key = truncatedName(r.name);
+      const key = inSchema(m, truncatedName(r.name));
       const first = tables.get(key) ?? seen.get(key);
       if (first === undefined) seen.set(key, r);
       else findings.push(collision(r, first));
@@ -174,9 +179,9 @@ function integerNowFindings(models: readonly LocatedModel[]): Finding[] {
     const time = m.model.fields.find((f) => f.name === ts?.timeColumn);
     if (ts?.timeUnit === undefined || (time?.type !== 'int' && time?.type !== 'bigint')) continue;
     const name = integerNowFunctionBaseName(m.model.table);
-    const first = seen.get(name);
+    const first = seen.get(inSchema(m, name));
     if (first === undefined) {
-      seen.set(name, m);
+      seen.set(inSchema(m, name), m);
       continue;
     }
     findings.push(

@@ -43,6 +43,7 @@ export function identifierNoun(path: Path): string {
   const last = path[path.length - 1];
   const owner = path[path.length - 3];
   if (last === 'table') return 'table name';
+  if (last === 'schema' && owner === 'models') return 'schema name';
   if (last === 'renamed_from')
     return owner === 'models' ? 'model name in renamed_from' : 'field name in renamed_from';
   if (last === 'name') {

@@ -75,6 +75,7 @@ export interface RawTimeseries {
 export interface RawModel {
   readonly name: string;
   readonly table?: string;
+  readonly schema?: string;
   readonly timescale?: TimescaleMode;
   readonly fields: readonly RawField[];
   readonly timeseries?: RawTimeseries;

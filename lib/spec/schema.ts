@@ -218,6 +218,9 @@ export const timeseriesSchema: Joi.ObjectSchema = Joi.object({
 export const modelSchema: Joi.ObjectSchema = Joi.object({
   name: identifier('Model name').required(),
   table: identifier('Table name (default: the model name lowercased)'),
+  schema: identifier(
+    'PostgreSQL schema of the table (default public); the migration creates it when missing',
+  ),
   timescale: timescaleMode,
   fields: Joi.array().items(fieldSchema).min(1).required().description('Columns of the table'),
   timeseries: timeseriesSchema.description('Makes the model a TimescaleDB hypertable'),

@@ -181,6 +181,8 @@ export interface Timeseries {
 export interface Model {
   readonly name: string;
   readonly table: string;
+  /** The table's PostgreSQL schema (`schema:`); left out for `public`. */
+  readonly schema?: string | undefined;
   readonly fields: readonly Field[];
   /** Primary key columns in order; includes the time column for hypertables. */
   readonly primaryKey: readonly string[];

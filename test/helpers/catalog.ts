@@ -49,6 +49,8 @@ export async function settleJobs(client: pg.Client, tables: readonly string[]): 
 export async function snapshotCatalog(
   client: pg.Client,
   tables: readonly string[],
+  /** Where the tables are (spec `schema:`); each table name is looked for in all of them. */
+  schemas: readonly string[] = ['public'],
 ): Promise<CatalogSnapshot> {
   const q = async (sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows;
   const hasExtension =
@@ -56,18 +58,18 @@ export async function snapshotCatalog(
   if (hasExtension) await settleJobs(client, tables);
   const columns = await q(
     `SELECT table_name, column_name, data_type, is_nullable, column_default
-       FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ANY($1) ORDER BY 1, 2`,
-    [tables],
+       FROM information_schema.columns WHERE table_schema = ANY($2) AND table_name = ANY($1) ORDER BY 1, 2`,
+    [tables, schemas],
   );
   const indexes = await q(
-    `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1) ORDER BY 1, 2`,
-    [tables],
+    `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = ANY($2) AND tablename = ANY($1) ORDER BY 1, 2`,
+    [tables, schemas],
   );
   const constraints = await q(
     `SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) AS def FROM pg_constraint k
        JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'public' AND c.relname = ANY($1) ORDER BY 1, 2`,
-    [tables],
+      WHERE n.nspname = ANY($2) AND c.relname = ANY($1) ORDER BY 1, 2`,
+    [tables, schemas],
   );
   const hasTimescale =
     (await q(`SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'`)).length > 0;
@@ -106,13 +108,15 @@ export async function snapshotCatalog(
     : [];
   const rowCounts: Record<string, number> = {};
   for (const t of tables) {
-    const exists = (await q(`SELECT to_regclass($1) AS r`, [`public.${t}`]))[0] as {
-      r: string | null;
-    };
-    if (exists.r)
-      rowCounts[t] = Number(
-        ((await q(`SELECT count(*) AS n FROM public."${t}"`))[0] as { n: string }).n,
-      );
+    for (const schema of schemas) {
+      const exists = (await q(`SELECT to_regclass($1) AS r`, [`"${schema}"."${t}"`]))[0] as {
+        r: string | null;
+      };
+      if (exists.r)
+        rowCounts[t] = Number(
+          ((await q(`SELECT count(*) AS n FROM "${schema}"."${t}"`))[0] as { n: string }).n,
+        );
+    }
   }
   return { columns, indexes, constraints, hypertables, compression, jobs, rowCounts };
 }

@@ -29,7 +29,10 @@ export function registerPull(program: Command, out: Output): void {
     .description(
       'adopt an existing database: write prism.yaml and a baseline migration, recorded as applied there',
     )
-    .option('--schema <schema>', "the schema to read (must be the connection's current schema)")
+    .option(
+      '--schema <schema>',
+      "the schema to read (default: the connection's current schema); models outside public get `schema:`",
+    )
     .option('--tables <names>', 'only these tables, separated by commas', tableList)
     .option('--force', 'overwrite an existing spec file')
     .addOption(lockTimeoutOption())

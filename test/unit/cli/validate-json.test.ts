@@ -50,6 +50,7 @@ const EVERY_KEY = `models:
         - { name: reading_big_idx, columns: [time DESC], where: 'value > 100', include: [total] }
       reorder: { index: [device_id, time DESC] }
   - name: Counter
+    schema: telemetry
     fields:
       - { name: ts, type: bigint }
       - { name: n, type: int }
