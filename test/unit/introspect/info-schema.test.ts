@@ -49,6 +49,8 @@ describe('spec/timescale-info.schema.json', () => {
   });
 
   it('refuses a schema keyword the checker does not implement', () => {
-    expect(() => checkSchema({}, { contains: { type: 'string' } }, 'a')).to.throw(/does not implement/);
+    expect(() => checkSchema({}, { contains: { type: 'string' } }, 'a')).to.throw(
+      /does not implement/,
+    );
   });
 });
