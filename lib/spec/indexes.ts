@@ -60,7 +60,13 @@ function literalWhat(l: PredicateLiteral | 'boolean column'): string {
   return `is compared with a string`;
 }
 
-function missingField(ctx: IndexContext, name: string, path: Path, role: string): Finding[] {
+/** `<role> '<name>' is not a field of model …`, with the closest field's name. */
+export function missingField(
+  ctx: Pick<IndexContext, 'modelName' | 'fields'>,
+  name: string,
+  path: Path,
+  role: string,
+): Finding[] {
   if (ctx.fields.has(name)) return [];
   const names = [...ctx.fields.keys()];
   const near = closest(name, names);
@@ -75,7 +81,8 @@ function missingField(ctx: IndexContext, name: string, path: Path, role: string)
   ];
 }
 
-function repeated(columns: readonly string[], path: Path, role: string): Finding[] {
+/** A column listed twice, pointing at the second and naming the first. */
+export function repeated(columns: readonly string[], path: Path, role: string): Finding[] {
   return columns.flatMap((c, k) => {
     const first = columns.indexOf(c);
     return first < k

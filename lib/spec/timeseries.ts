@@ -2,11 +2,10 @@
  * The `timeseries:` block: time column, chunk interval, compression, retention and
  * indexes, checked against the model's fields and normalized.
  */
-import { closest } from '../util/closest.js';
 import type { Finding, Path } from './findings.js';
-import { duplicateError, hasErrors, specError, specWarning } from './findings.js';
+import { hasErrors, specError, specWarning } from './findings.js';
 import { defaultIndexName } from './identifiers.js';
-import { checkIndexes } from './indexes.js';
+import { checkIndexes, missingField, repeated } from './indexes.js';
 import { ORDER_BY_HINT, parseOrderBy } from './order-by.js';
 import type {
   RawCompression,
@@ -56,40 +55,9 @@ const TIME_TYPES: readonly string[] = Object.freeze([
 const INT_NOW_HINT =
   "set time_unit (s, ms or us: the unit the integer counts) so prism-migrate creates TimescaleDB's integer-now function";
 
-function missingColumn(ctx: TimeseriesContext, name: string, path: Path, role: string): Finding[] {
-  if (ctx.fields.has(name)) return [];
-  const names = [...ctx.fields.keys()];
-  const near = closest(name, names);
-  return [
-    specError(
-      path,
-      `${role} '${name}' is not a field of model '${ctx.modelName}'`,
-      near === undefined
-        ? `fields of '${ctx.modelName}': ${names.join(', ')}`
-        : `did you mean '${near}'?`,
-    ),
-  ];
-}
-
-function repeatedColumns(columns: readonly string[], path: Path, role: string): Finding[] {
-  return columns.flatMap((c, k) => {
-    const first = columns.indexOf(c);
-    return first < k
-      ? [
-          duplicateError(
-            [...path, k],
-            [...path, first],
-            `column '${c}' appears twice in ${role}`,
-            'list each column once',
-          ),
-        ]
-      : [];
-  });
-}
-
 function timeColumnOf(ts: RawTimeseries, ctx: TimeseriesContext): Checked<TimeColumn | undefined> {
   const path = [...ctx.path, 'time_column'];
-  const missing = missingColumn(ctx, ts.time_column, path, 'time_column');
+  const missing = missingField(ctx, ts.time_column, path, 'time_column');
   const field = ctx.fields.get(ts.time_column);
   if (field === undefined) return { value: undefined, findings: missing };
   if (ctx.untyped?.has(field.name)) return { value: undefined, findings: [] };
@@ -187,7 +155,7 @@ function orderByOf(
       );
       return;
     }
-    findings.push(...missingColumn(ctx, parsed.item.column, [...path, k], 'order_by column'));
+    findings.push(...missingField(ctx, parsed.item.column, [...path, k], 'order_by column'));
     if (segmentBy.includes(parsed.item.column)) {
       findings.push(
         specError(
@@ -200,7 +168,7 @@ function orderByOf(
     value.push(parsed.item);
   });
   findings.push(
-    ...repeatedColumns(
+    ...repeated(
       value.map((i) => i.column),
       path,
       'order_by',
@@ -285,7 +253,7 @@ function sparseIndexesOf(
   const value: SparseIndex[] = [];
   (raw.sparse_indexes ?? []).forEach((item, k) => {
     const at = [...path, k, 'column'];
-    findings.push(...missingColumn(ctx, item.column, at, 'sparse index column'));
+    findings.push(...missingField(ctx, item.column, at, 'sparse index column'));
     if (segmentBy.includes(item.column)) {
       findings.push(
         specError(
@@ -306,7 +274,7 @@ function sparseIndexesOf(
     value.push(Object.freeze({ column: item.column, type: item.type as SparseIndex['type'] }));
   });
   findings.push(
-    ...repeatedColumns(
+    ...repeated(
       value.map((i) => i.column),
       path,
       'sparse_indexes',
@@ -324,7 +292,7 @@ function compressionOf(
   const path = [...ctx.path, 'compression'];
   const segmentBy = raw.segment_by ?? [];
   const segmentFindings = segmentBy.flatMap((c, k) =>
-    missingColumn(ctx, c, [...path, 'segment_by', k], 'segment_by column'),
+    missingField(ctx, c, [...path, 'segment_by', k], 'segment_by column'),
   );
   const orderBy = orderByOf(raw.order_by ?? [], segmentBy, ctx, [...path, 'order_by']);
   const after = amountOf(raw.after, 'after', col, [...path, 'after']);
@@ -366,7 +334,7 @@ function compressionOf(
     }),
     findings: [
       ...segmentFindings,
-      ...repeatedColumns(segmentBy, [...path, 'segment_by'], 'segment_by'),
+      ...repeated(segmentBy, [...path, 'segment_by'], 'segment_by'),
       ...orderBy.findings,
       ...after.findings,
       ...chunkInterval.findings,
@@ -423,7 +391,7 @@ function partitioningOf(
   timeColumn: string,
 ): Checked<Partitioning> {
   const path = [...ctx.path, 'partitioning'];
-  const findings = missingColumn(ctx, raw.column, [...path, 'column'], 'partitioning column');
+  const findings = missingField(ctx, raw.column, [...path, 'column'], 'partitioning column');
   if (raw.column === timeColumn) {
     findings.push(
       specError(
@@ -503,11 +471,11 @@ function reorderOf(
       );
       return;
     }
-    findings.push(...missingColumn(ctx, parsed.item.column, [...path, k], 'reorder index column'));
+    findings.push(...missingField(ctx, parsed.item.column, [...path, k], 'reorder index column'));
     terms.push(parsed.item);
   });
   findings.push(
-    ...repeatedColumns(
+    ...repeated(
       terms.map((t) => t.column),
       path,
       'the reorder index',
