@@ -40,6 +40,7 @@ import {
   migrationName,
   type MigrationFile,
 } from './files.js';
+import { DEADLOCK_ATTEMPTS, isDeadlock, readOnlyRetried } from './deadlock.js';
 import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS, releaseMigrationLock } from './lock.js';
 import {
   appliedMigrations,
@@ -55,13 +56,6 @@ import {
 } from './history.js';
 
 export { appliedMigrations } from './history.js';
-
-/** How often a migration that deadlocked is tried in all. */
-const DEADLOCK_ATTEMPTS = 4;
-
-function isDeadlock(error: unknown): boolean {
-  return (error as { code?: unknown })?.code === '40P01';
-}
 
 export interface MigrateOptions extends HistoryOptions {
   readonly url: string;
@@ -171,7 +165,7 @@ async function checkDataLoss(
       .filter((d) => d.direction === options.direction)
       .map((d) => inEnvironment(d, runEnvironment(options)));
     if (markers.length === 0) continue;
-    const losses = await assessDataLoss(client, markers);
+    const losses = await readOnlyRetried(() => assessDataLoss(client, markers));
     byMigration.set(m.name, losses);
     for (const loss of losses) {
       if (loss.change.code === 'PM103') log(`retention preview for ${m.name}: ${loss.detail}`);
