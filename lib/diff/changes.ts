@@ -5,6 +5,8 @@
  */
 import type { OrderByTerm } from '../sql/order-by.js';
 import type {
+  AggregateColumn,
+  AggregateRefresh,
   Compression,
   Field,
   IndexType,
@@ -60,6 +62,23 @@ export type CompressionSettings = Pick<
   Compression,
   'segmentBy' | 'orderBy' | 'chunkInterval' | 'sparseIndexes'
 >;
+
+/**
+ * What defines a continuous aggregate's view: everything but its policies, compression
+ * and realtime setting, which change in place. Any difference here is a drop and a create.
+ */
+export interface AggregateDef {
+  readonly name: string;
+  /** The hypertable (and its time column) or the aggregate, in the same schema, it reads. */
+  readonly source:
+    | { readonly kind: 'table'; readonly name: string; readonly timeColumn: string }
+    | { readonly kind: 'aggregate'; readonly name: string };
+  readonly bucket: TimeAmount;
+  readonly groupBy: readonly string[];
+  readonly columns: readonly AggregateColumn[];
+  /** Made with it; changed later by `setAggregateRealtime`. */
+  readonly realtime: boolean;
+}
 
 /**
  * A change, with the schema of its table where that is not `public` (left out there, so
@@ -233,6 +252,75 @@ type ChangeOf =
       readonly columnType: 'int' | 'bigint';
       readonly unit: 's' | 'ms' | 'us';
       readonly timescale: TimescaleMode;
+    }
+  /**
+   * A continuous aggregate's view, created WITH NO DATA in the migration's transaction and
+   * refreshed by the runner once that transaction has committed. Its inverse drops it.
+   */
+  | {
+      readonly kind: 'createContinuousAggregate';
+      readonly aggregate: AggregateDef;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'dropContinuousAggregate';
+      readonly aggregate: AggregateDef;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'setAggregateRealtime';
+      readonly view: string;
+      readonly from: boolean;
+      readonly to: boolean;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'addContinuousAggregatePolicy';
+      readonly view: string;
+      readonly refresh: AggregateRefresh;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'removeContinuousAggregatePolicy';
+      readonly view: string;
+      readonly refresh: AggregateRefresh;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'enableAggregateCompression';
+      readonly view: string;
+      readonly segmentBy: readonly string[];
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'disableAggregateCompression';
+      readonly view: string;
+      readonly segmentBy: readonly string[];
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'addAggregateCompressionPolicy';
+      readonly view: string;
+      readonly after: TimeAmount;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'removeAggregateCompressionPolicy';
+      readonly view: string;
+      readonly after: TimeAmount;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'addAggregateRetentionPolicy';
+      readonly view: string;
+      readonly dropAfter: TimeAmount;
+      readonly timescale: TimescaleMode;
+    }
+  | {
+      readonly kind: 'removeAggregateRetentionPolicy';
+      readonly view: string;
+      readonly dropAfter: TimeAmount;
+      readonly timescale: TimescaleMode;
     };
 
 export type ChangeKind = Change['kind'];
@@ -314,6 +402,28 @@ export function invert(change: Change): Change {
       return { ...c, kind: 'dropIntegerNow' };
     case 'dropIntegerNow':
       return { ...c, kind: 'setIntegerNow' };
+    case 'createContinuousAggregate':
+      return { ...c, kind: 'dropContinuousAggregate' };
+    case 'dropContinuousAggregate':
+      return { ...c, kind: 'createContinuousAggregate' };
+    case 'setAggregateRealtime':
+      return { ...c, from: c.to, to: c.from };
+    case 'addContinuousAggregatePolicy':
+      return { ...c, kind: 'removeContinuousAggregatePolicy' };
+    case 'removeContinuousAggregatePolicy':
+      return { ...c, kind: 'addContinuousAggregatePolicy' };
+    case 'enableAggregateCompression':
+      return { ...c, kind: 'disableAggregateCompression' };
+    case 'disableAggregateCompression':
+      return { ...c, kind: 'enableAggregateCompression' };
+    case 'addAggregateCompressionPolicy':
+      return { ...c, kind: 'removeAggregateCompressionPolicy' };
+    case 'removeAggregateCompressionPolicy':
+      return { ...c, kind: 'addAggregateCompressionPolicy' };
+    case 'addAggregateRetentionPolicy':
+      return { ...c, kind: 'removeAggregateRetentionPolicy' };
+    case 'removeAggregateRetentionPolicy':
+      return { ...c, kind: 'addAggregateRetentionPolicy' };
     default:
       return assertNever(c);
   }
@@ -363,9 +473,23 @@ export function displayed(change: Change): Change {
       ? c
       : { ...c, model: { ...c.model, table: qualifiedName(c.model.table, c.model.schema) } };
   if (c.kind === 'renameTable') return { ...c, from: qualifiedName(c.from, c.schema) };
+  if ('aggregate' in c)
+    return c.schema === undefined
+      ? c
+      : { ...c, aggregate: { ...c.aggregate, name: qualifiedName(c.aggregate.name, c.schema) } };
+  if ('view' in c)
+    return c.schema === undefined ? c : { ...c, view: qualifiedName(c.view, c.schema) };
   return c.schema === undefined && Object.keys(foreignKey).length === 0
     ? c
     : { ...c, table: qualifiedName(c.table, c.schema), ...foreignKey };
+}
+
+/** The table, view or aggregate a change acts on (its name before a rename), unqualified. */
+export function changeSubject(c: Change): string {
+  if ('model' in c) return c.model.table;
+  if ('aggregate' in c) return c.aggregate.name;
+  if ('view' in c) return c.view;
+  return 'table' in c ? c.table : c.from;
 }
 
 /** The steps of `down`: the inverses, newest first. */

@@ -1,6 +1,7 @@
 /** One line of plain English per change, for `check`, `generate` and file names. */
+import type { AggregateRefresh } from '../spec/types.js';
 import type { ByEnvironment, Change, TimeAmount } from './changes.js';
-import { assertNever, displayed } from './changes.js';
+import { assertNever, changeSubject, displayed } from './changes.js';
 import { termText } from '../schema/compile.js';
 
 function amount(a: TimeAmount | undefined): string {
@@ -13,6 +14,13 @@ function perEnvironment(map: ByEnvironment | undefined, base?: TimeAmount | unde
   const names = Object.keys(map ?? {}).sort();
   if (names.length === 0) return '';
   return ` (${names.map((e) => `${e}: ${amount(map?.[e] ?? base)}`).join(', ')})`;
+}
+
+/** `from 30 days to 1 hour ago`: the window a refresh materializes. */
+function refreshWindow(r: AggregateRefresh): string {
+  const start = r.startOffset === null ? 'the first row' : `${amount(r.startOffset)} ago`;
+  const end = r.endOffset === null ? 'the newest row' : `${amount(r.endOffset)} ago`;
+  return `from ${start} to ${end}`;
 }
 
 export function describeChange(change: Change): string {
@@ -80,6 +88,28 @@ export function describeChange(change: Change): string {
       return `integer-now function for ${c.table} (${c.unit})`;
     case 'dropIntegerNow':
       return `drop the integer-now function of ${c.table}`;
+    case 'createContinuousAggregate':
+      return `create continuous aggregate ${c.aggregate.name} (${amount(c.aggregate.bucket)} buckets of ${c.aggregate.source.name})`;
+    case 'dropContinuousAggregate':
+      return `drop continuous aggregate ${c.aggregate.name}`;
+    case 'setAggregateRealtime':
+      return `${c.to ? 'turn on' : 'turn off'} real-time aggregation of ${c.view}`;
+    case 'addContinuousAggregatePolicy':
+      return `refresh ${c.view} every ${c.refresh.scheduleInterval.text} (${refreshWindow(c.refresh)})`;
+    case 'removeContinuousAggregatePolicy':
+      return `remove the refresh policy of ${c.view} (${refreshWindow(c.refresh)})`;
+    case 'enableAggregateCompression':
+      return `enable compression on ${c.view}`;
+    case 'disableAggregateCompression':
+      return `disable compression on ${c.view}`;
+    case 'addAggregateCompressionPolicy':
+      return `compress ${c.view} after ${amount(c.after)}`;
+    case 'removeAggregateCompressionPolicy':
+      return `remove the compression policy of ${c.view} (after ${amount(c.after)})`;
+    case 'addAggregateRetentionPolicy':
+      return `drop buckets of ${c.view} after ${amount(c.dropAfter)}`;
+    case 'removeAggregateRetentionPolicy':
+      return `remove the retention policy of ${c.view} (drop after ${amount(c.dropAfter)})`;
     default:
       return assertNever(c);
   }
@@ -89,10 +119,14 @@ export function describeChange(change: Change): string {
 export function migrationSlug(changes: readonly Change[]): string {
   const first = changes[0];
   if (!first) return 'no-changes';
-  const table = 'model' in first ? first.model.table : 'table' in first ? first.table : first.to;
+  const table = first.kind === 'renameTable' ? first.to : changeSubject(first);
   // The schema is left out of file names: the table names the migration well enough.
   const verb =
-    first.kind === 'createModel' ? 'create' : first.kind === 'dropModel' ? 'drop' : 'alter';
+    first.kind === 'createModel' || first.kind === 'createContinuousAggregate'
+      ? 'create'
+      : first.kind === 'dropModel' || first.kind === 'dropContinuousAggregate'
+        ? 'drop'
+        : 'alter';
   const slug = `${verb}-${table}`.toLowerCase().replace(/[^a-z0-9]+/g, '-');
   return changes.length > 1 && verb !== 'alter' && changes.some((c) => c.kind !== first.kind)
     ? `${slug}-and-more`

@@ -2,7 +2,10 @@
  * Changes as data, beside their sentence: what `check --json` and `generate --json` print
  * for each change (spec/cli/*.schema.json, `$defs/change`). Pure.
  */
+import type { AggregateRefresh, TimeAmount } from '../spec/types.js';
+import { aggregateCallText } from '../sql/aggregate-call.js';
 import type {
+  AggregateDef,
   Change,
   ChangeKind,
   CompressionSettings,
@@ -44,6 +47,19 @@ export function fieldText(f: Field): string {
     );
   }
   return parts.join(' ');
+}
+
+/** `1 hour buckets of reading by (sensor): avg_temp avg(temperature), samples count(*)`. */
+function aggregateText(a: AggregateDef): string {
+  const by = a.groupBy.length > 0 ? ` by (${a.groupBy.join(', ')})` : '';
+  const columns = a.columns.map((c) => `${c.name} ${aggregateCallText(c)}`).join(', ');
+  return `${amountText(a.bucket)} buckets of ${a.source.name}${by}: ${columns}${a.realtime ? ' (realtime)' : ''}`;
+}
+
+/** `start_offset 30 days, end_offset 1 hour, every 30 minutes`. */
+function refreshText(r: AggregateRefresh): string {
+  const offset = (a: TimeAmount | null) => (a === null ? 'none' : amountText(a));
+  return `start_offset ${offset(r.startOffset)}, end_offset ${offset(r.endOffset)}, every ${r.scheduleInterval.text}`;
 }
 
 function indexText(i: IndexDef): string {
@@ -144,6 +160,28 @@ function detail(c: Change): Detail {
       return { table: c.table, column: c.timeColumn, after: c.unit };
     case 'dropIntegerNow':
       return { table: c.table, column: c.timeColumn, before: c.unit };
+    case 'createContinuousAggregate':
+      return { table: c.aggregate.name, after: aggregateText(c.aggregate) };
+    case 'dropContinuousAggregate':
+      return { table: c.aggregate.name, before: aggregateText(c.aggregate) };
+    case 'setAggregateRealtime':
+      return { table: c.view, before: `realtime ${c.from}`, after: `realtime ${c.to}` };
+    case 'addContinuousAggregatePolicy':
+      return { table: c.view, after: refreshText(c.refresh) };
+    case 'removeContinuousAggregatePolicy':
+      return { table: c.view, before: refreshText(c.refresh) };
+    case 'enableAggregateCompression':
+      return { table: c.view, after: `segment_by (${c.segmentBy.join(', ')})` };
+    case 'disableAggregateCompression':
+      return { table: c.view, before: `segment_by (${c.segmentBy.join(', ')})` };
+    case 'addAggregateCompressionPolicy':
+      return { table: c.view, after: amountText(c.after) };
+    case 'removeAggregateCompressionPolicy':
+      return { table: c.view, before: amountText(c.after) };
+    case 'addAggregateRetentionPolicy':
+      return { table: c.view, after: amountText(c.dropAfter) };
+    case 'removeAggregateRetentionPolicy':
+      return { table: c.view, before: amountText(c.dropAfter) };
     default:
       return assertNever(c);
   }

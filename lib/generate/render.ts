@@ -359,6 +359,19 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
     case 'dropIntegerNow':
       emit(operationCallText(c));
       break;
+    case 'createContinuousAggregate':
+    case 'dropContinuousAggregate':
+    case 'setAggregateRealtime':
+    case 'addContinuousAggregatePolicy':
+    case 'removeContinuousAggregatePolicy':
+    case 'enableAggregateCompression':
+    case 'disableAggregateCompression':
+    case 'addAggregateCompressionPolicy':
+    case 'removeAggregateCompressionPolicy':
+    case 'addAggregateRetentionPolicy':
+    case 'removeAggregateRetentionPolicy':
+      // Rendered once the aggregate operations exist (lib/operations/aggregates).
+      throw new Error(`${c.kind} cannot be rendered yet`);
     default:
       return assertNever(c);
   }

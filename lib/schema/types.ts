@@ -5,6 +5,8 @@
  * by `compareSchemas`, never by text.
  */
 import type {
+  AggregateColumn,
+  AggregateRefresh,
   FieldDefault,
   ReferentialAction,
   SparseIndex,
@@ -139,8 +141,44 @@ export interface Table {
   readonly unsupported: readonly Unsupported[];
 }
 
+/**
+ * A continuous aggregate, compiled from `timeseries.aggregates` or read from a database.
+ * Where TimescaleDB cannot make one (no TimescaleDB, or an Apache-only build, under
+ * `auto`), the same name is a view (`realtime`) or a materialized view.
+ */
+export interface Aggregate {
+  readonly schema: string;
+  readonly name: string;
+  /** The spec model whose `timeseries.aggregates` declares it; undefined when read. */
+  readonly model?: string | undefined;
+  readonly timescale?: TimescaleMode | undefined;
+  /** What it reads: the hypertable, or another aggregate (whose time column is `bucket`). */
+  readonly source: {
+    readonly kind: 'table' | 'aggregate';
+    readonly schema: string;
+    readonly name: string;
+    readonly timeColumn: string;
+  };
+  readonly bucket: TimeAmount;
+  readonly groupBy: readonly string[];
+  readonly columns: readonly AggregateColumn[];
+  readonly realtime: boolean;
+  readonly refresh?: AggregateRefresh | undefined;
+  /** Compression on the aggregate's own hypertable; undefined when off. */
+  readonly compression?: { readonly segmentBy: readonly string[] } | undefined;
+  readonly compressAfter?: TimeAmount | undefined;
+  readonly dropAfter?: TimeAmount | undefined;
+  /**
+   * How it exists in a database: a TimescaleDB continuous aggregate, or the degraded
+   * forms. Compiled aggregates leave it out (the mode and the server decide).
+   */
+  readonly form?: 'continuous' | 'materialized view' | 'view' | undefined;
+}
+
 export interface Schema {
   readonly tables: readonly Table[];
+  /** Continuous aggregates (and their degraded forms); absent means none. */
+  readonly aggregates?: readonly Aggregate[] | undefined;
   /**
    * Objects of a schema read from a database that are not tables and that prism.yaml cannot
    * state: views, materialized views (continuous aggregates among them), enum and other types.

@@ -3,6 +3,7 @@
  * identifiers are plain strings that will still be quoted when they reach SQL, intervals
  * passed the interval grammar, and every referenced column exists.
  */
+import type { AggregateFunction } from '../sql/aggregate-call.js';
 import type { Interval } from '../sql/interval.js';
 import type { OrderByTerm } from '../sql/order-by.js';
 
@@ -159,6 +160,50 @@ export interface Reorder {
   readonly indexName: string;
 }
 
+export { AGGREGATE_FUNCTIONS, type AggregateFunction } from '../sql/aggregate-call.js';
+
+/** One output column of a continuous aggregate: `avg_temp: avg(temperature)`. */
+export interface AggregateColumn {
+  readonly name: string;
+  readonly function: AggregateFunction;
+  /**
+   * A field of the model, or a column of the `from` aggregate; absent for `count(*)`.
+   * `first`/`last` order by the time column (`bucket` on a `from` aggregate).
+   */
+  readonly argument?: string | undefined;
+}
+
+/** An aggregate's refresh policy: the window behind now it keeps materialized, and how often. */
+export interface AggregateRefresh {
+  /** How far back a refresh reaches; null: from the first row on. */
+  readonly startOffset: TimeAmount | null;
+  /** How far behind now a refresh stops; null: up to the newest row. */
+  readonly endOffset: TimeAmount | null;
+  readonly scheduleInterval: Interval;
+}
+
+/**
+ * An entry of `timeseries.aggregates`: a continuous aggregate over the model's hypertable,
+ * or over another aggregate of the same model (`from`). Its bucket column is `bucket`.
+ */
+export interface ContinuousAggregate {
+  /** The view's name, in the model's schema. */
+  readonly name: string;
+  /** The aggregate of the same model it is built on (hierarchical); absent: the hypertable. */
+  readonly from?: string | undefined;
+  readonly bucket: TimeAmount;
+  /** Fields of the model (or columns of the `from` aggregate), in order. */
+  readonly groupBy: readonly string[];
+  /** Output columns in the order prism.yaml lists them. */
+  readonly columns: readonly AggregateColumn[];
+  readonly refresh?: AggregateRefresh | undefined;
+  /** `realtime: true`: rows newer than the materialized range are aggregated when read. */
+  readonly realtime: boolean;
+  readonly compression?:
+    { readonly after?: TimeAmount | undefined; readonly segmentBy: readonly string[] } | undefined;
+  readonly retention?: { readonly dropAfter: TimeAmount } | undefined;
+}
+
 /** An index of any model, plain or hypertable. */
 export type ModelIndex = TimeseriesIndex;
 
@@ -176,6 +221,8 @@ export interface Timeseries {
   readonly reorder?: Reorder | undefined;
   /** `create_default_indexes: false`: TimescaleDB does not add its `(time DESC)` index. */
   readonly createDefaultIndexes?: false | undefined;
+  /** Continuous aggregates over the hypertable, sources before the aggregates built on them. */
+  readonly aggregates?: readonly ContinuousAggregate[] | undefined;
 }
 
 export interface Model {

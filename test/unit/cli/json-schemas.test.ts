@@ -56,6 +56,17 @@ const CHANGE_KINDS: Record<ChangeKind, true> = {
   setNumberPartitions: true,
   addReorderPolicy: true,
   removeReorderPolicy: true,
+  createContinuousAggregate: true,
+  dropContinuousAggregate: true,
+  setAggregateRealtime: true,
+  addContinuousAggregatePolicy: true,
+  removeContinuousAggregatePolicy: true,
+  enableAggregateCompression: true,
+  disableAggregateCompression: true,
+  addAggregateCompressionPolicy: true,
+  removeAggregateCompressionPolicy: true,
+  addAggregateRetentionPolicy: true,
+  removeAggregateRetentionPolicy: true,
 };
 const DESTRUCTIVE_CODES: Record<DestructiveCode, true> = {
   PM101: true,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MigrationBuilder } from 'node-pg-migrate';
-import type { Change, ChangeKind } from '../../../lib/diff/changes.js';
+import type { AggregateDef, Change, ChangeKind } from '../../../lib/diff/changes.js';
 import { describeChange } from '../../../lib/diff/describe.js';
 import { diffSpecs } from '../../../lib/diff/diff.js';
 import { parseSpec } from '../../../lib/spec/load.js';
@@ -31,7 +31,13 @@ import {
 import { importMigration } from '../../../lib/runner/loader.js';
 import { parseInterval } from '../../../lib/sql/interval.js';
 import { quoteLiteral } from '../../../lib/sql/quote.js';
-import type { Field, FieldType, Model, TimeAmount } from '../../../lib/spec/types.js';
+import type {
+  AggregateRefresh,
+  Field,
+  FieldType,
+  Model,
+  TimeAmount,
+} from '../../../lib/spec/types.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const GOLDEN = join(ROOT, 'test', 'fixtures', 'golden');
@@ -240,6 +246,39 @@ const ENUM_AND_DEFAULTS: Change[] = [
   },
 ];
 
+const HOURLY: AggregateDef = {
+  name: 'datapoint_hourly',
+  source: { kind: 'table', name: 'datapoint', timeColumn: 'timestamp' },
+  bucket: iv('1 hour'),
+  groupBy: ['device'],
+  columns: [
+    { name: 'avg_value', function: 'avg', argument: 'value' },
+    { name: 'max_value', function: 'max', argument: 'value' },
+    { name: 'samples', function: 'count' },
+  ],
+  realtime: false,
+};
+const DAILY: AggregateDef = {
+  name: 'datapoint_daily',
+  source: { kind: 'aggregate', name: 'datapoint_hourly' },
+  bucket: iv('1 day'),
+  groupBy: ['device'],
+  columns: [
+    { name: 'max_value', function: 'max', argument: 'max_value' },
+    { name: 'samples', function: 'sum', argument: 'samples' },
+  ],
+  realtime: true,
+};
+const REFRESH: AggregateRefresh = {
+  startOffset: iv('30 days'),
+  endOffset: iv('1 hour'),
+  scheduleInterval: (() => {
+    const every = iv('30 minutes');
+    if (every.kind !== 'interval') throw new Error('not an interval');
+    return every.interval;
+  })(),
+};
+
 /** One change of every kind; the mapped type makes a new kind a compile error here. */
 const ONE_OF_EACH: { [K in ChangeKind]: Extract<Change, { kind: K }> } = {
   createModel: { kind: 'createModel', model: TICKS },
@@ -412,6 +451,67 @@ const ONE_OF_EACH: { [K in ChangeKind]: Extract<Change, { kind: K }> } = {
     table: 'datapoint',
     index: 'datapoint_timestamp_idx',
     timescale: 'require',
+  },
+  createContinuousAggregate: {
+    kind: 'createContinuousAggregate',
+    aggregate: HOURLY,
+    timescale: 'auto',
+  },
+  dropContinuousAggregate: { kind: 'dropContinuousAggregate', aggregate: DAILY, timescale: 'auto' },
+  setAggregateRealtime: {
+    kind: 'setAggregateRealtime',
+    view: 'datapoint_hourly',
+    from: false,
+    to: true,
+    timescale: 'auto',
+  },
+  addContinuousAggregatePolicy: {
+    kind: 'addContinuousAggregatePolicy',
+    view: 'datapoint_hourly',
+    refresh: REFRESH,
+    timescale: 'auto',
+  },
+  removeContinuousAggregatePolicy: {
+    kind: 'removeContinuousAggregatePolicy',
+    view: 'datapoint_daily',
+    refresh: { ...REFRESH, startOffset: null },
+    timescale: 'require',
+  },
+  enableAggregateCompression: {
+    kind: 'enableAggregateCompression',
+    view: 'datapoint_hourly',
+    segmentBy: ['device'],
+    timescale: 'auto',
+  },
+  disableAggregateCompression: {
+    kind: 'disableAggregateCompression',
+    view: 'datapoint_hourly',
+    segmentBy: [],
+    timescale: 'auto',
+  },
+  addAggregateCompressionPolicy: {
+    kind: 'addAggregateCompressionPolicy',
+    view: 'datapoint_hourly',
+    after: iv('30 days'),
+    timescale: 'auto',
+  },
+  removeAggregateCompressionPolicy: {
+    kind: 'removeAggregateCompressionPolicy',
+    view: 'datapoint_hourly',
+    after: iv('30 days'),
+    timescale: 'auto',
+  },
+  addAggregateRetentionPolicy: {
+    kind: 'addAggregateRetentionPolicy',
+    view: 'datapoint_daily',
+    dropAfter: iv('2 years'),
+    timescale: 'auto',
+  },
+  removeAggregateRetentionPolicy: {
+    kind: 'removeAggregateRetentionPolicy',
+    view: 'datapoint_daily',
+    dropAfter: iv('2 years'),
+    timescale: 'auto',
   },
 };
 const EVERY_KIND: Change[] = Object.values(ONE_OF_EACH);
