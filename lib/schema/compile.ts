@@ -17,8 +17,10 @@ import type { SparseIndex } from '../spec/types.js';
 import { parseInterval } from '../sql/interval.js';
 import type { OrderByTerm } from '../sql/order-by.js';
 import { deepFreeze } from '../util/freeze.js';
+import { BUCKET_COLUMN } from '../spec/aggregates.js';
 import {
   DEFAULT_SCHEMA,
+  type Aggregate,
   type Column,
   type CompressionSettings,
   type EnumCheck,
@@ -293,13 +295,45 @@ export function compileForeignKeys(
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/**
+ * A model's `timeseries.aggregates`, sources first, in the model's schema: each reads the
+ * hypertable (by its time column) or another aggregate of the model (by its `bucket`).
+ */
+export function compileAggregates(model: Model): Aggregate[] {
+  const ts = model.timeseries;
+  if (ts === undefined) return [];
+  const schema = model.schema ?? DEFAULT_SCHEMA;
+  return (ts.aggregates ?? []).map((a) => ({
+    schema,
+    name: a.name,
+    model: model.name,
+    timescale: model.timescale,
+    source:
+      a.from === undefined
+        ? { kind: 'table', schema, name: model.table, timeColumn: ts.timeColumn }
+        : { kind: 'aggregate', schema, name: a.from, timeColumn: BUCKET_COLUMN },
+    bucket: a.bucket,
+    groupBy: [...a.groupBy],
+    columns: a.columns.map((c) => ({ ...c })),
+    realtime: a.realtime,
+    ...(a.refresh ? { refresh: { ...a.refresh } } : {}),
+    ...(a.compression
+      ? { compression: { segmentBy: [...(a.compression.segmentBy ?? a.groupBy)] } }
+      : {}),
+    ...(a.compression?.after ? { compressAfter: a.compression.after } : {}),
+    ...(a.retention ? { dropAfter: a.retention.dropAfter } : {}),
+  }));
+}
+
 /** The schema a spec describes, as it would be on a server with every TimescaleDB feature. */
 export function compileSpec(spec: Spec): Schema {
   const tables = new Map(spec.models.map((m) => [m.name, m]));
+  const aggregates = spec.models.flatMap(compileAggregates);
   return deepFreeze({
     tables: spec.models.map((m) => {
       const foreignKeys = compileForeignKeys(m, (name) => tables.get(name));
       return { ...compileModel(m), ...(foreignKeys.length > 0 ? { foreignKeys } : {}) };
     }),
+    ...(aggregates.length > 0 ? { aggregates } : {}),
   });
 }

@@ -13,7 +13,14 @@ import { FIELD_TYPES } from './types.js';
 const INTERVAL_EXAMPLE =
   "e.g. '7 days' or '1 day 12 hours' (datetime/timestamp/date time column) or 86400 (integer time column)";
 
-const AMOUNT_KEYS: ReadonlySet<string> = new Set(['chunk_interval', 'after', 'drop_after']);
+const AMOUNT_KEYS: ReadonlySet<string> = new Set([
+  'chunk_interval',
+  'after',
+  'drop_after',
+  'bucket',
+  'start_offset',
+  'end_offset',
+]);
 
 const REQUIRED_HINTS: Readonly<Record<string, string>> = Object.freeze({
   models: 'e.g.\nmodels:\n  - name: DataPoint\n    fields:\n      - name: id\n        type: uuid',

@@ -1,9 +1,9 @@
 /**
  * Names that share one PostgreSQL namespace must differ after PostgreSQL keeps their first
- * 63 bytes: tables, indexes (`indexes` entries, the indexes of `index`/`unique` fields)
- * and primary keys, whose index is named like the key, all live in the schema's relation
- * namespace; integer-now functions share the function namespace. The names derived here
- * are the ones the migrations create.
+ * 63 bytes: tables, indexes (`indexes` entries, the indexes of `index`/`unique` fields),
+ * primary keys, whose index is named like the key, and the views of continuous aggregates
+ * all live in the schema's relation namespace; integer-now functions share the function
+ * namespace. The names derived here are the ones the migrations create.
  */
 import type { Finding, Path } from './findings.js';
 import { duplicateError } from './findings.js';
@@ -25,6 +25,12 @@ export interface LocatedModel {
 type Relation =
   | { readonly kind: 'table'; readonly name: string; readonly path: Path }
   | {
+      readonly kind: 'aggregate';
+      readonly name: string;
+      readonly path: Path;
+      readonly model: string;
+    }
+  | {
       readonly kind: 'primary key';
       readonly name: string;
       readonly path: Path;
@@ -41,6 +47,8 @@ type Relation =
 
 const HINT =
   'tables, indexes and primary keys (named <table>_pkey) share one namespace per schema: set `table:` on a model, or `name:` on an index';
+const AGGREGATE_HINT =
+  "an aggregate is a view, which shares the schema's namespace with tables, indexes and primary keys (<table>_pkey): give the aggregate another name";
 
 function tablePath(located: LocatedModel): Path {
   return located.raw.table === undefined ? [...located.path, 'name'] : [...located.path, 'table'];
@@ -87,6 +95,23 @@ function listedIndexes(located: LocatedModel): Relation[] {
   );
 }
 
+/** `timeseries.aggregates`: each a view (or materialized view) in the model's schema. */
+function aggregates(located: LocatedModel): Relation[] {
+  const { model, path } = located;
+  return (model.timeseries?.aggregates ?? []).map((a) => ({
+    kind: 'aggregate',
+    name: a.name,
+    path: [
+      ...path,
+      'timeseries',
+      'aggregates',
+      (located.raw.timeseries?.aggregates ?? []).findIndex((r) => r.name === a.name),
+      'name',
+    ],
+    model: model.name,
+  }));
+}
+
 function primaryKey(located: LocatedModel): Relation[] {
   const { model, raw, path } = located;
   if (model.primaryKey.length === 0) return [];
@@ -105,6 +130,8 @@ function describe(r: Relation): string {
   switch (r.kind) {
     case 'table':
       return `table '${r.name}'`;
+    case 'aggregate':
+      return `aggregate '${r.name}' of model '${r.model}'`;
     case 'primary key':
       return `the primary key of table '${r.table}'`;
     case 'field index':
@@ -117,6 +144,14 @@ function describe(r: Relation): string {
 function collision(r: Relation, first: Relation): Finding {
   const shown = truncatedName(r.name);
   const cut = shown === r.name ? '' : ` (PostgreSQL keeps its first 63 bytes, '${shown}')`;
+  if (r.kind === 'aggregate' || first.kind === 'aggregate') {
+    return duplicateError(
+      r.path,
+      first.path,
+      `${describe(r)} is named '${r.name}'${cut}, which is already the name of ${describe(first)}`,
+      AGGREGATE_HINT,
+    );
+  }
   if (first.kind === 'table' && r.kind === 'index') {
     return duplicateError(
       r.path,
@@ -160,7 +195,7 @@ function relationFindings(models: readonly LocatedModel[]): Finding[] {
   const seen = new Map<string, Relation>();
   const findings: Finding[] = [];
   for (const m of models) {
-    for (const r of [...primaryKey(m), ...fieldIndexes(m), ...listedIndexes(m)]) {
+    for (const r of [...primaryKey(m), ...fieldIndexes(m), ...listedIndexes(m), ...aggregates(m)]) {
       const key = inSchema(m, truncatedName(r.name));
       const first = tables.get(key) ?? seen.get(key);
       if (first === undefined) seen.set(key, r);

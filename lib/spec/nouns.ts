@@ -30,7 +30,9 @@ export function objectNoun(root: unknown, path: Path): string {
           ? 'field'
           : parent === 'indexes'
             ? 'index'
-            : 'item';
+            : parent === 'aggregates'
+              ? 'aggregate'
+              : 'item';
     return name === undefined ? `${kind} ${pathText(path)}` : `${kind} '${name}'`;
   }
   const owner = path.findLastIndex((part) => typeof part === 'number');
@@ -46,7 +48,9 @@ export function identifierNoun(path: Path): string {
   if (last === 'schema' && owner === 'models') return 'schema name';
   if (last === 'renamed_from')
     return owner === 'models' ? 'model name in renamed_from' : 'field name in renamed_from';
+  if (last === 'from') return 'aggregate name in from';
   if (last === 'name') {
+    if (owner === 'aggregates') return 'aggregate name';
     return owner === 'models' ? 'model name' : owner === 'indexes' ? 'index name' : 'field name';
   }
   return 'column name';

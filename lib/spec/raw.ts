@@ -60,6 +60,29 @@ export interface RawReorder {
   readonly index: readonly string[];
 }
 
+export interface RawAggregateRefresh {
+  readonly start_offset?: RawTimeAmount;
+  readonly end_offset?: RawTimeAmount;
+  readonly schedule_interval: string;
+}
+
+/** An entry of `timeseries.aggregates`. */
+export interface RawAggregate {
+  readonly name: string;
+  readonly from?: string;
+  readonly bucket: RawTimeAmount;
+  readonly group_by?: readonly string[];
+  /** Output column name → `function(column)`, in the order written. */
+  readonly columns?: Readonly<Record<string, string>>;
+  readonly refresh?: RawAggregateRefresh;
+  readonly realtime: boolean;
+  readonly compression?: {
+    readonly after?: RawTimeAmount;
+    readonly segment_by?: readonly string[];
+  };
+  readonly retention?: { readonly drop_after: RawTimeAmount };
+}
+
 export interface RawTimeseries {
   readonly time_column: string;
   readonly chunk_interval?: RawTimeAmount;
@@ -70,6 +93,7 @@ export interface RawTimeseries {
   readonly partitioning?: RawPartitioning;
   readonly reorder?: RawReorder;
   readonly create_default_indexes?: boolean;
+  readonly aggregates?: readonly RawAggregate[];
 }
 
 export interface RawModel {

@@ -4,6 +4,7 @@
  * live in the semantic checks; this schema is also the source of spec/prism.schema.json.
  */
 import Joi from 'joi';
+import { AGGREGATE_FUNCTIONS } from '../sql/aggregate-call.js';
 import { FIELD_TYPES, REFERENTIAL_ACTIONS, SPARSE_INDEX_TYPES } from './types.js';
 
 /** Letters, digits and underscores, not starting with a digit: never needs SQL escaping. */
@@ -189,6 +190,58 @@ const reorderSchema = Joi.object({
     ),
 });
 
+/** `function(column)` per output column of an aggregate. */
+const aggregateColumnsSchema = Joi.object()
+  .pattern(
+    identifier('Output column name (not bucket, not a group_by column)'),
+    Joi.string().description(
+      `'function(column)' with one of ${AGGREGATE_FUNCTIONS.join(', ')}: a field of the model (a column of the from aggregate), or count(*)`,
+    ),
+  )
+  .description(
+    "Output columns: name -> 'function(column)', e.g. `avg_temp: avg(temperature)`, `samples: count(*)`",
+  )
+  .meta({ jsonSchema: { minProperties: 1 } });
+
+const aggregateSchema = Joi.object({
+  name: identifier("The view's name (in the model's schema)").required(),
+  from: identifier(
+    'Build on another aggregate of this model (hierarchical) instead of the hypertable',
+  ),
+  bucket: timeAmount(
+    'Bucket width (the output column bucket); on a from aggregate a multiple of its bucket',
+  ).required(),
+  group_by: Joi.array()
+    .items(identifier('Column'))
+    .description('Fields of the model (columns of the from aggregate) grouped besides the bucket'),
+  columns: aggregateColumnsSchema,
+  refresh: Joi.object({
+    start_offset: timeAmount(
+      'How far behind now a refresh starts (left out: from the oldest data on)',
+    ),
+    end_offset: timeAmount('How far behind now a refresh stops (left out: up to the newest data)'),
+    schedule_interval: Joi.string()
+      .required()
+      .description("How often the refresh policy runs: an interval such as '30 minutes'"),
+  }).description(
+    'A refresh policy; the window between the offsets must cover at least two buckets',
+  ),
+  realtime: Joi.boolean()
+    .default(false)
+    .description(
+      'true: rows newer than the materialized range are aggregated when read (real-time aggregation); default false, materialized only',
+    ),
+  compression: Joi.object({
+    after: timeAmount("Compress the aggregate's buckets older than this"),
+    segment_by: Joi.array()
+      .items(identifier('Column'))
+      .description('group_by columns to segment compressed data by (default: all of group_by)'),
+  }).description("Compression of the aggregate's materialized data"),
+  retention: Joi.object({
+    drop_after: timeAmount("Drop the aggregate's buckets older than this").required(),
+  }).description("A retention policy on the aggregate's materialized data"),
+}).meta({ jsonSchema: { required: ['name', 'bucket', 'columns'] } });
+
 export const timeseriesSchema: Joi.ObjectSchema = Joi.object({
   time_column: identifier(
     'The partitioning column (datetime, timestamp, date, int or bigint)',
@@ -208,6 +261,11 @@ export const timeseriesSchema: Joi.ObjectSchema = Joi.object({
   reorder: reorderSchema.description(
     'A reorder policy: TimescaleDB rewrites older chunks in the order of this index',
   ),
+  aggregates: Joi.array()
+    .items(aggregateSchema)
+    .description(
+      'Continuous aggregates over the hypertable (a view or materialized view without TimescaleDB)',
+    ),
   create_default_indexes: Joi.boolean()
     .default(true)
     .description(

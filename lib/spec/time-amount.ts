@@ -28,6 +28,10 @@ const UNIT_MICROS: Readonly<Record<TimeUnit, bigint>> = Object.freeze({
 });
 const INT4_MAX = 2_147_483_647;
 
+/** What an integer time column needs for policies and aggregates: an integer-now function. */
+export const INT_NOW_HINT =
+  "set time_unit (s, ms or us: the unit the integer counts) so prism-migrate creates TimescaleDB's integer-now function";
+
 export function isIntegerTime(type: FieldType | undefined): boolean {
   return type === 'int' || type === 'bigint';
 }

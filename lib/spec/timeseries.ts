@@ -1,7 +1,8 @@
 /**
- * The `timeseries:` block: time column, chunk interval, compression, retention and
- * indexes, checked against the model's fields and normalized.
+ * The `timeseries:` block: time column, chunk interval, compression, retention, indexes
+ * and continuous aggregates, checked against the model's fields and normalized.
  */
+import { checkAggregates } from './aggregates.js';
 import type { Finding, Path } from './findings.js';
 import { hasErrors, specError, specWarning } from './findings.js';
 import { defaultIndexName } from './identifiers.js';
@@ -17,7 +18,13 @@ import type {
   RawTimeseries,
 } from './raw.js';
 import type { TimeColumn } from './time-amount.js';
-import { amountText, compareAmounts, isIntegerTime, parseTimeAmount } from './time-amount.js';
+import {
+  amountText,
+  compareAmounts,
+  INT_NOW_HINT,
+  isIntegerTime,
+  parseTimeAmount,
+} from './time-amount.js';
 import type {
   Compression,
   OrderByItem,
@@ -52,8 +59,6 @@ const TIME_TYPES: readonly string[] = Object.freeze([
   'int',
   'bigint',
 ]);
-const INT_NOW_HINT =
-  "set time_unit (s, ms or us: the unit the integer counts) so prism-migrate creates TimescaleDB's integer-now function";
 
 function timeColumnOf(ts: RawTimeseries, ctx: TimeseriesContext): Checked<TimeColumn | undefined> {
   const path = [...ctx.path, 'time_column'];
@@ -581,6 +586,14 @@ export function checkTimeseries(
           fieldIndexes,
           raw.create_default_indexes !== false,
         );
+  const aggregates = checkAggregates(raw.aggregates ?? [], {
+    modelName: ctx.modelName,
+    fields: ctx.fields,
+    untyped: ctx.untyped,
+    timeColumn: col.value,
+    dropAfter: retention?.value?.enabled ? retention.value.dropAfter : undefined,
+    path: [...ctx.path, 'aggregates'],
+  });
   const findings = [
     ...col.findings,
     ...chunk.findings,
@@ -589,6 +602,7 @@ export function checkTimeseries(
     ...indexes.findings,
     ...(partitioning?.findings ?? []),
     ...(reorder?.findings ?? []),
+    ...aggregates.findings,
   ];
   findings.push(...lifecycleWarning(compression?.value, retention?.value, ctx.path));
   if (hasErrors(findings)) return { value: undefined, findings };
@@ -602,6 +616,7 @@ export function checkTimeseries(
     ...(partitioning ? { partitioning: partitioning.value } : {}),
     ...(reorder?.value ? { reorder: reorder.value } : {}),
     ...(raw.create_default_indexes === false ? { createDefaultIndexes: false as const } : {}),
+    ...(aggregates.value.length > 0 ? { aggregates: Object.freeze(aggregates.value) } : {}),
   });
   return { value, findings };
 }

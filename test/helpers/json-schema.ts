@@ -2,7 +2,7 @@
  * The schemas of `--json` output (spec/cli/*.schema.json, spec/timescale-info.schema.json),
  * and a minimal checker for the subset of JSON Schema (draft 2020-12) they use: type (with
  * type arrays for null), const, enum, properties, patternProperties, propertyNames, required,
- * additionalProperties, items, minItems, maxItems, minimum, maximum, exclusiveMinimum,
+ * additionalProperties, items, minItems, maxItems, minProperties, minimum, maximum, exclusiveMinimum,
  * minLength, maxLength, pattern, oneOf, anyOf, local $ref, and annotations (the CLI schemas
  * and spec/prism.schema.json). Any other keyword is refused, so a schema
  * cannot silently rely on something unchecked.
@@ -29,6 +29,7 @@ const CHECKED = new Set([
   'pattern',
   'minItems',
   'maxItems',
+  'minProperties',
   'patternProperties',
   'propertyNames',
   'oneOf',
@@ -118,6 +119,10 @@ export function checkSchema(root: Schema, schema: Schema, value: unknown, path =
     }
     for (const name of (schema['required'] ?? []) as string[]) {
       if (!(name in obj)) errors.push(`${path}: missing required property '${name}'`);
+    }
+    const least = schema['minProperties'];
+    if (typeof least === 'number' && Object.keys(obj).length < least) {
+      errors.push(`${path}: fewer than ${least} properties`);
     }
     for (const [name, v] of Object.entries(obj)) {
       const sub = properties[name];

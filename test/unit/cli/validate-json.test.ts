@@ -108,6 +108,14 @@ describe('validate --json conforms to spec/cli/validate.schema.json', function (
     ]);
   });
 
+  it('spec/examples/aggregates.yaml: continuous aggregates, hierarchical, with policies', async () => {
+    const document = await validateJson(resolve('spec/examples/aggregates.yaml'));
+    const aggregates = (model(document, 'Reading')['timeseries'] as Json)['aggregates'] as Json[];
+    expect(aggregates.map((a) => a['name'])).to.deep.equal(['reading_hourly', 'reading_daily']);
+    expect(aggregates[1]).to.include({ from: 'reading_hourly', realtime: false });
+    expect(aggregates[0]?.['columns']).to.deep.include({ name: 'samples', function: 'count' });
+  });
+
   it('a spec with every other key: sql_type, array, where/include, reorder, sparse indexes, compression chunk_interval, on_delete', async () => {
     const file = join(tempDir(), 'prism.yaml');
     writeFileSync(file, EVERY_KEY);
