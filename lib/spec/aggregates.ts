@@ -112,15 +112,16 @@ const DURATION_UNITS: readonly (readonly [bigint, string])[] = [
   [1n, 'microsecond'],
 ];
 
-/** A duration in microseconds in its largest whole unit (`62 days`), for hints. */
+/** A duration in microseconds as interval text (`29 days 23 hours`), for hints. */
 function durationText(micros: bigint): string {
+  const parts: string[] = [];
+  let rest = micros;
   for (const [size, unit] of DURATION_UNITS) {
-    if (micros % size === 0n) {
-      const n = micros / size;
-      return `${n} ${unit}${n === 1n ? '' : 's'}`;
-    }
+    const n = rest / size;
+    rest %= size;
+    if (n > 0n) parts.push(`${n} ${unit}${n === 1n ? '' : 's'}`);
   }
-  return `${micros} microseconds`;
+  return parts.length > 0 ? parts.join(' ') : '0 microseconds';
 }
 
 /** An amount as TimescaleDB compares them: microseconds (a month is 30 days) or units. */
@@ -224,7 +225,7 @@ function bucketOnSourceFindings(
       specError(
         at,
         `bucket ${own} is a fixed width, but aggregate '${source.name}' has month-based buckets (${theirs}), which TimescaleDB refuses to build on`,
-        `use a whole number of months, e.g. '${theirs}' times a whole number, or build on an aggregate with fixed-width buckets`,
+        `use a multiple of ${theirs} in months or years, or build on an aggregate with fixed-width buckets`,
       ),
     ];
   }
@@ -398,7 +399,8 @@ function derivedFindings(
   const what = `${fn}(${argument}) over aggregate '${source.name}', whose '${argument}' is ${column.function}(${column.argument ?? '*'}),`;
   let hint = derivableHint(source);
   if (fn === 'avg') {
-    hint = `an average of averages is not the average: add sum and count columns to '${source.name}' (e.g. ${argument}_sum: sum(x), ${argument}_count: count(x)), sum each here and divide them when reading`;
+    const raw = column.argument ?? 'value';
+    hint = `an average over buckets is not the average of the raw rows: add sum and count columns to '${source.name}' (e.g. ${raw}_sum: sum(${raw}), ${raw}_count: count(${raw})), sum each here and divide them when reading`;
   } else if (fn === 'count') {
     hint = sumOfCounts;
   } else if (fn === 'stddev') {
@@ -576,14 +578,14 @@ function sourceRetentionWarnings(
     source.kind === 'aggregate'
       ? `the retention of aggregate '${source.aggregate.name}' (drop_after ${amountText(dropAfter)})`
       : `the retention of model '${ctx.modelName}' (drop_after ${amountText(dropAfter)})`;
-  const rows = source.kind === 'aggregate' ? 'its buckets' : 'the raw rows';
+  const rows = source.kind === 'aggregate' ? 'source buckets' : 'raw rows';
   const fix =
     dropAfter.kind === 'interval' && refresh.startOffset?.kind === 'interval'
       ? `set start_offset to at most ${durationText(magnitude(dropAfter) - refresh.scheduleInterval.micros)} (drop_after minus schedule_interval)`
       : `set start_offset to at most ${amountText(dropAfter)}`;
   return [
     specWarning(
-      [...path, 'refresh', refresh.startOffset === null ? 'schedule_interval' : 'start_offset'],
+      refresh.startOffset === null ? [...path, 'refresh'] : [...path, 'refresh', 'start_offset'],
       `the refresh reaches back past ${what}: ${reachText(refresh)}. A refresh over a range whose ${rows} were dropped deletes the buckets materialized there; ${fix}, or keep the source data longer`,
       refresh.startOffset === null ? 'key' : 'value',
     ),
@@ -623,7 +625,10 @@ function compressionOf(
   });
   findings.push(...repeated(raw.compression.segment_by ?? [], [...at, 'segment_by'], 'segment_by'));
   const after = amountOf(raw.compression.after, 'after', ctx.timeColumn, [...at, 'after']);
-  findings.push(...after.findings, ...policyOverlapFindings(after.value, refresh, raw.name, at));
+  findings.push(...after.findings);
+  // A refresh with problems of its own is reported there.
+  if (raw.refresh === undefined || refresh !== undefined)
+    findings.push(...policyOverlapFindings(after.value, refresh, raw.name, at));
   if (hasErrors(findings)) return { value: undefined, findings };
   return {
     value: Object.freeze({

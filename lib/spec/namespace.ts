@@ -194,13 +194,18 @@ function relationFindings(models: readonly LocatedModel[]): Finding[] {
   }
   const seen = new Map<string, Relation>();
   const findings: Finding[] = [];
-  for (const m of models) {
-    for (const r of [...primaryKey(m), ...fieldIndexes(m), ...listedIndexes(m), ...aggregates(m)]) {
-      const key = inSchema(m, truncatedName(r.name));
-      const first = tables.get(key) ?? seen.get(key);
-      if (first === undefined) seen.set(key, r);
-      else findings.push(collision(r, first));
-    }
+  // Aggregates last, so that a collision is reported at the aggregate, the view's name.
+  const relations = [
+    ...models.flatMap((m) =>
+      [...primaryKey(m), ...fieldIndexes(m), ...listedIndexes(m)].map((r) => ({ m, r })),
+    ),
+    ...models.flatMap((m) => aggregates(m).map((r) => ({ m, r }))),
+  ];
+  for (const { m, r } of relations) {
+    const key = inSchema(m, truncatedName(r.name));
+    const first = tables.get(key) ?? seen.get(key);
+    if (first === undefined) seen.set(key, r);
+    else findings.push(collision(r, first));
   }
   return findings;
 }
