@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type pg from 'pg';
 import { AggregateRefreshError, ExitCode } from '../../lib/errors.js';
+import { createContinuousAggregateSql } from '../../lib/operations/aggregates/createContinuousAggregate.js';
 import { runPolicyJobs } from '../../lib/runner/jobs.js';
 import { appliedMigrations, migrate, MigrationFailedError } from '../../lib/runner/migrate.js';
 import {
@@ -316,6 +317,61 @@ describeNative({ license: 'timescale', before213: true }, 'aggregate operations'
 describeNative({ license: 'apache' }, 'aggregate operations (stand-ins)', (server) => {
   aggregateSuite(() => createNativeDatabase(server), false, false);
   requireSuite(() => createNativeDatabase(server));
+});
+
+describeNative(CURRENT_TSL, 'stand-ins bucket as time_bucket does', (server) => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await createNativeDatabase(server);
+  });
+  after(async () => db?.dispose());
+
+  it('for integer time (negative too), months, weeks, dates and naive timestamps', async function () {
+    this.timeout(TIMEOUT);
+    await withClient(db.url, async (c) => {
+      await c.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
+      await c.query(`CREATE TABLE ticks (t bigint NOT NULL, v int)`);
+      await c.query(`INSERT INTO ticks SELECT i * 7 - 500, i FROM generate_series(0, 200) i`);
+      await c.query(
+        `CREATE TABLE clock (tz timestamptz NOT NULL, ts timestamp NOT NULL, d date NOT NULL, v int)`,
+      );
+      await c.query(
+        `INSERT INTO clock SELECT t, t AT TIME ZONE 'UTC', (t AT TIME ZONE 'UTC')::date, 1
+           FROM generate_series(timestamptz '1999-06-01 00:00+00', '2003-02-01', interval '29 hours 13 minutes') t`,
+      );
+      const standIn = (view: string, source: string, time: string, bucket: string | number) =>
+        createContinuousAggregateSql(view, {
+          source,
+          timeColumn: time,
+          bucket,
+          groupBy: [],
+          columns: { n: 'count(*)' },
+          timescale: 'off',
+        });
+      const cases: [string, string, string, string | number][] = [
+        ['ticks_10', 'ticks', 't', 10],
+        ['ticks_64', 'ticks', 't', 64],
+        ['tz_quarter', 'clock', 'tz', '3 months'],
+        ['tz_week', 'clock', 'tz', '1 week'],
+        ['ts_year', 'clock', 'ts', '1 year'],
+        ['ts_5h', 'clock', 'ts', '5 hours'],
+        ['d_month', 'clock', 'd', '1 month'],
+        ['d_10d', 'clock', 'd', '10 days'],
+      ];
+      for (const [view, source, time, bucket] of cases) {
+        await c.query(standIn(view, source, time, bucket));
+        await c.query(`REFRESH MATERIALIZED VIEW ${view}`);
+        const width = typeof bucket === 'number' ? `${bucket}::bigint` : `interval '${bucket}'`;
+        const expected = await rows(
+          c,
+          `SELECT time_bucket(${width}, ${time}) AS bucket, count(*) AS n FROM ${source} GROUP BY 1 ORDER BY 1`,
+        );
+        const actual = await rows(c, `SELECT bucket, n FROM ${view} ORDER BY 1`);
+        expect(JSON.parse(actual), view).to.have.length.greaterThan(3);
+        expect(actual, view).to.equal(expected);
+      }
+    });
+  });
 });
 
 describe('aggregate operations on embedded TimescaleDB', () => {
