@@ -261,7 +261,8 @@ function aggregateSuite(open: Open, continuous: boolean, withPolicies: boolean):
         expect(jobs.rowCount).to.equal(0);
       }
     });
-    await up();
+    // One transaction for the run: the refresh comes after its commit.
+    await migrate({ url: db.url, migrationsDir: dir, direction: 'up', singleTransaction: true });
     await withClient(db.url, async (c) => {
       expect(await rows(c, HOURLY_VIEW)).to.equal(await rows(c, HOURLY_RAW));
       expect(await rows(c, DAILY_VIEW)).to.equal(await rows(c, DAILY_RAW));
@@ -304,7 +305,63 @@ function aggregateSuite(open: Open, continuous: boolean, withPolicies: boolean):
     // Nothing is left to apply: the refresh is not retried by up.
     expect(await up()).to.deep.equal([]);
   });
+
+  it('a later migration failing: the aggregates committed before it are filled, one dropped again is skipped', async function () {
+    this.timeout(TIMEOUT);
+    writeFileSync(join(dir, '4000_counts.js'), COUNTS_MIGRATION);
+    writeFileSync(join(dir, '4500_drop_scratch.js'), DROP_SCRATCH_MIGRATION);
+    writeFileSync(join(dir, '5000_broken.js'), BROKEN_MIGRATION);
+    const lines: string[] = [];
+    const failure = await migrate({
+      url: db.url,
+      migrationsDir: dir,
+      direction: 'up',
+      log: (line) => lines.push(line),
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    rmSync(join(dir, '5000_broken.js'));
+    expect(failure).to.be.instanceOf(MigrationFailedError);
+    expect((failure as Error).message).to.include('5000_broken');
+    expect(lines).to.include('refreshed public.reading_counts (created by 4000_counts)');
+    expect(lines.some((l) => l.includes('reading_scratch') && l.startsWith('refreshed'))).to.equal(
+      false,
+    );
+    await withClient(db.url, async (c) => {
+      expect(Object.keys(await relkinds(c))).not.to.include('reading_scratch');
+      expect(
+        await rows(c, 'SELECT bucket, sensor, samples FROM reading_counts ORDER BY 1, 2'),
+      ).to.equal(
+        await rows(
+          c,
+          `SELECT date_trunc('day', recorded_at, 'UTC') AS bucket, sensor, count(*) AS samples FROM reading GROUP BY 1, 2 ORDER BY 1, 2`,
+        ),
+      );
+    });
+  });
 }
+
+const COUNTS_MIGRATION = `import { createContinuousAggregate } from 'prism-migrate/operations';
+const counts = { source: 'reading', timeColumn: 'recorded_at', bucket: '1 day', groupBy: ['sensor'], columns: { samples: 'count(*)' } };
+export const up = (pgm) => {
+  createContinuousAggregate(pgm, 'reading_counts', counts);
+  createContinuousAggregate(pgm, 'reading_scratch', counts);
+};
+export const down = (pgm) => {
+  createContinuousAggregate.reverse(pgm, 'reading_scratch', counts);
+  createContinuousAggregate.reverse(pgm, 'reading_counts', counts);
+};
+`;
+
+const DROP_SCRATCH_MIGRATION = `import { dropContinuousAggregate } from 'prism-migrate/operations';
+export const up = (pgm) => { dropContinuousAggregate(pgm, 'reading_scratch'); };
+export const down = () => {};
+`;
+
+const BROKEN_MIGRATION = `export const up = (pgm) => { pgm.sql('SELECT 1/0'); };
+export const down = () => {};
+`;
 
 describeNative(CURRENT_TSL, 'aggregate operations', (server) => {
   aggregateSuite(() => createNativeDatabase(server), true, true);
