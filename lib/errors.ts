@@ -8,6 +8,7 @@ export const ExitCode = Object.freeze({
   checkFailed: 1,
   badInput: 2,
   database: 3,
+  aggregateRefresh: 4,
 } as const);
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -23,6 +24,7 @@ export const ERROR_CODES = Object.freeze([
   'lock-timeout',
   'check-failed',
   'data-loss',
+  'aggregate-refresh-failed',
   'internal',
 ] as const);
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -104,4 +106,13 @@ export class OverloadedError extends DatabaseError {
     super(message, { hint: options.hint });
     this.retryAfterSeconds = options.retryAfterSeconds;
   }
+}
+
+/**
+ * Migrations committed, but filling an aggregate they created failed: it exists, empty.
+ * Its own exit code: nothing needs rolling back, only the refresh needs running again.
+ */
+export class AggregateRefreshError extends PrismError {
+  static override readonly code: ErrorCode = 'aggregate-refresh-failed';
+  readonly exitCode = ExitCode.aggregateRefresh;
 }

@@ -73,12 +73,13 @@ const UNLICENSED =
 const DEFAULT_HINT =
   'install the timescaledb extension with the Timescale License build, or run with --timescale auto to skip TimescaleDB features';
 
-const FIND_EXTENSION = [
+/** plpgsql: reads `ts_schema`, `ts_version`, `ts_version_text` (NULL without the extension). */
+export const FIND_EXTENSION = Object.freeze([
   "  SELECT n.nspname, pg_catalog.string_to_array(pg_catalog.split_part(e.extversion, '-', 1), '.')::int[], e.extversion",
   '    INTO ts_schema, ts_version, ts_version_text',
   '    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace',
   "    WHERE e.extname = 'timescaledb';",
-];
+]);
 
 export function guarded(block: GuardedBlock): string {
   if (block.mode === 'off') {

@@ -103,8 +103,66 @@ export const removeReorderPolicy = onPgm<Args<typeof sql.removeReorderPolicy>>(
   sql.removeReorderPolicy,
 );
 
+/**
+ * Creates an aggregate view empty (WITH NO DATA); the runner refreshes it after the
+ * migration commits. A continuous aggregate where TimescaleDB with the Timescale License
+ * can have one, else (mode auto/off) a view or materialized view of the same name and
+ * numbers. Reverse: drops it.
+ */
+export const createContinuousAggregate = onPgm<Args<typeof sql.createContinuousAggregate>>(
+  sql.createContinuousAggregate,
+);
+/** Drops an aggregate view, whichever form it has. Reverse (with its definition): createContinuousAggregate. */
+export const dropContinuousAggregate = onPgm<Args<typeof sql.dropContinuousAggregate>>(
+  sql.dropContinuousAggregate,
+);
+/** Real-time aggregation on or off. Reverse: sets `previous` back. */
+export const setAggregateRealtime = onPgm<Args<typeof sql.setAggregateRealtime>>(
+  sql.setAggregateRealtime,
+);
+/** The refresh policy of a continuous aggregate. Reverse: removeContinuousAggregatePolicy. */
+export const addContinuousAggregatePolicy = onPgm<Args<typeof sql.addContinuousAggregatePolicy>>(
+  sql.addContinuousAggregatePolicy,
+);
+/** Reverse (with the policy's offsets and schedule): addContinuousAggregatePolicy. */
+export const removeContinuousAggregatePolicy = onPgm<
+  Args<typeof sql.removeContinuousAggregatePolicy>
+>(sql.removeContinuousAggregatePolicy);
+/** Compression of an aggregate's materialized data. Reverse: disableAggregateCompression. */
+export const enableAggregateCompression = onPgm<Args<typeof sql.enableAggregateCompression>>(
+  sql.enableAggregateCompression,
+);
+/** Reverse (with segmentBy): enableAggregateCompression. */
+export const disableAggregateCompression = onPgm<Args<typeof sql.disableAggregateCompression>>(
+  sql.disableAggregateCompression,
+);
+/** Reverse: removeAggregateCompressionPolicy. */
+export const addAggregateCompressionPolicy = onPgm<Args<typeof sql.addAggregateCompressionPolicy>>(
+  sql.addAggregateCompressionPolicy,
+);
+/** Reverse (with after): addAggregateCompressionPolicy. */
+export const removeAggregateCompressionPolicy = onPgm<
+  Args<typeof sql.removeAggregateCompressionPolicy>
+>(sql.removeAggregateCompressionPolicy);
+/** Reverse: removeAggregateRetentionPolicy. */
+export const addAggregateRetentionPolicy = onPgm<Args<typeof sql.addAggregateRetentionPolicy>>(
+  sql.addAggregateRetentionPolicy,
+);
+/** Reverse (with dropAfter): addAggregateRetentionPolicy. */
+export const removeAggregateRetentionPolicy = onPgm<
+  Args<typeof sql.removeAggregateRetentionPolicy>
+>(sql.removeAggregateRetentionPolicy);
+
 export type {
   AddCompressionPolicyOptions,
+  AggregateCompressionOptions,
+  AggregateCompressionPolicyOptions,
+  AggregateDefinition,
+  AggregateRetentionPolicyOptions,
+  ContinuousAggregatePolicyOptions,
+  CreateContinuousAggregateOptions,
+  RemoveContinuousAggregatePolicyOptions,
+  SetAggregateRealtimeOptions,
   AddDimensionOptions,
   AddReorderPolicyOptions,
   RemoveReorderPolicyOptions,

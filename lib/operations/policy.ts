@@ -17,7 +17,7 @@ import {
 } from './common.js';
 import { execTs, guarded, tsFormat, TS } from './guard.js';
 import { refuseRetentionLoss, RETENTION_LOSS_DECLARE } from './retention-loss-guard.js';
-import { effectiveMode } from './mode.js';
+import { effectiveMode, type TimescaleMode } from './mode.js';
 
 export interface PolicyKind {
   /** `compression` or `retention`, for messages. */
@@ -60,8 +60,27 @@ export interface RemovePolicyOptions extends TimescaleOption {
 
 const POLICY_DECLARE = [...LOOKUP_DECLARE, 'job_config jsonb;'];
 
-function findJob(kind: PolicyKind): string {
-  return `SELECT j.config INTO job_config FROM timescaledb_information.jobs j WHERE j.proc_name = ${quoteLiteral(kind.proc)} AND j.hypertable_schema = rel_schema AND j.hypertable_name = rel_name LIMIT 1;`;
+/** What a policy is added to: a hypertable, or a continuous aggregate. */
+export interface PolicyTarget {
+  /** plpgsql setting `target`, `rel_schema`, `rel_name`, running `ifNot` when it is not one. */
+  readonly lookup: (table: TableArg, ifNot: string) => string[];
+  /** What adding does when the relation is not one (see whenNotHypertable). */
+  readonly whenNot: (mode: TimescaleMode, what: string, table: TableArg) => string;
+  /** What it is, for messages: `a hypertable`. */
+  readonly noun: string;
+  /** SQL condition: the job `j` (timescaledb_information.jobs) is one of `rel_schema`.`rel_name`. */
+  readonly jobOf: string;
+}
+
+export const HYPERTABLE_TARGET: PolicyTarget = Object.freeze({
+  lookup: lookupHypertable,
+  whenNot: whenNotHypertable,
+  noun: 'a hypertable',
+  jobOf: 'j.hypertable_schema = rel_schema AND j.hypertable_name = rel_name',
+});
+
+function findJob(kind: PolicyKind, target: PolicyTarget): string {
+  return `SELECT j.config INTO job_config FROM timescaledb_information.jobs j WHERE j.proc_name = ${quoteLiteral(kind.proc)} AND ${target.jobOf} LIMIT 1;`;
 }
 
 export function addPolicySql(
@@ -69,6 +88,7 @@ export function addPolicySql(
   table: TableArg,
   amount: IntervalInput,
   options: AddPolicyOptions,
+  target: PolicyTarget = HYPERTABLE_TARGET,
 ): string {
   const value = intervalSql(amount, kind.configKey);
   const cast = typeof amount === 'string' ? 'pg_catalog.interval' : 'bigint';
@@ -81,8 +101,8 @@ export function addPolicySql(
     what: `${kind.label} policy on ${name}`,
     declare: kind.dropsData ? [...POLICY_DECLARE, ...RETENTION_LOSS_DECLARE] : POLICY_DECLARE,
     body: [
-      ...lookupHypertable(table, whenNotHypertable(mode, `add a ${kind.label} policy`, table)),
-      findJob(kind),
+      ...target.lookup(table, target.whenNot(mode, `add a ${kind.label} policy`, table)),
+      findJob(kind, target),
       'IF job_config IS NOT NULL THEN',
       ...(options.ifNotExists
         ? [
@@ -96,7 +116,7 @@ export function addPolicySql(
       `  RAISE EXCEPTION USING MESSAGE = pg_catalog.format(${quoteLiteral(`prism: a ${kind.label} policy already exists on ${name.replaceAll('%', '%%')} with ${kind.configKey} = %s`)}, ${stored}),`,
       `    HINT = ${quoteLiteral(`remove it first (pgm.${kind.removeOperation}) and add the new one; existing chunks are not changed by either`)};`,
       'END IF;',
-      ...(kind.dropsData
+      ...(kind.dropsData && target === HYPERTABLE_TARGET
         ? refuseRetentionLoss(table, value, typeof amount !== 'string', String(amount))
         : []),
       ...byVersion(
@@ -117,20 +137,24 @@ export function removePolicySql(
   kind: PolicyKind,
   table: TableArg,
   options: RemovePolicyOptions,
+  target: PolicyTarget = HYPERTABLE_TARGET,
 ): string {
   const ifExists = options.ifExists === true;
+  const mode = effectiveMode(options.timescale);
   return guarded({
-    mode: effectiveMode(options.timescale),
+    mode,
     feature: 'licensed',
     what: `removing the ${kind.label} policy on ${displayName(table)}`,
     declare: POLICY_DECLARE,
     body: [
       ...(ifExists
-        ? lookupHypertable(
+        ? target.lookup(
             table,
-            `RAISE NOTICE '%', ${quoteLiteral(`prism: ${displayName(table)} is not a hypertable; no ${kind.label} policy to remove`)}; RETURN;`,
+            `RAISE NOTICE '%', ${quoteLiteral(`prism: ${displayName(table)} is not ${target.noun}; no ${kind.label} policy to remove`)}; RETURN;`,
           )
-        : []),
+        : target === HYPERTABLE_TARGET
+          ? []
+          : target.lookup(table, target.whenNot(mode, `remove the ${kind.label} policy`, table))),
       ...byVersion(
         kind,
         kind.since218 &&

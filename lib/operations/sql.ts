@@ -4,12 +4,14 @@ import * as compression from './compression/index.js';
 import * as retention from './retention/index.js';
 import * as constraints from './constraints/index.js';
 import * as reorder from './reorder/index.js';
+import * as aggregates from './aggregates/index.js';
 
 export * from './hypertables/index.js';
 export * from './compression/index.js';
 export * from './retention/index.js';
 export * from './constraints/index.js';
 export * from './reorder/index.js';
+export * from './aggregates/index.js';
 export {
   setTimescaleModeOverride,
   effectiveMode,
@@ -39,6 +41,17 @@ export const PRISM_OPERATIONS = Object.freeze({
   setNumberPartitions: hypertables.setNumberPartitions,
   addReorderPolicy: reorder.addReorderPolicy,
   removeReorderPolicy: reorder.removeReorderPolicy,
+  createContinuousAggregate: aggregates.createContinuousAggregate,
+  dropContinuousAggregate: aggregates.dropContinuousAggregate,
+  setAggregateRealtime: aggregates.setAggregateRealtime,
+  addContinuousAggregatePolicy: aggregates.addContinuousAggregatePolicy,
+  removeContinuousAggregatePolicy: aggregates.removeContinuousAggregatePolicy,
+  enableAggregateCompression: aggregates.enableAggregateCompression,
+  disableAggregateCompression: aggregates.disableAggregateCompression,
+  addAggregateCompressionPolicy: aggregates.addAggregateCompressionPolicy,
+  removeAggregateCompressionPolicy: aggregates.removeAggregateCompressionPolicy,
+  addAggregateRetentionPolicy: aggregates.addAggregateRetentionPolicy,
+  removeAggregateRetentionPolicy: aggregates.removeAggregateRetentionPolicy,
 });
 
 export type PrismOperationName = keyof typeof PRISM_OPERATIONS;

@@ -21,6 +21,7 @@
 import { UsageError } from '../errors.js';
 import { parseInterval, type Interval } from '../sql/interval.js';
 import { quoteIdent, quoteTable } from '../sql/quote.js';
+import { bucketShape, fallbackNaiveTimeBucket, fallbackTimeBucket } from '../sql/time-bucket.js';
 import type { Field, Model } from '../spec/types.js';
 import { filterFieldValue, isTimestampText, naiveTimestampText } from './values.js';
 
@@ -317,15 +318,7 @@ export function parseBucket(bucket: unknown): BucketWidth {
       `bucket ${JSON.stringify(bucket)}: a width with months or years cannot also have days or smaller units`,
     );
   }
-  // '12 months' is '1 year' (both 360 days here, and time_bucket aligns both to years).
-  const days = parsed.interval.micros / 86_400_000_000n;
-  const truncUnit = !hasMonths
-    ? undefined
-    : days === 30n
-      ? 'month'
-      : days === 360n
-        ? 'year'
-        : undefined;
+  const { truncUnit } = bucketShape(parsed.interval);
   return Object.freeze({ interval: parsed.interval, truncUnit, hasMonths });
 }
 
@@ -353,19 +346,7 @@ function bucketExpr(
       ? `${schema}.time_bucket(${w()}, ${t})`
       : `${schema}.time_bucket(${w()}, ${t}, ${z})`;
   }
-  if (width.hasMonths) {
-    const zone = z ?? `'UTC'`;
-    if (width.truncUnit !== undefined) return `date_trunc('${width.truncUnit}', ${t}, ${zone})`;
-    // Other month widths count whole months from 2000-01 (time_bucket's origin for months)
-    // in local time, round down to a multiple of the width and add them back to the origin.
-    const local = `((${t}) AT TIME ZONE ${zone})`;
-    const months = `((extract(year from ${local})::int - 2000) * 12 + extract(month from ${local})::int - 1)`;
-    const per = `(extract(year from ${w()})::int * 12 + extract(month from ${w()})::int)`;
-    return `((timestamp '2000-01-01 00:00:00' + make_interval(months => (floor(${months}::numeric / ${per}) * ${per})::int)) AT TIME ZONE ${zone})`;
-  }
-  return z === undefined
-    ? `date_bin(${w()}, ${t}, timestamptz '2000-01-03 00:00:00+00')`
-    : `(date_bin(${w()}, (${t}) AT TIME ZONE ${z}, timestamp '2000-01-03 00:00:00') AT TIME ZONE ${z})`;
+  return fallbackTimeBucket(width, t, w, z);
 }
 
 /**
@@ -381,13 +362,7 @@ function naiveBucketExpr(
   w: () => string,
 ): string {
   if (dialect === 'timescale') return `${schema}.time_bucket(${w()}, ${t})`;
-  if (width.hasMonths) {
-    if (width.truncUnit !== undefined) return `date_trunc('${width.truncUnit}', ${t})`;
-    const months = `((extract(year from ${t})::int - 2000) * 12 + extract(month from ${t})::int - 1)`;
-    const per = `(extract(year from ${w()})::int * 12 + extract(month from ${w()})::int)`;
-    return `(timestamp '2000-01-01 00:00:00' + make_interval(months => (floor(${months}::numeric / ${per}) * ${per})::int))`;
-  }
-  return `date_bin(${w()}, ${t}, timestamp '2000-01-03 00:00:00')`;
+  return fallbackNaiveTimeBucket(width, t, w);
 }
 
 function aggregateExpr(

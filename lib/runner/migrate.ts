@@ -11,6 +11,7 @@
 import pg from 'pg';
 import { runner, type RunnerOption } from 'node-pg-migrate';
 import {
+  AggregateRefreshError,
   CheckFailedError,
   DatabaseError,
   PrismError,
@@ -41,6 +42,7 @@ import {
   type MigrationFile,
 } from './files.js';
 import { DEADLOCK_ATTEMPTS, isDeadlock, readOnlyRetried } from './deadlock.js';
+import { aggregatesToRefresh, refreshAggregates, refreshFailure } from './refresh.js';
 import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS, releaseMigrationLock } from './lock.js';
 import {
   appliedMigrations,
@@ -559,6 +561,7 @@ async function migrateIn(
   const single = options.singleTransaction === true && options.dryRun !== true;
   let files: MigrationFile[] = [];
   let quiet = false;
+  /** The SQL each migration ran: dry runs show it, and it names the aggregates to refresh. */
   const sqlByMigration = new Map<string, string>();
   const logger = {
     debug: (msg: string) => {
@@ -653,7 +656,8 @@ async function migrateIn(
         dryRun: options.dryRun === true,
         // The lock is ours (above); node-pg-migrate's would fail at once instead of waiting.
         noLock: true,
-        verbose: options.dryRun === true,
+        // Hands the logger each migration's SQL (`debug`), which is kept, never printed.
+        verbose: true,
         ignorePattern: MIGRATION_IGNORE_PATTERN,
         migrationLoaderStrategies: MIGRATION_LOADERS,
         logger,
@@ -664,7 +668,7 @@ async function migrateIn(
           ...done.map((m) => ({
             name: m.name,
             direction: options.direction,
-            sql: sqlByMigration.get(m.name),
+            sql: options.dryRun ? sqlByMigration.get(m.name) : undefined,
             dataLoss: losses.get(m.name),
           })),
         );
@@ -715,10 +719,20 @@ async function migrateIn(
     else {
       await recordChecksums(client, table, files, log);
       await recordEnvironments(client, table, ran, environment, log);
+      if (!options.fake) {
+        const pending = aggregatesToRefresh(
+          ran.map((r) => r.name),
+          sqlByMigration,
+        );
+        const failure = refreshFailure(await refreshAggregates(client, pending, log));
+        if (failure) throw failure;
+      }
     }
     return ran;
   } catch (error) {
     quiet = true;
+    // The migrations are applied; only the refresh after them failed.
+    if (error instanceof AggregateRefreshError) throw error;
     // What did commit (earlier migrations of the run) gets its checksum all the same.
     await client.query('ROLLBACK').catch(() => undefined);
     if (!options.dryRun) await recordChecksums(client, table, files, log);
@@ -743,6 +757,19 @@ async function migrateIn(
     if (!options.dryRun && options.direction === 'up') {
       const committed = context.completed.map((name) => ({ name, direction: 'up' as const }));
       await recordEnvironments(client, table, committed, environment, log);
+    }
+    // Aggregates the committed migrations created are filled all the same.
+    if (!options.dryRun && !options.fake && context.completed.length > 0) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      const pending = aggregatesToRefresh(context.completed, sqlByMigration);
+      const refreshed = await refreshAggregates(client, pending, log).catch((e: unknown) => {
+        log(
+          `warning: could not refresh the aggregates of the applied migrations: ${(e as Error).message}`,
+        );
+        return [];
+      });
+      const failure = refreshFailure(refreshed);
+      if (failure) log(`warning: ${failure.message}`);
     }
     await cleanUp(session);
     throw classify(error, failed, options.direction, context, table);

@@ -1,4 +1,4 @@
-/** `jobs run`: the compression, reorder and retention jobs, now. */
+/** `jobs run`: aggregate refreshes and the compression, reorder and retention jobs, now. */
 import type { Command } from 'commander';
 import type { Output } from '../output.js';
 import { databaseOptions, type GlobalOptions } from '../context.js';
@@ -11,8 +11,10 @@ export function registerJobs(program: Command, out: Output): void {
     .command('jobs')
     .description('policy jobs')
     .command('run')
-    .description('run the compression, reorder and retention jobs now (all, or those of --table)')
-    .option('--table <table>', 'only this hypertable')
+    .description(
+      'refresh the aggregates and run the compression, reorder and retention jobs now (all, or those of --table)',
+    )
+    .option('--table <table>', 'only this hypertable or aggregate')
     .action(async (opts: { table?: string }) => {
       const globals = program.opts<GlobalOptions>();
       // Draws nothing before the first job starts.
@@ -22,19 +24,24 @@ export function registerJobs(program: Command, out: Output): void {
         runs = await runJobs({
           ...databaseOptions(globals, out),
           table: opts.table,
-          onJobStart: (job) => progress.update(`job ${job.jobId}: ${job.kind} of ${job.table}`),
+          onJobStart: (job) => progress.update(`${jobLabel(job.jobId)}${job.kind} of ${job.table}`),
         });
       } finally {
         progress.stop();
       }
-      if (runs.length === 0) out.line('No compression, reorder or retention jobs.');
+      if (runs.length === 0)
+        out.line('No aggregates to refresh and no compression, reorder or retention jobs.');
       for (const r of runs) {
         out.line(
-          `${r.ok ? 'ran   ' : 'FAILED'} job ${r.jobId} (${r.kind} of ${r.table}) in ${r.ms} ms${r.error ? `: ${r.error}` : ''}`,
+          `${r.ok ? 'ran   ' : 'FAILED'} ${r.jobId === null ? '' : `job ${r.jobId} `}(${r.kind} of ${r.table}) in ${r.ms} ms${r.error ? `: ${r.error}` : ''}`,
         );
       }
       out.result({ runs });
       const failed = runs.filter((r) => !r.ok).length;
       if (failed > 0) throw new DatabaseError(`${failed} job(s) failed`);
     });
+}
+
+function jobLabel(jobId: number | null): string {
+  return jobId === null ? '' : `job ${jobId}: `;
 }

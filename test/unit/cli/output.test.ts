@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { CommanderError } from 'commander';
 import { createOutput, FORMAT_VERSION, jsonError } from '../../../lib/cli/output.js';
 import {
+  AggregateRefreshError,
   CheckFailedError,
   DatabaseError,
   ERROR_CODES,
@@ -118,6 +119,7 @@ describe('error codes', () => {
       new MigrationLockTimeoutError([], 0),
       new CheckFailedError('x'),
       new DataLossError([]),
+      new AggregateRefreshError('x'),
       new Error('a bug'),
     ].map((e) => jsonError(e).code);
     expect(codes).to.deep.equal([...ERROR_CODES]);
