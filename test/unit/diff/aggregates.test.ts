@@ -315,6 +315,19 @@ describe('diff/aggregates', () => {
     expect(subjects(changes)).to.deep.equal([...DROP_DAILY, ...CREATE_DAILY]);
   });
 
+  it('another timescale mode of the model remakes its aggregates in the new mode', () => {
+    const off: Spec = { ...BOTH, models: BOTH.models.map((m) => ({ ...m, timescale: 'off' })) };
+    const changes = roundTrip(BOTH, off).filter((c) => 'aggregate' in c || 'view' in c);
+    expect(subjects(changes)).to.deep.equal([
+      ...DROP_DAILY,
+      ...DROP_HOURLY,
+      ...CREATE_HOURLY,
+      ...CREATE_DAILY,
+    ]);
+    expect(changes.at(-1)?.timescale).to.equal('off');
+    expect(changes[0]?.timescale).to.equal('auto');
+  });
+
   it('changes a refresh policy in place, and nothing when offsets are the same amount', () => {
     const hourly = { ...HOURLY, refresh: { ...HOURLY.refresh!, startOffset: iv('10 days') } };
     const changes = roundTrip(BOTH, withAggregates(NONE, [hourly, DAILY]));
