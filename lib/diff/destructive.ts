@@ -3,10 +3,10 @@
  * them in the migration file, and the runner can check them against live data.
  */
 import { columnType } from '../schema/column-types.js';
-import { displayed, type Change } from './changes.js';
+import { displayed, qualifiedName, type Change } from './changes.js';
 import { amountText, compareAmounts } from '../spec/time-amount.js';
 
-export type DestructiveCode = 'PM101' | 'PM102' | 'PM103' | 'PM104' | 'PM105';
+export type DestructiveCode = 'PM101' | 'PM102' | 'PM103' | 'PM104' | 'PM105' | 'PM106';
 
 export interface DestructiveChange {
   readonly code: DestructiveCode;
@@ -19,6 +19,12 @@ export interface DestructiveChange {
   readonly dropAfter?: string | undefined;
   /** PM103: the amounts of environments that set their own (`environments:`). */
   readonly dropAfterByEnvironment?: Readonly<Record<string, string>> | undefined;
+  /** PM106: what the aggregate reads, the hypertable or the aggregate it is built on. */
+  readonly source?: string | undefined;
+  /** PM106: the source's time column (`bucket` for an aggregate). */
+  readonly timeColumn?: string | undefined;
+  /** PM106: the aggregate's bucket width (interval text, or units for integer time). */
+  readonly bucket?: string | undefined;
 }
 
 /**
@@ -135,6 +141,21 @@ export function destructiveByChange(
           );
         }
         break;
+      case 'dropContinuousAggregate': {
+        const { source } = c.aggregate;
+        const from = qualifiedName(source.name, c.schema);
+        add(
+          'PM106',
+          c.aggregate.name,
+          `drops continuous aggregate ${c.aggregate.name}: its buckets older than the oldest row of ${from} cannot be computed again`,
+          {
+            source: from,
+            timeColumn: source.kind === 'table' ? source.timeColumn : 'bucket',
+            bucket: amountText(c.aggregate.bucket),
+          },
+        );
+        break;
+      }
       default:
         break;
     }

@@ -3,29 +3,22 @@
  * `down` built from the inverses takes the database back exactly. Renames happen only
  * through an explicit `renamed_from`; anything else unmatched is a drop plus a create.
  */
-import { sqlTypeText } from '../spec/sql-type.js';
 import { sameAmount } from '../spec/time-amount.js';
 import type { Field, Model, Spec } from '../spec/types.js';
 import type { Change, CompressionSettings, IndexDef } from './changes.js';
 import { hasDefaultTimeIndex } from '../schema/compile.js';
 import { amountsByEnvironment, optionalMap, sameInEveryEnvironment } from './environments.js';
 import { creationPlan, keptModelKeys } from './foreign-keys.js';
-import { compressionSettingsOf, hypertableDefOf, indexesOf, integerNowOf } from './model-steps.js';
+import {
+  compressionSettingsOf,
+  hypertableDefOf,
+  indexesOf,
+  integerNowOf,
+  typeShape,
+} from './model-steps.js';
+import { aggregateChanges } from './aggregates.js';
 import { inSchemaOf, invertAll } from './changes.js';
 import { UsageError } from '../errors.js';
-
-/** What of a field makes its column type; `float` and `double` are one type. */
-function typeShape(f: Field): unknown[] {
-  return [
-    f.type === 'float' ? 'double' : f.type,
-    f.maxLength,
-    f.precision,
-    f.scale,
-    f.array === true,
-    // As text: a snapshot read back orders an object's keys differently.
-    f.sqlType === undefined ? undefined : sqlTypeText(f.sqlType),
-  ];
-}
 
 /** What of a field reaches the column definition. */
 function columnShape(f: Field): string {
@@ -340,6 +333,7 @@ function modelSteps(o: Model, n: Model): Change[] {
  * The changes that take a database from `from` (undefined: empty) to `to`. Foreign keys
  * that go away are dropped before anything else and new ones added after everything else,
  * so no step meets a key in its way; new tables come referenced first (see foreign-keys.ts).
+ * Continuous aggregates go before everything and come after everything (see aggregates.ts).
  */
 export function diffSpecs(from: Spec | undefined, to: Spec): Change[] {
   const models = match(from?.models ?? [], to.models);
@@ -347,12 +341,16 @@ export function diffSpecs(from: Spec | undefined, to: Spec): Change[] {
   const dropped =
     from === undefined ? { creates: [], deferred: [] } : creationPlan(models.dropped, from);
   const added = creationPlan(models.added, to);
+  const modelSteps = models.pairs.map(([o, n]) => ({ from: o, to: n, steps: diffModel(o, n) }));
+  const aggregates = aggregateChanges(from?.models ?? [], to.models, modelSteps);
   return [
+    ...aggregates.drops,
     ...kept.drops,
     ...invertAll([...dropped.creates, ...dropped.deferred]),
-    ...models.pairs.flatMap(([o, n]) => diffModel(o, n)),
+    ...modelSteps.flatMap((m) => m.steps),
     ...added.creates,
     ...kept.adds,
     ...added.deferred,
+    ...aggregates.creates,
   ];
 }

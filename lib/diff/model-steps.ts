@@ -1,6 +1,7 @@
 /** The pieces of one model as changes: its indexes and its timeseries setup. */
 import { compileIndexes } from '../schema/compile.js';
-import type { Model } from '../spec/types.js';
+import { sqlTypeText } from '../spec/sql-type.js';
+import type { Field, Model } from '../spec/types.js';
 import {
   inSchemaOf,
   schemaOf,
@@ -11,6 +12,19 @@ import {
   type IndexDef,
 } from './changes.js';
 import { amountsByEnvironment, optionalMap } from './environments.js';
+
+/** What of a field makes its column type; `float` and `double` are one type. */
+export function typeShape(f: Field): unknown[] {
+  return [
+    f.type === 'float' ? 'double' : f.type,
+    f.maxLength,
+    f.precision,
+    f.scale,
+    f.array === true,
+    // As text: a snapshot read back orders an object's keys differently.
+    f.sqlType === undefined ? undefined : sqlTypeText(f.sqlType),
+  ];
+}
 
 /**
  * Indexes of a model as changes carry them, from the compiled schema's (see `compileIndexes`).

@@ -17,6 +17,7 @@ import { PRISM_OPERATIONS, type PrismOperationName } from '../operations/sql.js'
 import type { TimeAmount, TimescaleMode } from '../spec/types.js';
 import type { OrderByTerm } from '../sql/order-by.js';
 import { amountText } from '../spec/time-amount.js';
+import { aggregateCallText } from '../sql/aggregate-call.js';
 
 /**
  * What TimescaleDB uses when a hypertable is created without a chunk interval, for a
@@ -304,6 +305,164 @@ export function operationCall(c: TimescaleChange): OperationCall {
           c.kind === 'addDefaultTimeIndex' ? 'createDefaultTimeIndex' : 'dropDefaultTimeIndex',
         table,
         options: { timeColumn: c.timeColumn, timescale },
+      };
+    default:
+      return assertNever(c);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Continuous aggregates
+
+/** The kinds of change one of the aggregate operations carries out. */
+export const AGGREGATE_CHANGE_KINDS = Object.freeze([
+  'createContinuousAggregate',
+  'dropContinuousAggregate',
+  'setAggregateRealtime',
+  'addContinuousAggregatePolicy',
+  'removeContinuousAggregatePolicy',
+  'enableAggregateCompression',
+  'disableAggregateCompression',
+  'addAggregateCompressionPolicy',
+  'removeAggregateCompressionPolicy',
+  'addAggregateRetentionPolicy',
+  'removeAggregateRetentionPolicy',
+] as const);
+
+export type AggregateChange = Extract<Change, { kind: (typeof AGGREGATE_CHANGE_KINDS)[number] }>;
+
+export function isAggregateChange(c: Change): c is AggregateChange {
+  return (AGGREGATE_CHANGE_KINDS as readonly string[]).includes(c.kind);
+}
+
+/** A view's definition as createContinuousAggregate (and its reverse) take it. */
+export interface AggregateViewOptions {
+  /** The hypertable, or the aggregate it is built on (same schema). */
+  readonly source: TableArg;
+  /** The source's time column; `bucket` for an aggregate. */
+  readonly timeColumn: string;
+  readonly bucket: Amount;
+  readonly groupBy: string[];
+  /** `{ avg_temp: 'avg(temperature)', samples: 'count(*)' }`, in the spec's order. */
+  readonly columns: Record<string, string>;
+  readonly realtime: boolean;
+  readonly timescale: TimescaleMode;
+}
+
+interface RefreshPolicyOptions {
+  readonly startOffset: Amount | null;
+  readonly endOffset: Amount | null;
+  readonly scheduleInterval: string;
+  readonly timescale: TimescaleMode;
+}
+
+/** The options of each aggregate operation (`operation(pgm, view, options)`). */
+export interface AggregateOperationOptions {
+  createContinuousAggregate: AggregateViewOptions;
+  dropContinuousAggregate: AggregateViewOptions;
+  setAggregateRealtime: { realtime: boolean; previous: boolean; timescale: TimescaleMode };
+  addContinuousAggregatePolicy: RefreshPolicyOptions;
+  removeContinuousAggregatePolicy: RefreshPolicyOptions;
+  enableAggregateCompression: { segmentBy: string[]; timescale: TimescaleMode };
+  disableAggregateCompression: { segmentBy: string[]; timescale: TimescaleMode };
+  addAggregateCompressionPolicy: { after: Amount; timescale: TimescaleMode };
+  removeAggregateCompressionPolicy: { after: Amount; timescale: TimescaleMode };
+  addAggregateRetentionPolicy: { dropAfter: Amount; timescale: TimescaleMode };
+  removeAggregateRetentionPolicy: { dropAfter: Amount; timescale: TimescaleMode };
+}
+
+export type AggregateOperationName = keyof AggregateOperationOptions;
+
+/** The aggregate operations, as migrations import them. */
+export const AGGREGATE_OPERATION_NAMES: readonly AggregateOperationName[] = Object.freeze([
+  'createContinuousAggregate',
+  'dropContinuousAggregate',
+  'setAggregateRealtime',
+  'addContinuousAggregatePolicy',
+  'removeContinuousAggregatePolicy',
+  'enableAggregateCompression',
+  'disableAggregateCompression',
+  'addAggregateCompressionPolicy',
+  'removeAggregateCompressionPolicy',
+  'addAggregateRetentionPolicy',
+  'removeAggregateRetentionPolicy',
+]);
+
+/** `operation(pgm, table, options)` for a change of a continuous aggregate. */
+export type AggregateOperationCall = {
+  [N in AggregateOperationName]: {
+    readonly operation: N;
+    readonly table: TableArg;
+    readonly options: AggregateOperationOptions[N];
+  };
+}[AggregateOperationName];
+
+/** A name of the change's schema: `{ schema, name }` outside `public`. */
+function inSchema(name: string, schema: string | undefined): TableArg {
+  return schema === undefined ? name : { schema, name };
+}
+
+/** The call of the aggregate operations that carries out `c`. */
+export function aggregateOperationCall(c: AggregateChange): AggregateOperationCall {
+  const { timescale } = c;
+  switch (c.kind) {
+    case 'createContinuousAggregate':
+    case 'dropContinuousAggregate': {
+      const a = c.aggregate;
+      const options: AggregateViewOptions = {
+        source: inSchema(a.source.name, c.schema),
+        timeColumn: a.source.kind === 'table' ? a.source.timeColumn : 'bucket',
+        bucket: amount(a.bucket),
+        groupBy: [...a.groupBy],
+        columns: Object.fromEntries(a.columns.map((col) => [col.name, aggregateCallText(col)])),
+        realtime: a.realtime,
+        timescale,
+      };
+      const table = inSchema(a.name, c.schema);
+      return c.kind === 'createContinuousAggregate'
+        ? { operation: 'createContinuousAggregate', table, options }
+        : { operation: 'dropContinuousAggregate', table, options };
+    }
+    case 'setAggregateRealtime':
+      return {
+        operation: 'setAggregateRealtime',
+        table: inSchema(c.view, c.schema),
+        options: { realtime: c.to, previous: c.from, timescale },
+      };
+    case 'addContinuousAggregatePolicy':
+    case 'removeContinuousAggregatePolicy': {
+      const offset = (a: TimeAmount | null) => (a === null ? null : amount(a));
+      const options: RefreshPolicyOptions = {
+        startOffset: offset(c.refresh.startOffset),
+        endOffset: offset(c.refresh.endOffset),
+        scheduleInterval: c.refresh.scheduleInterval.text,
+        timescale,
+      };
+      const table = inSchema(c.view, c.schema);
+      return c.kind === 'addContinuousAggregatePolicy'
+        ? { operation: 'addContinuousAggregatePolicy', table, options }
+        : { operation: 'removeContinuousAggregatePolicy', table, options };
+    }
+    case 'enableAggregateCompression':
+    case 'disableAggregateCompression':
+      return {
+        operation: c.kind,
+        table: inSchema(c.view, c.schema),
+        options: { segmentBy: [...c.segmentBy], timescale },
+      };
+    case 'addAggregateCompressionPolicy':
+    case 'removeAggregateCompressionPolicy':
+      return {
+        operation: c.kind,
+        table: inSchema(c.view, c.schema),
+        options: { after: amount(c.after), timescale },
+      };
+    case 'addAggregateRetentionPolicy':
+    case 'removeAggregateRetentionPolicy':
+      return {
+        operation: c.kind,
+        table: inSchema(c.view, c.schema),
+        options: { dropAfter: amount(c.dropAfter), timescale },
       };
     default:
       return assertNever(c);

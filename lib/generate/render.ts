@@ -41,9 +41,12 @@ import { whereSql } from '../sql/predicate.js';
 
 export { jsString } from './js-source.js';
 import {
+  AGGREGATE_OPERATION_NAMES,
+  aggregateOperationCall,
   DEFAULT_CHUNK_INTERVAL,
   isTimescaleChange,
   operationCall,
+  type AggregateChange,
   type TimescaleChange,
 } from './operation-calls.js';
 import { PRISM_OPERATIONS } from '../operations/sql.js';
@@ -66,6 +69,13 @@ export interface RenderOptions {
 /** `<operation>(pgm, table, { … });` for a TimescaleDB change. */
 function operationCallText(c: TimescaleChange): string {
   const { operation, table, options } = operationCall(c);
+  const target = typeof table === 'string' ? table : tableValue(table.name, table.schema);
+  return functionCall(operation, target, options as JsValue);
+}
+
+/** `<operation>(pgm, view, { … });` for a change of a continuous aggregate. */
+function aggregateCallText(c: AggregateChange): string {
+  const { operation, table, options } = aggregateOperationCall(c);
   const target = typeof table === 'string' ? table : tableValue(table.name, table.schema);
   return functionCall(operation, target, options as JsValue);
 }
@@ -360,7 +370,15 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
       emit(operationCallText(c));
       break;
     case 'createContinuousAggregate':
+      note("created WITH NO DATA in this migration's transaction; `prism-migrate up` refreshes it");
+      note("once the transaction has committed; under node-pg-migrate's own CLI, run");
+      note('`prism-migrate jobs run` afterwards');
+      emit(aggregateCallText(c));
+      break;
     case 'dropContinuousAggregate':
+      note('its materialized rows go with it: made again, it has only what its source still has');
+      emit(aggregateCallText(c));
+      break;
     case 'setAggregateRealtime':
     case 'addContinuousAggregatePolicy':
     case 'removeContinuousAggregatePolicy':
@@ -370,8 +388,8 @@ function block(c: Change, language: MigrationLanguage, inNewModel = false): stri
     case 'removeAggregateCompressionPolicy':
     case 'addAggregateRetentionPolicy':
     case 'removeAggregateRetentionPolicy':
-      // Rendered once the aggregate operations exist (lib/operations/aggregates).
-      throw new Error(`${c.kind} cannot be rendered yet`);
+      emit(aggregateCallText(c));
+      break;
     default:
       return assertNever(c);
   }
@@ -407,7 +425,8 @@ const PLACEHOLDERS = [
 
 /** The import of the operations the bodies call, if any. */
 function operationImports(bodies: readonly string[]): string[] {
-  const used = Object.keys(PRISM_OPERATIONS).filter((name) =>
+  const names = [...new Set([...Object.keys(PRISM_OPERATIONS), ...AGGREGATE_OPERATION_NAMES])];
+  const used = names.filter((name) =>
     bodies.some((text) => new RegExp(`^\\s*${name}\\(pgm\\b`, 'm').test(text)),
   );
   if (used.length === 0) return [];

@@ -118,6 +118,81 @@ async function retentionLoss(client: ClientBase, change: DestructiveChange): Pro
   };
 }
 
+/** `schema.name` as migrations and markers name a relation, split (no dot: unqualified). */
+function relationName(name: string): { schema?: string; name: string } {
+  const dot = name.indexOf('.');
+  return dot < 0 ? { name } : { schema: name.slice(0, dot), name: name.slice(dot + 1) };
+}
+
+/** The relation's kind (`r`, `v`, `m`, ...) and whether it is a continuous aggregate's view. */
+async function relationKind(
+  client: ClientBase,
+  name: string,
+): Promise<{ kind: string; continuous: boolean } | undefined> {
+  const r = await client.query<{ kind: string; schema: string; name: string; catalog: boolean }>(
+    `SELECT c.relkind::text AS kind, n.nspname AS schema, c.relname AS name,
+            pg_catalog.to_regclass('_timescaledb_catalog.continuous_agg') IS NOT NULL AS catalog
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.oid = pg_catalog.to_regclass($1)`,
+    [quoteTable(relationName(name))],
+  );
+  const found = r.rows[0];
+  if (found === undefined) return undefined;
+  const continuous =
+    found.kind === 'v' &&
+    found.catalog &&
+    (await count(
+      client,
+      `SELECT count(*) FROM _timescaledb_catalog.continuous_agg
+        WHERE user_view_schema = $1 AND user_view_name = $2`,
+      [found.schema, found.name],
+    )) > 0;
+  return { kind: found.kind, continuous };
+}
+
+/**
+ * PM106: the aggregate's rows in buckets that end before the oldest row of its source — a
+ * create from the source cannot compute them again. All of them when the source is empty
+ * or gone; none for a plain view, which keeps no rows.
+ */
+async function aggregateLoss(client: ClientBase, change: DestructiveChange): Promise<DataLoss> {
+  const view = change.table;
+  const relation = await relationKind(client, view);
+  if (relation === undefined) return { change, rows: 0, detail: `${view} does not exist` };
+  if (relation.kind === 'v' && !relation.continuous)
+    return { change, rows: 0, detail: `${view} is a plain view: it keeps no rows` };
+  const source = change.source ?? '';
+  const bucket = change.bucket ?? '';
+  const width = parseInterval(bucket);
+  const widthSql = width.ok
+    ? `${quoteLiteral(width.interval.text)}::pg_catalog.interval`
+    : /^\d+$/.test(bucket)
+      ? bucket
+      : undefined;
+  const viewSql = quoteTable(relationName(view));
+  const sourceExists = (await relationKind(client, source)) !== undefined;
+  if (widthSql === undefined || !sourceExists) {
+    const rows = await count(client, `SELECT count(*) FROM ${viewSql}`);
+    return {
+      change,
+      rows,
+      detail: `${view}: ${rows} row(s)${sourceExists ? '' : `; ${source} does not exist`}`,
+    };
+  }
+  const oldest = `SELECT min(${quoteIdent(change.timeColumn ?? 'bucket')}) AS t FROM ${quoteTable(relationName(source))}`;
+  const rows = await count(
+    client,
+    `WITH oldest AS (${oldest})
+     SELECT count(*) FROM ${viewSql} a, oldest
+      WHERE oldest.t IS NULL OR a.${quoteIdent('bucket')} + ${widthSql} <= oldest.t`,
+  );
+  return {
+    change,
+    rows,
+    detail: `${view}: ${rows} row(s) in buckets that end before the oldest row of ${source}`,
+  };
+}
+
 export async function assessDataLoss(
   client: ClientBase,
   changes: readonly DestructiveChange[],
@@ -140,6 +215,8 @@ export async function assessDataLoss(
       losses.push({ change, rows, detail: `column ${table}.${change.column}: ${rows} value(s)` });
     } else if (change.code === 'PM103' && change.dropAfter) {
       losses.push(await retentionLoss(client, change));
+    } else if (change.code === 'PM106') {
+      losses.push(await aggregateLoss(client, change));
     }
   }
   return losses;

@@ -74,6 +74,7 @@ const DESTRUCTIVE_CODES: Record<DestructiveCode, true> = {
   PM103: true,
   PM104: true,
   PM105: true,
+  PM106: true,
 };
 
 function commandPaths(command: Command, prefix = ''): string[] {

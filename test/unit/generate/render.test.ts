@@ -23,7 +23,10 @@ import {
 } from '../../../lib/generate/columns.js';
 import { jsString, renderChange, renderMigration } from '../../../lib/generate/render.js';
 import {
+  AGGREGATE_CHANGE_KINDS,
   TIMESCALE_CHANGE_KINDS,
+  aggregateOperationCall,
+  isAggregateChange,
   isTimescaleChange,
   operationCall,
   operationSql,
@@ -997,6 +1000,110 @@ describe('generate/render', () => {
         `"status" IN ('new', 'O''Brien', ${quoteLiteral(QUOTED_ENUM_VALUE)})`,
       );
       expect(strings).to.include("'O''Brien'");
+    }
+  });
+});
+
+describe('generate/render: continuous aggregates', () => {
+  const create: Change = {
+    kind: 'createContinuousAggregate',
+    aggregate: HOURLY,
+    timescale: 'auto',
+  };
+
+  it('calls the aggregate operations by their names, with the arguments of the change', () => {
+    const changes = EVERY_KIND.filter(isAggregateChange);
+    expect(changes.map((c) => c.kind)).to.have.members([...AGGREGATE_CHANGE_KINDS]);
+    for (const c of changes) {
+      const call = aggregateOperationCall(c);
+      expect(call.operation, c.kind).to.equal(c.kind);
+      expect(call.table, c.kind).to.equal('aggregate' in c ? c.aggregate.name : c.view);
+    }
+    expect(aggregateOperationCall(ONE_OF_EACH.setAggregateRealtime).options).to.deep.equal({
+      realtime: true,
+      previous: false,
+      timescale: 'auto',
+    });
+    expect(
+      aggregateOperationCall(ONE_OF_EACH.removeContinuousAggregatePolicy).options,
+    ).to.deep.equal({
+      startOffset: null,
+      endOffset: '1 hour',
+      scheduleInterval: '30 minutes',
+      timescale: 'require',
+    });
+  });
+
+  it('says above a create where it is refreshed, then calls createContinuousAggregate', () => {
+    for (const language of ['ts', 'js'] as const) {
+      const lines = renderChange(create, language).map((l) => l.trim());
+      expect(lines.slice(0, 5)).to.deep.equal([
+        `// ${describeChange(create)}`,
+        "// created WITH NO DATA in this migration's transaction; `prism-migrate up` refreshes it",
+        "// once the transaction has committed; under node-pg-migrate's own CLI, run",
+        '// `prism-migrate jobs run` afterwards',
+        "createContinuousAggregate(pgm, 'datapoint_hourly', {",
+      ]);
+      expect(lines.join('\n')).to.contain(
+        "columns: { avg_value: 'avg(value)', max_value: 'max(value)', samples: 'count(*)' },",
+      );
+    }
+  });
+
+  it('names view and source schema-qualified outside public; integer buckets as numbers', () => {
+    const text = renderChange(
+      {
+        kind: 'createContinuousAggregate',
+        aggregate: { ...DAILY, bucket: { kind: 'integer', value: 86_400n } },
+        timescale: 'require',
+        schema: 'metrics',
+      },
+      'ts',
+    ).join('\n');
+    expect(text).to.contain(
+      "createContinuousAggregate(pgm, { schema: 'metrics', name: 'datapoint_daily' }, {",
+    );
+    expect(text).to.contain("source: { schema: 'metrics', name: 'datapoint_hourly' },");
+    expect(text).to.contain("timeColumn: 'bucket',");
+    expect(text).to.contain('bucket: 86400,');
+    const policy = renderChange(
+      { ...ONE_OF_EACH.addAggregateRetentionPolicy, schema: 'metrics' },
+      'js',
+    ).join('\n');
+    expect(policy).to.contain(
+      "addAggregateRetentionPolicy(pgm, { schema: 'metrics', name: 'datapoint_daily' }, {",
+    );
+  });
+
+  it('a migration of a new aggregate imports its operations and drops it in down', () => {
+    const changes: Change[] = [
+      create,
+      {
+        kind: 'addContinuousAggregatePolicy',
+        view: HOURLY.name,
+        refresh: REFRESH,
+        timescale: 'auto',
+      },
+    ];
+    for (const language of ['ts', 'js'] as const) {
+      const text = renderMigration(changes, { language });
+      const imports = /import \{([^}]*)\} from 'prism-migrate\/operations';/.exec(text)?.[1];
+      expect(
+        imports
+          ?.split(',')
+          .map((n) => n.trim())
+          .filter(Boolean),
+      ).to.deep.equal([
+        'addContinuousAggregatePolicy',
+        'createContinuousAggregate',
+        'dropContinuousAggregate',
+        'removeContinuousAggregatePolicy',
+      ]);
+      const down = text.slice(text.indexOf('function down'));
+      expect(down.indexOf('removeContinuousAggregatePolicy(pgm')).to.be.lessThan(
+        down.indexOf('dropContinuousAggregate(pgm'),
+      );
+      expect(down).to.not.contain('createContinuousAggregate(pgm');
     }
   });
 });
