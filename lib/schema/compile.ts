@@ -19,6 +19,7 @@ import type { OrderByTerm } from '../sql/order-by.js';
 import { deepFreeze } from '../util/freeze.js';
 import {
   DEFAULT_SCHEMA,
+  type Aggregate,
   type Column,
   type CompressionSettings,
   type EnumCheck,
@@ -293,13 +294,44 @@ export function compileForeignKeys(
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/**
+ * A model's `timeseries.aggregates` as the Schema's aggregates, sources first: each reads
+ * the model's hypertable, or the aggregate of the model it names in `from`.
+ */
+export function compileAggregates(model: Model): Aggregate[] {
+  const timeseries = model.timeseries;
+  const schema = model.schema ?? DEFAULT_SCHEMA;
+  return (timeseries?.aggregates ?? []).map(
+    (a): Aggregate => ({
+      schema,
+      name: a.name,
+      model: model.name,
+      timescale: model.timescale,
+      source:
+        a.from === undefined
+          ? { kind: 'table', schema, name: model.table, timeColumn: timeseries?.timeColumn ?? '' }
+          : { kind: 'aggregate', schema, name: a.from, timeColumn: 'bucket' },
+      bucket: a.bucket,
+      groupBy: a.groupBy,
+      columns: a.columns,
+      realtime: a.realtime,
+      ...(a.refresh ? { refresh: a.refresh } : {}),
+      ...(a.compression ? { compression: { segmentBy: a.compression.segmentBy } } : {}),
+      ...(a.compression?.after ? { compressAfter: a.compression.after } : {}),
+      ...(a.retention ? { dropAfter: a.retention.dropAfter } : {}),
+    }),
+  );
+}
+
 /** The schema a spec describes, as it would be on a server with every TimescaleDB feature. */
 export function compileSpec(spec: Spec): Schema {
   const tables = new Map(spec.models.map((m) => [m.name, m]));
+  const aggregates = spec.models.flatMap(compileAggregates);
   return deepFreeze({
     tables: spec.models.map((m) => {
       const foreignKeys = compileForeignKeys(m, (name) => tables.get(name));
       return { ...compileModel(m), ...(foreignKeys.length > 0 ? { foreignKeys } : {}) };
     }),
+    ...(aggregates.length > 0 ? { aggregates } : {}),
   });
 }
