@@ -44,7 +44,30 @@ type Token =
 
 class ParseError extends Error {}
 
-const OPERATORS = ['::', '=>', '(', ')', '[', ']', ',', '.', '+', '-', '*', '/', '%', ';'];
+/** Longest first. Comparisons only come in shapes refused later, with their reason. */
+const OPERATORS = [
+  '::',
+  '=>',
+  '<=',
+  '>=',
+  '<>',
+  '!=',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  '.',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  ';',
+  '<',
+  '>',
+  '=',
+];
 
 function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];
