@@ -677,7 +677,9 @@ export function compareAggregates(
     );
   }
   const degraded = live.form === 'view' || live.form === 'materialized view';
-  if (live.realtime !== desired.realtime && !(degraded && desired.form === undefined)) {
+  // Between degraded forms, realtime is the form (a view or a materialized view): said above.
+  const formSaysIt = degraded && desired.form !== undefined && desired.form !== 'continuous';
+  if (live.realtime !== desired.realtime && !formSaysIt) {
     const text = (on: boolean): string => (on ? 'realtime' : 'materialized only');
     out.add(
       'aggregateRealtime',
