@@ -123,7 +123,12 @@ async function selectedTables(
       hint: `pull reads the connection's current schema (${schema}) unless --schema names another`,
     });
   }
-  return { tables, ...(read.unsupported ? { unsupported: read.unsupported } : {}) };
+  const aggregates = (read.aggregates ?? []).filter((a) => a.schema === schema);
+  return {
+    tables,
+    ...(aggregates.length > 0 ? { aggregates } : {}),
+    ...(read.unsupported ? { unsupported: read.unsupported } : {}),
+  };
 }
 
 export async function pull(options: PullOptions): Promise<PullResult> {
@@ -148,7 +153,7 @@ export async function pull(options: PullOptions): Promise<PullResult> {
           options.tables,
           historyTable(options),
         );
-        const { tables } = selected;
+        const { tables, aggregates } = selected;
         const pulled = schemaToSpec(selected, {
           header: `Written by prism-migrate pull from schema ${schema}.`,
         });
@@ -163,7 +168,7 @@ export async function pull(options: PullOptions): Promise<PullResult> {
           });
         }
         // What the spec could not state, as check would see it right after.
-        const accepted = compareSchemas({ tables }, compileSpec(spec));
+        const accepted = compareSchemas({ tables, aggregates }, compileSpec(spec));
         const baseline = await writeBaseline({
           client,
           description: db.description,

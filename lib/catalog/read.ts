@@ -14,6 +14,7 @@ import { canonicalTerm, splitDefaultIndexes } from '../schema/compile.js';
 import { isIdentifier } from '../spec/identifiers.js';
 import { parseCatalogPredicate, parsePredicate, predicateText } from '../sql/predicate.js';
 import type {
+  Aggregate,
   Column,
   EnumCheck,
   ForeignKey,
@@ -29,6 +30,7 @@ import { deepFreeze } from '../util/freeze.js';
 import type { TableName } from '../sql/quote.js';
 import { parseEnumCheck } from './checks.js';
 import { parseColumnDefault } from './defaults.js';
+import { readAggregates, type AggregateReading, type LiveAggregate } from './aggregates.js';
 import { readHypertables, type HypertableFacts } from './hypertables.js';
 import {
   hasTimescale,
@@ -245,6 +247,54 @@ function tableUnsupported(relation: RelationRow, triggers: readonly TriggerRow[]
 
 const tableKey = (schema: string, name: string): string => JSON.stringify([schema, name]);
 
+async function currentSchema(client: Queryable): Promise<string> {
+  const { rows } = await client.query<{ schema: string }>(
+    'SELECT pg_catalog.current_schema()::text AS schema',
+  );
+  return rows[0]?.schema ?? 'public';
+}
+
+/**
+ * The aggregates of the selection: every one of the schemas read whole; with `tables`,
+ * those built (directly or on other aggregates) on the selected tables.
+ */
+function selectedAggregates(
+  reading: AggregateReading,
+  tableOids: ReadonlySet<string> | undefined,
+): Aggregate[] {
+  if (tableOids === undefined) return reading.aggregates.map((a) => a.aggregate);
+  const byOid = new Map(reading.aggregates.map((a) => [a.oid, a]));
+  const rootOf = (a: LiveAggregate): string => {
+    let current = a;
+    for (let depth = 0; depth < 100; depth += 1) {
+      const parent = byOid.get(current.sourceOid);
+      if (parent === undefined) break;
+      current = parent;
+    }
+    return current.sourceOid;
+  };
+  return reading.aggregates.filter((a) => tableOids.has(rootOf(a))).map((a) => a.aggregate);
+}
+
+/** A view or materialized view named in `unsupported`, unless it is an aggregate read. */
+function otherObject(
+  o: { kind: string; schema: string; name: string },
+  reading: AggregateReading,
+): Unsupported | undefined {
+  const read = reading.aggregates.some(
+    (a) => a.aggregate.schema === o.schema && a.aggregate.name === o.name,
+  );
+  if (read && (o.kind === 'view' || o.kind === 'materialized view')) return undefined;
+  const refused = reading.refused.get(`${o.schema}.${o.name}`);
+  if (refused !== undefined && (o.kind === 'view' || o.kind === 'materialized view')) {
+    return { what: `${refused.kind} ${o.schema}.${o.name}`, detail: refused.detail };
+  }
+  return {
+    what: `${o.kind} ${o.schema}.${o.name}`,
+    detail: `${/^[aeiou]/.test(o.kind) ? 'an' : 'a'} ${o.kind}`,
+  };
+}
+
 /** The tables of the selection as the Schema type (see CatalogSelection). */
 export async function readSchema(
   client: Queryable,
@@ -252,16 +302,26 @@ export async function readSchema(
 ): Promise<Schema> {
   const timescale = await hasTimescale(client);
   const relations = await selectRelations(client, selection.tables, selection.schemas, timescale);
+  const aggregateSchemas =
+    selection.tables !== undefined
+      ? [...new Set(relations.map((r) => r.schema))]
+      : (selection.schemas ?? [await currentSchema(client)]);
+  const reading = await readAggregates(client, aggregateSchemas, timescale);
+  const aggregates = selectedAggregates(
+    reading,
+    selection.tables === undefined ? undefined : new Set(relations.map((r) => r.oid)),
+  );
+  const withAggregates = aggregates.length > 0 ? { aggregates } : {};
   // A whole schema is read: say what it holds besides tables.
   const others =
     selection.tables === undefined
-      ? (await readOtherObjects(client, selection.schemas)).map((o): Unsupported => ({
-          what: `${o.kind} ${o.schema}.${o.name}`,
-          detail: `${/^[aeiou]/.test(o.kind) ? 'an' : 'a'} ${o.kind}`,
-        }))
+      ? (await readOtherObjects(client, selection.schemas)).flatMap((o) => {
+          const other = otherObject(o, reading);
+          return other === undefined ? [] : [other];
+        })
       : [];
   const withOthers = others.length > 0 ? { unsupported: others } : {};
-  if (relations.length === 0) return deepFreeze({ tables: [], ...withOthers });
+  if (relations.length === 0) return deepFreeze({ tables: [], ...withAggregates, ...withOthers });
   const oids = relations.map((r) => r.oid);
   const columnRows = groupByRel(await readColumns(client, oids));
   const constraintRows = groupByRel(await readConstraints(client, oids));
@@ -308,5 +368,5 @@ export async function readSchema(
     };
   });
   tables.sort((a, b) => byCodeUnits(a.schema, b.schema) || byCodeUnits(a.name, b.name));
-  return deepFreeze({ tables, ...withOthers });
+  return deepFreeze({ tables, ...withAggregates, ...withOthers });
 }

@@ -273,3 +273,118 @@ export async function printedIntervals(
       ).rows.map((r) => r.text);
   return amounts.map((a, i) => (a?.kind === 'integer' ? a.value.toString() : (printed[i] ?? null)));
 }
+
+/** What TimescaleDB holds for one continuous aggregate, beside its definition. */
+export interface AggregateUsage {
+  readonly schema: string;
+  readonly name: string;
+  /** `_timescaledb_internal._materialized_hypertable_2`. */
+  readonly materializedHypertable: string;
+  /**
+   * The end of the materialized range (cagg_watermark): ISO 8601 for time, decimal text
+   * for integer time; null while nothing is materialized.
+   */
+  readonly materializedThrough: string | null;
+  /** hypertable_size() of the materialized hypertable. */
+  readonly totalBytes: number;
+}
+
+interface AggregateUsageRow {
+  schema: string;
+  name: string;
+  mat_schema: string;
+  mat_table: string;
+  time_type: string;
+  watermark: string | null;
+  total_bytes: string | null;
+}
+
+/** The watermark before anything is materialized: TimescaleDB's minimum internal time. */
+const NOTHING_MATERIALIZED = -210866803200000000n;
+const INTEGER_MINIMUMS = new Set(['-32768', '-2147483648', '-9223372036854775808']);
+
+function watermarkText(row: AggregateUsageRow): string | null {
+  if (row.watermark === null) return null;
+  if (/^(smallint|integer|bigint)$/.test(row.time_type)) {
+    return INTEGER_MINIMUMS.has(row.watermark) ? null : row.watermark;
+  }
+  // Internal time: microseconds since the Unix epoch.
+  const micros = BigInt(row.watermark);
+  if (micros <= NOTHING_MATERIALIZED) return null;
+  return toIso(new Date(Number(micros / 1000n)));
+}
+
+/**
+ * The materialized hypertable, watermark and size of the continuous aggregates named
+ * (schema, name). The watermark function is `_timescaledb_functions.cagg_watermark`
+ * (2.12 and later), else the older `_timescaledb_internal` one.
+ */
+export async function readAggregateUsage(
+  client: Queryable,
+  extensionSchema: string,
+  aggregates: readonly { readonly schema: string; readonly name: string }[],
+): Promise<AggregateUsage[]> {
+  if (aggregates.length === 0) return [];
+  const ts = quoteIdent(extensionSchema, 'schema name');
+  const { rows: found } = await client.query<{ schema: string }>(
+    `SELECT s AS schema FROM pg_catalog.unnest(ARRAY['_timescaledb_functions', '_timescaledb_internal']) WITH ORDINALITY AS u(s, o)
+      WHERE pg_catalog.to_regprocedure(s || '.cagg_watermark(integer)') IS NOT NULL ORDER BY o LIMIT 1`,
+  );
+  const watermark =
+    found[0] === undefined
+      ? 'NULL::bigint'
+      : `${quoteIdent(found[0].schema, 'schema name')}.cagg_watermark(ca.mat_hypertable_id)`;
+  const { rows } = await client.query<AggregateUsageRow>(
+    `SELECT ca.user_view_schema::text AS schema, ca.user_view_name::text AS name,
+            h.schema_name::text AS mat_schema, h.table_name::text AS mat_table,
+            pg_catalog.format_type(a.atttypid, a.atttypmod) AS time_type,
+            ${watermark}::text AS watermark,
+            ${ts}.hypertable_size(m.oid)::text AS total_bytes
+       FROM _timescaledb_catalog.continuous_agg ca
+       JOIN _timescaledb_catalog.hypertable h ON h.id = ca.mat_hypertable_id
+       JOIN pg_catalog.pg_namespace n ON n.nspname = h.schema_name
+       JOIN pg_catalog.pg_class m ON m.relnamespace = n.oid AND m.relname = h.table_name
+       JOIN _timescaledb_catalog.dimension d ON d.hypertable_id = h.id
+       JOIN pg_catalog.pg_attribute a ON a.attrelid = m.oid AND a.attname = d.column_name
+      WHERE (ca.user_view_schema::text, ca.user_view_name::text) IN
+            (SELECT * FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])))
+      ORDER BY 1, 2`,
+    [aggregates.map((a) => a.schema), aggregates.map((a) => a.name)],
+  );
+  return deepFreeze(
+    rows.map((r) => ({
+      schema: r.schema,
+      name: r.name,
+      materializedHypertable: `${r.mat_schema}.${r.mat_table}`,
+      materializedThrough: watermarkText(r),
+      totalBytes: toNumberOrNull(r.total_bytes) ?? 0,
+    })),
+  );
+}
+
+/** A degraded aggregate's storage: a materialized view's size and whether it was refreshed. */
+export async function readViewStorage(
+  client: Queryable,
+  views: readonly { readonly schema: string; readonly name: string }[],
+): Promise<{ schema: string; name: string; totalBytes: number; populated: boolean }[]> {
+  if (views.length === 0) return [];
+  const { rows } = await client.query<{
+    schema: string;
+    name: string;
+    total_bytes: string;
+    populated: boolean;
+  }>(
+    `SELECT n.nspname::text AS schema, c.relname::text AS name,
+            pg_catalog.pg_total_relation_size(c.oid)::text AS total_bytes, c.relispopulated AS populated
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE (n.nspname::text, c.relname::text) IN
+            (SELECT * FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])))`,
+    [views.map((v) => v.schema), views.map((v) => v.name)],
+  );
+  return rows.map((r) => ({
+    schema: r.schema,
+    name: r.name,
+    totalBytes: toNumber(r.total_bytes),
+    populated: r.populated,
+  }));
+}

@@ -10,12 +10,15 @@ import { readSchema } from '../catalog/read.js';
 import type { TimescaleSupport } from '../db/detect.js';
 import { compileIndexes, compileSpec } from '../schema/compile.js';
 import {
+  compareAggregates,
   compareTables,
+  extraAggregate,
+  liveAggregateOf,
   liveSelection,
   liveTableOf,
   type SchemaDifference,
 } from '../schema/compare.js';
-import type { Table } from '../schema/types.js';
+import type { Aggregate, Table } from '../schema/types.js';
 import type { Spec } from '../spec/types.js';
 import type { DestructiveCode } from '../diff/destructive.js';
 import { differenceDetails } from '../diff/structured.js';
@@ -96,6 +99,50 @@ function expectedOn(table: Table, support: TimescaleSupport, context: DriftConte
   };
 }
 
+/**
+ * The aggregate a spec's entry should be on this server: a continuous aggregate where
+ * TimescaleDB with the Timescale License is installed (and always under `require`, which
+ * refuses to make anything else); else, under `auto`/`off`, a view (realtime) or a
+ * materialized view, without the policies and compression the operations skip there.
+ */
+function expectedAggregateOn(aggregate: Aggregate, support: TimescaleSupport): Aggregate {
+  const continuous =
+    aggregate.timescale === 'require' ||
+    (aggregate.timescale !== 'off' && support.installed && support.features.policies);
+  if (continuous) return { ...aggregate, form: 'continuous' };
+  return {
+    ...aggregate,
+    form: aggregate.realtime ? 'view' : 'materialized view',
+    refresh: undefined,
+    compression: undefined,
+    compressAfter: undefined,
+    dropAfter: undefined,
+  };
+}
+
+const DEGRADED_FORM =
+  'made without continuous aggregates (no TimescaleDB with the Timescale License when its migration ran): drop it and apply the migration that creates it again, or recreate it by hand';
+
+function aggregateFix(d: SchemaDifference, context: DriftContext): string {
+  const pending = context.pendingMigrations ?? 0;
+  if (pending > 0) return PENDING(pending);
+  if (d.expected.startsWith('absent')) return NOT_IN_SPEC;
+  if (d.kind === 'aggregate') {
+    return d.actual === 'missing' ? DROPPED_BY_HAND : DEGRADED_FORM;
+  }
+  const policy = [
+    'aggregateRefreshPolicy',
+    'aggregateCompression',
+    'aggregateCompressionPolicy',
+    'aggregateRetentionPolicy',
+  ];
+  return policy.includes(d.kind) &&
+    d.expected !== 'none' &&
+    (d.actual.startsWith('none') || d.actual === 'disabled')
+    ? SKIPPED
+    : CHANGED_BY_HAND;
+}
+
 function fixFor(
   d: SchemaDifference,
   live: Table | undefined,
@@ -143,19 +190,38 @@ export async function detectDrift(
   support: TimescaleSupport,
   context: DriftContext = {},
 ): Promise<Drift[]> {
-  const desired = compileSpec(spec).tables.map((t) => expectedOn(t, support, context));
+  const compiled = compileSpec(spec);
+  const desired = compiled.tables.map((t) => expectedOn(t, support, context));
   const live = await readSchema(client, { tables: liveSelection(desired) });
   const liveOf = liveTableOf(live.tables, desired);
   const accepted = context.accepted ?? [];
-  return desired.flatMap((specTable) => {
+  const isNew = (d: SchemaDifference): boolean => !accepted.some((a) => sameDifference(a, d));
+  const tableDrift = desired.flatMap((specTable) => {
     const found = liveOf(specTable);
     const table = asPlainTable(specTable, found, spec);
     return compareTables(found, table)
-      .filter((d) => !accepted.some((a) => sameDifference(a, d)))
+      .filter(isNew)
       .map((d) =>
         Object.freeze({ ...d, ...differenceDetails(d), fix: fixFor(d, found, support, context) }),
       );
   });
+  // Aggregates: those of the spec, and every live one built on its tables.
+  const liveAggregates = live.aggregates ?? [];
+  const aggregateOf = liveAggregateOf(liveAggregates, (a) => {
+    const table = desired.find((t) => t.model === a.model);
+    return table === undefined ? undefined : liveOf(table)?.schema;
+  });
+  const matched = new Set<Aggregate>();
+  const aggregateDifferences = (compiled.aggregates ?? []).flatMap((a) => {
+    const found = aggregateOf(a);
+    if (found !== undefined) matched.add(found);
+    return compareAggregates(found, expectedAggregateOn(a, support));
+  });
+  const extra = liveAggregates.filter((a) => !matched.has(a)).map(extraAggregate);
+  const aggregateDrift = [...aggregateDifferences, ...extra]
+    .filter(isNew)
+    .map((d) => Object.freeze({ ...d, ...differenceDetails(d), fix: aggregateFix(d, context) }));
+  return [...tableDrift, ...aggregateDrift];
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The readable form of `timescale-info` (the default output; `--json` prints the object). */
 import type {
   TimescaleInfo,
+  TimescaleInfoAggregate,
   TimescaleInfoHypertable,
   TimescaleInfoJob,
   TimescaleInfoRange,
@@ -141,6 +142,54 @@ function hypertableBlock(h: TimescaleInfoHypertable): string[] {
   return lines;
 }
 
+const FORM: Readonly<Record<TimescaleInfoAggregate['form'], string>> = {
+  continuous: 'continuous aggregate',
+  'materialized view':
+    'materialized view (no continuous aggregates here; `prism-migrate jobs run` refreshes it)',
+  view: 'view (no continuous aggregates here; computed when read)',
+};
+
+function refreshLines(a: TimescaleInfoAggregate): string[] {
+  const r = a.refresh;
+  if (r === null) return ['  refresh:      no policy'];
+  const window = `from ${r.startOffset === null ? 'the first row' : `${r.startOffset} ago`} to ${r.endOffset === null ? 'the newest row' : `${r.endOffset} ago`}`;
+  const last =
+    r.lastRunStartedAt === null
+      ? 'never (or unknown)'
+      : `${formatTimestamp(r.lastRunStartedAt)} (${r.lastRunStatus ?? 'unknown status'})`;
+  return [
+    `  refresh:      ${window}, every ${r.scheduleInterval}${r.jobId === null ? '' : ` (job ${r.jobId})`}`,
+    `  last refresh: ${last}${r.nextStart === null ? '' : `, next ${formatTimestamp(r.nextStart)}`}`,
+  ];
+}
+
+function aggregateBlock(a: TimescaleInfoAggregate): string[] {
+  const source = `${a.source.kind === 'aggregate' ? 'aggregate ' : ''}${a.source.schema}.${a.source.name}`;
+  const columns = a.columns.map((c) => `${c.name} ${c.call}`).join(', ');
+  const materialized =
+    a.form === 'continuous'
+      ? `${a.materializedThrough === null ? 'nothing yet' : `up to ${/^-?\d+$/.test(a.materializedThrough) ? a.materializedThrough : formatTimestamp(a.materializedThrough)}`}${a.realtime ? '; newer rows aggregated when read (realtime)' : ''}`
+      : a.form === 'materialized view'
+        ? a.populated === true
+          ? 'as of its last refresh'
+          : 'never refreshed (empty)'
+        : 'nothing (computed when read)';
+  return [
+    `aggregate ${a.schema}.${a.name}${a.model === null ? '' : ` (model ${a.model})`}: ${FORM[a.form]}`,
+    `  bucket:       ${a.bucket} of ${source}.${a.source.timeColumn}${a.groupBy.length > 0 ? ` by ${a.groupBy.join(', ')}` : ''}`,
+    `  columns:      ${columns}`,
+    ...(a.form === 'continuous' ? refreshLines(a) : []),
+    `  materialized: ${materialized}`,
+    ...(a.totalBytes === null ? [] : [`  size:         ${formatBytes(a.totalBytes)}`]),
+    ...(a.form === 'continuous'
+      ? [
+          `  compression:  ${a.compression.enabled ? `on, ${a.compression.segmentBy.length > 0 ? `segment by ${a.compression.segmentBy.join(', ')}` : 'no segment by'}${a.compression.after === null ? '' : `, after ${a.compression.after}`}` : 'off'}`,
+          `  retention:    ${a.retention === null ? 'none' : `drop after ${a.retention.dropAfter}`}`,
+        ]
+      : []),
+  ];
+}
+
 const AVAILABILITY: Readonly<Record<TimescaleInfo['timescale']['availability'], string>> = {
   installed: 'installed',
   creatable: 'on the server, created by the first `up`',
@@ -172,6 +221,8 @@ export function formatTimescaleInfo(info: TimescaleInfo): string {
       for (const h of info.hypertables) lines.push('', ...hypertableBlock(h));
     }
   }
+
+  for (const a of info.aggregates) lines.push('', ...aggregateBlock(a));
 
   if (info.plainTables.length > 0) {
     lines.push(

@@ -44,6 +44,20 @@
  *     }],
  *   }],
  *   plainTables: [{ model, table, wouldBeHypertable: true, timeColumn }],
+ *   aggregates: [{                             // sources before the aggregates built on them
+ *     schema, name, model,                     // model: the spec model declaring it, or null
+ *     form,                                    // continuous | materialized view | view (no caggs here)
+ *     source: { kind: 'table' | 'aggregate', schema, name, timeColumn },
+ *     bucket, groupBy, columns: [{ name, call }], realtime,
+ *     refresh: { startOffset, endOffset, scheduleInterval, jobId,   // offsets null when unbounded
+ *                lastRunStartedAt, lastRunStatus, lastSuccessfulFinish, nextStart,
+ *                totalRuns, totalFailures } | null,
+ *     materializedThrough,                     // cagg_watermark: ISO 8601 or integer text; null when none
+ *     populated,                               // a materialized view: refreshed yet; else null
+ *     totalBytes,                              // the materialized hypertable's or view's size; null for a view
+ *     compression: { enabled, segmentBy, after },
+ *     retention: { dropAfter } | null,
+ *   }],
  * }
  * ```
  *
@@ -74,13 +88,17 @@ import {
 import { readSchema } from '../catalog/read.js';
 import {
   printedIntervals,
+  readAggregateUsage,
   readTimescaleRuntime,
+  readViewStorage,
   type HypertableUsage,
   type JobFacts,
   type JobHistory,
 } from '../catalog/runtime.js';
 import { termText } from '../schema/compile.js';
-import type { Hypertable } from '../schema/types.js';
+import type { Aggregate, Hypertable } from '../schema/types.js';
+import { aggregateCallText } from '../sql/aggregate-call.js';
+import type { TimeAmount } from '../spec/types.js';
 import type { Spec } from '../spec/types.js';
 import { amountText } from '../spec/time-amount.js';
 import { deepFreeze } from '../util/freeze.js';
@@ -135,6 +153,53 @@ export interface TimescaleInfoHypertable {
   readonly jobs: readonly TimescaleInfoJob[];
 }
 
+/** A refresh policy with its job's history. */
+export interface TimescaleInfoRefresh extends JobHistory {
+  /** null: unbounded. Interval text as prism.yaml writes it, or decimal text for integer time. */
+  readonly startOffset: string | null;
+  readonly endOffset: string | null;
+  readonly scheduleInterval: string;
+  /** The policy's job, or null where it cannot be found among the jobs. */
+  readonly jobId: number | null;
+}
+
+/**
+ * A continuous aggregate, or a view / materialized view standing for one where the server
+ * has no continuous aggregates (`form`).
+ */
+export interface TimescaleInfoAggregate {
+  readonly schema: string;
+  readonly name: string;
+  /** The spec model declaring it, or null. */
+  readonly model: string | null;
+  readonly form: 'continuous' | 'materialized view' | 'view';
+  readonly source: {
+    readonly kind: 'table' | 'aggregate';
+    readonly schema: string;
+    readonly name: string;
+    readonly timeColumn: string;
+  };
+  /** As prism.yaml writes it: `1 hour`, or decimal text for integer time. */
+  readonly bucket: string;
+  readonly groupBy: readonly string[];
+  /** `{ name: 'avg_temp', call: 'avg(temperature)' }`. */
+  readonly columns: readonly { readonly name: string; readonly call: string }[];
+  readonly realtime: boolean;
+  readonly refresh: TimescaleInfoRefresh | null;
+  /** The end of the materialized range (continuous aggregates); null while nothing is. */
+  readonly materializedThrough: string | null;
+  /** A materialized view: whether it was ever refreshed; null for the other forms. */
+  readonly populated: boolean | null;
+  /** The materialized hypertable's (or materialized view's) size; null for a view. */
+  readonly totalBytes: number | null;
+  readonly compression: {
+    readonly enabled: boolean;
+    readonly segmentBy: readonly string[];
+    readonly after: string | null;
+  };
+  readonly retention: { readonly dropAfter: string } | null;
+}
+
 export interface TimescaleInfoPlainTable {
   readonly model: string;
   readonly table: string;
@@ -159,6 +224,8 @@ export interface TimescaleInfo {
   readonly jobsRunAutomatically: boolean;
   readonly hypertables: readonly TimescaleInfoHypertable[];
   readonly plainTables: readonly TimescaleInfoPlainTable[];
+  /** Sources before the aggregates built on them. */
+  readonly aggregates: readonly TimescaleInfoAggregate[];
 }
 
 export interface TimescaleInfoOptions {
@@ -283,6 +350,108 @@ function buildJob(j: JobFacts): TimescaleInfoJob {
   };
 }
 
+const NO_HISTORY: JobHistory = Object.freeze({
+  lastRunStartedAt: null,
+  lastRunStatus: null,
+  lastSuccessfulFinish: null,
+  nextStart: null,
+  totalRuns: null,
+  totalFailures: null,
+});
+
+function historyOf(j: JobFacts | undefined): JobHistory {
+  if (j === undefined) return NO_HISTORY;
+  return {
+    lastRunStartedAt: j.lastRunStartedAt,
+    lastRunStatus: j.lastRunStatus,
+    lastSuccessfulFinish: j.lastSuccessfulFinish,
+    nextStart: j.nextStart,
+    totalRuns: j.totalRuns,
+    totalFailures: j.totalFailures,
+  };
+}
+
+const offsetText = (a: TimeAmount | null): string | null => (a === null ? null : amountText(a));
+
+/** The spec model whose `timeseries.aggregates` declares the aggregate, or null. */
+function aggregateModel(spec: Spec | undefined, a: Aggregate): string | null {
+  const models = (spec?.models ?? []).filter((m) =>
+    (m.timeseries?.aggregates ?? []).some((x) => x.name === a.name),
+  );
+  const model =
+    models.find((m) => (m.schema ?? 'public') === a.schema) ??
+    models.find((m) => m.schema === undefined);
+  return model?.name ?? null;
+}
+
+/** The aggregates with their refresh job, materialized range and size. */
+async function aggregateInfo(
+  client: ClientBase,
+  aggregates: readonly Aggregate[],
+  jobs: readonly JobFacts[],
+  extensionSchema: string | null,
+  spec: Spec | undefined,
+): Promise<TimescaleInfoAggregate[]> {
+  const continuous = aggregates.filter((a) => a.form === 'continuous');
+  const usage =
+    extensionSchema === null ? [] : await readAggregateUsage(client, extensionSchema, continuous);
+  const storage = await readViewStorage(
+    client,
+    aggregates.filter((a) => a.form === 'materialized view'),
+  );
+  return aggregates.map((a): TimescaleInfoAggregate => {
+    const u = usage.find((x) => x.schema === a.schema && x.name === a.name);
+    const st = storage.find((x) => x.schema === a.schema && x.name === a.name);
+    // 2.12 names the materialized hypertable in `jobs`, later versions the view.
+    const owners = new Set([key(a.schema, a.name)]);
+    if (u !== undefined) {
+      const [matSchema, ...rest] = u.materializedHypertable.split('.');
+      owners.add(key(matSchema ?? '', rest.join('.')));
+    }
+    const refreshJob = jobs.find(
+      (j) =>
+        owners.has(key(j.schema, j.table)) && j.procName === 'policy_refresh_continuous_aggregate',
+    );
+    return {
+      schema: a.schema,
+      name: a.name,
+      model: aggregateModel(spec, a),
+      form: a.form ?? 'continuous',
+      source: { ...a.source },
+      bucket: amountText(a.bucket),
+      groupBy: [...a.groupBy],
+      columns: a.columns.map((c) => ({ name: c.name, call: aggregateCallText(c) })),
+      realtime: a.realtime,
+      refresh:
+        a.refresh === undefined
+          ? null
+          : {
+              startOffset: offsetText(a.refresh.startOffset),
+              endOffset: offsetText(a.refresh.endOffset),
+              scheduleInterval: a.refresh.scheduleInterval.text,
+              jobId: refreshJob?.id ?? null,
+              ...historyOf(refreshJob),
+            },
+      materializedThrough: u?.materializedThrough ?? null,
+      populated: st?.populated ?? null,
+      totalBytes: u?.totalBytes ?? st?.totalBytes ?? null,
+      compression: {
+        enabled: a.compression !== undefined,
+        segmentBy: [...(a.compression?.segmentBy ?? [])],
+        after: a.compressAfter ? amountText(a.compressAfter) : null,
+      },
+      retention: a.dropAfter ? { dropAfter: amountText(a.dropAfter) } : null,
+    };
+  });
+}
+
+async function currentSchema(client: ClientBase): Promise<string | null> {
+  const { rows } = await client.query<{ schema: string | null }>(
+    'SELECT pg_catalog.current_schema()::text AS schema',
+  );
+  return rows[0]?.schema ?? null;
+}
+
 /**
  * Introspects the connected database. `spec` names the models of hypertables and lists
  * the timeseries models that are plain tables; `options.embedded` marks the embedded
@@ -301,9 +470,19 @@ export async function timescaleInfo(
     ? await readTimescaleRuntime(client, support.schema ?? '')
     : { hypertables: [], jobs: [] };
   const usageOf = new Map(runtime.hypertables.map((u) => [key(u.schema, u.table), u]));
-  // The hypertables' own settings come from the catalog reader, their schemas read whole.
-  const schemas = [...new Set(runtime.hypertables.map((u) => u.schema))];
-  const live = (schemas.length > 0 ? (await readSchema(client, { schemas })).tables : []).filter(
+  // The hypertables' own settings and the aggregates come from the catalog reader, their
+  // schemas (and those of the spec's models and the current one, for degraded aggregates)
+  // read whole.
+  const current = await currentSchema(client);
+  const schemas = [
+    ...new Set([
+      ...runtime.hypertables.map((u) => u.schema),
+      ...(spec?.models ?? []).map((m) => m.schema ?? 'public'),
+      ...(current === null ? [] : [current]),
+    ]),
+  ];
+  const read = await readSchema(client, { schemas });
+  const live = read.tables.filter(
     (t) => t.hypertable !== undefined && usageOf.has(key(t.schema, t.name)),
   );
   const hypertableKeys = new Set(live.map((t) => key(t.schema, t.name)));
@@ -364,6 +543,14 @@ export async function timescaleInfo(
       timeColumn: m.timeColumn,
     }));
 
+  const aggregates = await aggregateInfo(
+    client,
+    read.aggregates ?? [],
+    runtime.jobs,
+    installed ? support.schema : null,
+    spec,
+  );
+
   return deepFreeze<TimescaleInfo>({
     version: 1,
     server: { version: support.serverVersion },
@@ -381,5 +568,6 @@ export async function timescaleInfo(
     jobsRunAutomatically: installed && support.features.policies && !embedded,
     hypertables,
     plainTables,
+    aggregates,
   });
 }

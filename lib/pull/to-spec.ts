@@ -7,7 +7,16 @@
 import { isDeepStrictEqual } from 'node:util';
 import { catalogType } from '../schema/column-types.js';
 import { canonicalOrderBy, canonicalTerm, termText } from '../schema/compile.js';
-import type { Column, ForeignKey, Hypertable, Index, Schema, Table } from '../schema/types.js';
+import type {
+  Aggregate,
+  Column,
+  ForeignKey,
+  Hypertable,
+  Index,
+  Schema,
+  Table,
+} from '../schema/types.js';
+import { aggregateCallText } from '../sql/aggregate-call.js';
 import { functionDefaultText, parseDefault } from '../spec/defaults.js';
 import {
   defaultIndexName,
@@ -23,6 +32,7 @@ import type { Field, FieldType, TimeAmount } from '../spec/types.js';
 import { enumValuesProblem, fieldTypeOf } from './field-types.js';
 import {
   renderSpec,
+  type AggregateDraft,
   type FieldDraft,
   type ModelDraft,
   type SpecEntry,
@@ -635,7 +645,115 @@ function modelNames(tables: readonly Table[]): Map<Table, string> {
   return names;
 }
 
+/** The aggregates built on `table`, directly or on each other, sources first. */
+function aggregatesOn(table: Table, aggregates: readonly Aggregate[]): Aggregate[] {
+  const included = new Set<string>();
+  const result: Aggregate[] = [];
+  for (const a of aggregates) {
+    if (a.source.schema !== table.schema) continue;
+    const onTable = a.source.kind === 'table' && a.source.name === table.name;
+    if (onTable || (a.source.kind === 'aggregate' && included.has(a.source.name))) {
+      included.add(a.name);
+      result.push(a);
+    }
+  }
+  return result;
+}
+
+/**
+ * The `timeseries.aggregates` of a model: each aggregate over its hypertable (or over
+ * one written before it) whose columns are the model's fields (or the source
+ * aggregate's); why each other one is left out.
+ */
+function aggregateDrafts(
+  draft: ModelDraft,
+  aggregates: readonly Aggregate[],
+): { drafts: AggregateDraft[]; leftOut: { what: string; detail: string }[] } {
+  const drafts: AggregateDraft[] = [];
+  const leftOut: { what: string; detail: string }[] = [];
+  const ts = draft.timeseries;
+  const fields = new Set(draft.slots.flatMap((s) => ('field' in s ? [s.field.name] : [])));
+  const columnsOf = new Map<string, Set<string>>();
+  for (const a of aggregates) {
+    const what = `aggregate ${a.name}`;
+    if (ts === undefined) {
+      leftOut.push({
+        what,
+        detail: `${draft.table} has no timeseries block here (not a hypertable), so nothing holds the aggregate; left out`,
+      });
+      continue;
+    }
+    const available =
+      a.source.kind === 'table' ? fields : (columnsOf.get(a.source.name) ?? undefined);
+    if (available === undefined) {
+      leftOut.push({
+        what,
+        detail: `it is built on ${a.source.name}, which is left out; left out`,
+      });
+      continue;
+    }
+    if (a.source.kind === 'table' && a.source.timeColumn !== ts.time_column) {
+      leftOut.push({
+        what,
+        detail: `it buckets ${a.source.timeColumn}, not the time column ${ts.time_column}; left out`,
+      });
+      continue;
+    }
+    const read = [...a.groupBy, ...a.columns.flatMap((c) => (c.argument ? [c.argument] : []))];
+    const missing = read.filter((c) => !available.has(c));
+    const amounts = [
+      a.bucket,
+      a.refresh?.startOffset ?? undefined,
+      a.refresh?.endOffset ?? undefined,
+      a.compressAfter,
+      a.dropAfter,
+    ].filter((x): x is TimeAmount => x !== undefined);
+    if (missing.length > 0 || amounts.some((x) => amountValue(x) === undefined)) {
+      leftOut.push({
+        what,
+        detail:
+          missing.length > 0
+            ? `column ${missing.join(', ')} is left out, so the aggregate is left out`
+            : 'an amount larger than prism.yaml can write; left out',
+      });
+      continue;
+    }
+    const value = (x: TimeAmount): string | number => amountValue(x) as string | number;
+    drafts.push({
+      name: a.name,
+      ...(a.source.kind === 'aggregate' ? { from: a.source.name } : {}),
+      bucket: value(a.bucket),
+      group_by: [...a.groupBy],
+      columns: Object.fromEntries(a.columns.map((c) => [c.name, aggregateCallText(c)])),
+      ...(a.refresh
+        ? {
+            refresh: {
+              ...(a.refresh.startOffset === null
+                ? {}
+                : { start_offset: value(a.refresh.startOffset) }),
+              ...(a.refresh.endOffset === null ? {} : { end_offset: value(a.refresh.endOffset) }),
+              schedule_interval: a.refresh.scheduleInterval.text,
+            },
+          }
+        : {}),
+      ...(a.realtime ? { realtime: true as const } : {}),
+      ...(a.compression
+        ? {
+            compression: {
+              ...(a.compressAfter ? { after: value(a.compressAfter) } : {}),
+              segment_by: [...a.compression.segmentBy],
+            },
+          }
+        : {}),
+      ...(a.dropAfter ? { retention: { drop_after: value(a.dropAfter) } } : {}),
+    });
+    columnsOf.set(a.name, new Set([...a.groupBy, ...a.columns.map((c) => c.name)]));
+  }
+  return { drafts, leftOut };
+}
+
 export function schemaToSpec(schema: Schema, options: ToSpecOptions = {}): PulledSpec {
+  const placed = new Set<Aggregate>();
   const entries: SpecEntry[] = [];
   const notes: PullNote[] = [];
   const pulled: PulledModel[] = [];
@@ -680,8 +798,27 @@ export function schemaToSpec(schema: Schema, options: ToSpecOptions = {}): Pulle
       continue;
     }
     notes.push(...builder.notes);
+    const onTable = aggregatesOn(table, schema.aggregates ?? []);
+    onTable.forEach((a) => placed.add(a));
+    const { drafts, leftOut } = aggregateDrafts(draft, onTable);
+    if (draft.timeseries && drafts.length > 0) draft.timeseries.aggregates = drafts;
+    for (const l of leftOut) {
+      const note = { table: table.name, what: l.what, detail: oneLine(l.detail) };
+      notes.push(note);
+      draft.trailing.push(`pull: ${note.what}: ${note.detail}`);
+    }
     entries.push({ model: draft });
     pulled.push({ model: draft.name, table: draft.table });
+  }
+  for (const a of schema.aggregates ?? []) {
+    if (placed.has(a)) continue;
+    const note = {
+      table: a.name,
+      what: `aggregate ${a.name}`,
+      detail: oneLine(`it is built on ${a.source.name}, which is left out; left out`),
+    };
+    notes.push(note);
+    entries.push({ comment: `pull: ${note.what}: ${note.detail}` });
   }
   for (const other of schema.unsupported ?? []) {
     const note = {

@@ -59,6 +59,31 @@ export interface TimeseriesDraft {
   partitioning?: { column: string; partitions: number };
   reorder?: { index: string[] };
   create_default_indexes?: false;
+  /** Continuous aggregates over the hypertable, sources first. */
+  aggregates?: AggregateDraft[];
+}
+
+/** An entry of `timeseries.aggregates`, keys in the order prism.yaml documents them. */
+export interface AggregateDraft {
+  readonly name: string;
+  readonly from?: string;
+  readonly bucket: string | number;
+  readonly group_by: readonly string[];
+  /** `output column: function(argument)`, in the view's order. */
+  readonly columns: Readonly<Record<string, string>>;
+  /** Offsets left out where unbounded (null). */
+  readonly refresh?: {
+    readonly start_offset?: string | number;
+    readonly end_offset?: string | number;
+    readonly schedule_interval: string;
+  };
+  /** Written only when true (the default is false). */
+  readonly realtime?: true;
+  readonly compression?: {
+    readonly after?: string | number;
+    readonly segment_by: readonly string[];
+  };
+  readonly retention?: { readonly drop_after: string | number };
 }
 
 /** A column's place in the field list: a field, or a comment where a column was left out. */
@@ -112,6 +137,23 @@ function timeseriesValue(ts: TimeseriesDraft): Record<string, unknown> {
     ...(ts.create_default_indexes === false ? { create_default_indexes: false } : {}),
     ...(ts.partitioning === undefined ? {} : { partitioning: ts.partitioning }),
     ...(ts.reorder === undefined ? {} : { reorder: ts.reorder }),
+    ...(ts.aggregates === undefined || ts.aggregates.length === 0
+      ? {}
+      : { aggregates: ts.aggregates.map(aggregateValue) }),
+  };
+}
+
+function aggregateValue(a: AggregateDraft): Record<string, unknown> {
+  return {
+    name: a.name,
+    ...(a.from === undefined ? {} : { from: a.from }),
+    bucket: a.bucket,
+    group_by: a.group_by,
+    columns: a.columns,
+    ...(a.refresh === undefined ? {} : { refresh: a.refresh }),
+    ...(a.realtime === true ? { realtime: true } : {}),
+    ...(a.compression === undefined ? {} : { compression: a.compression }),
+    ...(a.retention === undefined ? {} : { retention: a.retention }),
   };
 }
 
@@ -130,18 +172,36 @@ function comment(lines: readonly string[]): string {
   return lines.map((l) => ` ${l}`).join('\n');
 }
 
-const FLOW_KEYS = new Set(['values', 'segment_by', 'order_by', 'columns', 'index', 'include']);
+const FLOW_KEYS = new Set([
+  'values',
+  'segment_by',
+  'order_by',
+  'columns',
+  'index',
+  'include',
+  'group_by',
+]);
+/** An aggregate's maps, each on one line as prism.yaml documents them. */
+const AGGREGATE_FLOW_MAPS = new Set(['columns', 'refresh', 'compression', 'retention']);
 
-/** Short lists (`values`, `segment_by`, index columns) on one line. */
-function flowLists(node: unknown): void {
+/** Short lists (`values`, `segment_by`, index columns) and an aggregate's maps on one line. */
+function flowLists(node: unknown, inAggregate = false): void {
   if (isSeq(node)) {
-    for (const item of node.items) flowLists(item);
+    for (const item of node.items) flowLists(item, inAggregate);
   } else if (isMap(node)) {
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? pair.key.value : undefined;
       if (isSeq(pair.value) && typeof key === 'string' && FLOW_KEYS.has(key))
         pair.value.flow = true;
-      else flowLists(pair.value);
+      else if (
+        inAggregate &&
+        isMap(pair.value) &&
+        typeof key === 'string' &&
+        AGGREGATE_FLOW_MAPS.has(key)
+      ) {
+        pair.value.flow = true;
+        flowLists(pair.value);
+      } else flowLists(pair.value, key === 'aggregates');
     }
   }
 }

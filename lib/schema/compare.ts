@@ -5,10 +5,12 @@
  * alone.
  */
 import { amountText, sameAmount } from '../spec/time-amount.js';
-import type { TimeAmount } from '../spec/types.js';
+import type { AggregateRefresh, TimeAmount } from '../spec/types.js';
+import { aggregateCallText } from '../sql/aggregate-call.js';
 import { describeDefault, sameDefault, sqlString } from './defaults.js';
 import { termText } from './compile.js';
 import type {
+  Aggregate,
   Column,
   CompressionSettings,
   EnumCheck,
@@ -47,12 +49,22 @@ export const DIFFERENCE_KINDS = Object.freeze([
   'retentionPolicy',
   'partitioning',
   'reorderPolicy',
+  'aggregate',
+  'aggregateDefinition',
+  'aggregateRealtime',
+  'aggregateRefreshPolicy',
+  'aggregateCompression',
+  'aggregateCompressionPolicy',
+  'aggregateRetentionPolicy',
 ] as const);
 export type DifferenceKind = (typeof DIFFERENCE_KINDS)[number];
 
 export interface SchemaDifference {
   readonly kind: DifferenceKind;
-  /** The table's name (qualified when it is not in the default schema). */
+  /**
+   * The table's name (qualified when it is not in the default schema); for the aggregate
+   * kinds, the aggregate's.
+   */
   readonly table: string;
   /** What differs: `column value`, `index reading_source_idx`, `retention policy`. */
   readonly what: string;
@@ -565,6 +577,199 @@ export function compareTables(live: Table | undefined, desired: Table): SchemaDi
   return out.list;
 }
 
+function aggregateLabel(a: Pick<Aggregate, 'schema' | 'name'>): string {
+  return a.schema === DEFAULT_SCHEMA ? a.name : `${a.schema}.${a.name}`;
+}
+
+/**
+ * What defines an aggregate's view, as one line: `1 hour buckets of readings.recorded_at
+ * by sensor: avg_temp avg(temperature), samples count(*)`.
+ */
+export function aggregateDefinitionText(a: Aggregate): string {
+  const source = `${a.source.kind === 'aggregate' ? 'aggregate ' : ''}${a.source.name}.${a.source.timeColumn}`;
+  const by = a.groupBy.length > 0 ? ` by ${a.groupBy.join(', ')}` : '';
+  const columns = a.columns.map((c) => `${c.name} ${aggregateCallText(c)}`).join(', ');
+  return `${amountText(a.bucket)} buckets of ${source}${by}: ${columns}`;
+}
+
+/** `start_offset 30 days, end_offset 1 hour, schedule_interval 30 minutes`, or `none`. */
+export function refreshText(r: AggregateRefresh | undefined): string {
+  if (r === undefined) return 'none';
+  const offset = (a: TimeAmount | null): string => (a === null ? 'none' : amountText(a));
+  return `start_offset ${offset(r.startOffset)}, end_offset ${offset(r.endOffset)}, schedule_interval ${r.scheduleInterval.text}`;
+}
+
+function sameOffset(a: TimeAmount | null, b: TimeAmount | null): boolean {
+  return a === null || b === null ? a === b : sameAmount(a, b);
+}
+
+function sameRefresh(a: AggregateRefresh | undefined, b: AggregateRefresh | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return (
+    sameOffset(a.startOffset, b.startOffset) &&
+    sameOffset(a.endOffset, b.endOffset) &&
+    a.scheduleInterval.micros === b.scheduleInterval.micros
+  );
+}
+
+/**
+ * Same view: source, bucket (by its text: `1 month` and `30 days` bucket differently),
+ * group columns and output columns in order.
+ */
+function sameDefinition(a: Aggregate, b: Aggregate): boolean {
+  return (
+    a.source.kind === b.source.kind &&
+    a.source.name === b.source.name &&
+    a.source.timeColumn === b.source.timeColumn &&
+    a.bucket.kind === b.bucket.kind &&
+    amountText(a.bucket) === amountText(b.bucket) &&
+    aggregateDefinitionText(a) === aggregateDefinitionText(b)
+  );
+}
+
+const FORM_TEXT: Readonly<Record<NonNullable<Aggregate['form']>, string>> = Object.freeze({
+  continuous: 'continuous aggregate',
+  'materialized view': 'materialized view (no continuous aggregates here)',
+  view: 'view (no continuous aggregates here)',
+});
+
+/**
+ * The differences of one aggregate; `live` undefined when the database lacks it. A
+ * desired `form` (what this server makes of it) is compared too; left out, any form is
+ * the aggregate. A degraded form has no policies or compression to compare: the desired
+ * aggregate says so by having none (see `expectedOn` of drift).
+ */
+export function compareAggregates(
+  live: Aggregate | undefined,
+  desired: Aggregate,
+): SchemaDifference[] {
+  const name = aggregateLabel(desired);
+  const out = new Differences(name);
+  const definition = aggregateDefinitionText(desired);
+  if (live === undefined) {
+    out.add(
+      'aggregate',
+      'aggregate',
+      desired.form === undefined
+        ? `aggregate ${definition}`
+        : `${FORM_TEXT[desired.form]} ${definition}`,
+      'missing',
+      `create the aggregate ${name} (${definition})`,
+    );
+    return out.list;
+  }
+  if (desired.form !== undefined && live.form !== undefined && desired.form !== live.form) {
+    out.add(
+      'aggregate',
+      'aggregate form',
+      FORM_TEXT[desired.form],
+      FORM_TEXT[live.form],
+      `recreate ${name} as a ${FORM_TEXT[desired.form].replace(/ \(.*\)$/, '')}`,
+    );
+  }
+  if (!sameDefinition(live, desired)) {
+    out.add(
+      'aggregateDefinition',
+      'aggregate definition',
+      definition,
+      aggregateDefinitionText(live),
+      `drop ${name} and create it again as ${definition}, then refresh it`,
+    );
+  }
+  const degraded = live.form === 'view' || live.form === 'materialized view';
+  // Between degraded forms, realtime is the form (a view or a materialized view): said above.
+  const formSaysIt = degraded && desired.form !== undefined && desired.form !== 'continuous';
+  if (live.realtime !== desired.realtime && !formSaysIt) {
+    const text = (on: boolean): string => (on ? 'realtime' : 'materialized only');
+    out.add(
+      'aggregateRealtime',
+      'aggregate realtime',
+      text(desired.realtime),
+      text(live.realtime),
+      `set timescaledb.materialized_only of ${name} to ${String(!desired.realtime)}`,
+    );
+  }
+  if (!sameRefresh(live.refresh, desired.refresh)) {
+    out.add(
+      'aggregateRefreshPolicy',
+      'refresh policy',
+      refreshText(desired.refresh),
+      live.refresh === undefined ? 'none (removed?)' : refreshText(live.refresh),
+      desired.refresh === undefined
+        ? `remove the refresh policy of ${name}`
+        : live.refresh === undefined
+          ? `add a refresh policy to ${name} (${refreshText(desired.refresh)})`
+          : `replace the refresh policy of ${name} (${refreshText(desired.refresh)})`,
+    );
+  }
+  const segments = (a: Aggregate): string =>
+    a.compression === undefined
+      ? 'disabled'
+      : `segment_by ${a.compression.segmentBy.join(',') || 'none'}`;
+  if (segments(live) !== segments(desired)) {
+    out.add(
+      'aggregateCompression',
+      'aggregate compression',
+      segments(desired),
+      segments(live),
+      desired.compression === undefined
+        ? `disable compression on ${name}`
+        : `enable compression on ${name} (${segments(desired)})`,
+    );
+  }
+  for (const [kind, label, key, l, d] of [
+    [
+      'aggregateCompressionPolicy',
+      'compression',
+      'compress_after',
+      live.compressAfter,
+      desired.compressAfter,
+    ],
+    ['aggregateRetentionPolicy', 'retention', 'drop_after', live.dropAfter, desired.dropAfter],
+  ] as const) {
+    if (sameAmount(l, d)) continue;
+    out.add(
+      kind,
+      `${label} policy`,
+      policyText(key, d),
+      l === undefined ? 'none (removed?)' : policyText(key, l),
+      d === undefined
+        ? `remove the ${label} policy of ${name}`
+        : l === undefined
+          ? `add a ${label} policy to ${name} (${policyText(key, d)})`
+          : `replace the ${label} policy of ${name} (${policyText(key, d)})`,
+    );
+  }
+  return out.list;
+}
+
+/** A live aggregate the desired schema does not have. */
+export function extraAggregate(live: Aggregate): SchemaDifference {
+  const name = aggregateLabel(live);
+  return Object.freeze({
+    kind: 'aggregate' as const,
+    table: name,
+    what: 'aggregate',
+    expected: 'absent (not in the spec)',
+    actual: `${FORM_TEXT[live.form ?? 'continuous'].replace(/ \(.*\)$/, '')} ${aggregateDefinitionText(live)}`,
+    change: `drop the aggregate ${name}`,
+  });
+}
+
+/**
+ * The live aggregate each desired one is: in its own schema, or for one of `public` in
+ * the schema where its model's table was found (`tableSchema`), as tables are matched.
+ */
+export function liveAggregateOf(
+  live: readonly Aggregate[],
+  tableSchema: (desired: Aggregate) => string | undefined,
+): (d: Aggregate) => Aggregate | undefined {
+  return (d) => {
+    const schema = d.schema === DEFAULT_SCHEMA ? (tableSchema(d) ?? d.schema) : d.schema;
+    return live.find((a) => a.name === d.name && a.schema === schema);
+  };
+}
+
 /**
  * How to read the desired tables from a database: a table of `public` unqualified (the
  * connection's search_path finds it, as the migrations' unqualified names do), any other
@@ -603,6 +808,17 @@ export function compareSchemas(
 ): SchemaDifference[] {
   const liveOf = liveTableOf(live.tables, desired.tables);
   const differences = desired.tables.flatMap((d) => compareTables(liveOf(d), d));
+  const liveAggregates = live.aggregates ?? [];
+  const aggregateOf = liveAggregateOf(liveAggregates, (a) => {
+    const table = desired.tables.find((t) => t.model !== undefined && t.model === a.model);
+    return table === undefined ? undefined : liveOf(table)?.schema;
+  });
+  const matched = new Set<Aggregate>();
+  for (const d of desired.aggregates ?? []) {
+    const l = aggregateOf(d);
+    if (l !== undefined) matched.add(l);
+    differences.push(...compareAggregates(l, d));
+  }
   if (options.extraTables) {
     const wanted = new Set(desired.tables.map(liveOf));
     for (const t of live.tables) {
@@ -619,6 +835,7 @@ export function compareSchemas(
         }),
       );
     }
+    for (const a of liveAggregates) if (!matched.has(a)) differences.push(extraAggregate(a));
   }
   return differences;
 }

@@ -109,6 +109,7 @@ export const embeddedFixture: TimescaleInfo = {
     },
   ],
   plainTables: [{ model: 'Reading', table: 'reading', wouldBeHypertable: true, timeColumn: 'at' }],
+  aggregates: [],
 };
 
 /** A TimescaleDB server whose scheduler ran the jobs. */
@@ -197,6 +198,7 @@ export const serverFixture: TimescaleInfo = {
     },
   ],
   plainTables: [],
+  aggregates: [],
 };
 
 /** Plain PostgreSQL: no TimescaleDB, the spec's timeseries models are plain tables. */
@@ -220,6 +222,7 @@ export const notInstalledFixture: TimescaleInfo = {
     { model: 'DataPoint', table: 'datapoint', wouldBeHypertable: true, timeColumn: 'timestamp' },
     { model: 'Heartbeat', table: 'heartbeats', wouldBeHypertable: true, timeColumn: 'seen_at' },
   ],
+  aggregates: [],
 };
 
 describe('formatTimescaleInfo', () => {
