@@ -250,10 +250,11 @@ export function routeAggregateQuery(model: Model, request: RoutedRequest): Aggre
       refuse(`${notGrouped} is not one of its group-by columns`);
       continue;
     }
-    // Within one output bucket, first/last pick among the aggregate's groups by bucket start,
-    // which ties across groups: every group-by column must be fixed by the grouping or a filter.
+    // Within one output bucket, first/last pick among the groups by bucket start, which ties
+    // across groups: every group-by column of every level must be fixed by the grouping or a
+    // filter (a level grouping less than its source already picked among ties).
     const loose = aggregations.some((a) => a === 'first' || a === 'last')
-      ? aggregate.groupBy.find((g) => !filterNames.includes(g) && !keys.includes(g))
+      ? levels.flatMap((a) => a.groupBy).find((g) => !filterNames.includes(g) && !keys.includes(g))
       : undefined;
     if (loose !== undefined) {
       refuse(
@@ -301,7 +302,10 @@ export interface MaterializedRange {
   /** The span `[from, to)` in Unix microseconds (text); empty when from >= to. */
   readonly from: string;
   readonly to: string;
-  /** Whether an invalidation (or a refresh in progress) overlaps the span. */
+  /**
+   * Whether an invalidation (or a refresh in progress) overlaps the span, or changes are
+   * collected from the WAL, where pending ones cannot be seen.
+   */
   readonly pending: boolean;
 }
 
@@ -337,6 +341,9 @@ export function materializedRangeQuery(
           `EXISTS (SELECT 1 FROM ${CATALOG}.continuous_aggs_materialization_ranges l WHERE l.materialization_id IN (SELECT mat_hypertable_id FROM chain) AND ${overlaps('l')})`,
         ]
       : []),
+    // Hypertables whose changes are read from the WAL (2.22+ `invalidate_using = 'wal'`) log
+    // them only when a refresh collects them: nothing proves the materialized rows current.
+    `EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots s WHERE s.database = current_database() AND s.plugin LIKE 'timescaledb-invalidations%')`,
   ].join(' OR ');
   const sql =
     `WITH RECURSIVE chain AS (` +

@@ -236,7 +236,9 @@ export function createRepository<T extends RowTypes = UntypedRows>(
       } else if (BigInt(range.from) >= BigInt(range.to)) {
         refuse('none of its materialized buckets lies inside the range');
       } else if (range.pending) {
-        refuse('changes to rows in the range are not materialized yet (pending invalidations)');
+        refuse(
+          'changes to rows in the range may not be materialized yet (pending invalidations, or changes collected from the WAL)',
+        );
       } else {
         return {
           view: candidate.aggregate.name,

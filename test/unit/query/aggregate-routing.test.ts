@@ -177,6 +177,16 @@ describe('query: routing to continuous aggregates', () => {
     ).to.deep.equal(['reading_daily', 'reading_hourly']);
   });
 
+  it('refuses first/last from a level that groups less than its source', () => {
+    const coarse = withAggregates({ ...HOURLY, groupBy: ['sensor', 'site'] }, DAILY);
+    const r = route({ bucket: '1 day', aggregations: ['first'], filters: { sensor: 's' } }, coarse);
+    expect(r.chosen).to.deep.equal([]);
+    expect(r.refused['reading_daily']).to.match(/first\/last across its site groups/);
+    expect(
+      route({ bucket: '1 day', aggregations: ['max'], filters: { sensor: 's' } }, coarse).chosen,
+    ).to.deep.equal(['reading_daily', 'reading_hourly']);
+  });
+
   it('derives each aggregation from the columns that combine exactly', () => {
     const avg = route({ bucket: '1 day', aggregations: ['avg'], fields: ['temp'] });
     // temp is optional: count(*) is not count(temp), so avg(temp) has no count anywhere.
