@@ -170,7 +170,15 @@ export function openApiDocument(spec: Spec): Record<string, unknown> {
         responses: {
           200: list(
             { type: 'object' },
-            { ...count, bucket: { type: 'string', description: 'the bucket width asked for' } },
+            {
+              ...count,
+              bucket: { type: 'string', description: 'the bucket width asked for' },
+              source: {
+                type: 'string',
+                description:
+                  "what answered: a continuous aggregate's view name when its materialized buckets give the exact answer (rows it lacks come from the table), else the model's table name",
+              },
+            },
           ),
           400: badParameter,
         },

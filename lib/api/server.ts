@@ -303,9 +303,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         gapfill: gapfillOf(single(q, 'gapfill')),
         tz: single(q, 'tz'),
       };
-      const rows = await sessions.use(
+      const { rows, source } = await sessions.use(
         (session) =>
-          repositoryOn(session, model).getTimeBucketAggregates(
+          repositoryOn(session, model).answerTimeBucketAggregates(
             bucket,
             start,
             end,
@@ -313,7 +313,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
           ),
         { signal: clientGone(reply) },
       );
-      return sendRows(reply, rows, { count: rows.length, bucket }, serialize);
+      return sendRows(reply, rows, { count: rows.length, bucket, source: source.name }, serialize);
     });
 
     app.get(`${base}/latest`, async (req, reply) => {

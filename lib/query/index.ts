@@ -34,6 +34,7 @@ export {
   insertMany,
   validateRows,
   type AggregateOptions,
+  type AggregateSource,
   type LatestOptions,
   type Queryable,
   type RangeOptions,
@@ -41,6 +42,17 @@ export {
   type RepositoryOptions,
   type Row,
   type RowTypes,
+  type TimeBucketAnswer,
   type UntypedRows,
 } from './repository.js';
+export {
+  bucketsNest,
+  columnMeanings,
+  fixedZoneOffset,
+  routeAggregateQuery,
+  type AggregateCandidate,
+  type AggregateRouting,
+  type ColumnMeaning,
+  type RoutedRequest,
+} from './aggregate-routing.js';
 export { renderRowTypes, type RowTypesOptions } from './row-types.js';

@@ -14,6 +14,12 @@ import { UsageError } from '../errors.js';
 import { columnType } from '../schema/column-types.js';
 import { quoteIdent, quoteTable } from '../sql/quote.js';
 import type { Model } from '../spec/types.js';
+import {
+  materializedRangeQuery,
+  microsToTimestamp,
+  routeAggregateQuery,
+  type MaterializedRange,
+} from './aggregate-routing.js';
 import { describeValue, fieldValue, passedAsText } from './values.js';
 import {
   buildAggregateQuery,
@@ -26,6 +32,7 @@ import {
   type BuiltQuery,
   type Dialect,
   type LatestQueryInput,
+  type MaterializedPart,
   type RangeQueryInput,
   type TimeInput,
 } from './sql.js';
@@ -59,8 +66,25 @@ export interface RepositoryOptions {
 export type RangeOptions = Omit<RangeQueryInput, 'start' | 'end'>;
 export type AggregateOptions = Omit<
   AggregateQueryInput,
-  'dialect' | 'schema' | 'bucket' | 'start' | 'end'
->;
+  'dialect' | 'schema' | 'bucket' | 'start' | 'end' | 'materialized'
+> & {
+  /** false: always aggregate the table's rows, never a continuous aggregate. Default true. */
+  readonly useAggregates?: boolean | undefined;
+};
+
+/** What answered an aggregate query: a continuous aggregate (with the table's rows it lacks), or the table. */
+export interface AggregateSource {
+  readonly kind: 'aggregate' | 'table';
+  /** The view's name, or the model's table name. */
+  readonly name: string;
+  /** Why no continuous aggregate answered (kind `table`, when the model has any). */
+  readonly reason?: string | undefined;
+}
+
+export interface TimeBucketAnswer {
+  readonly rows: Row[];
+  readonly source: AggregateSource;
+}
 export type LatestOptions = Omit<LatestQueryInput, 'strategy'>;
 
 export interface Repository<T extends RowTypes = UntypedRows> {
@@ -74,6 +98,17 @@ export interface Repository<T extends RowTypes = UntypedRows> {
     end: TimeInput,
     options?: AggregateOptions,
   ): Promise<Row[]>;
+  /**
+   * getTimeBucketAggregates' rows and what answered them: a continuous aggregate of the
+   * model when that gives the table's exact answer (its materialized buckets inside the
+   * range, the rest from the table), else the table.
+   */
+  answerTimeBucketAggregates(
+    bucket: string,
+    start: TimeInput,
+    end: TimeInput,
+    options?: AggregateOptions,
+  ): Promise<TimeBucketAnswer>;
   getLatest(options?: LatestOptions): Promise<T['row'][]>;
   /** Validates every row first, then inserts in batches; returns the number inserted. */
   insertMany(rows: readonly T['insert'][]): Promise<number>;
@@ -149,6 +184,120 @@ export function createRepository<T extends RowTypes = UntypedRows>(
     knownZones.add(tz);
   }
 
+  let materializationRanges: boolean | undefined;
+
+  /** The materialized part of a query from the first usable aggregate, with the reasons of the others. */
+  async function materializedPart(
+    bucket: string,
+    start: TimeInput,
+    end: TimeInput,
+    o: AggregateOptions,
+  ): Promise<{ part?: MaterializedPart; view?: string; reason: string }> {
+    if (o.useAggregates === false) return { reason: 'the table was asked for' };
+    if ((model.timeseries?.aggregates ?? []).length === 0) return { reason: '' };
+    if (dialect !== 'timescale') {
+      return {
+        reason:
+          'without TimescaleDB an aggregate is a view or materialized view, with no watermark that proves it current',
+      };
+    }
+    const routing = routeAggregateQuery(model, { ...o, bucket });
+    const reasons = routing.refused.map((r) =>
+      r.aggregate === undefined ? r.reason : `${r.aggregate}: ${r.reason}`,
+    );
+    for (const candidate of routing.candidates) {
+      materializationRanges ??=
+        (
+          await client.query<{ present: boolean }>(
+            `SELECT to_regclass('_timescaledb_catalog.continuous_aggs_materialization_ranges') IS NOT NULL AS present`,
+          )
+        ).rows[0]?.present === true;
+      const view = { schema: model.schema, name: candidate.aggregate.name };
+      const q = materializedRangeQuery(
+        model,
+        view,
+        candidate.bucket,
+        start,
+        end,
+        quoteIdent(schema ?? 'public', 'TimescaleDB schema'),
+        materializationRanges,
+      );
+      const range = (await client.query<MaterializedRange>(q.sql, q.parameters as unknown[]))
+        .rows[0];
+      const refuse = (why: string): void => {
+        reasons.push(`${candidate.aggregate.name}: ${why}`);
+      };
+      if (range === undefined || range.levels === 0) {
+        refuse(
+          'not a continuous aggregate on this server (a view or materialized view, or missing)',
+        );
+      } else if (!range.onTable) {
+        refuse(`it does not read ${model.table}`);
+      } else if (BigInt(range.from) >= BigInt(range.to)) {
+        refuse('none of its materialized buckets lies inside the range');
+      } else if (range.pending) {
+        refuse(
+          'changes to rows in the range may not be materialized yet (pending invalidations, or changes collected from the WAL)',
+        );
+      } else {
+        return {
+          view: candidate.aggregate.name,
+          reason: '',
+          part: {
+            view,
+            bucket: candidate.bucket.text,
+            from: microsToTimestamp(range.from),
+            to: microsToTimestamp(range.to),
+            columns: candidate.columns,
+          },
+        };
+      }
+    }
+    return { reason: reasons.join('; ') };
+  }
+
+  async function answer(
+    bucket: string,
+    start: TimeInput,
+    end: TimeInput,
+    o: AggregateOptions,
+  ): Promise<TimeBucketAnswer> {
+    // useAggregates is not an input of the builder; it ignores the key.
+    const input = o;
+    // Built first: it checks the request before anything is read.
+    let q = buildAggregateQuery(model, { dialect, schema, bucket, start, end, ...input });
+    await checkZone(o.tz);
+    const chosen = await materializedPart(bucket, start, end, o);
+    if (chosen.part !== undefined) {
+      q = buildAggregateQuery(model, {
+        dialect,
+        schema,
+        bucket,
+        start,
+        end,
+        ...input,
+        materialized: chosen.part,
+      });
+    }
+    const rows = (await run(client, q)).map((r) => {
+      const out: Row = {};
+      for (const c of q.columns) {
+        const v = r[c.alias];
+        out[c.name] = c.aggregation === 'count' && v !== null && v !== undefined ? Number(v) : v;
+      }
+      return out;
+    });
+    const source: AggregateSource =
+      chosen.view !== undefined
+        ? { kind: 'aggregate', name: chosen.view }
+        : {
+            kind: 'table',
+            name: model.table,
+            ...(chosen.reason === '' ? {} : { reason: chosen.reason }),
+          };
+    return { rows, source };
+  }
+
   const repository: Repository = {
     model,
     dialect,
@@ -160,18 +309,14 @@ export function createRepository<T extends RowTypes = UntypedRows>(
       end: TimeInput,
       o: AggregateOptions = {},
     ) {
-      const q = buildAggregateQuery(model, { dialect, schema, bucket, start, end, ...o });
-      await checkZone(o.tz);
-      const rows = await run(client, q);
-      return rows.map((r) => {
-        const out: Row = {};
-        for (const c of q.columns) {
-          const v = r[c.alias];
-          out[c.name] = c.aggregation === 'count' && v !== null && v !== undefined ? Number(v) : v;
-        }
-        return out;
-      });
+      return (await answer(bucket, start, end, o)).rows;
     },
+    answerTimeBucketAggregates: (
+      bucket: string,
+      start: TimeInput,
+      end: TimeInput,
+      o: AggregateOptions = {},
+    ) => answer(bucket, start, end, o),
     async getLatest(o: LatestOptions = {}) {
       // Checked once per repository: an index created later is used by a new repository.
       if (o.perSegment && keyIndexed === undefined)

@@ -299,6 +299,37 @@ export interface AggregateQueryInput {
   readonly gapfill?: Gapfill | undefined;
   /** IANA zone: buckets follow local time there (days, weeks, months start at local midnight). */
   readonly tz?: string | undefined;
+  /**
+   * Answer the buckets of `[from, to)` from a continuous aggregate's rows and the rest of
+   * the range from the table, combining the parts per output bucket (lib/query/aggregate-routing.ts
+   * decides when that is exact). Timescale dialect only.
+   */
+  readonly materialized?: MaterializedPart | undefined;
+}
+
+/** What a request aggregates per bucket, as parts that combine across buckets. */
+export const PARTIALS = Object.freeze(['min', 'max', 'sum', 'count', 'first', 'last'] as const);
+export type Partial = (typeof PARTIALS)[number];
+
+/** A continuous aggregate's part of an aggregate query. */
+export interface MaterializedPart {
+  readonly view: { readonly schema?: string | undefined; readonly name: string };
+  /** The view's bucket width (interval text). */
+  readonly bucket: string;
+  /** The view's buckets starting in `[from, to)` answer that span (RFC 3339, bucket-aligned). */
+  readonly from: string;
+  readonly to: string;
+  /** The view's column holding each partial of each field, keyed `partialKey(partial, field)`. */
+  readonly columns: Readonly<Record<string, string>>;
+}
+
+export function partialKey(partial: Partial, field: string): string {
+  return `${partial}(${field})`;
+}
+
+/** The partials an aggregation of a field combines from: avg from sum and count. */
+export function partialsOf(aggregation: Aggregation): readonly Partial[] {
+  return aggregation === 'avg' ? ['sum', 'count'] : [aggregation];
 }
 
 export interface BucketWidth {
@@ -486,8 +517,21 @@ export function buildAggregateQuery(model: Model, input: AggregateQueryInput): B
   }
   const groupBy = ['1', ...keys.map((_, i) => String(i + 2))].join(', ');
   const inner =
-    `SELECT ${[`${bucketExpr(input.dialect, schema, width, time, wp, zp, naive)} AS b`, ...keySelect, ...aggSelect].join(', ')}` +
-    ` FROM ${quoteTable({ schema: model.schema, name: model.table })} t WHERE ${where} GROUP BY ${groupBy}`;
+    input.materialized === undefined
+      ? `SELECT ${[`${bucketExpr(input.dialect, schema, width, time, wp, zp, naive)} AS b`, ...keySelect, ...aggSelect].join(', ')}` +
+        ` FROM ${quoteTable({ schema: model.schema, name: model.table })} t WHERE ${where} GROUP BY ${groupBy}`
+      : combinedInner({
+          model,
+          input,
+          part: input.materialized,
+          schema,
+          keys,
+          columns,
+          params,
+          bucketOf: (t) => bucketExpr(input.dialect, schema, width, t, wp, zp, naive),
+          where,
+          time,
+        });
 
   let sql: string;
   if (!input.gapfill) {
@@ -547,6 +591,130 @@ export function buildAggregateQuery(model: Model, input: AggregateQueryInput): B
     parameters: Object.freeze(params.values),
     columns: Object.freeze(columns.map((c) => Object.freeze(c))),
   });
+}
+
+/** The type `sum` returns for a field's type, so a sum of partial sums has the raw sum's type. */
+function sumType(field: Field): string {
+  switch (field.type) {
+    case 'int':
+    case 'smallint':
+      return 'bigint';
+    case 'bigint':
+    case 'decimal':
+      return 'numeric';
+    case 'real':
+      return 'real';
+    default:
+      return 'double precision';
+  }
+}
+
+/**
+ * One row per output bucket and key from two kinds of parts: the continuous aggregate's
+ * buckets starting in `[from, to)` (each inside one output bucket) and the table's rows
+ * outside that span, aggregated per output bucket. Sums and counts add up, min/max take
+ * the extreme, first/last pick by the part's time (a view bucket's start, or the first or
+ * last row time of a table part: the parts cover disjoint spans, so that orders them as
+ * their rows), avg is the summed sum over the summed count, divided as PostgreSQL's avg
+ * divides (numeric for integer and decimal fields, double precision for floats).
+ */
+function combinedInner(c: {
+  model: Model;
+  input: AggregateQueryInput;
+  part: MaterializedPart;
+  schema: string;
+  keys: readonly string[];
+  columns: readonly AggregateColumn[];
+  params: Params;
+  bucketOf: (t: string) => string;
+  where: string;
+  time: string;
+}): string {
+  const { model, input, part, schema, keys, params } = c;
+  if (input.dialect !== 'timescale') {
+    throw new UsageError('answering from a continuous aggregate needs the timescale dialect');
+  }
+  const slots = new Map<string, { alias: string; partial: Partial; field: string }>();
+  const slotOf = (partial: Partial, field: string): string => {
+    const key = partialKey(partial, field);
+    let slot = slots.get(key);
+    if (slot === undefined) {
+      if (part.columns[key] === undefined) {
+        throw new UsageError(`continuous aggregate ${part.view.name} has no column for ${key}`);
+      }
+      slot = { alias: `p${slots.size}`, partial, field };
+      slots.set(key, slot);
+    }
+    return slot.alias;
+  };
+  const combined: string[] = [];
+  for (const column of c.columns) {
+    if (column.aggregation === undefined || column.field === undefined) continue;
+    const field = fieldOf(model, column.field, 'aggregate field');
+    const [first, second] = partialsOf(column.aggregation).map((p) => slotOf(p, field.name));
+    let sql: string;
+    switch (column.aggregation) {
+      case 'min':
+      case 'max':
+        sql = `${column.aggregation}(p.${first})`;
+        break;
+      case 'sum':
+        sql = `sum(p.${first})::${sumType(field)}`;
+        break;
+      case 'count':
+        sql = `sum(p.${first})::bigint`;
+        break;
+      case 'avg': {
+        const as = sumType(field) === 'double precision' ? 'double precision' : 'numeric';
+        sql = `(sum(p.${first})::${as} / NULLIF(sum(p.${second}), 0)::${as})`;
+        break;
+      }
+      case 'first':
+        sql = aggregateExpr('timescale', schema, 'first', `p.${first}`, 'p.of');
+        break;
+      case 'last':
+        sql = aggregateExpr('timescale', schema, 'last', `p.${first}`, 'p.ol');
+        break;
+    }
+    combined.push(`${sql} AS ${column.alias}`);
+  }
+  const from = `${params.add(part.from)}::timestamptz`;
+  const to = `${params.add(part.to)}::timestamptz`;
+  const list = [...slots.values()];
+  const keyCols = (alias: string): string[] =>
+    keys.map((k, i) => `${alias}.${quoteIdent(k)} AS k${i}`);
+  const fromView =
+    `SELECT ${[
+      `${c.bucketOf('v.bucket')} AS b`,
+      ...keyCols('v'),
+      ...list.map((s) => {
+        const column = part.columns[partialKey(s.partial, s.field)] as string;
+        return `v.${quoteIdent(column)} AS ${s.alias}`;
+      }),
+      'v.bucket AS of',
+      'v.bucket AS ol',
+    ].join(', ')}` +
+    ` FROM ${quoteTable({ schema: part.view.schema, name: part.view.name })} v` +
+    ` WHERE v.bucket >= ${from} AND v.bucket < ${to}` +
+    filterSql(model, input.filters, params, 'v');
+  const groupBy = ['1', ...keys.map((_, i) => String(i + 2))].join(', ');
+  const fromTable =
+    `SELECT ${[
+      `${c.bucketOf(c.time)} AS b`,
+      ...keyCols('t'),
+      ...list.map(
+        (s) =>
+          `${aggregateExpr('timescale', schema, s.partial, `t.${quoteIdent(s.field)}`, c.time)} AS ${s.alias}`,
+      ),
+      `min(${c.time}) AS of`,
+      `max(${c.time}) AS ol`,
+    ].join(', ')}` +
+    ` FROM ${quoteTable({ schema: model.schema, name: model.table })} t` +
+    ` WHERE ${c.where} AND (${c.time} < ${from} OR ${c.time} >= ${to}) GROUP BY ${groupBy}`;
+  return (
+    `SELECT ${['p.b', ...keys.map((_, i) => `p.k${i}`), ...combined].join(', ')}` +
+    ` FROM (${fromView} UNION ALL ${fromTable}) p GROUP BY ${groupBy}`
+  );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -30,4 +30,27 @@ describe('the OpenAPI document', () => {
     expect(row.properties['payload']).to.deep.equal({});
     expect(row.required).to.deep.equal(['taken_at', 'device', 'count', 'value', 'price']);
   });
+
+  it('documents which source answered an aggregate query in meta', () => {
+    const aggregate = (
+      doc.paths['/api/readings/aggregate'] as unknown as {
+        get: {
+          responses: Record<
+            string,
+            {
+              content: Record<
+                string,
+                { schema: { properties: { meta: { properties: Record<string, unknown> } } } }
+              >;
+            }
+          >;
+        };
+      }
+    ).get.responses['200']?.content['application/json']?.schema.properties.meta.properties;
+    expect(Object.keys(aggregate ?? {})).to.deep.equal(['count', 'bucket', 'source']);
+    expect(aggregate?.['source']).to.deep.include({ type: 'string' });
+    expect((aggregate?.['source'] as { description: string }).description).to.match(
+      /continuous aggregate's view name .* else the model's table name/,
+    );
+  });
 });
