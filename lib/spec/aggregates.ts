@@ -15,14 +15,14 @@ import { closest } from '../util/closest.js';
 import type { Finding, Path } from './findings.js';
 import { duplicateError, hasErrors, specError, specWarning } from './findings.js';
 import { missingField, repeated } from './indexes.js';
-import type { RawAggregate, RawAggregateRefresh, RawField, RawTimeAmount } from './raw.js';
+import type { RawAggregate, RawAggregateRefresh, RawField } from './raw.js';
 import type { TimeColumn } from './time-amount.js';
 import {
   amountText,
   compareAmounts,
+  amountAt,
   INT_NOW_HINT,
   isIntegerTime,
-  parseTimeAmount,
 } from './time-amount.js';
 import type {
   AggregateColumn,
@@ -152,19 +152,6 @@ function hasSubDayUnits(a: TimeAmount): boolean {
   );
 }
 
-function amountOf(
-  raw: RawTimeAmount | undefined,
-  key: string,
-  col: TimeColumn | undefined,
-  path: Path,
-): Checked<TimeAmount | undefined> {
-  if (raw === undefined || col === undefined) return { value: undefined, findings: [] };
-  const result = parseTimeAmount(raw, key, col, path);
-  return result.ok
-    ? { value: result.amount, findings: [] }
-    : { value: undefined, findings: [result.finding] };
-}
-
 function bucketOf(
   raw: RawAggregate,
   ctx: AggregateContext,
@@ -172,7 +159,7 @@ function bucketOf(
 ): Checked<TimeAmount | undefined> {
   const at = [...path, 'bucket'];
   const col = ctx.timeColumn;
-  const bucket = amountOf(raw.bucket, 'bucket', col, at);
+  const bucket = amountAt(raw.bucket, 'bucket', col, at);
   const value = bucket.value;
   if (value === undefined || col === undefined) return bucket;
   const findings: Finding[] = [];
@@ -483,8 +470,8 @@ function refreshOf(
 ): Checked<AggregateRefresh | undefined> {
   const at = [...path, 'refresh'];
   const col = ctx.timeColumn;
-  const start = amountOf(raw.start_offset, 'start_offset', col, [...at, 'start_offset']);
-  const end = amountOf(raw.end_offset, 'end_offset', col, [...at, 'end_offset']);
+  const start = amountAt(raw.start_offset, 'start_offset', col, [...at, 'start_offset']);
+  const end = amountAt(raw.end_offset, 'end_offset', col, [...at, 'end_offset']);
   const schedule = parseInterval(raw.schedule_interval);
   const findings: Finding[] = [...start.findings, ...end.findings];
   if (!schedule.ok) {
@@ -624,7 +611,7 @@ function compressionOf(
     );
   });
   findings.push(...repeated(raw.compression.segment_by ?? [], [...at, 'segment_by'], 'segment_by'));
-  const after = amountOf(raw.compression.after, 'after', ctx.timeColumn, [...at, 'after']);
+  const after = amountAt(raw.compression.after, 'after', ctx.timeColumn, [...at, 'after']);
   findings.push(...after.findings);
   // A refresh with problems of its own is reported there.
   if (raw.refresh === undefined || refresh !== undefined)
@@ -689,7 +676,7 @@ function retentionOf(
   const { raw, refresh } = input;
   if (raw.retention === undefined) return { value: undefined, findings: [] };
   const at = [...input.path, 'retention', 'drop_after'];
-  const dropAfter = amountOf(raw.retention.drop_after, 'drop_after', ctx.timeColumn, at);
+  const dropAfter = amountAt(raw.retention.drop_after, 'drop_after', ctx.timeColumn, at);
   const value = dropAfter.value;
   if (value === undefined) return { value: undefined, findings: dropAfter.findings };
   const warnings: Finding[] = [];

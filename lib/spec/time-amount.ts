@@ -1,6 +1,7 @@
 /**
- * chunk_interval, after and drop_after: an interval for datetime/timestamp/date time columns, a
- * positive integer in the column's units for int/bigint ones (TimescaleDB's own rule).
+ * chunk_interval, after, drop_after, aggregate buckets and refresh offsets: an interval for
+ * datetime/timestamp/date time columns, a positive integer in the column's units for
+ * int/bigint ones (TimescaleDB's own rule).
  */
 import { parseInterval } from '../sql/interval.js';
 import type { Finding, Path } from './findings.js';
@@ -93,6 +94,23 @@ export function parseTimeAmount(
   return isIntegerTime(column.type)
     ? integerAmount(raw, key, column, path)
     : intervalAmount(raw, key, column, path);
+}
+
+/**
+ * An optional amount at `path`: its value, or the finding that refuses it. Nothing when it
+ * is absent or the time column is unknown (its own problem is reported there).
+ */
+export function amountAt(
+  raw: RawTimeAmount | undefined,
+  key: string,
+  column: TimeColumn | undefined,
+  path: Path,
+): { readonly value: TimeAmount | undefined; readonly findings: readonly Finding[] } {
+  if (raw === undefined || column === undefined) return { value: undefined, findings: [] };
+  const result = parseTimeAmount(raw, key, column, path);
+  return result.ok
+    ? { value: result.amount, findings: [] }
+    : { value: undefined, findings: [result.finding] };
 }
 
 /** Compares two amounts of the same kind; undefined when kinds differ. */

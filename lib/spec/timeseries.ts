@@ -19,11 +19,11 @@ import type {
 } from './raw.js';
 import type { TimeColumn } from './time-amount.js';
 import {
+  amountAt,
   amountText,
   compareAmounts,
   INT_NOW_HINT,
   isIntegerTime,
-  parseTimeAmount,
 } from './time-amount.js';
 import type {
   Compression,
@@ -127,19 +127,6 @@ function timeUnitFindings(ts: RawTimeseries, field: RawField, ctx: TimeseriesCon
     : [];
 }
 
-function amountOf(
-  raw: RawTimeAmount | undefined,
-  key: string,
-  col: TimeColumn | undefined,
-  path: Path,
-): Checked<TimeAmount | undefined> {
-  if (raw === undefined || col === undefined) return { value: undefined, findings: [] };
-  const result = parseTimeAmount(raw, key, col, path);
-  return result.ok
-    ? { value: result.amount, findings: [] }
-    : { value: undefined, findings: [result.finding] };
-}
-
 function orderByOf(
   items: readonly string[],
   segmentBy: readonly string[],
@@ -208,7 +195,7 @@ function compressChunkIntervalOf(
       ],
     };
   }
-  const amount = amountOf(raw, 'chunk_interval', col, path);
+  const amount = amountAt(raw, 'chunk_interval', col, path);
   const value = amount.value;
   if (value?.kind !== 'interval') return amount;
   if (/\b(?:month|year)s?\b/.test(value.interval.text)) {
@@ -300,7 +287,7 @@ function compressionOf(
     missingField(ctx, c, [...path, 'segment_by', k], 'segment_by column'),
   );
   const orderBy = orderByOf(raw.order_by ?? [], segmentBy, ctx, [...path, 'order_by']);
-  const after = amountOf(raw.after, 'after', col, [...path, 'after']);
+  const after = amountAt(raw.after, 'after', col, [...path, 'after']);
   const chunkInterval = compressChunkIntervalOf(raw.chunk_interval, col, chunk, [
     ...path,
     'chunk_interval',
@@ -369,7 +356,7 @@ function retentionOf(
         }
       : { value: undefined, findings: [] };
   }
-  const dropAfter = amountOf(raw.drop_after, 'drop_after', col, [...path, 'drop_after']);
+  const dropAfter = amountAt(raw.drop_after, 'drop_after', col, [...path, 'drop_after']);
   const needsIntNow =
     raw.enabled && col !== undefined && isIntegerTime(col.type) && col.unit === undefined;
   const intNow = needsIntNow
@@ -556,7 +543,7 @@ export function checkTimeseries(
   fieldIndexes: readonly ReorderCandidate[] = [],
 ): Checked<Timeseries | undefined> {
   const col = timeColumnOf(raw, ctx);
-  const chunk = amountOf(raw.chunk_interval, 'chunk_interval', col.value, [
+  const chunk = amountAt(raw.chunk_interval, 'chunk_interval', col.value, [
     ...ctx.path,
     'chunk_interval',
   ]);
