@@ -470,7 +470,19 @@ function describeDifferential(
     const raw = await ask(wholeRange, false);
     expectSameRows(answer.rows, raw.rows, describeQuery(wholeRange));
     expect(answer.rows.length).to.equal((DATA_DAYS + 2) * SENSORS.length);
-    if (kind === 'timescale') expect(answer.source.name).to.equal('reading_daily');
+    if (kind === 'timescale') {
+      expect(answer.source.name).to.equal('reading_daily');
+      // The hourly level refreshed to the middle of a new day, then the daily level: its
+      // bucket of that day is built from half of it, and only the hourly level's lower
+      // watermark says so.
+      await client.query(
+        `CALL refresh_continuous_aggregate('reading_hourly', NULL, '${new Date(DATA_END + DAY / 2).toISOString()}')`,
+      );
+      await refresh('reading_daily');
+      const after = await ask(wholeRange);
+      expectSameRows(after.rows, (await ask(wholeRange, false)).rows, describeQuery(wholeRange));
+      expect(after.source.name).to.equal('reading_daily');
+    }
     const tally = await differential(repo, 60, 20261127, DATA_START, DATA_END + 2 * DAY);
     if (kind === 'timescale') expect(tally.aggregate).to.be.greaterThan(10);
   });
