@@ -27,14 +27,17 @@ interface Placed {
   readonly def: AggregateDef;
 }
 
-/** What an aggregate's view is made of, as the change carries it. */
-export function aggregateDefOf(model: Model, aggregate: ContinuousAggregate): AggregateDef {
-  const timeColumn = model.timeseries?.timeColumn ?? '';
+/** What an aggregate of `table` (time column `timeColumn`) is made of, as the change carries it. */
+export function aggregateDefOf(
+  table: string,
+  timeColumn: string,
+  aggregate: ContinuousAggregate,
+): AggregateDef {
   return {
     name: aggregate.name,
     source:
       aggregate.from === undefined
-        ? { kind: 'table', name: model.table, timeColumn }
+        ? { kind: 'table', name: table, timeColumn }
         : { kind: 'aggregate', name: aggregate.from },
     bucket: aggregate.bucket,
     groupBy: aggregate.groupBy,
@@ -48,14 +51,16 @@ function keyOf(schema: string | undefined, name: string): string {
 }
 
 function placed(models: readonly Model[]): Placed[] {
-  return models.flatMap((model) =>
-    (model.timeseries?.aggregates ?? []).map((aggregate) => ({
+  return models.flatMap((model) => {
+    const ts = model.timeseries;
+    if (ts === undefined) return [];
+    return (ts.aggregates ?? []).map((aggregate) => ({
       key: keyOf(model.schema, aggregate.name),
       model,
       aggregate,
-      def: aggregateDefOf(model, aggregate),
-    })),
-  );
+      def: aggregateDefOf(model.table, ts.timeColumn, aggregate),
+    }));
+  });
 }
 
 function sameNullableAmount(a: TimeAmount | null, b: TimeAmount | null): boolean {
