@@ -8,6 +8,19 @@ export function isDeadlock(error: unknown): boolean {
 }
 
 /**
+ * A deadlock, or a catalog row a policy job of TimescaleDB's scheduler changed under the
+ * statement (removing a policy, or dropping an aggregate, while its job runs): the
+ * statement's transaction is rolled back whole and may run again.
+ */
+export function isConcurrencyConflict(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    isDeadlock(error) ||
+    (code === 'XX000' && /^tuple concurrently (deleted|updated)$/.test(String(message)))
+  );
+}
+
+/**
  * Runs a read that changes nothing again when it deadlocked: counting a hypertable's rows
  * locks its chunks one by one, in another order than a policy job of TimescaleDB's
  * scheduler (reorder, retention) working on the same chunks.

@@ -41,7 +41,12 @@ import {
   migrationName,
   type MigrationFile,
 } from './files.js';
-import { DEADLOCK_ATTEMPTS, isDeadlock, readOnlyRetried } from './deadlock.js';
+import {
+  DEADLOCK_ATTEMPTS,
+  isConcurrencyConflict,
+  isDeadlock,
+  readOnlyRetried,
+} from './deadlock.js';
 import { aggregatesToRefresh, refreshAggregates, refreshFailure } from './refresh.js';
 import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS, releaseMigrationLock } from './lock.js';
 import {
@@ -675,7 +680,8 @@ async function migrateIn(
         break;
       } catch (error) {
         const failed = failedMigration(error);
-        if (!isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS || failed === undefined) throw error;
+        if (!isConcurrencyConflict(error) || attempt >= DEADLOCK_ATTEMPTS || failed === undefined)
+          throw error;
         // One transaction for the whole run: all of it was rolled back, and is reported so.
         if (single) throw error;
         if (outsideTransaction.has(failed)) throw error;
@@ -698,7 +704,7 @@ async function migrateIn(
         );
         remaining -= completed.length;
         log(
-          `${failed} (${options.direction}) deadlocked with another session (such as a TimescaleDB policy job on the same table) and was rolled back; running it again (attempt ${attempt + 1} of ${DEADLOCK_ATTEMPTS})`,
+          `${failed} (${options.direction}) ${isDeadlock(error) ? 'deadlocked' : 'conflicted'} with another session (such as a TimescaleDB policy job on the same table) and was rolled back; running it again (attempt ${attempt + 1} of ${DEADLOCK_ATTEMPTS})`,
         );
         await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
         if (freshSession) {

@@ -77,6 +77,29 @@ export function refreshContinuousSql(ts: string, qualified: string): string {
   return `CALL ${quoteIdent(ts)}.refresh_continuous_aggregate(${quoteLiteral(qualified)}::pg_catalog.regclass, NULL, NULL)`;
 }
 
+/** How long a refresh waits, in all, for a policy job refreshing the same aggregate. */
+const CONCURRENT_REFRESH_WAIT_MS = 60_000;
+
+/**
+ * A refresh policy added by the same migration starts its job as soon as the migration
+ * commits, and TimescaleDB refuses a second refresh of the aggregate meanwhile ("due to a
+ * concurrent refresh"; a deadlock with the job's locks, likewise): wait for it, then refresh.
+ */
+async function whileRefreshedElsewhere(refresh: () => Promise<unknown>): Promise<void> {
+  const started = Date.now();
+  for (let pause = 100; ; pause = Math.min(pause * 2, 5_000)) {
+    try {
+      await refresh();
+      return;
+    } catch (error) {
+      const { code, message } = error as { code?: unknown; message?: unknown };
+      const elsewhere = code === '40P01' || /concurrent refresh/i.test(String(message));
+      if (!elsewhere || Date.now() - started > CONCURRENT_REFRESH_WAIT_MS) throw error;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+}
+
 /** Refreshes each; a failed one does not stop the others. Plain views need nothing. */
 export async function refreshAggregates(
   client: pg.ClientBase,
@@ -100,7 +123,7 @@ export async function refreshAggregates(
       form = 'materialized view';
     } else continue;
     try {
-      await client.query(sql);
+      await whileRefreshedElsewhere(() => client.query(sql));
       log(`refreshed ${found.qualified} (created by ${p.migration})`);
       done.push({ migration: p.migration, view: found.qualified, form, ok: true, command: sql });
     } catch (error) {

@@ -1,5 +1,9 @@
 import { expect } from 'chai';
-import { DEADLOCK_ATTEMPTS, readOnlyRetried } from '../../../lib/runner/deadlock.js';
+import {
+  DEADLOCK_ATTEMPTS,
+  isConcurrencyConflict,
+  readOnlyRetried,
+} from '../../../lib/runner/deadlock.js';
 
 const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
 
@@ -43,5 +47,15 @@ describe('runner/deadlock', () => {
     ).catch((error: unknown) => error);
     expect(failure).to.equal(other);
     expect(calls).to.equal(1);
+  });
+
+  it('counts a catalog row changed by a policy job as a conflict to run again, and nothing else', () => {
+    const internal = (message: string) => Object.assign(new Error(message), { code: 'XX000' });
+    expect(isConcurrencyConflict(deadlock)).to.equal(true);
+    expect(isConcurrencyConflict(internal('tuple concurrently deleted'))).to.equal(true);
+    expect(isConcurrencyConflict(internal('tuple concurrently updated'))).to.equal(true);
+    expect(isConcurrencyConflict(internal('cache lookup failed for relation 1'))).to.equal(false);
+    expect(isConcurrencyConflict(new Error('tuple concurrently deleted'))).to.equal(false);
+    expect(isConcurrencyConflict(undefined)).to.equal(false);
   });
 });

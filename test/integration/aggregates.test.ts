@@ -1,0 +1,251 @@
+/**
+ * Continuous aggregates through generated migrations, as a team would use them: readings
+ * first (step 0), then the hierarchical pair of spec/examples/aggregates.yaml (step 1), then
+ * a definition change of the lower aggregate with the upper one's policy and realtime
+ * setting changed in place (step 2). Each `up` must leave both aggregates materialized with
+ * the raw rows' numbers (the refresh after commit), `check` clean, and each `down` the
+ * step before, until up again.
+ *
+ * On every database: native 2.28.3 (Timescale License), 2.12.2, the Apache-only build
+ * (`auto`: views and materialized views), embedded TimescaleDB, and PostgreSQL without
+ * TimescaleDB (`auto`: the same).
+ */
+import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import type pg from 'pg';
+import { detectTimescale } from '../../lib/db/detect.js';
+import { generateMigration } from '../../lib/generate/generate.js';
+import { detectDrift } from '../../lib/introspect/drift.js';
+import { timescaleInfo } from '../../lib/introspect/info.js';
+import { migrate } from '../../lib/runner/migrate.js';
+import { loadSpec } from '../../lib/spec/load.js';
+import {
+  createEmbeddedDatabase,
+  createServerDatabase,
+  tempDir,
+  withClient,
+  type TestDatabase,
+} from '../helpers/databases.js';
+import {
+  createNativeDatabase,
+  describeEachNative,
+  type NativeServer,
+} from '../helpers/timescale-servers.js';
+
+const STEPS = ['step0', 'step1', 'step2'].map((s) => resolve(`test/fixtures/aggregates/${s}.yaml`));
+const TIMEOUT = 240_000;
+
+/** Three sensors, a reading every 7 minutes over the last ten days (not the last two hours). */
+async function insertRows(client: pg.Client, offsetMinutes = 0): Promise<void> {
+  await client.query(
+    `INSERT INTO reading (recorded_at, sensor, temperature, humidity)
+     SELECT now() - interval '2 hours' - ((g * 7 + $1::int) || ' minutes')::interval,
+            's' || (g % 3), (g % 97) / 4.0, NULL
+       FROM generate_series(0, 2000) g`,
+    [offsetMinutes],
+  );
+}
+
+interface Bucket {
+  sensor: string;
+  bucket: string;
+  max_temp: number;
+  min_temp?: number;
+  samples: string;
+}
+
+/** The raw table's hourly and daily numbers, bucketed in UTC as time_bucket does. */
+async function rawBuckets(client: pg.Client, unit: 'hour' | 'day', withMin: boolean) {
+  const { rows } = await client.query<Bucket>(
+    `SELECT sensor, to_char(date_trunc('${unit}', recorded_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD HH24') AS bucket,
+            max(temperature) AS max_temp, ${withMin ? 'min(temperature) AS min_temp, ' : ''}count(*)::text AS samples
+       FROM reading GROUP BY 1, 2 ORDER BY 1, 2`,
+  );
+  return rows;
+}
+
+async function viewBuckets(client: pg.Client, view: string, withMin: boolean) {
+  const { rows } = await client.query<Bucket>(
+    `SELECT sensor, to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24') AS bucket,
+            max_temp, ${withMin ? 'min_temp, ' : ''}samples::text AS samples
+       FROM ${view} ORDER BY 1, 2`,
+  );
+  return rows;
+}
+
+/** Both aggregates hold exactly the raw rows' numbers (min_temp from step 2 on). */
+async function expectMaterialized(client: pg.Client, step: number): Promise<void> {
+  const withMin = step === 2;
+  const hourly = await viewBuckets(client, 'reading_hourly', withMin);
+  expect(hourly.length, 'hourly buckets').to.be.greaterThan(200);
+  expect(hourly, 'reading_hourly').to.deep.equal(await rawBuckets(client, 'hour', withMin));
+  expect(await viewBuckets(client, 'reading_daily', withMin), 'reading_daily').to.deep.equal(
+    await rawBuckets(client, 'day', withMin),
+  );
+}
+
+async function relations(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ r: string }>(
+    `SELECT relname || ' ' || relkind::text AS r FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND relname IN ('reading_hourly', 'reading_daily') ORDER BY 1`,
+  );
+  return rows.map((r) => r.r);
+}
+
+type Kind = 'continuous' | 'degraded';
+
+function aggregateSteps(make: () => Promise<TestDatabase>, kind: Kind): void {
+  let db: TestDatabase;
+  const dir = join(tempDir(), 'migrations');
+  const files: string[] = [];
+
+  const driftAt = async (client: pg.Client, step: number) => {
+    const { spec } = await loadSpec(STEPS[step] as string);
+    return detectDrift(client, spec, await detectTimescale(client));
+  };
+  const up = (client: pg.Client, log: string[] = []) =>
+    migrate({
+      url: db.url,
+      client,
+      migrationsDir: dir,
+      direction: 'up',
+      count: 1,
+      log: (l) => log.push(l),
+    });
+  const down = (client: pg.Client) =>
+    migrate({
+      url: db.url,
+      client,
+      migrationsDir: dir,
+      direction: 'down',
+      count: 1,
+      allowDataLoss: true,
+    });
+
+  before(async () => {
+    db = await make();
+    let now = Date.UTC(2026, 0, 1);
+    for (const step of STEPS) {
+      const { spec } = await loadSpec(step);
+      const result = generateMigration({ spec, migrationsDir: dir, now: new Date((now += 1000)) });
+      if (!result.written) throw new Error(`${step} generated nothing`);
+      files.push(readFileSync(result.file, 'utf8'));
+    }
+  });
+  after(async () => db?.dispose());
+
+  it('remakes a changed lower aggregate with the one built on it, in dependency order', () => {
+    const step2 = files[2] as string;
+    const [upText, downText] = step2.split('export function down');
+    const at = (text: string | undefined, call: string) => (text ?? '').indexOf(call);
+    const order = [
+      "dropContinuousAggregate(pgm, 'reading_daily'",
+      "dropContinuousAggregate(pgm, 'reading_hourly'",
+      "createContinuousAggregate(pgm, 'reading_hourly'",
+      "createContinuousAggregate(pgm, 'reading_daily'",
+    ].map((call) => at(upText, call));
+    expect(order.every((i) => i >= 0)).to.equal(true);
+    expect([...order].sort((a, b) => a - b)).to.deep.equal(order);
+    // down makes the old definitions again, the lower one first.
+    const back = [
+      "createContinuousAggregate(pgm, 'reading_hourly'",
+      "createContinuousAggregate(pgm, 'reading_daily'",
+    ].map((call) => at(downText, call));
+    expect(back[0]).to.be.greaterThan(-1);
+    expect(back[0]).to.be.lessThan(back[1] as number);
+    expect(step2).to.match(/"code":"PM106","direction":"up","table":"reading_hourly"/);
+  });
+
+  it('up step by step: aggregates made after the rows hold their numbers at once', async () => {
+    await withClient(db.url, async (client) => {
+      await up(client);
+      expect(await driftAt(client, 0)).to.deep.equal([]);
+      await insertRows(client);
+      const log: string[] = [];
+      await up(client, log);
+      expect(log.join('\n')).to.match(/refreshed public\.reading_hourly/);
+      await expectMaterialized(client, 1);
+      expect(await driftAt(client, 1), 'drift after step 1').to.deep.equal([]);
+      expect(await relations(client)).to.deep.equal(
+        kind === 'continuous'
+          ? ['reading_daily v', 'reading_hourly v']
+          : ['reading_daily m', 'reading_hourly m'],
+      );
+      await insertRows(client, 3);
+      await up(client);
+      await expectMaterialized(client, 2);
+      expect(await driftAt(client, 2), 'drift after step 2').to.deep.equal([]);
+      // The old spec against the new database: the definition differs.
+      const kinds = (await driftAt(client, 1)).map((d) => d.kind);
+      expect(kinds.length).to.be.greaterThan(0);
+    });
+  }).timeout(TIMEOUT);
+
+  it('timescale-info lists both aggregates with their source and bucket', async () => {
+    await withClient(db.url, async (client) => {
+      const info = await timescaleInfo(client);
+      expect(
+        info.aggregates.map((a) => [a.name, a.form, a.source.name, a.bucket, a.realtime]),
+      ).to.deep.equal([
+        [
+          'reading_hourly',
+          kind === 'continuous' ? 'continuous' : 'materialized view',
+          'reading',
+          '1 hour',
+          false,
+        ],
+        [
+          'reading_daily',
+          kind === 'continuous' ? 'continuous' : 'view',
+          'reading_hourly',
+          '1 day',
+          true,
+        ],
+      ]);
+      const hourly = info.aggregates[0];
+      expect(hourly?.columns.map((c) => c.call)).to.deep.equal([
+        'avg(temperature)',
+        'max(temperature)',
+        'min(temperature)',
+        'count(*)',
+      ]);
+      if (kind === 'continuous') {
+        expect(hourly?.refresh?.startOffset).to.equal('30 days');
+        expect(hourly?.materializedThrough).to.not.equal(null);
+      }
+    });
+  }).timeout(TIMEOUT);
+
+  it('down to each step before, with its numbers, and up again', async () => {
+    await withClient(db.url, async (client) => {
+      await down(client);
+      await expectMaterialized(client, 1);
+      expect(await driftAt(client, 1), 'drift after down to step 1').to.deep.equal([]);
+      await down(client);
+      expect(await relations(client)).to.deep.equal([]);
+      expect(await driftAt(client, 0), 'drift after down to step 0').to.deep.equal([]);
+      await up(client);
+      await up(client);
+      await expectMaterialized(client, 2);
+      expect(await driftAt(client, 2), 'drift after up again').to.deep.equal([]);
+    });
+  }).timeout(TIMEOUT);
+}
+
+describe('continuous aggregates from prism.yaml on embedded TimescaleDB', function () {
+  this.timeout(TIMEOUT);
+  aggregateSteps(createEmbeddedDatabase, 'continuous');
+});
+
+describe('continuous aggregates from prism.yaml on the PostgreSQL server (auto)', function () {
+  this.timeout(TIMEOUT);
+  aggregateSteps(createServerDatabase, 'degraded');
+});
+
+describeEachNative('continuous aggregates from prism.yaml', (server: NativeServer) =>
+  aggregateSteps(
+    () => createNativeDatabase(server),
+    server.license === 'apache' ? 'degraded' : 'continuous',
+  ),
+);
