@@ -27,6 +27,8 @@ import {
   type TestDatabase,
 } from '../helpers/databases.js';
 import { createNativeDatabase, CURRENT_TSL, describeNative } from '../helpers/timescale-servers.js';
+import { runCli } from '../helpers/cli.js';
+import { cleanEnv } from '../helpers/embedded-process.js';
 
 const TIMEOUT = 180_000;
 
@@ -107,6 +109,12 @@ export const down = (pgm) => {
   createContinuousAggregate.reverse(pgm, 'spike_hourly', {});
   pgm.dropTable('spike');
 };
+`;
+
+const REALTIME_MIGRATION = `import { setAggregateRealtime } from 'prism-migrate/operations';
+const change = { realtime: true, previous: false };
+export const up = (pgm) => { setAggregateRealtime(pgm, 'reading_daily', change); };
+export const down = (pgm) => { setAggregateRealtime.reverse(pgm, 'reading_daily', change); };
 `;
 
 const REQUIRE_MIGRATION = `import { createContinuousAggregate } from 'prism-migrate/operations';
@@ -265,6 +273,30 @@ function aggregateSuite(open: Open, continuous: boolean, withPolicies: boolean):
     await migrate({ url: db.url, migrationsDir: dir, direction: 'up', singleTransaction: true });
     await withClient(db.url, async (c) => {
       expect(await rows(c, HOURLY_VIEW)).to.equal(await rows(c, HOURLY_RAW));
+      expect(await rows(c, DAILY_VIEW)).to.equal(await rows(c, DAILY_RAW));
+    });
+  });
+
+  it('realtime on and off again: the stand-in swaps and is filled after the down commits', async function () {
+    this.timeout(TIMEOUT);
+    writeFileSync(join(dir, '2500_realtime.js'), REALTIME_MIGRATION);
+    const form = async (c: pg.Client) =>
+      continuous
+        ? (
+            await c.query<{ m: boolean }>(
+              `SELECT materialized_only AS m FROM timescaledb_information.continuous_aggregates WHERE view_name = 'reading_daily'`,
+            )
+          ).rows[0]?.m
+        : (await relkinds(c))['reading_daily'];
+    expect((await up()).map((r) => r.name)).to.deep.equal(['2500_realtime']);
+    await withClient(db.url, async (c) => {
+      expect(await form(c)).to.equal(continuous ? false : 'v');
+      expect(await rows(c, DAILY_VIEW)).to.equal(await rows(c, DAILY_RAW));
+    });
+    await migrate({ url: db.url, migrationsDir: dir, direction: 'down', count: 1 });
+    rmSync(join(dir, '2500_realtime.js'));
+    await withClient(db.url, async (c) => {
+      expect(await form(c)).to.equal(continuous ? true : 'm');
       expect(await rows(c, DAILY_VIEW)).to.equal(await rows(c, DAILY_RAW));
     });
   });
@@ -438,6 +470,36 @@ describe('aggregate operations on embedded TimescaleDB', () => {
 describe('aggregate operations on PostgreSQL without TimescaleDB (stand-ins)', () => {
   aggregateSuite(() => createServerDatabase(), false, false);
   requireSuite(() => createServerDatabase());
+});
+
+describe('aggregate operations: the CLI exit code of a failed refresh', () => {
+  let db: TestDatabase;
+  let dir: string;
+  before(async () => {
+    db = await createServerDatabase();
+    dir = join(tempDir('prism-aggregates-cli-'), 'migrations');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '3000_spike.js'), OVERFLOW_MIGRATION);
+  });
+  after(async () => {
+    await db?.dispose();
+    if (dir) rmSync(join(dir, '..'), { recursive: true, force: true });
+  });
+
+  it('up exits 4 with the command that refreshes the aggregate; the migration stays applied', async function () {
+    this.timeout(TIMEOUT);
+    const cli = (...args: string[]) =>
+      runCli(['--migrations-dir', dir, ...args], { env: cleanEnv({ DATABASE_URL: db.url }) });
+    const up = await cli('up');
+    expect(up.code, up.stderr).to.equal(4);
+    expect(up.stderr).to.include('migration 3000_spike is applied');
+    expect(up.stderr).to.include('REFRESH MATERIALIZED VIEW public.spike_hourly;');
+    const json = await cli('--json', 'up');
+    expect(json.code, json.stderr).to.equal(0);
+    const status = await cli('status');
+    expect(status.stdout).to.match(/3000_spike/);
+    expect(status.stdout).not.to.match(/pending/i);
+  });
 });
 
 function requireSuite(open: Open): void {

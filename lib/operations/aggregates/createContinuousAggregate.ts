@@ -36,6 +36,7 @@ export function createContinuousAggregateSql(
   const name = displayName(view);
   const source = displayName(def.source);
   const expected = def.integer ? INTEGER_TYPES : TIME_TYPES;
+  /** Inside the IF on the time column's type. */
   const standIn = (timeType: string) => createStandInSql(view, def, timeType).map((l) => `  ${l}`);
   const what = def.realtime
     ? 'a view'
@@ -85,7 +86,8 @@ export function createContinuousAggregateSql(
       : [
           `RAISE NOTICE '%', ${quoteLiteral(`prism: continuous aggregate ${name} is ${what} instead: `)} || reason;`,
           ...(def.integer
-            ? standIn('integer').map((l) => l.slice(2))
+            ? // The integer form takes the type from `time_type` (%2$s).
+              createStandInSql(view, def, 'integer')
             : [
                 `IF time_type = ${quoteLiteral(TIMESTAMPTZ)} THEN`,
                 ...standIn(TIMESTAMPTZ),
