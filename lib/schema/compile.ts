@@ -301,26 +301,24 @@ export function compileForeignKeys(
 export function compileAggregates(model: Model): Aggregate[] {
   const timeseries = model.timeseries;
   const schema = model.schema ?? DEFAULT_SCHEMA;
-  return (timeseries?.aggregates ?? []).map(
-    (a): Aggregate => ({
-      schema,
-      name: a.name,
-      model: model.name,
-      timescale: model.timescale,
-      source:
-        a.from === undefined
-          ? { kind: 'table', schema, name: model.table, timeColumn: timeseries?.timeColumn ?? '' }
-          : { kind: 'aggregate', schema, name: a.from, timeColumn: 'bucket' },
-      bucket: a.bucket,
-      groupBy: a.groupBy,
-      columns: a.columns,
-      realtime: a.realtime,
-      ...(a.refresh ? { refresh: a.refresh } : {}),
-      ...(a.compression ? { compression: { segmentBy: a.compression.segmentBy } } : {}),
-      ...(a.compression?.after ? { compressAfter: a.compression.after } : {}),
-      ...(a.retention ? { dropAfter: a.retention.dropAfter } : {}),
-    }),
-  );
+  return (timeseries?.aggregates ?? []).map((a): Aggregate => ({
+    schema,
+    name: a.name,
+    model: model.name,
+    timescale: model.timescale,
+    source:
+      a.from === undefined
+        ? { kind: 'table', schema, name: model.table, timeColumn: timeseries?.timeColumn ?? '' }
+        : { kind: 'aggregate', schema, name: a.from, timeColumn: 'bucket' },
+    bucket: a.bucket,
+    groupBy: a.groupBy,
+    columns: a.columns,
+    realtime: a.realtime,
+    ...(a.refresh ? { refresh: a.refresh } : {}),
+    ...(a.compression ? { compression: { segmentBy: a.compression.segmentBy } } : {}),
+    ...(a.compression?.after ? { compressAfter: a.compression.after } : {}),
+    ...(a.retention ? { dropAfter: a.retention.dropAfter } : {}),
+  }));
 }
 
 /** The schema a spec describes, as it would be on a server with every TimescaleDB feature. */
