@@ -7,6 +7,7 @@ export { loadSpec, parseSpec } from './spec/load.js';
 export type { Spec, Model, Field, Timeseries, LoadedSpec } from './spec/types.js';
 export { compileSpec } from './schema/compile.js';
 export {
+  compareAggregates,
   compareSchemas,
   compareTables,
   type SchemaDifference,

@@ -128,7 +128,10 @@ export type Expr =
       /** `months => …` arguments by name. */
       readonly named?: Readonly<Record<string, Expr>> | undefined;
       readonly orderBy?: readonly { readonly expr: Expr; readonly desc: boolean }[] | undefined;
+      /** `FILTER (WHERE …)`. */
+      readonly filter?: Expr | undefined;
     }
+  | { readonly k: 'isNull'; readonly expr: Expr; readonly not: boolean }
   | { readonly k: 'binary'; readonly op: string; readonly left: Expr; readonly right: Expr }
   | { readonly k: 'negate'; readonly expr: Expr }
   | { readonly k: 'subscript'; readonly expr: Expr; readonly index: Expr }
@@ -256,7 +259,13 @@ class Parser {
   }
 
   expression(): Expr {
-    return this.additive();
+    const expr = this.additive();
+    if (!this.isWord('is')) return expr;
+    this.i += 1;
+    const not = this.isWord('not');
+    if (not) this.i += 1;
+    this.word('null');
+    return { k: 'isNull', expr, not };
   }
 
   additive(): Expr {
@@ -400,7 +409,15 @@ class Parser {
       }
     }
     this.op(')');
-    if (this.isWord('filter') || this.isWord('over') || this.isWord('within')) {
+    let filter: Expr | undefined;
+    if (this.isWord('filter')) {
+      this.i += 1;
+      this.op('(');
+      this.word('where');
+      filter = this.expression();
+      this.op(')');
+    }
+    if (this.isWord('over') || this.isWord('within')) {
       throw new ParseError(`${name}(…) ${this.describe()}`);
     }
     return {
@@ -409,6 +426,7 @@ class Parser {
       args,
       ...(Object.keys(named).length > 0 ? { named } : {}),
       ...(orderBy ? { orderBy } : {}),
+      ...(filter ? { filter } : {}),
     };
   }
 }
@@ -506,12 +524,51 @@ function stringOf(e: Expr): string | undefined {
   return b.k === 'string' ? b.v : undefined;
 }
 
+/** A whole number, also as a typed literal (`'10'::bigint`, `CAST('10' AS bigint)`). */
+function integerOf(e: Expr): bigint | undefined {
+  const n = numberOf(e);
+  if (n !== undefined) return n;
+  const text = e.k === 'cast' ? stringOf(e) : undefined;
+  return text !== undefined && /^\d+$/.test(text) ? BigInt(text) : undefined;
+}
+
+/** The months of an interval as PostgreSQL prints one of whole months: `3 mons`, `1 year 6 mons`. */
+function monthsOfText(text: string): number | undefined {
+  const m = /^(?:(\d+) years?)? ?(?:(\d+) mons?)?$/.exec(text.trim());
+  if (m === null || (m[1] === undefined && m[2] === undefined)) return undefined;
+  return Number(m[1] ?? 0) * 12 + Number(m[2] ?? 0);
+}
+
+/**
+ * A width in months: a number, or `extract(year from w)::int * 12 + extract(month from w)::int`
+ * of an interval literal `w`.
+ */
+function monthWidth(e: Expr): number | undefined {
+  const n = numberOf(e);
+  if (n !== undefined) return Number(n);
+  const plus = binary(e, '+');
+  const times = plus === undefined ? undefined : binary(plus.left, '*');
+  if (plus === undefined || times === undefined || numberOf(times.right) !== 12n) return undefined;
+  const year = bare(times.left);
+  const month = bare(plus.right);
+  if (year.k !== 'extract' || year.field !== 'year') return undefined;
+  if (month.k !== 'extract' || month.field !== 'month') return undefined;
+  const a = stringOf(year.expr);
+  const b = stringOf(month.expr);
+  return a !== undefined && a === b ? monthsOfText(a) : undefined;
+}
+
 type Call = Extract<Expr, { k: 'call' }>;
 
 /** The call `name(…)` with `arity` plain arguments, or undefined. */
 function callOf(e: Expr, name: string, arity: number): Call | undefined {
   const b = bare(e);
-  return b.k === 'call' && b.name === name && b.args.length === arity && !b.orderBy && !b.named
+  return b.k === 'call' &&
+    b.name === name &&
+    b.args.length === arity &&
+    !b.orderBy &&
+    !b.named &&
+    !b.filter
     ? b
     : undefined;
 }
@@ -579,8 +636,7 @@ function matchBucket(e: Expr, alias: string): BucketMatch | undefined {
     const width = timeBucket.args[0] as Expr;
     // An integer width may come as a typed literal: '10'::bigint.
     const typed = width.k === 'cast' && /^(bigint|integer|smallint)$/.test(width.type);
-    const digits = typed ? stringOf(width) : undefined;
-    const n = digits !== undefined && /^\d+$/.test(digits) ? BigInt(digits) : numberOf(width);
+    const n = typed ? integerOf(width) : numberOf(width);
     if (n !== undefined) {
       return n > 0n
         ? { timeColumn, bucket: { kind: 'integer', value: n }, bucketFunction: 'time_bucket' }
@@ -618,6 +674,8 @@ function matchBucket(e: Expr, alias: string): BucketMatch | undefined {
   }
   const naiveMonths = monthBucket(b, alias);
   if (naiveMonths !== undefined) return naiveMonths;
+  const modulo = integerBucket(b, alias);
+  if (modulo !== undefined) return modulo;
   // floor(t / n) * n
   const times = binary(b, '*');
   const floor = times === undefined ? undefined : callOf(times.left, 'floor', 1);
@@ -635,6 +693,23 @@ function matchBucket(e: Expr, alias: string): BucketMatch | undefined {
   return undefined;
 }
 
+/** `t - ((t % w) + w) % w`: time_bucket's floor for integer time, negative values too. */
+function integerBucket(e: Expr, alias: string): BucketMatch | undefined {
+  const minus = binary(e, '-');
+  const outer = minus === undefined ? undefined : binary(minus.right, '%');
+  const plus = outer === undefined ? undefined : binary(outer.left, '+');
+  const inner = plus === undefined ? undefined : binary(plus.left, '%');
+  if (minus === undefined || outer === undefined || plus === undefined || inner === undefined) {
+    return undefined;
+  }
+  const timeColumn = columnOf(minus.left, alias);
+  const n = integerOf(outer.right);
+  if (timeColumn === undefined || n === undefined || n <= 0n) return undefined;
+  if (columnOf(inner.left, alias) !== timeColumn) return undefined;
+  if (integerOf(inner.right) !== n || integerOf(plus.right) !== n) return undefined;
+  return { timeColumn, bucket: { kind: 'integer', value: n }, bucketFunction: 'fallback' };
+}
+
 /** `timestamp '2000-01-01' + make_interval(months => floor(<months> / n) * n)`. */
 function monthBucket(e: Expr, alias: string): BucketMatch | undefined {
   const plus = binary(e, '+');
@@ -647,14 +722,14 @@ function monthBucket(e: Expr, alias: string): BucketMatch | undefined {
   const floor = times === undefined ? undefined : callOf(times.left, 'floor', 1);
   if (times === undefined || floor === undefined) return undefined;
   const divide = binary(floor.args[0] as Expr, '/');
-  const n = numberOf(times.right);
-  if (divide === undefined || n === undefined || n <= 0n || numberOf(divide.right) !== n) {
+  const n = monthWidth(times.right);
+  if (divide === undefined || n === undefined || n <= 0 || monthWidth(divide.right) !== n) {
     return undefined;
   }
   const timeColumn = monthsSince2000(divide.left, alias);
   return timeColumn === undefined
     ? undefined
-    : { timeColumn, bucket: { kind: 'months', months: Number(n) }, bucketFunction: 'fallback' };
+    : { timeColumn, bucket: { kind: 'months', months: n }, bucketFunction: 'fallback' };
 }
 
 const PLAIN_FUNCTIONS: ReadonlySet<string> = new Set(
@@ -679,13 +754,20 @@ function matchColumn(
     const order = call.orderBy ?? [];
     const argument = call.args.length === 1 ? columnOf(call.args[0] as Expr, alias) : undefined;
     const by = order.length === 1 ? columnOf((order[0] as { expr: Expr }).expr, alias) : undefined;
-    if (argument === undefined || by !== timeColumn || call.named) {
+    // first/last ignore rows without a time, as TimescaleDB's do.
+    const filter = call.filter === undefined ? undefined : bare(call.filter);
+    const filterOk =
+      filter === undefined ||
+      (filter.k === 'isNull' && filter.not && columnOf(filter.expr, alias) === timeColumn);
+    if (argument === undefined || by !== timeColumn || call.named || !filterOk) {
       return 'an array_agg that is not a first/last pick by the time column';
     }
     return { function: (order[0] as { desc: boolean }).desc ? 'last' : 'first', argument };
   }
-  if (b.k !== 'call' || b.named || b.orderBy)
+  if (b.k !== 'call' || b.named || b.orderBy) {
     return 'an expression that is not an aggregate prism.yaml states';
+  }
+  if (b.filter) return `${b.name}(…) FILTER (…)`;
   if (b.name === 'first' || b.name === 'last') {
     const argument = b.args.length === 2 ? columnOf(b.args[0] as Expr, alias) : undefined;
     if (argument === undefined || columnOf(b.args[1] as Expr, alias) !== timeColumn) {

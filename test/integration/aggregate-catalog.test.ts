@@ -535,6 +535,38 @@ for (const [wanted, compression] of [
   });
 }
 
+/** The Apache-only build: a hypertable, and the stand-ins the operations make there. */
+const APACHE: Variant = {
+  ...DEGRADED,
+  setup: [
+    'CREATE EXTENSION IF NOT EXISTS timescaledb',
+    TABLE,
+    "SELECT create_hypertable('reading', 'recorded_at')",
+    ...DEGRADED.setup.slice(1),
+  ],
+};
+
+describeNative({ license: 'apache' }, 'aggregates in the catalog (stand-ins)', (server) => {
+  catalogSuite(
+    () => createNativeDatabase(server),
+    APACHE,
+    [
+      '      aggregates:',
+      '        - name: reading_hourly',
+      '          bucket: 1 hour',
+      '          group_by: [sensor]',
+      '          columns: {avg_temp: avg(temperature), max_temp: max(temperature), samples: count(*), first_temp: first(temperature)}',
+      '        - name: reading_daily',
+      '          from: reading_hourly',
+      '          bucket: 1 day',
+      '          group_by: [sensor]',
+      '          columns: {max_temp: max(max_temp), samples: sum(samples)}',
+      '          realtime: true',
+      '',
+    ].join('\n'),
+  );
+});
+
 describe('aggregates in the catalog on embedded TimescaleDB', () => {
   catalogSuite(createEmbeddedDatabase, continuousVariant(false), PULLED_CONTINUOUS(false));
 });

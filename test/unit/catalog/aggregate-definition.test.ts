@@ -72,6 +72,29 @@ const VIEW_NAIVE = ` SELECT date_bin('01:00:00'::interval, rn.t, '2000-01-03 00:
    FROM rn
   GROUP BY (date_bin('01:00:00'::interval, rn.t, '2000-01-03 00:00:00'::timestamp without time zone));`;
 
+/** The operations' stand-ins as PostgreSQL 15 prints them: first/last picks skip rows without a time. */
+const STAND_IN_PICKS = ` SELECT date_bin('01:00:00'::interval, r.t, '2000-01-03 00:00:00+00'::timestamp with time zone) AS bucket,
+    r.s,
+    (array_agg(r.v ORDER BY r.t) FILTER (WHERE (r.t IS NOT NULL)))[1] AS f,
+    (array_agg(r.v ORDER BY r.t DESC) FILTER (WHERE (r.t IS NOT NULL)))[1] AS l
+   FROM r
+  GROUP BY (date_bin('01:00:00'::interval, r.t, '2000-01-03 00:00:00+00'::timestamp with time zone)), r.s;`;
+
+const STAND_IN_INTEGER = ` SELECT (ri.t - (((ri.t % (10)::bigint) + (10)::bigint) % (10)::bigint)) AS bucket,
+    count(*) AS n
+   FROM ri
+  GROUP BY (ri.t - (((ri.t % (10)::bigint) + (10)::bigint) % (10)::bigint));`;
+
+const STAND_IN_MONTHS = ` SELECT (('2000-01-01 00:00:00'::timestamp without time zone + make_interval(months => ((floor((((((((EXTRACT(year FROM (r.t AT TIME ZONE 'UTC'::text)))::integer - 2000) * 12) + (EXTRACT(month FROM (r.t AT TIME ZONE 'UTC'::text)))::integer) - 1))::numeric / ((((EXTRACT(year FROM '3 mons'::interval))::integer * 12) + (EXTRACT(month FROM '3 mons'::interval))::integer))::numeric)) * ((((EXTRACT(year FROM '3 mons'::interval))::integer * 12) + (EXTRACT(month FROM '3 mons'::interval))::integer))::numeric))::integer)) AT TIME ZONE 'UTC'::text) AS bucket,
+    count(*) AS n
+   FROM r
+  GROUP BY ((('2000-01-01 00:00:00'::timestamp without time zone + make_interval(months => ((floor((((((((EXTRACT(year FROM (r.t AT TIME ZONE 'UTC'::text)))::integer - 2000) * 12) + (EXTRACT(month FROM (r.t AT TIME ZONE 'UTC'::text)))::integer) - 1))::numeric / ((((EXTRACT(year FROM '3 mons'::interval))::integer * 12) + (EXTRACT(month FROM '3 mons'::interval))::integer))::numeric)) * ((((EXTRACT(year FROM '3 mons'::interval))::integer * 12) + (EXTRACT(month FROM '3 mons'::interval))::integer))::numeric))::integer)) AT TIME ZONE 'UTC'::text));`;
+
+const STAND_IN_DATE = ` SELECT (date_bin('1 day'::interval, (rdt.d)::timestamp without time zone, '2000-01-03 00:00:00'::timestamp without time zone))::date AS bucket,
+    sum(rdt.v) AS s
+   FROM rdt
+  GROUP BY ((date_bin('1 day'::interval, (rdt.d)::timestamp without time zone, '2000-01-03 00:00:00'::timestamp without time zone))::date);`;
+
 function parsed(sql: string) {
   const result = parseAggregateDefinition(sql);
   if (!result.ok) throw new Error(`refused: ${result.reason}`);
@@ -155,6 +178,34 @@ describe('parseAggregateDefinition', () => {
     ).to.deep.equal({ kind: 'integer', value: 10n });
   });
 
+  it("reads the operations' stand-ins: filtered picks, integer floor, month widths, date time", () => {
+    expect(parsed(STAND_IN_PICKS).columns).to.deep.equal([
+      { name: 'f', function: 'first', argument: 'v' },
+      { name: 'l', function: 'last', argument: 'v' },
+    ]);
+    expect(parsed(STAND_IN_INTEGER)).to.deep.include({
+      timeColumn: 't',
+      bucket: { kind: 'integer', value: 10n },
+      bucketFunction: 'fallback',
+    });
+    expect(parsed(STAND_IN_MONTHS).bucket).to.deep.equal({ kind: 'months', months: 3 });
+    expect(parsed(STAND_IN_DATE)).to.deep.include({
+      timeColumn: 'd',
+      bucket: { kind: 'interval', text: '1 day' },
+    });
+    expect(
+      refused(
+        STAND_IN_PICKS.replace(
+          'FILTER (WHERE (r.t IS NOT NULL))',
+          'FILTER (WHERE (r.v IS NOT NULL))',
+        ),
+      ),
+    ).to.match(/first\/last pick/);
+    expect(refused(STAND_IN_INTEGER.replace('% (10)::bigint))', '% (7)::bigint))'))).to.match(
+      /bucket is not/,
+    );
+  });
+
   it('reads a schema-qualified source, quoted names and positional GROUP BY', () => {
     const d = parsed(
       `SELECT time_bucket('1 day'::interval, "R"."Time") AS bucket, "R"."Site", sum("R"."v") AS "Total" FROM other."R" GROUP BY 1, 2`,
@@ -177,7 +228,7 @@ describe('parseAggregateDefinition', () => {
       /within|WITHIN|percentile/i,
     );
     expect(refused(base('avg(r.v * 2) AS a'))).to.equal('avg of an expression');
-    expect(refused(base('sum(r.v) FILTER (WHERE r.v > 0) AS a'))).to.match(/FILTER/i);
+    expect(refused(base('sum(r.v) FILTER (WHERE r.v IS NOT NULL) AS a'))).to.match(/FILTER/i);
     expect(refused(base('count(DISTINCT r.v) AS a'))).to.match(/DISTINCT/);
     expect(refused(base('first(r.v, r.v) AS f'))).to.match(/not ordered by the time column t/);
     expect(refused(base('(array_agg(r.v ORDER BY r.v))[1] AS f'))).to.match(/first\/last pick/);
