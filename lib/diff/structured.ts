@@ -237,6 +237,11 @@ function differenceDestructive(d: SchemaDifference): DestructiveCode | undefined
       return d.change.startsWith('rebuild ') ? 'PM104' : undefined;
     case 'columnType':
       return 'PM105';
+    case 'aggregate':
+      // Dropped, or made again in another form: its materialized buckets go with it.
+      return dropsIt || d.what === 'aggregate form' ? 'PM106' : undefined;
+    case 'aggregateDefinition':
+      return 'PM106';
     default:
       return undefined;
   }

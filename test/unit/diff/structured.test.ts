@@ -221,4 +221,28 @@ describe('schema differences as data', () => {
       ),
     ).to.deep.equal({ destructive: 'PM104' });
   });
+
+  it('marks an aggregate dropped, made in another form or defined anew as PM106', () => {
+    const aggregate = (extra: Partial<SchemaDifference>) =>
+      differenceDetails(difference({ kind: 'aggregate', what: 'aggregate', ...extra }));
+    expect(aggregate({ expected: 'absent (not in the spec)' })).to.deep.equal({
+      destructive: 'PM106',
+    });
+    expect(aggregate({ what: 'aggregate form', expected: 'continuous aggregate' })).to.deep.equal({
+      destructive: 'PM106',
+    });
+    expect(
+      aggregate({ expected: 'aggregate 1 hour of reading.time', actual: 'missing' }),
+    ).to.deep.equal({});
+    expect(
+      differenceDetails(
+        difference({ kind: 'aggregateDefinition', what: 'aggregate definition', expected: 'x' }),
+      ),
+    ).to.deep.equal({ destructive: 'PM106' });
+    expect(
+      differenceDetails(
+        difference({ kind: 'aggregateRealtime', what: 'aggregate realtime', expected: 'realtime' }),
+      ),
+    ).to.deep.equal({});
+  });
 });
