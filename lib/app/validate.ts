@@ -9,6 +9,8 @@ export interface ModelSummary {
   readonly timeColumn: string | null;
   readonly fields: number;
   readonly primaryKey: readonly string[];
+  /** Its continuous aggregates' names, sources first. */
+  readonly aggregates: readonly string[];
 }
 
 export interface ValidateResult extends LoadedSpec {
@@ -26,6 +28,7 @@ export async function validateSpec(specFile: string): Promise<ValidateResult> {
       timeColumn: m.timeseries?.timeColumn ?? null,
       fields: m.fields.length,
       primaryKey: m.primaryKey,
+      aggregates: (m.timeseries?.aggregates ?? []).map((a) => a.name),
     })),
   };
 }

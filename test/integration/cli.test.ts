@@ -26,6 +26,14 @@ describe('prism-migrate CLI', function () {
       );
     });
 
+    it('names the aggregates of each model, sources first', async () => {
+      const r = await runCli(['--spec', resolve('spec/examples/aggregates.yaml'), 'validate']);
+      expect(r.code).to.equal(0);
+      expect(r.stdout).to.include(
+        'Reading -> reading: hypertable on recorded_at, 4 fields, primary key (), aggregates reading_hourly, reading_daily',
+      );
+    });
+
     const badSpecs: Record<string, { yaml: string; expect: RegExp }> = {
       'a typo in a key': {
         yaml: 'models:\n  - name: M\n    feilds:\n      - name: id\n        type: int\n',

@@ -16,8 +16,9 @@ export function registerValidate(program: Command, out: Output): void {
       for (const w of warnings) out.info(`${w.file}:${w.line}:${w.column}: warning: ${w.message}`);
       for (const m of models) {
         const ts = m.timeColumn !== null ? ` hypertable on ${m.timeColumn}` : ' plain table';
+        const aggregates = m.aggregates.length > 0 ? `, aggregates ${m.aggregates.join(', ')}` : '';
         out.line(
-          `${m.name} -> ${m.table}:${ts}, ${m.fields} fields, primary key (${m.primaryKey.join(', ')})`,
+          `${m.name} -> ${m.table}:${ts}, ${m.fields} fields, primary key (${m.primaryKey.join(', ')})${aggregates}`,
         );
       }
       out.line(`${globals.spec}: valid (${models.length} models)`);
