@@ -135,6 +135,25 @@ function aggregateSteps(make: () => Promise<TestDatabase>, kind: Kind): void {
   });
   after(async () => db?.dispose());
 
+  it("the README's migration is the one generated from spec/examples/aggregates.yaml", () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('## Continuous aggregates'));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const flat = (text: string) =>
+      text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '')
+        .join('\n');
+    const blocks = code.split('\n\n').map(flat);
+    expect(blocks.length).to.be.greaterThan(5);
+    const generated = flat(files[1] as string);
+    for (const block of blocks) {
+      // A block the README shortened with `// …` is checked line by line.
+      for (const part of block.split('\n// …\n')) expect(generated).to.include(part);
+    }
+  });
+
   it('remakes a changed lower aggregate with the one built on it, in dependency order', () => {
     const step2 = files[2] as string;
     const [upText, downText] = step2.split('export function down');
