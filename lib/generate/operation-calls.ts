@@ -155,11 +155,16 @@ function compressionOptions(
   };
 }
 
+/** A name of the change's schema: `{ schema, name }` outside `public`. */
+function inSchema(name: string, schema: string | undefined): TableArg {
+  return schema === undefined ? name : { schema, name };
+}
+
 /** The call of our operations that carries out `c`. */
 export function operationCall(c: TimescaleChange): OperationCall {
   const { timescale } = c;
   // Outside `public`, `{ schema, name }`: the operations qualify every statement with it.
-  const table: TableArg = c.schema === undefined ? c.table : { schema: c.schema, name: c.table };
+  const table = inSchema(c.table, c.schema);
   switch (c.kind) {
     case 'createHypertable':
     case 'revertHypertable': {
@@ -335,58 +340,12 @@ export function isAggregateChange(c: Change): c is AggregateChange {
   return (AGGREGATE_CHANGE_KINDS as readonly string[]).includes(c.kind);
 }
 
-/** A view's definition as createContinuousAggregate (and its reverse) take it. */
-export interface AggregateViewOptions {
-  /** The hypertable, or the aggregate it is built on (same schema). */
-  readonly source: TableArg;
-  /** The source's time column; `bucket` for an aggregate. */
-  readonly timeColumn: string;
-  readonly bucket: Amount;
-  readonly groupBy: string[];
-  /** `{ avg_temp: 'avg(temperature)', samples: 'count(*)' }`, in the spec's order. */
-  readonly columns: Record<string, string>;
-  readonly realtime: boolean;
-  readonly timescale: TimescaleMode;
-}
-
-interface RefreshPolicyOptions {
-  readonly startOffset: Amount | null;
-  readonly endOffset: Amount | null;
-  readonly scheduleInterval: string;
-  readonly timescale: TimescaleMode;
-}
+export type AggregateOperationName = (typeof AGGREGATE_CHANGE_KINDS)[number];
 
 /** The options of each aggregate operation (`operation(pgm, view, options)`). */
-export interface AggregateOperationOptions {
-  createContinuousAggregate: AggregateViewOptions;
-  dropContinuousAggregate: AggregateViewOptions;
-  setAggregateRealtime: { realtime: boolean; previous: boolean; timescale: TimescaleMode };
-  addContinuousAggregatePolicy: RefreshPolicyOptions;
-  removeContinuousAggregatePolicy: RefreshPolicyOptions;
-  enableAggregateCompression: { segmentBy: string[]; timescale: TimescaleMode };
-  disableAggregateCompression: { segmentBy: string[]; timescale: TimescaleMode };
-  addAggregateCompressionPolicy: { after: Amount; timescale: TimescaleMode };
-  removeAggregateCompressionPolicy: { after: Amount; timescale: TimescaleMode };
-  addAggregateRetentionPolicy: { dropAfter: Amount; timescale: TimescaleMode };
-  removeAggregateRetentionPolicy: { dropAfter: Amount; timescale: TimescaleMode };
-}
-
-export type AggregateOperationName = keyof AggregateOperationOptions;
-
-/** The aggregate operations, as migrations import them. */
-export const AGGREGATE_OPERATION_NAMES: readonly AggregateOperationName[] = Object.freeze([
-  'createContinuousAggregate',
-  'dropContinuousAggregate',
-  'setAggregateRealtime',
-  'addContinuousAggregatePolicy',
-  'removeContinuousAggregatePolicy',
-  'enableAggregateCompression',
-  'disableAggregateCompression',
-  'addAggregateCompressionPolicy',
-  'removeAggregateCompressionPolicy',
-  'addAggregateRetentionPolicy',
-  'removeAggregateRetentionPolicy',
-]);
+export type AggregateOperationOptions = {
+  [N in AggregateOperationName]: NonNullable<Parameters<(typeof PRISM_OPERATIONS)[N]>[1]>;
+};
 
 /** `operation(pgm, table, options)` for a change of a continuous aggregate. */
 export type AggregateOperationCall = {
@@ -397,11 +356,6 @@ export type AggregateOperationCall = {
   };
 }[AggregateOperationName];
 
-/** A name of the change's schema: `{ schema, name }` outside `public`. */
-function inSchema(name: string, schema: string | undefined): TableArg {
-  return schema === undefined ? name : { schema, name };
-}
-
 /** The call of the aggregate operations that carries out `c`. */
 export function aggregateOperationCall(c: AggregateChange): AggregateOperationCall {
   const { timescale } = c;
@@ -409,7 +363,7 @@ export function aggregateOperationCall(c: AggregateChange): AggregateOperationCa
     case 'createContinuousAggregate':
     case 'dropContinuousAggregate': {
       const a = c.aggregate;
-      const options: AggregateViewOptions = {
+      const options: AggregateOperationOptions['createContinuousAggregate'] = {
         source: inSchema(a.source.name, c.schema),
         timeColumn: a.source.kind === 'table' ? a.source.timeColumn : 'bucket',
         bucket: amount(a.bucket),
@@ -432,7 +386,7 @@ export function aggregateOperationCall(c: AggregateChange): AggregateOperationCa
     case 'addContinuousAggregatePolicy':
     case 'removeContinuousAggregatePolicy': {
       const offset = (a: TimeAmount | null) => (a === null ? null : amount(a));
-      const options: RefreshPolicyOptions = {
+      const options: AggregateOperationOptions['addContinuousAggregatePolicy'] = {
         startOffset: offset(c.refresh.startOffset),
         endOffset: offset(c.refresh.endOffset),
         scheduleInterval: c.refresh.scheduleInterval.text,

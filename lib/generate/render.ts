@@ -41,7 +41,6 @@ import { whereSql } from '../sql/predicate.js';
 
 export { jsString } from './js-source.js';
 import {
-  AGGREGATE_OPERATION_NAMES,
   aggregateOperationCall,
   DEFAULT_CHUNK_INTERVAL,
   isTimescaleChange,
@@ -425,7 +424,7 @@ const PLACEHOLDERS = [
 
 /** The import of the operations the bodies call, if any. */
 function operationImports(bodies: readonly string[]): string[] {
-  const names = [...new Set([...Object.keys(PRISM_OPERATIONS), ...AGGREGATE_OPERATION_NAMES])];
+  const names = Object.keys(PRISM_OPERATIONS);
   const used = names.filter((name) =>
     bodies.some((text) => new RegExp(`^\\s*${name}\\(pgm\\b`, 'm').test(text)),
   );
