@@ -172,6 +172,16 @@ function creationSteps(p: Placed): Change[] {
   return steps.map((s) => ({ ...s, ...schemaOf(p.model) }));
 }
 
+/**
+ * An aggregate of `model` made with its compression and policies (`apply-timescale` makes
+ * one again as a continuous aggregate where a stand-in was made).
+ */
+export function aggregateCreationSteps(model: Model, aggregate: ContinuousAggregate): Change[] {
+  const p = placed([model]).find((x) => x.aggregate.name === aggregate.name);
+  if (p === undefined) throw new Error(`${aggregate.name} is not an aggregate of ${model.name}`);
+  return creationSteps(p);
+}
+
 /** What changes in place on an aggregate kept as it is: removals, then additions. */
 function inPlaceSteps(o: Placed, n: Placed): { removals: Change[]; additions: Change[] } {
   const a = o.aggregate;

@@ -3,8 +3,10 @@
  * because TimescaleDB was missing then (`timescale: auto` on a server without it, without
  * the privilege to create it, or before it was preloaded), applied now that it is there:
  * the extension is created, timeseries tables become hypertables with their rows
- * (migrate_data), then compression and policies. Only what is missing is done; what is
- * there but different is drift for `check` to report, never changed here.
+ * (migrate_data), then compression and policies; aggregates made as stand-ins (views or
+ * materialized views of the table's rows) become continuous aggregates, filled once
+ * committed. Only what is missing is done; what is there but different is drift for
+ * `check` to report, never changed here.
  *
  * The state to reach is the spec of the last generated migration (its snapshot), so every
  * migration must be applied first. Everything runs in one transaction under the
@@ -15,8 +17,12 @@
 import pg from 'pg';
 import { readSchema } from '../catalog/read.js';
 import { describeChange } from '../diff/describe.js';
-import { qualifiedName, type Change } from '../diff/changes.js';
-import type { TableName } from '../sql/quote.js';
+import { qualifiedName, schemaOf, type Change } from '../diff/changes.js';
+import { aggregateCreationSteps, aggregateDefOf } from '../diff/aggregates.js';
+import { toTableName, type TableName } from '../sql/quote.js';
+import type { TableArg } from '../operations/common.js';
+import { DEFAULT_SCHEMA } from '../schema/types.js';
+import { refreshAggregates, refreshFailure, type AggregateToRefresh } from './refresh.js';
 import type { DestructiveChange } from '../diff/destructive.js';
 import { timeseriesSteps } from '../diff/model-steps.js';
 import { readSnapshot } from '../diff/snapshot.js';
@@ -25,7 +31,14 @@ import { describeAvailability, detectTimescale, type TimescaleSupport } from '..
 import { isUserNotice, type ServerNotice } from '../db/notices.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import { ALLOW_DATA_LOSS_SETTING } from '../operations/retention-loss-guard.js';
-import { operationCall, operationSql, type TimescaleChange } from '../generate/operation-calls.js';
+import {
+  aggregateOperationCall,
+  isAggregateChange,
+  operationCall,
+  operationSql,
+  type AggregateChange,
+  type TimescaleChange,
+} from '../generate/operation-calls.js';
 import type { Model, Spec } from '../spec/types.js';
 import { amountText } from '../spec/time-amount.js';
 import { connect } from '../db/connect.js';
@@ -131,6 +144,58 @@ function missingSteps(model: Model, live: LiveTimeseries): TimescaleChange[] {
   });
 }
 
+/**
+ * The aggregate steps `model` lacks here: each stand-in (a view or materialized view made
+ * while TimescaleDB could not make continuous aggregates) made again as a continuous
+ * aggregate with its compression and policies, and with it every aggregate built on it
+ * (dropped dependents first); on a continuous aggregate, its missing compression and
+ * policies. A stand-in's rows are the table's, so nothing is lost by dropping it.
+ */
+async function missingAggregateSteps(client: pg.ClientBase, model: Model): Promise<Change[]> {
+  const ts = model.timeseries;
+  const declared = ts?.aggregates ?? [];
+  if (ts === undefined || declared.length === 0) return [];
+  const schema = model.schema ?? DEFAULT_SCHEMA;
+  const table = model.schema === undefined ? model.table : { schema, name: model.table };
+  const live = (await readSchema(client, { tables: [table] })).aggregates ?? [];
+  const liveOf = (name: string) => live.find((l) => l.schema === schema && l.name === name);
+  const remade = new Set<string>();
+  for (const a of declared) {
+    const l = liveOf(a.name);
+    if (l === undefined) continue; // `check` says it is missing
+    if (l.form !== 'continuous' || (a.from !== undefined && remade.has(a.from))) remade.add(a.name);
+  }
+  const drops: Change[] = declared
+    .filter((a) => remade.has(a.name))
+    .reverse()
+    .map((a) => ({
+      kind: 'dropContinuousAggregate',
+      aggregate: aggregateDefOf(model.table, ts.timeColumn, a),
+      timescale: model.timescale,
+      ...schemaOf(model),
+    }));
+  const creates = declared.flatMap((a) => {
+    const all = aggregateCreationSteps(model, a);
+    if (remade.has(a.name)) return all;
+    const l = liveOf(a.name);
+    if (l === undefined) return [];
+    return all.filter(
+      (step) =>
+        (step.kind === 'enableAggregateCompression' && l.compression === undefined) ||
+        (step.kind === 'addContinuousAggregatePolicy' && l.refresh === undefined) ||
+        (step.kind === 'addAggregateCompressionPolicy' && l.compressAfter === undefined) ||
+        (step.kind === 'addAggregateRetentionPolicy' && l.dropAfter === undefined),
+    );
+  });
+  return [...drops, ...creates];
+}
+
+/** `schema.name` outside `public`, else the name: how steps name what they act on. */
+function describeTable(table: TableArg): string {
+  const t = toTableName(table);
+  return qualifiedName(t.name, t.schema);
+}
+
 function retentionMarker(step: Extract<Change, { kind: 'addRetentionPolicy' }>): DestructiveChange {
   const dropAfter = amountText(step.dropAfter);
   return {
@@ -227,6 +292,33 @@ export async function applyTimescale(
           if (step.kind === 'addRetentionPolicy') retention.push(retentionMarker(step));
         }
       }
+      const aggregates: AggregateChange[] = [];
+      for (const model of spec.models) {
+        if (!model.timeseries?.aggregates || model.timescale === 'off') continue;
+        const now = await detectTimescale(client);
+        if (!now.features.policies) {
+          log(
+            `skipped: the aggregates of ${qualifiedName(model.table, model.schema)} (${describeAvailability(now)} has no continuous aggregates)`,
+          );
+          continue;
+        }
+        aggregates.push(...(await missingAggregateSteps(client, model)).filter(isAggregateChange));
+      }
+      const created: AggregateToRefresh[] = [];
+      for (const step of aggregates) {
+        const description = describeChange(step);
+        const call = aggregateOperationCall(step);
+        const sql = operationSql(call);
+        log(`${options.dryRun ? 'would apply' : 'applying'}: ${description}`);
+        await client.query(sql);
+        steps.push({ table: describeTable(call.table), description, sql });
+        if (step.kind === 'createContinuousAggregate')
+          created.push({
+            view: toTableName(call.table),
+            reason: 'created',
+            migration: 'apply-timescale',
+          });
+      }
       const dataLoss = await assessDataLoss(client, retention);
       const losing = dataLoss.filter((l) => l.rows !== 0);
       if (losing.length > 0 && !options.dryRun && !options.allowDataLoss) {
@@ -238,6 +330,11 @@ export async function applyTimescale(
       const inTransaction = await detectTimescale(client);
       const createdExtension = before.installed ? null : inTransaction.version;
       await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
+      // The aggregates made now are empty: filled once committed, as `up` fills them.
+      const failed = refreshFailure(
+        options.dryRun ? [] : await refreshAggregates(client, created, log),
+      );
+      if (failed) throw failed;
       const after = await detectTimescale(client);
       return { dryRun: options.dryRun === true, before, after, createdExtension, steps, dataLoss };
     } catch (error) {

@@ -18,6 +18,7 @@ import { detectTimescale } from '../../lib/db/detect.js';
 import { generateMigration } from '../../lib/generate/generate.js';
 import { detectDrift } from '../../lib/introspect/drift.js';
 import { timescaleInfo } from '../../lib/introspect/info.js';
+import { applyTimescale } from '../../lib/runner/apply-timescale.js';
 import { migrate } from '../../lib/runner/migrate.js';
 import { loadSpec } from '../../lib/spec/load.js';
 import {
@@ -29,7 +30,9 @@ import {
 } from '../helpers/databases.js';
 import {
   createNativeDatabase,
+  CURRENT_TSL,
   describeEachNative,
+  describeNative,
   type NativeServer,
 } from '../helpers/timescale-servers.js';
 
@@ -267,4 +270,61 @@ describeEachNative('continuous aggregates from prism.yaml', (server: NativeServe
     () => createNativeDatabase(server),
     server.license === 'apache' ? 'degraded' : 'continuous',
   ),
+);
+
+describeNative(
+  CURRENT_TSL,
+  'apply-timescale makes stand-in aggregates continuous aggregates',
+  (server: NativeServer) => {
+    it('drops the stand-ins, creates the aggregates with their policies, fills them, then has nothing to do', async () => {
+      const db = await createNativeDatabase(server);
+      const dir = join(tempDir(), 'migrations');
+      try {
+        const { spec } = await loadSpec(STEPS[1] as string);
+        generateMigration({ spec, migrationsDir: dir, now: new Date(Date.UTC(2026, 0, 1)) });
+        await migrate({ url: db.url, migrationsDir: dir, direction: 'up', timescale: 'off' });
+        await withClient(db.url, async (client) => {
+          await insertRows(client);
+          expect(await relations(client)).to.deep.equal(['reading_daily m', 'reading_hourly m']);
+        });
+        const logged: string[] = [];
+        const result = await applyTimescale({
+          url: db.url,
+          migrationsDir: dir,
+          log: (l) => logged.push(l),
+        });
+        expect(result.steps.map((s) => s.description)).to.deep.equal([
+          'make reading a hypertable on recorded_at',
+          'enable compression on reading',
+          'compress reading after 7 days',
+          'drop chunks of reading after 90 days',
+          'drop continuous aggregate reading_daily',
+          'drop continuous aggregate reading_hourly',
+          'create continuous aggregate reading_hourly (1 hour buckets of reading)',
+          'enable compression on reading_hourly',
+          'refresh reading_hourly every 30 minutes (from 30 days ago to 1 hour ago)',
+          'compress reading_hourly after 45 days',
+          'drop buckets of reading_hourly after 2 years',
+          'create continuous aggregate reading_daily (1 day buckets of reading_hourly)',
+          'refresh reading_daily every 1 hour (from 60 days ago to 1 day ago)',
+        ]);
+        expect(logged).to.include.members([
+          'refreshed public.reading_hourly (created by apply-timescale)',
+          'refreshed public.reading_daily (created by apply-timescale)',
+        ]);
+        await withClient(db.url, async (client) => {
+          await expectMaterialized(client, 1);
+          const { rows } = await client.query<{ view_name: string }>(
+            'SELECT view_name FROM timescaledb_information.continuous_aggregates ORDER BY 1',
+          );
+          expect(rows.map((r) => r.view_name)).to.deep.equal(['reading_daily', 'reading_hourly']);
+          expect(await detectDrift(client, spec, await detectTimescale(client))).to.deep.equal([]);
+        });
+        const again = await applyTimescale({ url: db.url, migrationsDir: dir });
+        expect(again.steps).to.deep.equal([]);
+      } finally {
+        await db.dispose();
+      }
+    }).timeout(TIMEOUT);
+  },
 );
