@@ -121,7 +121,7 @@ function expectedAggregateOn(aggregate: Aggregate, support: TimescaleSupport): A
 }
 
 const DEGRADED_FORM =
-  'made without continuous aggregates (no TimescaleDB with the Timescale License when its migration ran): drop it and apply the migration that creates it again, or recreate it by hand';
+  'made without continuous aggregates (no TimescaleDB with the Timescale License when its migration ran): `prism-migrate apply-timescale` makes it one, with its policies, and fills it';
 
 function aggregateFix(d: SchemaDifference, context: DriftContext): string {
   const pending = context.pendingMigrations ?? 0;
