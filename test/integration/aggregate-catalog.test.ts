@@ -14,6 +14,7 @@ import { formatTimescaleInfo } from '../../lib/introspect/format-info.js';
 import { detectDrift } from '../../lib/introspect/drift.js';
 import { timescaleInfo } from '../../lib/introspect/info.js';
 import { schemaToSpec } from '../../lib/pull/to-spec.js';
+import { compileSpec } from '../../lib/schema/compile.js';
 import { compareAggregates, compareSchemas } from '../../lib/schema/compare.js';
 import type { Aggregate } from '../../lib/schema/types.js';
 import { parseSpec } from '../../lib/spec/load.js';
@@ -402,6 +403,17 @@ function catalogSuite(make: () => Promise<TestDatabase>, variant: Variant, pulle
     await withClient(db.url, async (c) => {
       const text = schemaToSpec(await read(c)).text;
       expect(text).to.include(pulledYaml);
+    });
+  });
+
+  it('check right after pull accepts what the pulled spec leaves out', async () => {
+    await withClient(db.url, async (c) => {
+      const live = await read(c);
+      const spec = parseSpec(schemaToSpec(live).text, 'prism.yaml').spec;
+      // As pull records it (lib/app/pull.ts).
+      const accepted = compareSchemas(live, compileSpec(spec), { extraAggregates: true });
+      const drift = await detectDrift(c, spec, await detectTimescale(c), { accepted });
+      expect(drift.map((d) => [d.table, d.what, d.actual])).to.deep.equal([]);
     });
   });
 

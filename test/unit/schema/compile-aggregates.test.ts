@@ -103,6 +103,22 @@ describe('compileAggregates', () => {
       ['aggregate', 'reading_daily', 'missing'],
     ]);
     expect(compareSchemas(desired, desired)).to.deep.equal([]);
+    const bare = compileSpec({
+      file: 'prism.yaml',
+      timescale: 'auto',
+      models: [{ ...m, timeseries: undefined }],
+    });
+    expect(compareSchemas(desired, bare)).to.deep.equal([]);
+    expect(
+      compareSchemas(desired, bare, { extraAggregates: true }).map((d) => [
+        d.kind,
+        d.table,
+        d.expected,
+      ]),
+    ).to.deep.equal([
+      ['aggregate', 'reading_hourly', 'absent (not in the spec)'],
+      ['aggregate', 'reading_daily', 'absent (not in the spec)'],
+    ]);
     const withoutAggregates = compileSpec(parseSpec('models: []', 'prism.yaml').spec);
     expect(withoutAggregates).to.not.have.property('aggregates');
   });
