@@ -634,8 +634,8 @@ function sameDefinition(a: Aggregate, b: Aggregate): boolean {
 
 const FORM_TEXT: Readonly<Record<NonNullable<Aggregate['form']>, string>> = Object.freeze({
   continuous: 'continuous aggregate',
-  'materialized view': 'materialized view (no continuous aggregates here)',
-  view: 'view (no continuous aggregates here)',
+  'materialized view': 'materialized view (standing in for a continuous aggregate)',
+  view: 'view (standing in for a continuous aggregate)',
 });
 
 /**

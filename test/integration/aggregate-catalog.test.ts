@@ -288,7 +288,7 @@ function catalogSuite(make: () => Promise<TestDatabase>, variant: Variant, pulle
           kind: 'aggregate',
           table: 'reading_hourly',
           what: 'aggregate',
-          expected: `${h.form === 'continuous' ? 'continuous aggregate' : 'materialized view (no continuous aggregates here)'} 1 hour buckets of reading.recorded_at by sensor: avg_temp avg(temperature), max_temp max(temperature), samples count(*), first_temp first(temperature)`,
+          expected: `${h.form === 'continuous' ? 'continuous aggregate' : 'materialized view (standing in for a continuous aggregate)'} 1 hour buckets of reading.recorded_at by sensor: avg_temp avg(temperature), max_temp max(temperature), samples count(*), first_temp first(temperature)`,
           actual: 'missing',
           change:
             'create the aggregate reading_hourly (1 hour buckets of reading.recorded_at by sensor: avg_temp avg(temperature), max_temp max(temperature), samples count(*), first_temp first(temperature))',
@@ -496,14 +496,14 @@ function catalogSuite(make: () => Promise<TestDatabase>, variant: Variant, pulle
         expect(daily).to.deep.include({ totalBytes: null, populated: null });
         expect(text).to.include(
           [
-            'aggregate public.reading_hourly (model Reading): materialized view (no continuous aggregates here; `prism-migrate jobs run` refreshes it)',
+            'aggregate public.reading_hourly (model Reading): materialized view (standing in for a continuous aggregate; `prism-migrate jobs run` refreshes it)',
             '  bucket:       1 hour of public.reading.recorded_at by sensor',
             '  columns:      avg_temp avg(temperature), max_temp max(temperature), samples count(*), first_temp first(temperature)',
             '  materialized: never refreshed (empty)',
           ].join('\n'),
         );
         expect(text).to.include(
-          'aggregate public.reading_daily (model Reading): view (no continuous aggregates here; computed when read)',
+          'aggregate public.reading_daily (model Reading): view (standing in for a continuous aggregate; computed when read)',
         );
       }
     });
