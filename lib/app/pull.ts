@@ -167,8 +167,11 @@ export async function pull(options: PullOptions): Promise<PullResult> {
             cause: error,
           });
         }
-        // What the spec could not state, as check would see it right after.
-        const accepted = compareSchemas({ tables, aggregates }, compileSpec(spec));
+        // What the spec could not state, as check would see it right after: check also
+        // reports the live aggregates of these tables that the spec leaves out.
+        const accepted = compareSchemas({ tables, aggregates }, compileSpec(spec), {
+          extraAggregates: true,
+        });
         const baseline = await writeBaseline({
           client,
           description: db.description,

@@ -145,8 +145,8 @@ function hypertableBlock(h: TimescaleInfoHypertable): string[] {
 const FORM: Readonly<Record<TimescaleInfoAggregate['form'], string>> = {
   continuous: 'continuous aggregate',
   'materialized view':
-    'materialized view (no continuous aggregates here; `prism-migrate jobs run` refreshes it)',
-  view: 'view (no continuous aggregates here; computed when read)',
+    'materialized view (standing in for a continuous aggregate; `prism-migrate jobs run` refreshes it)',
+  view: 'view (standing in for a continuous aggregate; computed when read)',
 };
 
 function refreshLines(a: TimescaleInfoAggregate): string[] {

@@ -79,6 +79,11 @@ export interface SchemaDifference {
 export interface CompareOptions {
   /** Report live tables the desired schema does not have (a whole-schema comparison). */
   readonly extraTables?: boolean | undefined;
+  /**
+   * Report live aggregates the desired schema does not have, as drift does for those of
+   * the spec's tables (implied by `extraTables`).
+   */
+  readonly extraAggregates?: boolean | undefined;
 }
 
 function tableLabel(t: Table): string {
@@ -629,8 +634,8 @@ function sameDefinition(a: Aggregate, b: Aggregate): boolean {
 
 const FORM_TEXT: Readonly<Record<NonNullable<Aggregate['form']>, string>> = Object.freeze({
   continuous: 'continuous aggregate',
-  'materialized view': 'materialized view (no continuous aggregates here)',
-  view: 'view (no continuous aggregates here)',
+  'materialized view': 'materialized view (standing in for a continuous aggregate)',
+  view: 'view (standing in for a continuous aggregate)',
 });
 
 /**
@@ -835,6 +840,8 @@ export function compareSchemas(
         }),
       );
     }
+  }
+  if (options.extraTables || options.extraAggregates) {
     for (const a of liveAggregates) if (!matched.has(a)) differences.push(extraAggregate(a));
   }
   return differences;

@@ -14,6 +14,7 @@ import { formatTimescaleInfo } from '../../lib/introspect/format-info.js';
 import { detectDrift } from '../../lib/introspect/drift.js';
 import { timescaleInfo } from '../../lib/introspect/info.js';
 import { schemaToSpec } from '../../lib/pull/to-spec.js';
+import { compileSpec } from '../../lib/schema/compile.js';
 import { compareAggregates, compareSchemas } from '../../lib/schema/compare.js';
 import type { Aggregate } from '../../lib/schema/types.js';
 import { parseSpec } from '../../lib/spec/load.js';
@@ -287,7 +288,7 @@ function catalogSuite(make: () => Promise<TestDatabase>, variant: Variant, pulle
           kind: 'aggregate',
           table: 'reading_hourly',
           what: 'aggregate',
-          expected: `${h.form === 'continuous' ? 'continuous aggregate' : 'materialized view (no continuous aggregates here)'} 1 hour buckets of reading.recorded_at by sensor: avg_temp avg(temperature), max_temp max(temperature), samples count(*), first_temp first(temperature)`,
+          expected: `${h.form === 'continuous' ? 'continuous aggregate' : 'materialized view (standing in for a continuous aggregate)'} 1 hour buckets of reading.recorded_at by sensor: avg_temp avg(temperature), max_temp max(temperature), samples count(*), first_temp first(temperature)`,
           actual: 'missing',
           change:
             'create the aggregate reading_hourly (1 hour buckets of reading.recorded_at by sensor: avg_temp avg(temperature), max_temp max(temperature), samples count(*), first_temp first(temperature))',
@@ -405,6 +406,17 @@ function catalogSuite(make: () => Promise<TestDatabase>, variant: Variant, pulle
     });
   });
 
+  it('check right after pull accepts what the pulled spec leaves out', async () => {
+    await withClient(db.url, async (c) => {
+      const live = await read(c);
+      const spec = parseSpec(schemaToSpec(live).text, 'prism.yaml').spec;
+      // As pull records it (lib/app/pull.ts).
+      const accepted = compareSchemas(live, compileSpec(spec), { extraAggregates: true });
+      const drift = await detectDrift(c, spec, await detectTimescale(c), { accepted });
+      expect(drift.map((d) => [d.table, d.what, d.actual])).to.deep.equal([]);
+    });
+  });
+
   it('timescale-info lists them with their bucket, source, refresh, range, size and compression', async () => {
     await withClient(db.url, async (c) => {
       const spec = specWith(specAggregates(variant));
@@ -484,14 +496,14 @@ function catalogSuite(make: () => Promise<TestDatabase>, variant: Variant, pulle
         expect(daily).to.deep.include({ totalBytes: null, populated: null });
         expect(text).to.include(
           [
-            'aggregate public.reading_hourly (model Reading): materialized view (no continuous aggregates here; `prism-migrate jobs run` refreshes it)',
+            'aggregate public.reading_hourly (model Reading): materialized view (standing in for a continuous aggregate; `prism-migrate jobs run` refreshes it)',
             '  bucket:       1 hour of public.reading.recorded_at by sensor',
             '  columns:      avg_temp avg(temperature), max_temp max(temperature), samples count(*), first_temp first(temperature)',
             '  materialized: never refreshed (empty)',
           ].join('\n'),
         );
         expect(text).to.include(
-          'aggregate public.reading_daily (model Reading): view (no continuous aggregates here; computed when read)',
+          'aggregate public.reading_daily (model Reading): view (standing in for a continuous aggregate; computed when read)',
         );
       }
     });

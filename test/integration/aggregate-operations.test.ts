@@ -117,6 +117,12 @@ export const up = (pgm) => { setAggregateRealtime(pgm, 'reading_daily', change);
 export const down = (pgm) => { setAggregateRealtime.reverse(pgm, 'reading_daily', change); };
 `;
 
+const HOURLY_REALTIME_MIGRATION = `import { setAggregateRealtime } from 'prism-migrate/operations';
+const change = { realtime: true, previous: false };
+export const up = (pgm) => { setAggregateRealtime(pgm, 'reading_hourly', change); };
+export const down = (pgm) => { setAggregateRealtime.reverse(pgm, 'reading_hourly', change); };
+`;
+
 const REQUIRE_MIGRATION = `import { createContinuousAggregate } from 'prism-migrate/operations';
 export const up = (pgm) => {
   createContinuousAggregate(pgm, 'reading_required', {
@@ -298,6 +304,30 @@ function aggregateSuite(open: Open, continuous: boolean, withPolicies: boolean):
     await withClient(db.url, async (c) => {
       expect(await form(c)).to.equal(continuous ? true : 'm');
       expect(await rows(c, DAILY_VIEW)).to.equal(await rows(c, DAILY_RAW));
+    });
+  });
+
+  it('realtime of the level another is built on: both keep their numbers, up and down', async function () {
+    this.timeout(TIMEOUT);
+    writeFileSync(join(dir, '2600_hourly_realtime.js'), HOURLY_REALTIME_MIGRATION);
+    const kinds = async (c: pg.Client) => {
+      const k = await relkinds(c);
+      return [k['reading_hourly'], k['reading_daily']];
+    };
+    const numbers = async (c: pg.Client) => {
+      expect(await rows(c, HOURLY_VIEW)).to.equal(await rows(c, HOURLY_RAW));
+      expect(await rows(c, DAILY_VIEW)).to.equal(await rows(c, DAILY_RAW));
+    };
+    expect((await up()).map((r) => r.name)).to.deep.equal(['2600_hourly_realtime']);
+    await withClient(db.url, async (c) => {
+      expect(await kinds(c)).to.deep.equal(continuous ? ['v', 'v'] : ['v', 'm']);
+      await numbers(c);
+    });
+    await migrate({ url: db.url, migrationsDir: dir, direction: 'down', count: 1 });
+    rmSync(join(dir, '2600_hourly_realtime.js'));
+    await withClient(db.url, async (c) => {
+      expect(await kinds(c)).to.deep.equal(continuous ? ['v', 'v'] : ['m', 'm']);
+      await numbers(c);
     });
   });
 

@@ -28,9 +28,39 @@ function check(view: TableArg, options: SetAggregateRealtimeOptions): void {
 }
 
 /**
+ * plpgsql: the views and materialized views built on `agg_reg`, directly or through others
+ * (an aggregate built on this one, a user's view), into `dep_*`, sources before the views
+ * built on them: a view cannot be dropped under them, so they are dropped and made again.
+ */
+const saveDependentViews = [
+  'WITH RECURSIVE dependent(oid, depth) AS (',
+  '  SELECT r.ev_class, 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid',
+  "   WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass",
+  '     AND d.refobjid = agg_reg AND r.ev_class <> agg_reg',
+  '  UNION',
+  '  SELECT r.ev_class, dependent.depth + 1 FROM dependent',
+  '    JOIN pg_catalog.pg_depend d ON d.refobjid = dependent.oid',
+  "     AND d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass",
+  '    JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid AND r.ev_class <> dependent.oid',
+  '), deepest AS (SELECT oid, max(depth) AS depth FROM dependent GROUP BY oid)',
+  "SELECT pg_catalog.array_agg(pg_catalog.format('%I.%I', n.nspname, c.relname) ORDER BY x.depth, c.oid),",
+  '       pg_catalog.array_agg(c.relkind::text ORDER BY x.depth, c.oid),',
+  "       pg_catalog.array_agg(pg_catalog.rtrim(pg_catalog.pg_get_viewdef(c.oid), E'; \\n') ORDER BY x.depth, c.oid),",
+  "       pg_catalog.array_agg(pg_catalog.obj_description(c.oid, 'pg_class') ORDER BY x.depth, c.oid)",
+  '  INTO dep_names, dep_kinds, dep_definitions, dep_comments',
+  '  FROM deepest x JOIN pg_catalog.pg_class c ON c.oid = x.oid',
+  '  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace;',
+];
+
+/** plpgsql condition: one of the saved dependents is a materialized view. */
+const MATERIALIZED_DEPENDENT = "'m' = ANY (coalesce(dep_kinds, '{}'))";
+
+/**
  * A continuous aggregate: `materialized_only` set. A stand-in: a view (realtime) and a
  * materialized view (not) swap, keeping the definition; a new materialized view is empty
- * until the runner refreshes it after commit (the marker line asks for that).
+ * until the runner refreshes it after commit (the marker line asks for that). Views built
+ * on it (a stand-in built on this one) are dropped and made again as they were, filled in
+ * this transaction (and it with them), since the runner knows only this view.
  */
 export function setAggregateRealtimeSql(
   view: TableArg,
@@ -43,7 +73,14 @@ export function setAggregateRealtimeSql(
   const realtime = options.realtime;
   const [from, to] = realtime ? ['MATERIALIZED VIEW', 'VIEW'] : ['VIEW', 'MATERIALIZED VIEW'];
   const block = aggregateBlock(
-    ['definition text;'],
+    [
+      'definition text;',
+      'dep_names text[];',
+      'dep_kinds text[];',
+      'dep_definitions text[];',
+      'dep_comments text[];',
+      'i integer;',
+    ],
     [
       ...lookupView(view),
       'IF agg_reg IS NULL THEN',
@@ -70,9 +107,24 @@ export function setAggregateRealtimeSql(
       '  RETURN;',
       'END IF;',
       "definition := pg_catalog.rtrim(pg_catalog.pg_get_viewdef(agg_reg), E'; \\n');",
+      ...saveDependentViews,
+      // Deepest first: each one's dependents are gone before it.
+      'FOR i IN REVERSE coalesce(pg_catalog.array_length(dep_names, 1), 0) .. 1 LOOP',
+      "  EXECUTE 'DROP ' || CASE dep_kinds[i] WHEN 'm' THEN 'MATERIALIZED VIEW ' ELSE 'VIEW ' END || dep_names[i];",
+      'END LOOP;',
       `EXECUTE ${quoteLiteral(`DROP ${from} ${target}`)};`,
-      `EXECUTE ${quoteLiteral(`CREATE ${to} ${target} AS `)} || definition${realtime ? '' : ` || ' WITH NO DATA'`};`,
+      realtime
+        ? `EXECUTE ${quoteLiteral(`CREATE ${to} ${target} AS `)} || definition;`
+        : // Views built on it that are materialized are filled here, so it must be too.
+          `EXECUTE ${quoteLiteral(`CREATE ${to} ${target} AS `)} || definition || CASE WHEN ${MATERIALIZED_DEPENDENT} THEN '' ELSE ' WITH NO DATA' END;`,
       `EXECUTE ${quoteLiteral(`COMMENT ON ${to} ${target} IS ${quoteLiteral(STAND_IN_COMMENT)}`)};`,
+      // Sources first, each as it was, filled (the runner refreshes only this view).
+      'FOR i IN 1 .. coalesce(pg_catalog.array_length(dep_names, 1), 0) LOOP',
+      "  EXECUTE 'CREATE ' || CASE dep_kinds[i] WHEN 'm' THEN 'MATERIALIZED VIEW ' ELSE 'VIEW ' END || dep_names[i] || ' AS ' || dep_definitions[i];",
+      '  IF dep_comments[i] IS NOT NULL THEN',
+      "    EXECUTE pg_catalog.format('COMMENT ON %s %s IS %L', CASE dep_kinds[i] WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, dep_names[i], dep_comments[i]);",
+      '  END IF;',
+      'END LOOP;',
     ],
   );
   return realtime ? block : `${refreshMarker(view, 'materialized')}\n${block}`;

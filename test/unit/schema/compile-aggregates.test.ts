@@ -103,6 +103,21 @@ describe('compileAggregates', () => {
       ['aggregate', 'reading_daily', 'missing'],
     ]);
     expect(compareSchemas(desired, desired)).to.deep.equal([]);
+    // A model whose table pull could not make a timeseries model of holds none of them.
+    const bare = compileSpec({
+      file: 'prism.yaml',
+      timescale: 'auto',
+      models: [{ ...m, timeseries: undefined }],
+    });
+    const aggregateDifferences = (extraAggregates: boolean) =>
+      compareSchemas(desired, bare, { extraAggregates })
+        .filter((d) => d.kind === 'aggregate')
+        .map((d) => [d.table, d.expected]);
+    expect(aggregateDifferences(false)).to.deep.equal([]);
+    expect(aggregateDifferences(true)).to.deep.equal([
+      ['reading_hourly', 'absent (not in the spec)'],
+      ['reading_daily', 'absent (not in the spec)'],
+    ]);
     const withoutAggregates = compileSpec(parseSpec('models: []', 'prism.yaml').spec);
     expect(withoutAggregates).to.not.have.property('aggregates');
   });
