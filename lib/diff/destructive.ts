@@ -52,6 +52,34 @@ export function destructiveChanges(
   return destructiveByChange(changes, direction).filter((d) => d !== undefined);
 }
 
+type AggregateDrop = Extract<Change, { kind: 'dropContinuousAggregate' }>;
+
+/**
+ * What a dropped aggregate can be computed again from: its source, or, where the same
+ * changes drop that source aggregate too, the nearest source below it that stays.
+ */
+function survivingSource(
+  drop: AggregateDrop,
+  changes: readonly Change[],
+): AggregateDrop['aggregate']['source'] {
+  const dropped = (name: string) =>
+    changes.find(
+      (x): x is AggregateDrop =>
+        x.kind === 'dropContinuousAggregate' &&
+        x.aggregate.name === name &&
+        x.schema === drop.schema,
+    );
+  let source = drop.aggregate.source;
+  const seen = new Set<string>();
+  for (;;) {
+    if (source.kind !== 'aggregate' || seen.has(source.name)) return source;
+    seen.add(source.name);
+    const below = dropped(source.name);
+    if (below === undefined) return source;
+    source = below.aggregate.source;
+  }
+}
+
 /** For each change, in order, what it destroys, or undefined when it loses nothing. */
 export function destructiveByChange(
   changes: readonly Change[],
@@ -142,7 +170,7 @@ export function destructiveByChange(
         }
         break;
       case 'dropContinuousAggregate': {
-        const { source } = c.aggregate;
+        const source = survivingSource(c, changes);
         const from = qualifiedName(source.name, c.schema);
         add(
           'PM106',

@@ -502,7 +502,7 @@ describe('diff/aggregates', () => {
     expect(changes.map((c) => c.schema)).to.deep.equal(changes.map(() => 'metrics'));
     const down = destructiveChanges(invertAll(changes), 'down');
     expect(down.map((d) => [d.code, d.table, d.source])).to.deep.equal([
-      ['PM106', 'metrics.reading_daily', 'metrics.reading_hourly'],
+      ['PM106', 'metrics.reading_daily', 'metrics.reading'],
       ['PM106', 'metrics.reading_hourly', 'metrics.reading'],
     ]);
     // Another schema's aggregate of the same name is another aggregate.
@@ -522,10 +522,11 @@ describe('diff/aggregates', () => {
         code: 'PM106',
         direction: 'up',
         table: 'reading_daily',
+        // reading_hourly goes too: the daily buckets come back from the table's rows only.
         message:
-          'drops continuous aggregate reading_daily: its buckets older than the oldest row of reading_hourly cannot be computed again',
-        source: 'reading_hourly',
-        timeColumn: 'bucket',
+          'drops continuous aggregate reading_daily: its buckets older than the oldest row of reading cannot be computed again',
+        source: 'reading',
+        timeColumn: 'ts',
         bucket: '1 day',
       },
       {
@@ -539,6 +540,14 @@ describe('diff/aggregates', () => {
         bucket: '1 hour',
       },
     ]);
+    // Only the upper one dropped: it comes back from the hourly buckets that stay.
+    expect(
+      destructiveChanges(diffSpecs(BOTH, withAggregates(NONE, [HOURLY])), 'up').map((d) => [
+        d.table,
+        d.source,
+        d.timeColumn,
+      ]),
+    ).to.deep.equal([['reading_daily', 'reading_hourly', 'bucket']]);
     expect(destructiveChanges(diffSpecs(NONE, BOTH), 'up')).to.deep.equal([]);
     const policyOnly = { ...HOURLY, realtime: true };
     expect(
