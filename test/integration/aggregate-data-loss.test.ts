@@ -73,7 +73,10 @@ function withAggregates(aggregates: readonly ContinuousAggregate[]): Spec {
  * The migration `generate` writes when the aggregates go: its PM106 markers read back as
  * the runner reads them.
  */
-function migrationDroppingThem(aggregates: readonly ContinuousAggregate[]): {
+function migrationDroppingThem(
+  aggregates: readonly ContinuousAggregate[],
+  kept: readonly ContinuousAggregate[] = [],
+): {
   dir: string;
   file: string;
 } {
@@ -85,7 +88,7 @@ function migrationDroppingThem(aggregates: readonly ContinuousAggregate[]): {
     now: new Date(1),
   });
   const result = generateMigration({
-    spec: MODEL,
+    spec: kept.length > 0 ? withAggregates(kept) : MODEL,
     migrationsDir: dir,
     language: 'js',
     now: new Date(2),
@@ -178,25 +181,40 @@ describeNative(
           [cutoff],
         );
         expect(hourlyBefore).to.be.greaterThan(100);
-        // The hourly aggregate still has every bucket: the daily one loses nothing yet.
-        expect(await lossesOf(c, file)).to.deep.equal(
-          new Map([
-            ['reading_daily', 0],
-            ['reading_hourly', hourlyBefore],
-          ]),
-        );
-        // Refreshed, the hourly aggregate forgets what its source no longer has.
-        await c.query(`CALL refresh_continuous_aggregate('reading_hourly', NULL, NULL)`);
+        // The migration drops the hourly aggregate too: the daily buckets come back from the
+        // table's rows only, so those ending before its oldest row are lost.
         dailyBefore = await scalar(
           c,
-          `SELECT count(*) AS n FROM reading_daily WHERE bucket < date_trunc('day', $1::timestamptz)`,
-          [cutoff],
+          `SELECT count(*) AS n FROM reading_daily
+            WHERE bucket + interval '1 day' <= (SELECT min(ts) FROM reading)`,
         );
         expect(dailyBefore).to.be.greaterThan(0);
         expect(await lossesOf(c, file)).to.deep.equal(
           new Map([
             ['reading_daily', dailyBefore],
+            ['reading_hourly', hourlyBefore],
+          ]),
+        );
+        // Refreshed, the hourly aggregate forgets what its source no longer has.
+        await c.query(`CALL refresh_continuous_aggregate('reading_hourly', NULL, NULL)`);
+        expect(await lossesOf(c, file)).to.deep.equal(
+          new Map([
+            ['reading_daily', dailyBefore],
             ['reading_hourly', 0],
+          ]),
+        );
+        // Dropping the daily aggregate alone: it comes back from the hourly buckets that stay.
+        const dailyOnly = migrationDroppingThem([HOURLY, DAILY], [HOURLY]).file;
+        expect(await lossesOf(c, dailyOnly)).to.deep.equal(
+          new Map([
+            [
+              'reading_daily',
+              await scalar(
+                c,
+                `SELECT count(*) AS n FROM reading_daily
+                  WHERE bucket + interval '1 day' <= (SELECT min(bucket) FROM reading_hourly)`,
+              ),
+            ],
           ]),
         );
       });
