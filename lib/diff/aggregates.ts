@@ -141,6 +141,33 @@ function breaksReader(kept: KeptModel, columns: ReadonlySet<string>): boolean {
   return false;
 }
 
+/**
+ * An aggregate's definition as its view reads after the model's renames: PostgreSQL keeps a
+ * view over a renamed table or column (it refers to them by number), so only a renamed
+ * group-by column, which is also an output column of the view, makes it differ.
+ */
+function followRenames(def: AggregateDef, kept: KeptModel): AggregateDef {
+  if (def.source.kind !== 'table') return def;
+  const names = new Map<string, string>();
+  for (const step of kept.steps) {
+    if (step.kind !== 'renameColumn') continue;
+    const original = [...names].find(([, now]) => now === step.from)?.[0] ?? step.from;
+    names.set(original, step.to);
+  }
+  const renamed = (column: string) => names.get(column) ?? column;
+  return {
+    ...def,
+    source: {
+      ...def.source,
+      name: kept.to.table,
+      timeColumn: renamed(def.source.timeColumn),
+    },
+    columns: def.columns.map((c) =>
+      c.argument === undefined ? c : { ...c, argument: renamed(c.argument) },
+    ),
+  };
+}
+
 /** The aggregate made with its compression and policies, in the order they need. */
 function creationSteps(p: Placed): Change[] {
   const view = p.aggregate.name;
@@ -288,7 +315,8 @@ export function aggregateChanges(
       o.def.source.kind === 'table'
         ? keptModel === undefined || breaksReader(keptModel, readColumns(o.def))
         : remade.has(keyOf(o.model.schema, o.def.source.name));
-    if (sourceGone || !sameDefinition(o, n)) remade.add(o.key);
+    const before = keptModel === undefined ? o : { ...o, def: followRenames(o.def, keptModel) };
+    if (sourceGone || !sameDefinition(before, n)) remade.add(o.key);
   }
   // Built on one made anew, in the new spec (a new source order may name a remade one).
   for (const n of news) {

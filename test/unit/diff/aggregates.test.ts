@@ -138,6 +138,27 @@ function stateOf(s: Spec | undefined): Database {
 
 function apply(db: Database, c: Change): void {
   const key = (name: string) => `${c.schema ?? 'public'}.${name}`;
+  // A view keeps reading a renamed table or column (PostgreSQL refers to them by number).
+  const schema = c.schema ?? 'public';
+  for (const view of db.values()) {
+    const source = view.def.source;
+    if (source.kind !== 'table' || view.schema !== schema) continue;
+    if (c.kind === 'renameTable' && source.name === c.from)
+      view.def = { ...view.def, source: { ...source, name: c.to } };
+    if (c.kind === 'renameColumn' && source.name === c.table) {
+      const to = (column: string) => (column === c.from ? c.to : column);
+      expect(view.def.groupBy, `group-by column ${c.from} of ${view.def.name}`).not.to.include(
+        c.from,
+      );
+      view.def = {
+        ...view.def,
+        source: { ...source, timeColumn: to(source.timeColumn) },
+        columns: view.def.columns.map((col) =>
+          col.argument === undefined ? col : { ...col, argument: to(col.argument) },
+        ),
+      };
+    }
+  }
   if (!('aggregate' in c) && !('view' in c)) return;
   if (c.kind === 'createContinuousAggregate') {
     const k = key(c.aggregate.name);
@@ -473,24 +494,52 @@ describe('diff/aggregates', () => {
     expect(subjects(changes.slice(0, 7))).to.deep.equal([...DROP_DAILY, ...DROP_HOURLY]);
   });
 
-  it('a renamed model remakes them reading the renamed table', () => {
+  it('a renamed model keeps them: the views read the renamed table', () => {
     const renamed = withAggregates(
       spec(edit('  - name: Reading\n', '  - name: Sample\n    renamed_from: Reading\n')),
       [HOURLY, DAILY],
       'Sample',
     );
-    const changes = roundTrip(BOTH, renamed);
-    expect(subjects(changes)).to.deep.equal([
+    expect(subjects(roundTrip(BOTH, renamed))).to.deep.equal(['renameTable']);
+  });
+
+  it('a renamed field they read keeps them; a renamed group-by column remakes them', () => {
+    const rename = (from: string, to: string) =>
+      spec(
+        edit(`{ name: ${from}, type: `, `{ name: ${to}, renamed_from: ${from}, type: `)
+          .replace(`time_column: ${from}`, `time_column: ${to}`)
+          .replace(`segment_by: [${from}]`, `segment_by: [${to}]`)
+          .replace(`order_by: [${from} DESC]`, `order_by: [${to} DESC]`),
+      );
+    // The table's own steps (a compressed table's rename comes wrapped) are not looked at.
+    const ofAggregates = (to: Spec) =>
+      subjects(roundTrip(BOTH, to)).filter((x) => x.includes('Aggregate') || x === 'renameColumn');
+    const on =
+      (column: string) =>
+      (x: ContinuousAggregate): ContinuousAggregate => ({
+        ...x,
+        columns: x.columns.map((c) => (c.argument === 'value' ? { ...c, argument: column } : c)),
+      });
+    expect(
+      ofAggregates(withAggregates(rename('value', 'level'), [on('level')(HOURLY), DAILY])),
+    ).to.deep.equal(['renameColumn']);
+    expect(ofAggregates(withAggregates(rename('ts', 'at'), [HOURLY, DAILY]))).to.deep.equal([
+      'renameColumn',
+    ]);
+    const bySensor = (x: ContinuousAggregate): ContinuousAggregate => ({
+      ...x,
+      groupBy: ['sensor'],
+      ...(x.compression ? { compression: { ...x.compression, segmentBy: ['sensor'] } } : {}),
+    });
+    expect(
+      ofAggregates(withAggregates(rename('device', 'sensor'), [bySensor(HOURLY), bySensor(DAILY)])),
+    ).to.deep.equal([
       ...DROP_DAILY,
       ...DROP_HOURLY,
-      'renameTable',
+      'renameColumn',
       ...CREATE_HOURLY,
       ...CREATE_DAILY,
     ]);
-    expect(changes.find((c) => c.kind === 'createContinuousAggregate')).to.have.nested.property(
-      'aggregate.source.name',
-      'sample',
-    );
   });
 
   it('carries the schema of a model outside public, and marks it in PM106', () => {
