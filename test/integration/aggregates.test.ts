@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type pg from 'pg';
+import { status } from '../../lib/app/status.js';
 import { detectTimescale } from '../../lib/db/detect.js';
 import { generateMigration } from '../../lib/generate/generate.js';
 import { detectDrift } from '../../lib/introspect/drift.js';
@@ -205,6 +206,22 @@ function aggregateSteps(make: () => Promise<TestDatabase>, kind: Kind): void {
   }).timeout(TIMEOUT);
 
   it('timescale-info lists both aggregates with their source and bucket', async () => {
+    // `status` opens a session of its own (the embedded database serves one at a time).
+    const { aggregates } = await status({ databaseUrl: db.url, migrationsDir: dir });
+    expect(aggregates).to.deep.equal([
+      {
+        aggregate: 'public.reading_hourly',
+        form: kind === 'continuous' ? 'continuous' : 'materialized view',
+        source: 'public.reading',
+        bucket: '1 hour',
+      },
+      {
+        aggregate: 'public.reading_daily',
+        form: kind === 'continuous' ? 'continuous' : 'view',
+        source: 'public.reading_hourly',
+        bucket: '1 day',
+      },
+    ]);
     await withClient(db.url, async (client) => {
       const info = await timescaleInfo(client);
       expect(

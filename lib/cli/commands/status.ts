@@ -12,7 +12,7 @@ export function registerStatus(program: Command, out: Output): void {
     .description('applied and pending migrations, and the TimescaleDB objects in the database')
     .action(async () => {
       const globals = program.opts<GlobalOptions>();
-      const { database, timescale, migrations, hypertables } = await status({
+      const { database, timescale, migrations, hypertables, aggregates } = await status({
         ...databaseOptions(globals, out),
         migrationsDir: resolve(globals.migrationsDir),
       });
@@ -36,6 +36,11 @@ export function registerStatus(program: Command, out: Output): void {
             `${h.compressionPolicy ? `, compress after ${h.compressionPolicy}` : ''}${h.retentionPolicy ? `, drop after ${h.retentionPolicy}` : ''}`,
         );
       }
-      out.result({ database, timescale, migrations, hypertables });
+      if (aggregates.length > 0) out.line('aggregates:');
+      for (const a of aggregates) {
+        const form = a.form === 'continuous' ? 'continuous aggregate' : `${a.form} standing in`;
+        out.line(`  ${a.aggregate}: ${form}, ${a.bucket} buckets of ${a.source}`);
+      }
+      out.result({ database, timescale, migrations, hypertables, aggregates });
     });
 }
