@@ -1,6 +1,7 @@
 /**
  * `environments:` — time amounts of timeseries models that differ per environment
- * (a smaller chunk interval in development, a shorter retention in staging). Checked
+ * (a smaller chunk interval in development, a shorter retention in staging, an aggregate
+ * refreshed more often). Checked
  * against the built models; the values ride on each model's timeseries block, so the diff
  * sees a change of any environment's value, and the migration picks one when it runs.
  */
@@ -35,7 +36,7 @@ export interface EnvironmentsCheck {
 interface Located {
   readonly model: Model;
   /** The model as written: an environment's refresh values go over its aggregates' own. */
-  readonly raw?: RawModel | undefined;
+  readonly raw: RawModel;
   readonly path: Path;
 }
 
@@ -205,7 +206,7 @@ function aggregatesOf(
     }
     const written = values.refresh;
     if (written === undefined) continue;
-    const own = located.raw?.timeseries?.aggregates?.find((a) => a.name === name)?.refresh;
+    const own = located.raw.timeseries?.aggregates?.find((a) => a.name === name)?.refresh;
     if (aggregate.refresh === undefined || own === undefined) {
       findings.push(
         specError(
