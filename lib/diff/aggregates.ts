@@ -8,8 +8,15 @@
  * in reverse — restores every aggregate with what it had.
  */
 import { sameAmount } from '../spec/time-amount.js';
-import type { ContinuousAggregate, Model, TimeAmount } from '../spec/types.js';
-import { invertAll, schemaOf, type AggregateDef, type Change } from './changes.js';
+import type { AggregateRefresh, ContinuousAggregate, Model, TimeAmount } from '../spec/types.js';
+import {
+  invertAll,
+  schemaOf,
+  type AggregateDef,
+  type Change,
+  type RefreshByEnvironment,
+} from './changes.js';
+import { refreshByEnvironment } from './environments.js';
 import { typeShape } from './model-steps.js';
 
 /** A model present before and after, with the steps the diff makes for its table. */
@@ -80,9 +87,10 @@ function sameDefinition(a: Placed, b: Placed): boolean {
   return shape(a) === shape(b) && sameAmount(a.def.bucket, b.def.bucket);
 }
 
-function sameRefresh(a: ContinuousAggregate, b: ContinuousAggregate): boolean {
-  const x = a.refresh;
-  const y = b.refresh;
+function sameRefreshPolicy(
+  x: AggregateRefresh | undefined,
+  y: AggregateRefresh | undefined,
+): boolean {
   if (x === undefined || y === undefined) return x === y;
   return (
     sameNullableAmount(x.startOffset, y.startOffset) &&
@@ -92,6 +100,23 @@ function sameRefresh(a: ContinuousAggregate, b: ContinuousAggregate): boolean {
       { kind: 'interval', interval: y.scheduleInterval },
     )
   );
+}
+
+/** The same policy in every environment (and none): the aggregate's own where one sets none. */
+function sameRefresh(o: Placed, n: Placed): boolean {
+  const a = o.aggregate.refresh;
+  const b = n.aggregate.refresh;
+  if (!sameRefreshPolicy(a, b)) return false;
+  const before = refreshByEnvironment(o.model, o.aggregate.name);
+  const after = refreshByEnvironment(n.model, n.aggregate.name);
+  const names = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  return [...names].every((e) => sameRefreshPolicy(before?.[e] ?? a, after?.[e] ?? b));
+}
+
+/** The change's `refreshByEnvironment`, when an environment sets one. */
+function refreshOption(p: Placed): { refreshByEnvironment?: RefreshByEnvironment } {
+  const map = refreshByEnvironment(p.model, p.aggregate.name);
+  return map === undefined ? {} : { refreshByEnvironment: map };
 }
 
 function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
@@ -181,7 +206,14 @@ function creationSteps(p: Placed): Change[] {
       segmentBy: compression.segmentBy,
       timescale,
     });
-  if (refresh) steps.push({ kind: 'addContinuousAggregatePolicy', view, refresh, timescale });
+  if (refresh)
+    steps.push({
+      kind: 'addContinuousAggregatePolicy',
+      view,
+      refresh,
+      ...refreshOption(p),
+      timescale,
+    });
   if (compression?.after)
     steps.push({
       kind: 'addAggregateCompressionPolicy',
@@ -220,7 +252,7 @@ function inPlaceSteps(o: Placed, n: Placed): { removals: Change[]; additions: Ch
     !sameList(a.compression?.segmentBy, b.compression?.segmentBy);
   const compressionPolicyChanged =
     compressionChanged || !sameAmount(a.compression?.after, b.compression?.after);
-  const refreshChanged = !sameRefresh(a, b);
+  const refreshChanged = !sameRefresh(o, n);
   const retentionChanged = !sameAmount(a.retention?.dropAfter, b.retention?.dropAfter);
 
   const removals: Change[] = [];
@@ -243,6 +275,7 @@ function inPlaceSteps(o: Placed, n: Placed): { removals: Change[]; additions: Ch
       kind: 'removeContinuousAggregatePolicy',
       view,
       refresh: a.refresh,
+      ...refreshOption(o),
       timescale,
     });
   if (a.compression && compressionChanged)
@@ -270,7 +303,13 @@ function inPlaceSteps(o: Placed, n: Placed): { removals: Change[]; additions: Ch
       timescale,
     });
   if (b.refresh && refreshChanged)
-    additions.push({ kind: 'addContinuousAggregatePolicy', view, refresh: b.refresh, timescale });
+    additions.push({
+      kind: 'addContinuousAggregatePolicy',
+      view,
+      refresh: b.refresh,
+      ...refreshOption(n),
+      timescale,
+    });
   if (b.compression?.after && compressionPolicyChanged)
     additions.push({
       kind: 'addAggregateCompressionPolicy',

@@ -33,6 +33,9 @@ export interface IndexDef {
 /** Amounts that differ per environment (`environments:`), by environment name. */
 export type ByEnvironment = Readonly<Record<string, TimeAmount>>;
 
+/** An aggregate's refresh policy per environment that sets one of its values. */
+export type RefreshByEnvironment = Readonly<Record<string, AggregateRefresh>>;
+
 /** A single-column foreign key, with the referenced table under its name at that point. */
 export interface ForeignKeyDef {
   readonly name: string;
@@ -278,12 +281,14 @@ type ChangeOf =
       readonly kind: 'addContinuousAggregatePolicy';
       readonly view: string;
       readonly refresh: AggregateRefresh;
+      readonly refreshByEnvironment?: RefreshByEnvironment | undefined;
       readonly timescale: TimescaleMode;
     }
   | {
       readonly kind: 'removeContinuousAggregatePolicy';
       readonly view: string;
       readonly refresh: AggregateRefresh;
+      readonly refreshByEnvironment?: RefreshByEnvironment | undefined;
       readonly timescale: TimescaleMode;
     }
   | {

@@ -1,6 +1,6 @@
 /** One line of plain English per change, for `check`, `generate` and file names. */
 import type { AggregateRefresh } from '../spec/types.js';
-import type { ByEnvironment, Change, TimeAmount } from './changes.js';
+import type { ByEnvironment, Change, RefreshByEnvironment, TimeAmount } from './changes.js';
 import { assertNever, changeSubject, displayed } from './changes.js';
 import { termText } from '../schema/compile.js';
 
@@ -21,6 +21,17 @@ function refreshWindow(r: AggregateRefresh): string {
   const start = r.startOffset === null ? 'the first row' : `${amount(r.startOffset)} ago`;
   const end = r.endOffset === null ? 'the newest row' : `${amount(r.endOffset)} ago`;
   return `from ${start} to ${end}`;
+}
+
+/** `; development: every 5 minutes from 3 days ago to 1 hour ago`, per environment that sets one. */
+function refreshPerEnvironment(map: RefreshByEnvironment | undefined): string {
+  return Object.keys(map ?? {})
+    .sort()
+    .map((e) => {
+      const r = map?.[e] as AggregateRefresh;
+      return `; ${e}: every ${r.scheduleInterval.text} ${refreshWindow(r)}`;
+    })
+    .join('');
 }
 
 export function describeChange(change: Change): string {
@@ -95,9 +106,9 @@ export function describeChange(change: Change): string {
     case 'setAggregateRealtime':
       return `${c.to ? 'turn on' : 'turn off'} real-time aggregation of ${c.view}`;
     case 'addContinuousAggregatePolicy':
-      return `refresh ${c.view} every ${c.refresh.scheduleInterval.text} (${refreshWindow(c.refresh)})`;
+      return `refresh ${c.view} every ${c.refresh.scheduleInterval.text} (${refreshWindow(c.refresh)}${refreshPerEnvironment(c.refreshByEnvironment)})`;
     case 'removeContinuousAggregatePolicy':
-      return `remove the refresh policy of ${c.view} (${refreshWindow(c.refresh)})`;
+      return `remove the refresh policy of ${c.view} (${refreshWindow(c.refresh)}${refreshPerEnvironment(c.refreshByEnvironment)})`;
     case 'enableAggregateCompression':
       return `enable compression on ${c.view}`;
     case 'disableAggregateCompression':

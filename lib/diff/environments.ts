@@ -1,12 +1,12 @@
 /** Per-environment amounts (`environments:` in prism.yaml) as the diff compares them. */
 import { sameAmount } from '../spec/time-amount.js';
 import type { EnvironmentValues, Model, TimeAmount } from '../spec/types.js';
-import type { ByEnvironment } from './changes.js';
+import type { ByEnvironment, RefreshByEnvironment } from './changes.js';
 
 /** One amount of a model per environment that sets it; undefined when none does. */
 export function amountsByEnvironment(
   model: Model,
-  key: keyof EnvironmentValues,
+  key: Exclude<keyof EnvironmentValues, 'aggregates'>,
 ): ByEnvironment | undefined {
   const entries = Object.entries(model.timeseries?.environments ?? {}).flatMap(
     ([environment, values]) => {
@@ -43,4 +43,18 @@ export function optionalMap<K extends string>(
   map: ByEnvironment | undefined,
 ): { [P in K]?: ByEnvironment } {
   return (map === undefined ? {} : { [key]: map }) as { [P in K]?: ByEnvironment };
+}
+
+/** An aggregate's refresh policy per environment that sets one; undefined when none does. */
+export function refreshByEnvironment(
+  model: Model,
+  aggregate: string,
+): RefreshByEnvironment | undefined {
+  const entries = Object.entries(model.timeseries?.environments ?? {}).flatMap(
+    ([environment, values]) => {
+      const refresh = values.aggregates?.[aggregate]?.refresh;
+      return refresh === undefined ? [] : [[environment, refresh] as const];
+    },
+  );
+  return entries.length === 0 ? undefined : Object.freeze(Object.fromEntries(entries));
 }

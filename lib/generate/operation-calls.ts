@@ -14,7 +14,7 @@ import { DEFAULT_CHUNK_INTERVAL as TIMESCALE_DEFAULT_CHUNK } from '../schema/com
 import { UsageError } from '../errors.js';
 import type { TableArg } from '../operations/common.js';
 import { PRISM_OPERATIONS, type PrismOperationName } from '../operations/sql.js';
-import type { TimeAmount, TimescaleMode } from '../spec/types.js';
+import type { AggregateRefresh, TimeAmount, TimescaleMode } from '../spec/types.js';
 import type { OrderByTerm } from '../sql/order-by.js';
 import { amountText } from '../spec/time-amount.js';
 import { aggregateCallText } from '../sql/aggregate-call.js';
@@ -386,10 +386,17 @@ export function aggregateOperationCall(c: AggregateChange): AggregateOperationCa
     case 'addContinuousAggregatePolicy':
     case 'removeContinuousAggregatePolicy': {
       const offset = (a: TimeAmount | null) => (a === null ? null : amount(a));
+      const values = (r: AggregateRefresh) => ({
+        startOffset: offset(r.startOffset),
+        endOffset: offset(r.endOffset),
+        scheduleInterval: r.scheduleInterval.text,
+      });
+      const byEnvironment = c.refreshByEnvironment;
       const options: AggregateOperationOptions['addContinuousAggregatePolicy'] = {
-        startOffset: offset(c.refresh.startOffset),
-        endOffset: offset(c.refresh.endOffset),
-        scheduleInterval: c.refresh.scheduleInterval.text,
+        ...values(c.refresh),
+        ...environmentsOption(Object.keys(byEnvironment ?? {}), (e) =>
+          values(byEnvironment?.[e] as AggregateRefresh),
+        ),
         timescale,
       };
       const table = inSchema(c.view, c.schema);

@@ -42,6 +42,7 @@ import { whereSql } from '../sql/predicate.js';
 export { jsString } from './js-source.js';
 import {
   aggregateOperationCall,
+  isAggregateChange,
   DEFAULT_CHUNK_INTERVAL,
   isTimescaleChange,
   operationCall,
@@ -187,7 +188,10 @@ function alterColumnCalls(name: string, from: Field, to: Field, schema?: string)
 function block(c: Change, language: MigrationLanguage, inNewModel = false): string[] {
   const lines = comment(describeChange(c));
   const note = (text: string) => lines.push(...comment(text));
-  if (isTimescaleChange(c) && 'environments' in operationCall(c).options)
+  if (
+    (isTimescaleChange(c) && 'environments' in operationCall(c).options) ||
+    (isAggregateChange(c) && 'environments' in aggregateOperationCall(c).options)
+  )
     note('`environments`: the values used instead when run with --env <name> or PRISM_ENV=<name>');
   const emit = (...calls: string[]) => lines.push(...calls);
   switch (c.kind) {

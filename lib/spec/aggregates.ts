@@ -465,11 +465,10 @@ function columnsOf(
 function refreshOf(
   raw: RawAggregateRefresh,
   bucket: TimeAmount | undefined,
-  ctx: AggregateContext,
+  col: TimeColumn | undefined,
   path: Path,
 ): Checked<AggregateRefresh | undefined> {
   const at = [...path, 'refresh'];
-  const col = ctx.timeColumn;
   const start = amountAt(raw.start_offset, 'start_offset', col, [...at, 'start_offset']);
   const end = amountAt(raw.end_offset, 'end_offset', col, [...at, 'end_offset']);
   const schedule = parseInterval(raw.schedule_interval);
@@ -715,7 +714,9 @@ function aggregateOf(
   const columns = columnsOf(raw, groupBy, source, ctx, path);
   findings.push(...columns.findings);
   const refresh =
-    raw.refresh === undefined ? undefined : refreshOf(raw.refresh, bucket.value, ctx, path);
+    raw.refresh === undefined
+      ? undefined
+      : refreshOf(raw.refresh, bucket.value, ctx.timeColumn, path);
   findings.push(...(refresh?.findings ?? []));
   const policy = { raw, groupBy, refresh: refresh?.value, path };
   const compression = compressionOf(policy, ctx);
@@ -863,4 +864,28 @@ export function checkAggregates(
     return aggregate === undefined ? [] : [aggregate];
   });
   return { value, findings };
+}
+
+/**
+ * An aggregate's refresh policy in one environment: `raw` (its refresh with the
+ * environment's values over it) checked as the aggregate's own is — offsets, a window of at
+ * least two buckets — and against the aggregate's compression policy. `path` is the
+ * aggregate's entry in the environment; findings point under `[...path, 'refresh']`.
+ */
+export function checkRefreshInEnvironment(
+  raw: RawAggregateRefresh,
+  aggregate: ContinuousAggregate,
+  timeColumn: TimeColumn | undefined,
+  path: Path,
+): Checked<AggregateRefresh | undefined> {
+  const refresh = refreshOf(raw, aggregate.bucket, timeColumn, path);
+  if (refresh.value === undefined) return refresh;
+  const overlap = policyOverlapFindings(
+    aggregate.compression?.after,
+    refresh.value,
+    aggregate.name,
+    [...path, 'refresh'],
+  );
+  const findings = [...refresh.findings, ...overlap];
+  return { value: hasErrors(findings) ? undefined : refresh.value, findings };
 }

@@ -1,16 +1,31 @@
 /**
  * `environments:` — time amounts of timeseries models that differ per environment
- * (a smaller chunk interval in development, a shorter retention in staging). Checked
+ * (a smaller chunk interval in development, a shorter retention in staging, an aggregate
+ * refreshed more often). Checked
  * against the built models; the values ride on each model's timeseries block, so the diff
  * sees a change of any environment's value, and the migration picks one when it runs.
  */
 import { closest } from '../util/closest.js';
+import { checkRefreshInEnvironment } from './aggregates.js';
 import type { Finding, Path } from './findings.js';
 import { specError, specWarning } from './findings.js';
-import type { RawEnvironmentValues, RawSpec, RawTimeAmount } from './raw.js';
+import type {
+  RawAggregateRefresh,
+  RawEnvironmentValues,
+  RawModel,
+  RawSpec,
+  RawTimeAmount,
+} from './raw.js';
 import type { TimeColumn } from './time-amount.js';
 import { amountText, compareAmounts, parseTimeAmount } from './time-amount.js';
-import type { EnvironmentValues, Model, Spec, TimeAmount } from './types.js';
+import type {
+  AggregateRefresh,
+  ContinuousAggregate,
+  EnvironmentValues,
+  Model,
+  Spec,
+  TimeAmount,
+} from './types.js';
 
 export interface EnvironmentsCheck {
   readonly findings: readonly Finding[];
@@ -20,6 +35,8 @@ export interface EnvironmentsCheck {
 
 interface Located {
   readonly model: Model;
+  /** The model as written: an environment's refresh values go over its aggregates' own. */
+  readonly raw: RawModel;
   readonly path: Path;
 }
 
@@ -107,6 +124,7 @@ function valuesOf(
       );
     }
   }
+  const aggregates = aggregatesOf(raw.aggregates, located, environment, path, findings);
   const after = compressAfter ?? ts.compression?.after;
   const drop = dropAfter ?? (ts.retention?.enabled ? ts.retention.dropAfter : undefined);
   const order = after && drop ? compareAmounts(after, drop) : undefined;
@@ -122,7 +140,103 @@ function valuesOf(
     ...(chunkInterval ? { chunkInterval } : {}),
     ...(compressAfter ? { compressAfter } : {}),
     ...(dropAfter ? { dropAfter } : {}),
+    ...(aggregates ? { aggregates } : {}),
   });
+}
+
+const REFRESH_KEYS = ['start_offset', 'end_offset', 'schedule_interval'] as const;
+
+/**
+ * A finding of the refresh checks pointed at what the environment writes: the key it sets,
+ * else its `refresh` key (the value comes from the model).
+ */
+function locatedInEnvironment(
+  finding: Finding,
+  refreshPath: Path,
+  written: Partial<RawAggregateRefresh>,
+  environment: string,
+  aggregate: string,
+): Finding {
+  const key = finding.path[refreshPath.length];
+  const set = REFRESH_KEYS.filter((k) => written[k] !== undefined);
+  const target =
+    typeof key === 'string' && set.includes(key as (typeof REFRESH_KEYS)[number])
+      ? key
+      : key === 'after' && written.start_offset !== undefined
+        ? 'start_offset'
+        : undefined;
+  return Object.freeze({
+    ...finding,
+    path: target === undefined ? refreshPath : [...refreshPath, target],
+    at: target === undefined ? 'key' : 'value',
+    message: `in environment '${environment}', aggregate '${aggregate}': ${finding.message}`,
+  });
+}
+
+/** `aggregates:` of one model in one environment: each one's refresh policy there. */
+function aggregatesOf(
+  raw: RawEnvironmentValues['aggregates'],
+  located: Located,
+  environment: string,
+  path: Path,
+  findings: Finding[],
+): EnvironmentValues['aggregates'] {
+  const { model } = located;
+  const known = model.timeseries?.aggregates ?? [];
+  const checked: Record<string, { refresh: AggregateRefresh }> = {};
+  for (const [name, values] of Object.entries(raw ?? {})) {
+    const at: Path = [...path, 'aggregates', name];
+    const aggregate = known.find((a) => a.name === name);
+    if (aggregate === undefined) {
+      const names = known.map((a) => a.name);
+      const near = closest(name, names);
+      findings.push(
+        specError(
+          at,
+          `environment '${environment}' names aggregate '${name}', which model '${model.name}' does not have`,
+          near !== undefined
+            ? `did you mean '${near}'?`
+            : names.length > 0
+              ? `aggregates of model '${model.name}': ${names.join(', ')}`
+              : `model '${model.name}' has no timeseries.aggregates`,
+          'key',
+        ),
+      );
+      continue;
+    }
+    const written = values.refresh;
+    if (written === undefined) continue;
+    const own = located.raw.timeseries?.aggregates?.find((a) => a.name === name)?.refresh;
+    if (aggregate.refresh === undefined || own === undefined) {
+      findings.push(
+        specError(
+          [...at, 'refresh'],
+          `aggregate '${name}' of model '${model.name}' has no refresh policy, so environment '${environment}' cannot change it`,
+          `give aggregate '${name}' a \`refresh\` (its values everywhere else), or remove this key`,
+          'key',
+        ),
+      );
+      continue;
+    }
+    const result = checkRefreshInEnvironment(
+      { ...own, ...withoutUndefined(written) },
+      aggregate,
+      timeColumnOf(model),
+      at,
+    );
+    const refreshPath = [...at, 'refresh'];
+    findings.push(
+      ...result.findings.map((f) =>
+        locatedInEnvironment(f, refreshPath, written, environment, name),
+      ),
+    );
+    if (result.value !== undefined) checked[name] = Object.freeze({ refresh: result.value });
+  }
+  return Object.keys(checked).length === 0 ? undefined : Object.freeze(checked);
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /**
@@ -158,7 +272,7 @@ export function checkEnvironments(
         findings.push(
           specError(
             path,
-            `model '${name}' has no timeseries block: environments change only chunk_interval, compression.after and retention.drop_after of timeseries models`,
+            `model '${name}' has no timeseries block: environments change only chunk_interval, compression.after, retention.drop_after and aggregates' refresh of timeseries models`,
             `remove '${name}' from environment '${environment}'`,
             'key',
           ),
@@ -198,6 +312,23 @@ export function environmentNames(spec: Pick<Spec, 'models'>): string[] {
   return [...names].sort();
 }
 
+/** Aggregates with the environment's refresh policies. */
+function aggregatesInEnvironment(
+  aggregates: readonly ContinuousAggregate[],
+  values: EnvironmentValues | undefined,
+): readonly ContinuousAggregate[] {
+  const refreshes = values?.aggregates;
+  if (refreshes === undefined) return aggregates;
+  return Object.freeze(
+    aggregates.map((a) => {
+      const refresh = refreshes[a.name]?.refresh;
+      return refresh === undefined || a.refresh === undefined
+        ? a
+        : Object.freeze({ ...a, refresh });
+    }),
+  );
+}
+
 /**
  * The spec as one environment sees it: each model's amounts replaced by that
  * environment's, and no per-environment values left. No environment: the models' own.
@@ -224,6 +355,7 @@ export function specForEnvironment<S extends Pick<Spec, 'models'>>(
           ts.retention && values?.dropAfter
             ? Object.freeze({ ...ts.retention, dropAfter: values.dropAfter })
             : ts.retention,
+        ...(ts.aggregates ? { aggregates: aggregatesInEnvironment(ts.aggregates, values) } : {}),
       }),
     });
   });

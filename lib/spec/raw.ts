@@ -112,6 +112,9 @@ export interface RawEnvironmentValues {
   readonly chunk_interval?: RawTimeAmount;
   readonly compression?: { readonly after?: RawTimeAmount };
   readonly retention?: { readonly drop_after?: RawTimeAmount };
+  readonly aggregates?: Readonly<
+    Record<string, { readonly refresh?: Partial<RawAggregateRefresh> }>
+  >;
 }
 
 export interface RawSpec {

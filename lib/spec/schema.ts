@@ -301,6 +301,26 @@ const environmentValuesSchema = Joi.object({
   retention: Joi.object({
     drop_after: timeAmount('Drop chunks older than this, in this environment'),
   }),
+  aggregates: Joi.object()
+    .pattern(
+      identifier(
+        'Name of an aggregate of this model (timeseries.aggregates) with a refresh policy',
+      ),
+      Joi.object({
+        refresh: Joi.object({
+          start_offset: timeAmount('How far behind now a refresh starts, in this environment'),
+          end_offset: timeAmount('How far behind now a refresh stops, in this environment'),
+          schedule_interval: Joi.string().description(
+            "How often the refresh policy runs in this environment: an interval such as '5 minutes'",
+          ),
+        }).description(
+          "The aggregate's refresh values in this environment; the rest stays the model's",
+        ),
+      }),
+    )
+    .description(
+      'Refresh policies of the aggregates of this model that differ in this environment',
+    ),
 }).description('Time amounts of one timeseries model that differ in this environment');
 
 const environmentsSchema = Joi.object()
@@ -316,7 +336,7 @@ const environmentsSchema = Joi.object()
       .description('Models whose time amounts differ in this environment, by model name'),
   )
   .description(
-    "Per-environment time amounts (chunk_interval, compression.after, retention.drop_after), selected by --env or PRISM_ENV when a migration is applied; no environment: the models' own values",
+    "Per-environment time amounts (chunk_interval, compression.after, retention.drop_after, aggregates.<name>.refresh), selected by --env or PRISM_ENV when a migration is applied; no environment: the models' own values",
   );
 
 export const specSchema: Joi.ObjectSchema = Joi.object({

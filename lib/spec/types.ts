@@ -145,6 +145,9 @@ export interface EnvironmentValues {
   readonly chunkInterval?: TimeAmount | undefined;
   readonly compressAfter?: TimeAmount | undefined;
   readonly dropAfter?: TimeAmount | undefined;
+  /** Aggregate name → its refresh policy in this environment (the model's values where it sets none). */
+  readonly aggregates?:
+    Readonly<Record<string, { readonly refresh: AggregateRefresh }>> | undefined;
 }
 
 /** A hash (space) dimension beside the time dimension. */

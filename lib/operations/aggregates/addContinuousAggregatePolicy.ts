@@ -10,12 +10,21 @@ import {
   type TableArg,
   type TimescaleOption,
 } from '../common.js';
+import { byEnvironment, type EnvironmentOptions } from '../environment.js';
 import { execTs, guarded, tsFormat, TS } from '../guard.js';
 import { effectiveMode } from '../mode.js';
 import { removeContinuousAggregatePolicySql } from './removeContinuousAggregatePolicy.js';
 import { JOB_OF_AGGREGATE, lookupContinuousAggregate, whenNotContinuous } from './target.js';
 
-export interface ContinuousAggregatePolicyOptions extends TimescaleOption {
+/** The values of a refresh policy, as one environment may set them instead. */
+export interface RefreshPolicyValues {
+  readonly startOffset: IntervalInput | null;
+  readonly endOffset: IntervalInput | null;
+  readonly scheduleInterval: IntervalInput;
+}
+
+export interface ContinuousAggregatePolicyOptions
+  extends TimescaleOption, EnvironmentOptions<RefreshPolicyValues> {
   /** How far back each run refreshes; null: from the oldest data. */
   readonly startOffset: IntervalInput | null;
   /** How close to now each run refreshes; null: up to the newest data. */
@@ -91,11 +100,16 @@ export function addContinuousAggregatePolicySql(
   });
 }
 
-/** Refreshes the aggregate in a job. Reverse: removeContinuousAggregatePolicy. */
+/**
+ * Refreshes the aggregate in a job, with the current environment's values where
+ * `environments` has them. Reverse: removeContinuousAggregatePolicy.
+ */
 export const addContinuousAggregatePolicy: ReversibleOperation<
   [TableArg, ContinuousAggregatePolicyOptions]
-> = reversible(
-  addContinuousAggregatePolicySql,
-  (view: TableArg, options: ContinuousAggregatePolicyOptions) =>
-    removeContinuousAggregatePolicySql(view, { ...options, ifExists: true }),
+> = byEnvironment(
+  reversible(
+    addContinuousAggregatePolicySql,
+    (view: TableArg, options: ContinuousAggregatePolicyOptions) =>
+      removeContinuousAggregatePolicySql(view, { ...options, ifExists: true }),
+  ),
 );

@@ -5,6 +5,7 @@ export { setAggregateRealtime, type SetAggregateRealtimeOptions } from './setAgg
 export {
   addContinuousAggregatePolicy,
   type ContinuousAggregatePolicyOptions,
+  type RefreshPolicyValues,
 } from './addContinuousAggregatePolicy.js';
 export {
   removeContinuousAggregatePolicy,

@@ -10,14 +10,19 @@ import {
 } from '../common.js';
 import { execTs, guarded, tsFormat, TS } from '../guard.js';
 import { effectiveMode } from '../mode.js';
+import { byEnvironment, type EnvironmentOptions } from '../environment.js';
 import {
   addContinuousAggregatePolicySql,
   type ContinuousAggregatePolicyOptions,
+  type RefreshPolicyValues,
 } from './addContinuousAggregatePolicy.js';
 import { lookupContinuousAggregate, whenNotContinuous } from './target.js';
 
 export interface RemoveContinuousAggregatePolicyOptions
-  extends TimescaleOption, Partial<Omit<ContinuousAggregatePolicyOptions, 'timescale'>> {
+  extends
+    TimescaleOption,
+    EnvironmentOptions<RefreshPolicyValues>,
+    Partial<Omit<ContinuousAggregatePolicyOptions, 'timescale' | 'environments'>> {
   readonly ifExists?: boolean | undefined;
 }
 
@@ -47,23 +52,28 @@ export function removeContinuousAggregatePolicySql(
   });
 }
 
-/** Removes the refresh policy. Reverse (with its offsets and schedule): addContinuousAggregatePolicy. */
+/**
+ * Removes the refresh policy. Reverse (with its offsets and schedule, the current
+ * environment's where `environments` has them): addContinuousAggregatePolicy.
+ */
 export const removeContinuousAggregatePolicy: ReversibleOperation<
   [TableArg, RemoveContinuousAggregatePolicyOptions?]
-> = reversible(
-  removeContinuousAggregatePolicySql,
-  (view: TableArg, options: RemoveContinuousAggregatePolicyOptions = {}) => {
-    const { startOffset, endOffset, scheduleInterval } = options;
-    if (startOffset === undefined || endOffset === undefined || scheduleInterval === undefined) {
-      throw new Error(
-        'Impossible to reverse removeContinuousAggregatePolicy() without the policy: pass { startOffset, endOffset, scheduleInterval } of the policy being removed, or write an explicit down',
-      );
-    }
-    return addContinuousAggregatePolicySql(view, {
-      startOffset,
-      endOffset,
-      scheduleInterval,
-      timescale: options.timescale,
-    });
-  },
+> = byEnvironment(
+  reversible(
+    removeContinuousAggregatePolicySql,
+    (view: TableArg, options: RemoveContinuousAggregatePolicyOptions = {}) => {
+      const { startOffset, endOffset, scheduleInterval } = options;
+      if (startOffset === undefined || endOffset === undefined || scheduleInterval === undefined) {
+        throw new Error(
+          'Impossible to reverse removeContinuousAggregatePolicy() without the policy: pass { startOffset, endOffset, scheduleInterval } of the policy being removed, or write an explicit down',
+        );
+      }
+      return addContinuousAggregatePolicySql(view, {
+        startOffset,
+        endOffset,
+        scheduleInterval,
+        timescale: options.timescale,
+      });
+    },
+  ),
 );

@@ -2,7 +2,7 @@
  * `validate --json` (no database needed) on specs using every key of prism.yaml: the real
  * output conforms to spec/cli/validate.schema.json.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
@@ -114,6 +114,28 @@ describe('validate --json conforms to spec/cli/validate.schema.json', function (
     expect(aggregates.map((a) => a['name'])).to.deep.equal(['reading_hourly', 'reading_daily']);
     expect(aggregates[1]).to.include({ from: 'reading_hourly', realtime: false });
     expect(aggregates[0]?.['columns']).to.deep.include({ name: 'samples', function: 'count' });
+  });
+
+  it("spec/examples/aggregates.yaml with an environment's refresh policy", async () => {
+    const file = join(tempDir(), 'prism.yaml');
+    writeFileSync(
+      file,
+      `${readFileSync(resolve('spec/examples/aggregates.yaml'), 'utf8')}
+environments:
+  development:
+    Reading:
+      aggregates:
+        reading_hourly: { refresh: { start_offset: 3 days, schedule_interval: 5 minutes } }
+`,
+    );
+    const document = await validateJson(file);
+    const ts = model(document, 'Reading')['timeseries'] as Json;
+    const development = (ts['environments'] as Json)['development'] as Json;
+    const refresh = ((development['aggregates'] as Json)['reading_hourly'] as Json)['refresh'];
+    expect(refresh).to.deep.include({
+      scheduleInterval: { kind: 'interval', text: '5 minutes', micros: '300000000' },
+    });
+    expect((refresh as Json)['startOffset']).to.deep.include({ kind: 'interval' });
   });
 
   it('a spec with every other key: sql_type, array, where/include, reorder, sparse indexes, compression chunk_interval, on_delete', async () => {

@@ -2,8 +2,10 @@
 import { expect } from 'chai';
 import {
   addCompressionPolicy,
+  addContinuousAggregatePolicy,
   addRetentionPolicy,
   createHypertable,
+  removeContinuousAggregatePolicy,
   removeRetentionPolicy,
   setChunkTimeInterval,
 } from '../../../lib/operations/sql.js';
@@ -71,5 +73,30 @@ describe('operations by environment', () => {
       }),
     );
     expect(retain).to.include('1 year').and.not.include('1 day');
+  });
+
+  it('gives an aggregate refresh policy its environment’s offsets and schedule, both ways', () => {
+    const options = {
+      startOffset: '30 days',
+      endOffset: '1 hour',
+      scheduleInterval: '30 minutes',
+      environments: {
+        development: { startOffset: '3 days', endOffset: null, scheduleInterval: '5 minutes' },
+      },
+    };
+    setEnvironmentOverride('development');
+    const added = sql(addContinuousAggregatePolicy('reading_hourly', options));
+    expect(added).to.include("start_offset => INTERVAL ''3 days''");
+    expect(added).to.include('end_offset => NULL');
+    expect(added).to.include("schedule_interval => INTERVAL ''5 minutes''");
+    expect(added).not.to.include('30 days').and.not.include('30 minutes');
+    const restored = sql(removeContinuousAggregatePolicy.reverse('reading_hourly', options));
+    expect(restored).to.include("start_offset => INTERVAL ''3 days''");
+    expect(restored).not.to.include('30 days');
+    setEnvironmentOverride(null);
+    const own = sql(addContinuousAggregatePolicy('reading_hourly', options));
+    expect(own).to.include("start_offset => INTERVAL ''30 days''");
+    expect(own).to.include("end_offset => INTERVAL ''1 hour''");
+    expect(own).not.to.include('3 days');
   });
 });
