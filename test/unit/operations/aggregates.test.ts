@@ -166,8 +166,9 @@ describe('operations: continuous aggregates', () => {
       expect(on.startsWith('DO ')).to.equal(true);
       const off = sql(setAggregateRealtime.reverse('v', { realtime: true, previous: false }));
       expect(off).to.include('timescaledb.materialized_only = true');
+      // Empty unless a materialized view built on it is made again, which needs its rows.
       expect(off).to.include(
-        `EXECUTE 'CREATE MATERIALIZED VIEW "v" AS ' || definition || ' WITH NO DATA';`,
+        `EXECUTE 'CREATE MATERIALIZED VIEW "v" AS ' || definition || CASE WHEN 'm' = ANY (coalesce(dep_kinds, '{}')) THEN '' ELSE ' WITH NO DATA' END;`,
       );
       expect(off.split('\n')[0]).to.equal(refreshMarker('v', 'materialized'));
       expect(
