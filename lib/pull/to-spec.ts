@@ -824,7 +824,12 @@ export function schemaToSpec(schema: Schema, options: ToSpecOptions = {}): Pulle
     const note = {
       table: other.what.replace(/^.* /, ''),
       what: other.what,
-      detail: oneLine(`${other.detail}: prism.yaml cannot state it; left out`),
+      // The catalog reader may have said so already.
+      detail: oneLine(
+        other.detail.includes('prism.yaml cannot state')
+          ? `${other.detail}; left out`
+          : `${other.detail}: prism.yaml cannot state it; left out`,
+      ),
     };
     notes.push(note);
     entries.push({ comment: `pull: ${note.what}: ${note.detail}` });

@@ -578,6 +578,23 @@ describe('pull: schema → prism.yaml', () => {
       );
     });
 
+    it('other objects of the schema, said once that prism.yaml cannot state them', () => {
+      const { notes } = schemaToSpec({
+        tables: [],
+        unsupported: [
+          { what: 'view public.v', detail: 'a view' },
+          {
+            what: 'continuous aggregate public.c',
+            detail: 'a continuous aggregate prism.yaml cannot state: a WHERE clause',
+          },
+        ],
+      });
+      expect(notes.map((n) => `${n.what}: ${n.detail}`)).to.deep.equal([
+        'view public.v: a view: prism.yaml cannot state it; left out',
+        'continuous aggregate public.c: a continuous aggregate prism.yaml cannot state: a WHERE clause; left out',
+      ]);
+    });
+
     it('tables it cannot write at all: a name that is no identifier, no column with a field type', () => {
       const { notes, loaded, text } = pull(
         table('bad-name', [col('id', 'uuid')]),
