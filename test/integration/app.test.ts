@@ -309,6 +309,7 @@ describe('validate and create as a library', () => {
         timeColumn: 'timestamp',
         fields: 5,
         primaryKey: ['id', 'timestamp'],
+        aggregates: [],
       },
     ]);
     expect(result.spec.models).to.deep.equal(SPEC.models);
