@@ -23,11 +23,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { buildApi, routeOf } from '../lib/api/server.js';
 import { openDatabase } from '../lib/db/open.js';
 import { generateMigration } from '../lib/generate/generate.js';
@@ -36,6 +33,33 @@ import { migrate } from '../lib/runner/migrate.js';
 import { refreshAggregates, refreshFailure } from '../lib/runner/refresh.js';
 import { parseSpec } from '../lib/spec/load.js';
 import type { Model, Spec } from '../lib/spec/types.js';
+import {
+  copyBuffers,
+  copyIn,
+  copyText,
+  count,
+  dataSet,
+  DAY,
+  END,
+  LATEST_SOURCES,
+  MINUTE,
+  rowAt,
+  SEED,
+  SOURCES,
+  START,
+} from './data.js';
+import {
+  fmtInt,
+  fmtMs,
+  fmtRatio,
+  log,
+  median,
+  record,
+  results,
+  t0,
+  timed,
+  type Result,
+} from './report.js';
 
 // ---------------------------------------------------------------------------------------
 // Configuration
@@ -57,106 +81,12 @@ const RUNS = envInt('BENCH_RUNS', 15);
 const INGEST_RUNS = envInt('BENCH_INGEST_RUNS', 3);
 const SKIP = new Set((process.env['BENCH_SKIP'] ?? '').split(',').map((s) => s.trim()));
 
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
-/** The data covers [START, END): 365 days. */
-const END = Date.UTC(2026, 0, 1);
-const START = END - 365 * DAY;
-const SOURCES = 10;
-const LATEST_SOURCES = 1_000;
-const SEED = 0x5eed;
-
-// ---------------------------------------------------------------------------------------
-// Deterministic data: row i is a pure function of i (and the seed), so every method gets
-// exactly the same rows without holding them all in memory.
-
-function hash(i: number, salt: number): number {
-  let x = Math.imul(i ^ SEED, 0x9e3779b1) ^ salt;
-  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
-  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
-  x ^= x >>> 16;
-  return (x >>> 0) / 4294967296;
-}
-
-interface DataSet {
-  readonly sources: number;
-  readonly stepMinutes: number;
-  readonly start: number;
-  readonly rows: number;
-  readonly sourceName: (s: number) => string;
-}
-
-function dataSet(sources: number, stepMinutes: number, start: number, end: number): DataSet {
-  const width = String(sources - 1).length;
-  return {
-    sources,
-    stepMinutes,
-    start,
-    rows: Math.floor((end - start) / (stepMinutes * MINUTE)) * sources,
-    sourceName: (s) => `s${String(s).padStart(width, '0')}`,
-  };
-}
-
-function rowAt(d: DataSet, i: number): { time: number; source: string; value: number } {
-  const s = i % d.sources;
-  const step = Math.floor(i / d.sources);
-  const time = d.start + step * d.stepMinutes * MINUTE;
-  const daily = Math.sin((2 * Math.PI * (time % DAY)) / DAY);
-  const value = Math.round((20 + s + 8 * daily + 4 * hash(i, 0x1234)) * 1000) / 1000;
-  return { time, source: d.sourceName(s), value };
-}
-
-function copyText(d: DataSet, from: number, to: number): string {
-  const lines: string[] = [];
-  for (let i = from; i < to; i++) {
-    const r = rowAt(d, i);
-    lines.push(`${new Date(r.time).toISOString()}\t${r.source}\t${r.value}\n`);
-  }
-  return lines.join('');
-}
-
-// ---------------------------------------------------------------------------------------
-// Helpers
-
-const t0 = Date.now();
-function log(line: string): void {
-  const s = ((Date.now() - t0) / 1000).toFixed(1).padStart(6);
-  process.stdout.write(`[${s}s] ${line}\n`);
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const start = process.hrtime.bigint();
-  const value = await work();
-  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value };
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function fmtMs(ms: number): string {
-  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (ms >= 1_000) return `${(ms / 1000).toFixed(2)} s`;
-  if (ms >= 10) return `${ms.toFixed(1)} ms`;
-  return `${ms.toFixed(2)} ms`;
-}
-
-function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
 /** How a data set of one reading every `step` minutes compares with the full year per minute. */
 function scaleOf(step: number): string {
   const rows = fmtInt(dataSet(SOURCES, step, START, END).rows);
   return step === 1
     ? `${rows} rows (full scale)`
     : `${rows} rows (one reading every ${step} minutes: 1/${step} scale)`;
-}
-
-function fmtRatio(r: number): string {
-  return r >= 10 ? `${r.toFixed(1)}×` : `${r.toFixed(2)}×`;
 }
 
 /** Relative difference allowed between two floats of equal answers (see compareAnswers). */
@@ -203,65 +133,6 @@ function compareAnswers(expected: readonly Row[], actual: readonly Row[], what: 
     });
   });
   return largest;
-}
-
-interface Result {
-  readonly database: string;
-  readonly benchmark: string;
-  readonly variant: string;
-  readonly ms: number;
-  readonly rows?: number | undefined;
-  /** Throughput (rows/s) for ingest. */
-  readonly rate?: number | undefined;
-  /** Time relative to the group's baseline: above 1 is slower than the baseline. */
-  ratio: number;
-  baseline: boolean;
-  readonly note?: string | undefined;
-}
-
-const results: Result[] = [];
-
-function record(group: Result[], baselineVariant: string): void {
-  const base = group.find((r) => r.variant === baselineVariant);
-  if (!base) throw new Error(`no baseline ${baselineVariant}`);
-  for (const r of group) {
-    r.ratio = r.ms / base.ms;
-    r.baseline = r === base;
-    results.push(r);
-    const extra = r.rate !== undefined ? `, ${fmtInt(r.rate)} rows/s` : '';
-    log(`  ${r.variant.padEnd(40)} ${fmtMs(r.ms).padStart(10)}${extra}  (${fmtRatio(r.ratio)})`);
-  }
-}
-
-async function count(client: pg.ClientBase, table: string, where = 'true'): Promise<number> {
-  const { rows } = await client.query<{ n: string }>(
-    `SELECT count(*) AS n FROM ${table} WHERE ${where}`,
-  );
-  return Number(rows[0]?.n);
-}
-
-async function copyIn(client: pg.ClientBase, table: string, d: DataSet, from: number, to: number) {
-  const CHUNK = 20_000;
-  let at = from;
-  const source = new Readable({
-    read() {
-      if (at >= to) {
-        this.push(null);
-        return;
-      }
-      const next = Math.min(to, at + CHUNK);
-      this.push(copyText(d, at, next));
-      at = next;
-    },
-  });
-  const sink = client.query(copyFrom(`COPY ${table} ("time", "source", "value") FROM STDIN`));
-  await pipeline(source, sink);
-}
-
-/** COPY of rows already rendered as text (the timed ingest: no generation inside). */
-async function copyBuffers(client: pg.ClientBase, table: string, chunks: readonly string[]) {
-  const sink = client.query(copyFrom(`COPY ${table} ("time", "source", "value") FROM STDIN`));
-  await pipeline(Readable.from(chunks), sink);
 }
 
 // ---------------------------------------------------------------------------------------
