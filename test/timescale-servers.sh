@@ -10,7 +10,10 @@
 # the command and requires them: a native suite that cannot run then fails instead of
 # skipping. A fourth 2.28.3 server on port 5438 runs without timescaledb in
 # shared_preload_libraries (PRISM_TEST_TIMESCALE_NOPRELOAD_URL), as a server where the
-# package is installed but not loaded. Without either, the native suites skip and say so.
+# package is installed but not loaded. A streaming replica of the 2.28.3 Timescale License
+# server runs on port 5534 (PRISM_TEST_TIMESCALE_REPLICA_URL), and the path of server.sh
+# is exported (PRISM_TIMESCALE_SERVER_SH) for suites that stop and start a replica of their
+# own. Without either, the native suites skip and say so.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SERVER_SH=${PRISM_TIMESCALE_SERVER_SH:-$ROOT/../shared/timescaledb/server.sh}
@@ -44,6 +47,21 @@ if [ -z "${PRISM_TEST_TIMESCALE_URLS:-}${PRISM_TEST_TIMESCALE_URL:-}" ]; then
       noload=$(bash "$SERVER_SH" start 2.28.3 tsl 5438)
     fi
     export PRISM_TEST_TIMESCALE_NOPRELOAD_URL=$noload
+    # A replica stopped by a test must find the WAL it missed when it starts again, and a
+    # base backup must not lose its WAL to the suites' checkpoints meanwhile (reloaded,
+    # no restart).
+    primary=${urls[0]}
+    if [ "$(psql "$primary" -XAtc 'SHOW wal_keep_size')" = 0 ]; then
+      psql "$primary" -XAtqc "ALTER SYSTEM SET wal_keep_size = '1GB'" -c 'SELECT pg_reload_conf()' >/dev/null
+    fi
+    # A base backup also fails, to be taken again, when a DROP DATABASE's checkpoint ends
+    # its temporary replication slot.
+    for attempt in 1 2 3; do
+      replica=$(bash "$SERVER_SH" replica 2.28.3 tsl 5434 5534) && break
+      [ "$attempt" = 3 ] && exit 1
+    done
+    export PRISM_TEST_TIMESCALE_REPLICA_URL=$replica
+    export PRISM_TIMESCALE_SERVER_SH=$SERVER_SH
     export PRISM_TEST_REQUIRE_TIMESCALE=1
     echo "native TimescaleDB servers: ${urls[*]}" >&2
   else

@@ -32,6 +32,29 @@ const HEALTH = Object.freeze({
       properties: {
         status: { enum: ['ok', 'unavailable'] },
         database: { enum: ['ok', 'timeout', 'error'] },
+        replicas: {
+          description:
+            'with read replicas (serve --read-url) only; a replica down leaves status ok: reads fall back to the primary',
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              url: { type: 'string', description: 'without its password' },
+              status: { enum: ['ok', 'down', 'timeout'] },
+              lagBytes: {
+                type: ['integer', 'null'],
+                description:
+                  "WAL bytes between the primary's current position and the replica's replay",
+              },
+              lagSeconds: {
+                type: ['number', 'null'],
+                description:
+                  'seconds since the last replayed transaction, 0 when all WAL received is replayed; null before anything was replayed',
+              },
+            },
+            required: ['url', 'status', 'lagBytes', 'lagSeconds'],
+          },
+        },
       },
     },
   },

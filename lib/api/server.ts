@@ -3,7 +3,9 @@
  * range, aggregate, latest and ingest endpoints, plus `/openapi.json` and `/health`.
  * Every parameter is checked by name; values reach SQL only as parameters (the query
  * layer's builders). All database work waits in one bounded queue for a session of its
- * own (lib/api/sessions.ts); `/health` does not wait behind it (lib/api/health.ts).
+ * own (lib/api/sessions.ts); `/health` does not wait behind it (lib/api/health.ts). Given
+ * read replicas, the GET endpoints read there (lib/api/replicas.ts); ingest stays on the
+ * primary.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type pg from 'pg';
@@ -32,6 +34,7 @@ import { openApiDocument } from './openapi.js';
 import { bearerMatcher } from './auth.js';
 import { createHealthCheck, DEFAULT_HEALTH_TIMEOUT_MS } from './health.js';
 import { ApiSessions } from './sessions.js';
+import { ReadRouter, type ReadReplica } from './replicas.js';
 import { sendRows } from './respond.js';
 import { naiveTimestampText } from '../query/values.js';
 
@@ -78,6 +81,13 @@ export interface ApiOptions {
   readonly control?: Queryable | undefined;
   /** Milliseconds /health waits for the database (default 500) before reporting `timeout`. */
   readonly healthTimeoutMs?: number | undefined;
+  /**
+   * Streaming replicas of the database (needs `control`): range, aggregate and latest
+   * queries run there, each replica with sessions and a queue of its own; a replica that
+   * fails is left out for `replicaRetryMs` (default 5,000) and its reads go elsewhere.
+   */
+  readonly replicas?: readonly ReadReplica[] | undefined;
+  readonly replicaRetryMs?: number | undefined;
 }
 
 /** Paths answered without the token unless `healthRequiresToken`. */
@@ -181,15 +191,35 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   });
   const healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
   const { control } = options;
+  const replicas = options.replicas ?? [];
+  if (replicas.length > 0 && !control)
+    throw new UsageError('read replicas need a control session on the primary');
+  const reads = new ReadRouter({
+    primary: sessions,
+    replicas,
+    maxQueued: options.maxQueued,
+    maxWaitMs: options.maxWaitMs,
+    retryMs: options.replicaRetryMs,
+  });
+  app.addHook('onClose', async () => reads.close());
   const health = createHealthCheck(
     control
-      ? () => control.query('SELECT 1')
+      ? replicas.length > 0
+        ? // The primary's WAL position, from which the replicas' lag is counted.
+          () =>
+            control
+              .query<{ lsn: string }>('SELECT pg_catalog.pg_current_wal_lsn()::text AS lsn')
+              .then((r) => ({ walLsn: r.rows[0]?.lsn }))
+        : () => control.query('SELECT 1')
       : () =>
           sessions.use((session) => session.query('SELECT 1'), {
             priority: true,
             maxWaitMs: healthTimeoutMs,
           }),
     healthTimeoutMs,
+    replicas.length > 0
+      ? { urls: replicas.map((r) => r.url), probeAll: () => reads.probeAll() }
+      : undefined,
   );
   /** One repository per session and model (each caches what it learnt of its session). */
   const repositories = new WeakMap<object, Map<Model, Repository>>();
@@ -265,7 +295,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       const start = required(q, 'start');
       const end = required(q, 'end');
       const limit = positiveInt(single(q, 'limit'), 'limit');
-      const rows = await sessions.use(
+      const rows = await reads.use(
         (session) =>
           repositoryOn(session, model).getByTimeRange(start, end, { filters, limit, order }),
         { signal: clientGone(reply) },
@@ -303,7 +333,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         gapfill: gapfillOf(single(q, 'gapfill')),
         tz: single(q, 'tz'),
       };
-      const { rows, source } = await sessions.use(
+      const { rows, source } = await reads.use(
         (session) =>
           repositoryOn(session, model).answerTimeBucketAggregates(
             bucket,
@@ -326,7 +356,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         throw new UsageError('parameter limit applies to the latest row per segment key only', {
           hint: 'leave out the field filters to get one row per segment key',
         });
-      const rows = await sessions.use(
+      const rows = await reads.use(
         (session) => repositoryOn(session, model).getLatest({ filters, perSegment, limit }),
         { signal: clientGone(reply) },
       );

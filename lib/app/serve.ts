@@ -1,6 +1,7 @@
 /**
  * `serve`: the REST API for every timeseries model of the spec, on a pool of database
- * sessions and, on a server, a control session apart.
+ * sessions and, on a server, a control session apart; reads optionally on streaming
+ * replicas (lib/app/read-replicas.ts).
  */
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
@@ -14,6 +15,9 @@ import { DEFAULT_HEALTH_TIMEOUT_MS } from '../api/health.js';
 import { describeListening } from '../api/listen.js';
 import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_WAIT_MS } from '../api/sessions.js';
 import { detectDialect } from '../query/repository.js';
+import { detectTimescale } from '../db/detect.js';
+import { displayUrl } from '../db/connect.js';
+import { checkReadUrls, openReplicas } from './read-replicas.js';
 import type { Dialect } from '../query/sql.js';
 import { namingOrigin, targetOf, type DatabaseOptions } from './database.js';
 
@@ -40,6 +44,14 @@ export interface ServeOptions
   readonly statementTimeoutMs?: number | undefined;
   /** Database sessions on a server (the embedded database serves one). */
   readonly sessions?: number | undefined;
+  /**
+   * Streaming replicas (hot standbys) of the server: range, aggregate and latest queries
+   * read there, each replica with `sessions` sessions of its own; ingest stays on the
+   * primary, and a replica that fails is left out while its reads go to the primary.
+   */
+  readonly readUrls?: readonly string[] | undefined;
+  /** Milliseconds a replica that failed stays out of use before it is probed (default 5,000). */
+  readonly replicaRetryMs?: number | undefined;
 }
 
 export interface RunningApi {
@@ -55,6 +67,8 @@ export interface RunningApi {
   readonly oneSession: boolean;
   /** The routes served, e.g. `/api/datapoints`. */
   readonly routes: string[];
+  /** The replicas reads go to, without their passwords. */
+  readonly replicas: string[];
   /** Stops listening, then closes the sessions and the database. */
   close(): Promise<void>;
 }
@@ -65,10 +79,17 @@ async function probe(db: OpenDatabase) {
   try {
     const { dialect, schema } = await detectDialect(first);
     // The embedded database reached through a URL looks like a server: ask it.
-    return { dialect, schema, oneSession: db.embedded || (await isEmbeddedEngine(first)) };
+    const oneSession = db.embedded || (await isEmbeddedEngine(first));
+    return { dialect, schema, oneSession, timescale: (await detectTimescale(first)).version };
   } finally {
     await first.end();
   }
+}
+
+function embeddedHasNoReplicas(): UsageError {
+  return new UsageError('the embedded database has no replicas: --read-url needs a server', {
+    hint: 'serve a PostgreSQL/TimescaleDB server (--database-url) with streaming replicas, or leave out --read-url',
+  });
 }
 
 /**
@@ -87,7 +108,10 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
     throw new UsageError('--health-requires-token needs PRISM_API_TOKEN');
   }
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+  const readUrls = options.readUrls ?? [];
+  checkReadUrls(readUrls);
   const target = targetOf(options);
+  if (readUrls.length > 0 && target.kind === 'embedded') throw embeddedHasNoReplicas();
   const db = await openDatabase(target, { command: 'serve', log: options.log });
   const forget = options.trackClose?.(() => db.close());
   const pools: pg.Pool[] = [];
@@ -98,7 +122,8 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
   };
   try {
     options.onDatabase?.(db.description);
-    const { dialect, schema, oneSession } = await probe(db);
+    const { dialect, schema, oneSession, timescale } = await probe(db);
+    if (readUrls.length > 0 && oneSession) throw embeddedHasNoReplicas();
     if (oneSession && options.sessions !== undefined && options.sessions > 1)
       options.log?.('the embedded database serves one session: --sessions is ignored');
     // Requests wait in the API's bounded queue for one of these sessions; the pool
@@ -128,6 +153,16 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
       control.on('error', () => undefined);
       pools.push(control);
     }
+    const replicas = await openReplicas(
+      readUrls,
+      timescale,
+      {
+        sessions: options.sessions ?? DEFAULT_API_SESSIONS,
+        connectionTimeoutMs: maxWaitMs,
+        statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      },
+      (made) => pools.push(made),
+    );
     const app = buildApi({
       spec: options.spec,
       client: pool,
@@ -139,6 +174,8 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
       maxQueued: options.maxQueued ?? DEFAULT_MAX_QUEUED,
       maxWaitMs,
       healthTimeoutMs: options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
+      replicas,
+      replicaRetryMs: options.replicaRetryMs,
     });
     const address = await app.listen({ port: options.port, host: options.host });
     const addresses = app.addresses();
@@ -149,6 +186,7 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
       dialect,
       oneSession,
       routes: options.spec.models.filter((m) => m.timeseries).map(routeOf),
+      replicas: readUrls.map(displayUrl),
       close: async () => {
         await app.close().catch(() => undefined);
         await closeAll();

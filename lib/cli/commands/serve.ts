@@ -51,6 +51,12 @@ export function registerServe(program: Command, out: Output): void {
       DEFAULT_HEALTH_TIMEOUT_MS,
     )
     .option('--health-requires-token', '/health requires PRISM_API_TOKEN too (default: public)')
+    .option(
+      '--read-url <url>',
+      'a streaming replica (hot standby) of the database: GET queries read there, ingest stays on the primary; repeat for several (migrations and check always use the primary)',
+      (url: string, urls: string[]) => [...urls, url],
+      [] as string[],
+    )
     .action(
       async (opts: {
         port: number;
@@ -61,6 +67,7 @@ export function registerServe(program: Command, out: Output): void {
         queueTimeout: number;
         healthTimeout: number;
         healthRequiresToken?: boolean;
+        readUrl: string[];
       }) => {
         const globals = program.opts<GlobalOptions>();
         const loaded = await loadSpec(resolve(globals.spec));
@@ -76,14 +83,17 @@ export function registerServe(program: Command, out: Output): void {
           healthTimeoutMs: opts.healthTimeout,
           token: process.env['PRISM_API_TOKEN'],
           healthRequiresToken: opts.healthRequiresToken === true,
+          readUrls: opts.readUrl,
         });
         out.line(`serving ${api.routes.join(', ')} (${api.dialect})`);
+        if (api.replicas.length > 0) out.line(`reading from ${api.replicas.join(', ')}`);
         for (const line of api.listening) out.line(line);
         out.result({
           address: api.address,
           addresses: api.addresses,
           listening: api.listening,
           dialect: api.dialect,
+          replicas: api.replicas,
         });
         out.flush();
         await new Promise<void>((resolveStop) => {
