@@ -1,31 +1,43 @@
 /**
  * `npm run bench`: the query layer, the HTTP API and the generated schema measured side by
  * side with raw COPY, hand-written SQL and a plain table, on the PostgreSQL server, on a
- * TimescaleDB server and on the embedded TimescaleDB, in one run; and a year of daily buckets
- * answered from continuous aggregates against the same query on the raw table. Prints
- * progress, then a Markdown table and the machine.
+ * native TimescaleDB server and on the embedded TimescaleDB, in one run; a year of daily
+ * buckets answered from continuous aggregates against the same query on the raw table; on
+ * TimescaleDB the year compressed through the compression policy's own job (size before
+ * and after, the ratio timescale-info shows), the range and bucket queries again on the
+ * compressed chunks, and retention: drop_chunks against DELETE plus the VACUUM it needs.
+ * Rows with a target (report.ts) say whether it is met. Prints progress, then a Markdown
+ * table and the machine.
  *
- * Not part of the test suite; nothing here asserts timings (it does assert equal answers and
- * that the aggregate variant was answered from the aggregate). Scale with environment variables:
- *   BENCH_PG_URL           PostgreSQL server admin URL (default postgres://root@127.0.0.1:5432/test)
- *   BENCH_TIMESCALE_URL    TimescaleDB server admin URL (default postgres://postgres@127.0.0.1:5434/postgres);
- *                          skipped with a logged line when unreachable or without TimescaleDB
- *   BENCH_SERVER_STEP      minutes between readings on the PostgreSQL server (default 1: 5,256,000 rows)
- *   BENCH_TIMESCALE_STEP   minutes between readings on the TimescaleDB server (default 1)
- *   BENCH_EMBEDDED_STEP    minutes between readings on the embedded database (default 20)
- *   BENCH_SERVER_INGEST    rows per ingest method on the PostgreSQL server (default 500,000)
- *   BENCH_TIMESCALE_INGEST rows per ingest method on the TimescaleDB server (default 100,000)
- *   BENCH_EMBEDDED_INGEST  rows per ingest method on the embedded database (default 100,000)
- *   BENCH_RUNS             timed runs per query variant, median reported (default 15)
- *   BENCH_INGEST_RUNS      timed runs per ingest method, median reported (default 3)
- *   BENCH_SKIP             comma list of `server`, `timescale`, `embedded` to leave out
+ * Not part of the test suite; nothing here asserts timings (it does assert equal answers,
+ * compressed or not, and that the aggregate variant was answered from the aggregate). Scale
+ * with environment variables:
+ *   BENCH_PG_URL              PostgreSQL server admin URL (default postgres://root@127.0.0.1:5432/test)
+ *   BENCH_TIMESCALE_URL       TimescaleDB server admin URL; unset, the bench starts TimescaleDB 2.28.3
+ *                             (Timescale License) with server.sh beside the checkout
+ *                             (../shared/timescaledb/server.sh) and uses the URL it prints, or, without
+ *                             that script, uses postgres://postgres@127.0.0.1:5434/postgres; skipped
+ *                             with a logged line when unreachable or without TimescaleDB
+ *   BENCH_TIMESCALE_SERVER_SH that script elsewhere
+ *   BENCH_SERVER_STEP         minutes between readings on the PostgreSQL server (default 1: 5,256,000 rows)
+ *   BENCH_TIMESCALE_STEP      minutes between readings on the TimescaleDB server (default 1)
+ *   BENCH_EMBEDDED_STEP       minutes between readings on the embedded database (default 20)
+ *   BENCH_SERVER_INGEST       rows per ingest method on the PostgreSQL server (default 500,000)
+ *   BENCH_TIMESCALE_INGEST    rows per ingest method on the TimescaleDB server (default 500,000)
+ *   BENCH_EMBEDDED_INGEST     rows per ingest method on the embedded database (default 100,000)
+ *   BENCH_RUNS                timed runs per query variant, median reported (default 15)
+ *   BENCH_INGEST_RUNS         timed runs per ingest method, median reported (default 3)
+ *   BENCH_SKIP                comma list of `server`, `timescale`, `embedded` to leave out
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { buildApi, routeOf } from '../lib/api/server.js';
+import { readTimescaleRuntime } from '../lib/catalog/runtime.js';
 import { openDatabase } from '../lib/db/open.js';
 import { generateMigration } from '../lib/generate/generate.js';
 import { createRepository, detectDialect, type Repository, type Row } from '../lib/query/index.js';
@@ -49,6 +61,7 @@ import {
   START,
 } from './data.js';
 import {
+  fmtBytes,
   fmtInt,
   fmtMs,
   fmtRatio,
@@ -56,13 +69,17 @@ import {
   median,
   record,
   results,
+  resultTable,
   t0,
   timed,
+  type Goal,
   type Result,
 } from './report.js';
 
 // ---------------------------------------------------------------------------------------
 // Configuration
+
+const execFileAsync = promisify(execFile);
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -73,8 +90,9 @@ function envInt(name: string, fallback: number): number {
 }
 
 const ADMIN_URL = process.env['BENCH_PG_URL'] ?? 'postgres://root@127.0.0.1:5432/test';
-const TIMESCALE_URL =
-  process.env['BENCH_TIMESCALE_URL'] ?? 'postgres://postgres@127.0.0.1:5434/postgres';
+const TIMESCALE_DEFAULT_URL = 'postgres://postgres@127.0.0.1:5434/postgres';
+/** The native TimescaleDB the bench starts when no URL is given: version and licence. */
+const TIMESCALE_SERVER = ['2.28.3', 'tsl'] as const;
 /** A database of this run's own, so no other database is touched. */
 const BENCH_DB = `prism_bench_${process.pid}`;
 const RUNS = envInt('BENCH_RUNS', 15);
@@ -145,8 +163,6 @@ interface Target {
   readonly stepMinutes: number;
   readonly ingestRows: number;
   readonly latestPerSource: number;
-  /** Whether to measure retention (TimescaleDB only): it loads the year twice more. */
-  readonly retention: boolean;
 }
 
 function modelOf(spec: Spec, name: string): Model {
@@ -193,11 +209,18 @@ async function benchIngest(
   const app = buildApi({ spec, client, dialect: repo.dialect, schema: dialectSchema });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `${address}${routeOf(model)}`;
+  const copy = 'COPY FROM STDIN (pg-copy-streams)';
+  const insertMany = 'repository.insertMany';
+  const http = `HTTP API POST ${routeOf(model)} (NDJSON, 50,000/request)`;
+  const targets = new Map<string, Goal>([
+    [insertMany, { kind: 'throughput', bound: 0.9, of: 'COPY' }],
+    [http, { kind: 'throughput', bound: 0.6, of: 'COPY' }],
+  ]);
   const methods: [string, () => Promise<unknown>][] = [
-    ['COPY FROM STDIN (pg-copy-streams)', () => copyBuffers(client, model.table, chunks)],
-    ['repository.insertMany (unnest, 5,000/batch)', () => repo.insertMany(objects)],
+    [copy, () => copyBuffers(client, model.table, chunks)],
+    [insertMany, () => repo.insertMany(objects)],
     [
-      `HTTP API POST ${routeOf(model)} (NDJSON, 50,000/request)`,
+      http,
       async () => {
         for (const body of bodies) {
           const res = await fetch(url, {
@@ -239,9 +262,10 @@ async function benchIngest(
         rate: (n / ms) * 1000,
         ratio: 0,
         baseline: false,
+        target: targets.get(name),
       };
     }),
-    'COPY FROM STDIN (pg-copy-streams)',
+    copy,
   );
 }
 
@@ -334,9 +358,127 @@ async function benchQueries(
       ],
     },
   ];
+  const LAYER_TARGET: Goal = { kind: 'time', bound: 1.1, of: 'SQL' };
+  const targets = new Map([
+    ['layer: getByTimeRange (generated schema)', LAYER_TARGET],
+    ['layer: getTimeBucketAggregates (generated schema)', LAYER_TARGET],
+  ]);
+  const baseline = 'hand-written SQL (generated schema)';
+  const answers = new Map<string, Row[]>();
   for (const suite of suites)
-    await runSuite(t, suite.benchmark, suite.variants, 'hand-written SQL (generated schema)');
+    answers.set(
+      suite.benchmark,
+      await runSuite(t, suite.benchmark, suite.variants, baseline, { targets }),
+    );
   await benchAggregates(t, repo, model, dialect, schema);
+  if (dialect !== 'timescale' || !schema) {
+    log(`${t.name}: compression not available (plain PostgreSQL)`);
+    return;
+  }
+  if (!(await compressThroughPolicy(t, model, schema, d.rows, load.ms))) return;
+  // The same suites on the compressed chunks, held to the uncompressed answers.
+  for (const suite of suites)
+    await runSuite(t, `${suite.benchmark} (compressed)`, suite.variants, baseline, {
+      targets,
+      expected: answers.get(suite.benchmark),
+    });
+}
+
+/**
+ * Compresses the loaded year through the compression policy's own job (`run_job`), as its
+ * schedule would: `after: 1 month` counts back from now and the data is the year 2025, so
+ * every chunk qualifies. Records the job's time against the load, with the sizes before
+ * and after; the ratio held to the target is the one `timescale-info` shows. False (logged)
+ * where the database has no compression policy job (Apache-only TimescaleDB).
+ */
+async function compressThroughPolicy(
+  t: Target,
+  model: Model,
+  schema: string,
+  rows: number,
+  loadMs: number,
+): Promise<boolean> {
+  const { client } = t;
+  const table = model.table;
+  const tableSchema = model.schema ?? 'public';
+  const jobs = await client.query<{ id: number; proc: string }>(
+    `SELECT job_id::int AS id, proc_name::text AS proc FROM timescaledb_information.jobs
+      WHERE hypertable_schema = $1 AND hypertable_name = $2
+        AND proc_name IN ('policy_compression', 'policy_columnstore')`,
+    [tableSchema, table],
+  );
+  const job = jobs.rows[0];
+  if (job === undefined) {
+    log(
+      `${t.name}: compression not available (no compression policy job on ${table}: this TimescaleDB has no compression, e.g. the Apache-only build)`,
+    );
+    return false;
+  }
+  const chunkCounts = async () => {
+    const r = await client.query<{ n: string; of: string }>(
+      `SELECT count(*) FILTER (WHERE is_compressed) AS n, count(*) AS of FROM timescaledb_information.chunks
+        WHERE hypertable_schema = $1 AND hypertable_name = $2`,
+      [tableSchema, table],
+    );
+    return { compressed: Number(r.rows[0]?.n), chunks: Number(r.rows[0]?.of) };
+  };
+  const before = await hypertableBytes(client, schema, table);
+  const already = await chunkCounts();
+  if (already.compressed > 0)
+    throw new Error(`compression: ${already.compressed} chunks were compressed before run_job`);
+  log(
+    `${t.name}: compressing ${table} (${already.chunks} chunks, ${fmtBytes(before)}) through its ${job.proc} job ${job.id}: CALL run_job(${job.id})`,
+  );
+  // job.id is an integer read from the catalog; CALL takes no bind parameters everywhere.
+  const run = await timed(() => client.query(`CALL ${schema}.run_job(${Number(job.id)})`));
+  const done = await chunkCounts();
+  if (done.compressed !== done.chunks)
+    throw new Error(`compression: ${done.compressed} of ${done.chunks} chunks compressed`);
+  await client.query(`ANALYZE ${table}`);
+  const after = await hypertableBytes(client, schema, table);
+  const usage = (await readTimescaleRuntime(client, schema)).hypertables.find(
+    (h) => h.schema === tableSchema && h.table === table,
+  );
+  if (usage?.ratio == null || usage.beforeBytes === null || usage.afterBytes === null)
+    throw new Error(`compression: timescale-info shows no compression figures for ${table}`);
+  const info = `timescale-info: ${fmtBytes(usage.beforeBytes)} → ${fmtBytes(usage.afterBytes)}`;
+  const total = `hypertable total ${fmtBytes(before)} → ${fmtBytes(after)}, ${fmtRatio(before / after)}`;
+  log(`  ${done.chunks} chunks compressed; ${info}, ${fmtRatio(usage.ratio)}; ${total}`);
+  const benchmark = `compression of the year through the policy job (segment_by source, order_by time DESC)`;
+  const loadVariant = `load: COPY of the year (${fmtInt(rows)} rows)`;
+  record(
+    [
+      loadRow(t, benchmark, loadVariant, rows, loadMs),
+      {
+        database: t.name,
+        benchmark,
+        variant: `CALL run_job(${job.id}): ${job.proc}, ${done.chunks} chunks`,
+        ms: run.ms,
+        rows,
+        ratio: 0,
+        baseline: false,
+        note: `${info}; ${total}`,
+        target: { kind: 'figure', bound: 10, value: usage.ratio, of: 'compression' },
+      },
+    ],
+    loadVariant,
+  );
+  return true;
+}
+
+/** The COPY load of the year as a row: the baseline of what is paid once after it. */
+function loadRow(t: Target, benchmark: string, variant: string, rows: number, ms: number): Result {
+  const rate = (rows / ms) * 1000;
+  return { database: t.name, benchmark, variant, ms, rows, rate, ratio: 0, baseline: false };
+}
+
+/** hypertable_detailed_size().total_bytes: heap, indexes and TOAST of every chunk. */
+async function hypertableBytes(client: pg.ClientBase, schema: string, table: string) {
+  const { rows } = await client.query<{ b: string }>(
+    `SELECT total_bytes AS b FROM ${schema}.hypertable_detailed_size($1::regclass)`,
+    [table],
+  );
+  return Number(rows[0]?.b);
 }
 
 /**
@@ -349,16 +491,7 @@ async function refreshAfterLoad(t: Target, model: Model, rows: number, loadMs: n
   if (aggregates.length === 0) return;
   const loadVariant = `load: COPY of the year (${fmtInt(rows)} rows, rendered while streaming)`;
   const group: Result[] = [
-    {
-      database: t.name,
-      benchmark: `aggregates: refresh of the loaded year (paid once)`,
-      variant: loadVariant,
-      ms: loadMs,
-      rows,
-      rate: (rows / loadMs) * 1000,
-      ratio: 0,
-      baseline: false,
-    },
+    loadRow(t, `aggregates: refresh of the loaded year (paid once)`, loadVariant, rows, loadMs),
   ];
   for (const aggregate of aggregates) {
     const view = { schema: model.schema, name: aggregate.name };
@@ -495,28 +628,33 @@ async function benchAggregates(
   );
 }
 
-/** Runs the variants round-robin (one warm-up each, then RUNS timed), checks equal answers. */
+/**
+ * Runs the variants round-robin (one warm-up each, then RUNS timed), checks equal answers:
+ * every variant's against the first's, or against `expected` when given. Returns the answer.
+ */
 async function runSuite(
   t: Target,
   benchmark: string,
   variants: [string, () => Promise<Row[]>][],
   baseline: string,
-) {
+  options: { targets?: ReadonlyMap<string, Goal>; expected?: Row[] | undefined } = {},
+): Promise<Row[]> {
   log(`${t.name}: ${benchmark} — median of ${RUNS} runs each`);
   const times = new Map<string, number[]>(variants.map(([v]) => [v, []]));
-  let expected: Row[] | undefined;
+  let expected = options.expected;
+  const against = options.expected ? 'the answer on uncompressed chunks' : variants[0]?.[0];
   let largest = 0;
   for (const [name, work] of variants) {
     const rows = await work();
     if (expected === undefined) expected = rows;
     else {
-      const what = `${benchmark}: ${name} against ${variants[0]?.[0] ?? ''}`;
+      const what = `${benchmark}: ${name} against ${against ?? ''}`;
       largest = Math.max(largest, compareAnswers(expected, rows, what));
     }
   }
   const rowCount = expected?.length ?? 0;
   log(
-    `  equal answers (${fmtInt(rowCount)} rows${largest > 0 ? `; floats differ by at most ${largest.toExponential(1)} relative` : ''})`,
+    `  equal answers${options.expected ? ' to the uncompressed ones' : ''} (${fmtInt(rowCount)} rows${largest > 0 ? `; floats differ by at most ${largest.toExponential(1)} relative` : ''})`,
   );
   for (let i = 0; i < RUNS; i++) {
     for (const [name, work] of variants) {
@@ -533,9 +671,11 @@ async function runSuite(
       rows: rowCount,
       ratio: 0,
       baseline: false,
+      target: options.targets?.get(name),
     })),
     baseline,
   );
+  return expected ?? [];
 }
 
 async function benchLatest(t: Target, repo: Repository, model: Model) {
@@ -597,39 +737,52 @@ async function benchRetention(t: Target, model: Model, schema: string) {
   log(
     `  both hold ${fmtInt(ta)} rows; ${fmtInt(a)} of them (${chunks} chunks) are older than ${boundary.toISOString()}`,
   );
+  const sizes = async () => ({
+    dropped: await hypertableBytes(client, schema, table),
+    deleted: await hypertableBytes(client, schema, copy),
+  });
+  const loaded = await sizes();
   const drop = await timed(() =>
     client.query(`SELECT ${schema}.drop_chunks('${table}', older_than => $1::timestamptz)`, [
       boundary,
     ]),
   );
+  const afterDrop = await hypertableBytes(client, schema, table);
   const del = await timed(() => client.query(`DELETE FROM ${copy} WHERE ${where}`));
   if (del.value.rowCount !== a)
     throw new Error(`retention: DELETE removed ${del.value.rowCount}, expected ${a}`);
+  const afterDelete = await hypertableBytes(client, schema, copy);
+  // The space of deleted rows is reusable only after VACUUM; plain VACUUM returns to the
+  // file system only empty pages at a table's end, never index pages.
+  const vacuum = await timed(() => client.query(`VACUUM ${copy}`));
+  const afterVacuum = await hypertableBytes(client, schema, copy);
   const [ra, rb] = [await count(client, table), await count(client, copy)];
   if (ra !== rb || ra !== ta - a)
     throw new Error(`retention: remaining rows differ (${ra} vs ${rb})`);
+  const size = (from: number, to: number) => `total ${fmtBytes(from)} → ${fmtBytes(to)}`;
+  log(
+    `  sizes (hypertable_detailed_size): drop_chunks ${size(loaded.dropped, afterDrop)}; DELETE ${size(loaded.deleted, afterDelete)}; VACUUM ${size(afterDelete, afterVacuum)}`,
+  );
+  const benchmark = `retention: remove ${fmtInt(a)} rows older than ${boundary.toISOString().slice(0, 10)}`;
+  const row = (variant: string, ms: number, note: string): Result => ({
+    database: t.name,
+    benchmark,
+    variant,
+    ms,
+    rows: a,
+    ratio: 0,
+    baseline: false,
+    note,
+  });
+  const sum = 'DELETE + VACUUM';
   record(
     [
-      {
-        database: t.name,
-        benchmark: `retention: remove ${fmtInt(a)} rows older than ${boundary.toISOString().slice(0, 10)}`,
-        variant: `drop_chunks (${chunks} chunks)`,
-        ms: drop.ms,
-        rows: a,
-        ratio: 0,
-        baseline: false,
-      },
-      {
-        database: t.name,
-        benchmark: `retention: remove ${fmtInt(a)} rows older than ${boundary.toISOString().slice(0, 10)}`,
-        variant: 'DELETE of the same rows',
-        ms: del.ms,
-        rows: a,
-        ratio: 0,
-        baseline: false,
-      },
+      row(`drop_chunks (${chunks} chunks)`, drop.ms, size(loaded.dropped, afterDrop)),
+      row('DELETE of the same rows', del.ms, size(loaded.deleted, afterDelete)),
+      row(`VACUUM ${copy} after the DELETE`, vacuum.ms, size(afterDelete, afterVacuum)),
+      row(sum, del.ms + vacuum.ms, size(loaded.deleted, afterVacuum)),
     ],
-    'DELETE of the same rows',
+    sum,
   );
 }
 
@@ -643,7 +796,8 @@ async function benchTarget(t: Target): Promise<void> {
   await benchIngest(t, repo, reading, schema);
   await benchQueries(t, repo, reading, dialect, schema);
   await benchLatest(t, latestRepo, latest);
-  if (dialect === 'timescale' && schema && t.retention) await benchRetention(t, reading, schema);
+  if (dialect === 'timescale' && schema) await benchRetention(t, reading, schema);
+  else log(`${t.name}: retention not measured (plain PostgreSQL has no chunks to drop)`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -656,25 +810,53 @@ async function applySchema(spec: Spec, client: pg.Client, url: string, dir: stri
   await migrate({ url, client, migrationsDir, direction: 'up' });
 }
 
+/** The checkout's root: the folder with package.json above bench/ (or dist/bench/). */
+function repoRoot(here: string): string {
+  const root = [join(here, '..'), join(here, '..', '..')].find((d) =>
+    existsSync(join(d, 'package.json')),
+  );
+  if (root === undefined) throw new Error(`no package.json above ${here}`);
+  return root;
+}
+
+/**
+ * The TimescaleDB server's admin URL: BENCH_TIMESCALE_URL, else the native server that
+ * `server.sh` beside the checkout (../shared/timescaledb/server.sh, or
+ * BENCH_TIMESCALE_SERVER_SH) starts and prints, else the default URL.
+ */
+async function timescaleAdminUrl(root: string): Promise<string | undefined> {
+  const given = process.env['BENCH_TIMESCALE_URL'];
+  if (given !== undefined && given !== '') return given;
+  const script =
+    process.env['BENCH_TIMESCALE_SERVER_SH'] ??
+    resolve(root, '..', 'shared', 'timescaledb', 'server.sh');
+  if (!existsSync(script)) return TIMESCALE_DEFAULT_URL;
+  const [version, flavor] = TIMESCALE_SERVER;
+  log(`TimescaleDB server: bash ${script} start ${version} ${flavor} (the first start builds it)`);
+  try {
+    const { stdout } = await execFileAsync('bash', [script, 'start', version, flavor], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const url = stdout.trim().split('\n').pop() ?? '';
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`it printed ${JSON.stringify(url)}`);
+    return url;
+  } catch (error) {
+    log(`TimescaleDB server: skipped, ${script} could not start it (${(error as Error).message})`);
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));
-  const specFile = [join(here, 'bench.yaml'), join(here, '..', '..', 'bench', 'bench.yaml')].find(
-    (f) => {
-      try {
-        readFileSync(f);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-  ) as string;
+  const root = repoRoot(here);
+  const specFile = join(root, 'bench', 'bench.yaml');
   const { spec } = parseSpec(readFileSync(specFile, 'utf8'), specFile);
   const serverStep = envInt('BENCH_SERVER_STEP', 1);
   const timescaleStep = envInt('BENCH_TIMESCALE_STEP', 1);
   const embeddedStep = envInt('BENCH_EMBEDDED_STEP', 20);
   const full = dataSet(SOURCES, 1, START, END).rows;
   const serverIngest = envInt('BENCH_SERVER_INGEST', 500_000);
-  const timescaleIngest = envInt('BENCH_TIMESCALE_INGEST', 100_000);
+  const timescaleIngest = envInt('BENCH_TIMESCALE_INGEST', 500_000);
   const embeddedIngest = envInt('BENCH_EMBEDDED_INGEST', 100_000);
   const serverLatest = 1_000;
   const embeddedLatest = 50;
@@ -748,6 +930,7 @@ async function main(): Promise<void> {
       cleanups.push(() => client.end());
       return { client, url, version: v.rows[0]?.v ?? 'unknown' };
     };
+    for (const name of SKIP) if (name) log(`${name}: skipped (BENCH_SKIP)`);
     if (!SKIP.has('server')) {
       const db = await serverDatabase('PostgreSQL server', ADMIN_URL, false);
       if (db === undefined) throw new Error('unreachable');
@@ -760,14 +943,16 @@ async function main(): Promise<void> {
         stepMinutes: serverStep,
         ingestRows: serverIngest,
         latestPerSource: serverLatest,
-        retention: true,
       });
       await db.client.end();
       cleanups.pop();
     }
-    if (!SKIP.has('timescale')) {
-      const db = await serverDatabase('TimescaleDB server', TIMESCALE_URL, true);
+    const timescaleUrl = SKIP.has('timescale') ? undefined : await timescaleAdminUrl(root);
+    if (timescaleUrl !== undefined) {
+      const db = await serverDatabase('TimescaleDB server', timescaleUrl, true);
       if (db !== undefined) {
+        // The database is the bench's own: it creates the extension, as an owner would.
+        await db.client.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
         await applySchema(spec, db.client, db.url, join(temp, 'timescale'));
         const ts = await db.client.query<{ v: string | null }>(
           `SELECT extversion AS v FROM pg_extension WHERE extname = 'timescaledb'`,
@@ -781,7 +966,6 @@ async function main(): Promise<void> {
           stepMinutes: timescaleStep,
           ingestRows: timescaleIngest,
           latestPerSource: serverLatest,
-          retention: false,
         });
         await db.client.end();
         cleanups.pop();
@@ -809,7 +993,6 @@ async function main(): Promise<void> {
         stepMinutes: embeddedStep,
         ingestRows: embeddedIngest,
         latestPerSource: embeddedLatest,
-        retention: true,
       });
     }
   } catch (error) {
@@ -826,14 +1009,13 @@ async function main(): Promise<void> {
     '',
     `Scale: one year of readings every minute from ${SOURCES} sources is ${fmtInt(full)} rows. PostgreSQL server: ${scaleOf(serverStep)}, ingest ${fmtInt(serverIngest)} rows per method, latest ${fmtInt(LATEST_SOURCES)} sources × ${fmtInt(serverLatest)} rows. TimescaleDB server: ${scaleOf(timescaleStep)}, ingest ${fmtInt(timescaleIngest)} rows per method, latest ${fmtInt(LATEST_SOURCES)} sources × ${fmtInt(serverLatest)} rows. Embedded: ${scaleOf(embeddedStep)}, ingest ${fmtInt(embeddedIngest)} rows per method, latest ${fmtInt(LATEST_SOURCES)} sources × ${embeddedLatest} rows (1/${serverLatest / embeddedLatest} of the server's). Query times are medians of ${RUNS} runs.`,
     '',
-    '| Database | Benchmark | Variant | Time | Rows/s | Time vs baseline |',
-    '| --- | --- | --- | ---: | ---: | ---: |',
-    ...results.map(
-      (r) =>
-        `| ${r.database} | ${r.benchmark} | ${r.variant} | ${fmtMs(r.ms)} | ${r.rate !== undefined ? fmtInt(r.rate) : ''} | ${r.baseline ? 'baseline' : fmtRatio(r.ratio)} |`,
-    ),
+    ...resultTable(results),
     '',
-    "Time vs baseline: the variant's time over the baseline's (below 1× is faster). Baselines: ingest — COPY of the same rows; range and buckets — hand-written SQL on the generated schema (so the layer's row is its overhead, the plain table's row what the schema buys); latest — DISTINCT ON; retention — DELETE of the same rows. Retention is measured on the embedded TimescaleDB only: plain PostgreSQL has no chunks, and the tool adds no retention there; on the TimescaleDB server it would load the year twice more.",
+    "Time vs baseline: the variant's time over the baseline's (below 1× is faster). Baselines: ingest — COPY of the same rows; range and buckets — hand-written SQL on the generated schema (so the layer's row is its overhead, the plain table's row what the schema buys); compression — the COPY load of the year; latest — DISTINCT ON; retention — DELETE followed by the VACUUM it needs. Target: what the row is held to, and whether it is met or by how much it falls short — repository.insertMany at least 0.90× COPY's rows/s, the HTTP API's NDJSON POST at least 0.60×; the layer's range and bucket queries at most 1.10× the time of hand-written SQL; compression at least 10×.",
+    '',
+    `Compression (TimescaleDB with the Timescale License: the TimescaleDB server and the embedded one; not on plain PostgreSQL or an Apache-only build): after the query suites ran on uncompressed chunks, the whole year is compressed through Reading's own compression policy job (CALL run_job: \`after: 1 month\` counts back from now, so every chunk of 2025 qualifies; segment_by source, order_by time DESC), timed against the load. Its ratio is the figure timescale-info shows (hypertable_compression_stats: heap, indexes and TOAST of the compressed chunks before compression over the same after it; every chunk is compressed, so it covers the whole table). Beside it, the hypertable's total (hypertable_detailed_size) before and after, which after compression also counts the emptied chunks' remaining index pages. The "(compressed)" suites then ask the same questions of the compressed chunks, and every variant had to return the uncompressed answer; the plain table stays uncompressed.`,
+    '',
+    `Retention (TimescaleDB only: plain PostgreSQL has no chunks, and the tool adds no retention there): the year is loaded into Reading and into an identical hypertable, then drop_chunks removes the chunks older than a chunk boundary from the one and DELETE the same rows from the other. drop_chunks frees the space at once; after DELETE the table keeps its size until VACUUM makes the space reusable, and plain VACUUM gives back to the file system only empty pages at a table's end (here whole chunks are emptied, so their heaps shrink) and never index pages. The sizes beside each step are hypertable_detailed_size totals (heap, indexes, TOAST), before → after.`,
     '',
     `Aggregates: bench.yaml gives Reading an hourly continuous aggregate (sum, min, max and count per source) and a daily one built on it. The 1-day buckets benchmark asks the layer for the whole year per source; its ratio is that answer's time over hand-written SQL aggregating the raw table: 0.01× means a hundred times faster. On TimescaleDB the layer's row answered from the daily aggregate (checked on every call through the source it names), the useAggregates: false row is the same call answered from the table, and every variant returned the table's answer (floats within a relative ${FLOAT_TOLERANCE}: averages from materialized partial sums add the rows in another order). On the PostgreSQL server the aggregates are stand-in materialized views, which the layer never reads (no watermark proves them current): it answers from the table. The refresh rows are the price paid once after loading, compared with the load itself; ingest into Reading includes recording the aggregates' invalidations where they are continuous aggregates.`,
     '',
