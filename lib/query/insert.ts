@@ -250,11 +250,17 @@ async function copyRows(
       `COPY ${quoteTable({ schema: model.schema, name: model.table })} (${names}) FROM STDIN`,
     ),
   );
-  // On failure pg still runs the session's next statement only after the COPY has ended.
-  await pipeline(
-    copyStream(count, (i) => copyLine(values(i), columns)),
-    copy,
-  );
+  try {
+    await pipeline(
+      copyStream(count, (i) => copyLine(values(i), columns)),
+      copy,
+    );
+  } catch (error) {
+    // The failure may come before the server has ended the COPY; an empty query answers
+    // after it, so that the session's transaction state is current when this returns.
+    await session.query('').catch(() => undefined);
+    throw error;
+  }
   return copy.rowCount;
 }
 
