@@ -37,6 +37,26 @@ export interface InsertOptions {
   readonly ingest?: IngestMethod | undefined;
 }
 
+/**
+ * Rows read one at a time, in order, as insertMany sends them: e.g. parsed from a request
+ * body while the server takes the rows before. `row` may throw (a UsageError naming the
+ * row); the call then stores nothing. Read whole first where every row is needed before
+ * the first statement (unnest; a model with defaulted fields).
+ */
+export interface RowSource {
+  readonly length: number;
+  row(index: number): unknown;
+}
+
+function isRowSource(rows: unknown): rows is RowSource {
+  return (
+    typeof rows === 'object' &&
+    rows !== null &&
+    typeof (rows as RowSource).row === 'function' &&
+    Number.isSafeInteger((rows as RowSource).length)
+  );
+}
+
 /** Checks rows against one model: each row's values by field position, undefined where left out. */
 class RowChecker {
   readonly #model: Model;
@@ -54,7 +74,9 @@ class RowChecker {
       throw new UsageError(`row ${index}: expected an object, got ${describeValue(row)}`);
     }
     const out = new Array<unknown>(model.fields.length);
-    for (const [name, value] of Object.entries(row as Record<string, unknown>)) {
+    // Object.keys: the own enumerable keys, as Object.entries, without a pair per field.
+    for (const name of Object.keys(row)) {
+      const value = (row as Record<string, unknown>)[name];
       const at = this.#position.get(name);
       if (at === undefined) {
         throw new UsageError(`row ${index}: unknown field ${JSON.stringify(name)}`, {
@@ -123,10 +145,15 @@ function columnSetsOf(model: Model, rows: readonly unknown[]): Set<string> {
   const sets = new Set<string>();
   if (defaulted.length === 0) return sets.add('');
   const enumerable = Object.prototype.propertyIsEnumerable;
+  const gives = (r: Record<string, unknown>, name: string): boolean =>
+    enumerable.call(r, name) && r[name] !== undefined;
+  let first: Record<string, unknown> | undefined;
   for (const row of rows) {
     if (row === null || typeof row !== 'object' || Array.isArray(row)) continue;
     const r = row as Record<string, unknown>;
-    sets.add(defaulted.map((n) => (enumerable.call(r, n) && r[n] !== undefined ? 1 : 0)).join(''));
+    if (first !== undefined && defaulted.every((n) => gives(r, n) === gives(first!, n))) continue;
+    first ??= r;
+    sets.add(defaulted.map((n) => (gives(r, n) ? 1 : 0)).join(''));
     if (sets.size > 1) break;
   }
   return sets;
@@ -310,24 +337,33 @@ const keyColumns = (key: string): number[] => (key === '' ? [] : key.split(',').
 /** The statements that insert `rows` by `method`. */
 function plan(
   model: Model,
-  rows: readonly unknown[],
+  rows: readonly unknown[] | RowSource,
   method: 'copy' | 'unnest',
   batchSize: number,
 ): Statements {
   const checker = new RowChecker(model);
-  const sets = columnSetsOf(model, rows);
+  const defaulted = model.fields.flatMap((f, at) => (f.default === undefined ? [] : [at]));
+  const source = Array.isArray(rows) ? undefined : (rows as RowSource);
+  // Without defaulted fields a COPY names every column: a source's rows are read only as sent.
+  const list: readonly unknown[] | undefined =
+    source === undefined
+      ? (rows as readonly unknown[])
+      : method === 'copy' && defaulted.length === 0
+        ? undefined
+        : Array.from({ length: source.length }, (_, i) => source.row(i));
+  const sets = list === undefined ? new Set(['']) : columnSetsOf(model, list);
   if (method === 'copy' && sets.size <= 1) {
     // One column set: each row is checked as its line is made, while the server takes
     // the lines before it; a refused row fails the COPY (CopyFail), which stores none.
     const [set = ''] = sets;
-    const defaulted = model.fields.flatMap((f, at) => (f.default === undefined ? [] : [at]));
     const columns = columnsOf(model, (at) => set[defaulted.indexOf(at)] === '1');
+    const rowAt = list === undefined ? (i: number) => source?.row(i) : (i: number) => list[i];
     return {
       count: 1,
       checksWhileSending: true,
       run: (session) =>
         copyRows(session as pg.ClientBase, model, columns, rows.length, (index) => {
-          const values = checker.check(rows[index], index);
+          const values = checker.check(rowAt(index), index);
           // A getter may answer differently the second time; the column list is fixed.
           for (let d = 0; d < defaulted.length; d++) {
             if ((values[defaulted[d] as number] !== undefined) !== (set[d] === '1')) {
@@ -339,10 +375,11 @@ function plan(
     };
   }
   // Several column sets (or unnest): every row checked before any statement.
+  const all = list ?? [];
   const groups = [
     ...groupByColumns(
       model,
-      rows.map((row, i) => checker.check(row, i)),
+      all.map((row, i) => checker.check(row, i)),
     ),
   ];
   return {
@@ -392,12 +429,14 @@ function plan(
 export async function insertMany(
   client: Queryable,
   model: Model,
-  rows: readonly object[],
+  rows: readonly object[] | RowSource,
   options: InsertOptions | number = {},
 ): Promise<number> {
   const { batchSize = DEFAULT_BATCH_SIZE, ingest = 'auto' } =
     typeof options === 'number' ? { batchSize: options } : options;
-  if (!Array.isArray(rows)) throw new UsageError('rows must be an array of objects');
+  if (!Array.isArray(rows) && !isRowSource(rows)) {
+    throw new UsageError('rows must be an array of objects');
+  }
   if (!INGEST_METHODS.includes(ingest)) {
     throw new UsageError(`ingest must be one of ${INGEST_METHODS.join(', ')}`);
   }

@@ -373,6 +373,14 @@ function suite(make: () => Promise<TestDatabase>, embedded: boolean): void {
       );
       expect(await count(client, 'reading')).to.equal(0);
 
+      // Lines are parsed as the rows are sent: a broken line late in the body stores none.
+      const broken = [...lines];
+      broken[40_000] = '{"time": "2026-01-01T00:00:00Z",';
+      const unparsed = await post(broken.join('\n'));
+      expect(unparsed.statusCode).to.equal(400, unparsed.body);
+      expect(unparsed.json().error.message).to.match(/^line 40001: not valid JSON: /);
+      expect(await count(client, 'reading')).to.equal(0);
+
       const dup = [...lines];
       dup[40_000] = lines[3] as string;
       const conflict = await post(dup.join('\n'));
