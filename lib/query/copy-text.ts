@@ -21,7 +21,8 @@ const ESCAPES: Readonly<Record<string, string>> = {
  */
 export function copyValue(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
-  const text = typeof value === 'string' ? value : String(value as number | boolean);
+  if (typeof value !== 'string') return String(value as number | boolean);
+  const text = value;
   return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPED, (c) => ESCAPES[c] as string) : text;
 }
 

@@ -28,11 +28,50 @@ function realClock(h: number, min: number, s: number): boolean {
 /** A part a pattern may leave out, as a number (0 when left out). */
 const numberOr0 = (part: string | undefined): number => (part === undefined ? 0 : Number(part));
 
+/** The number written by `length` ASCII digits at `at`, or -1. */
+function digitsAt(text: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/**
+ * For `YYYY-MM-DDTHH:MM:SS.sssZ` (how toISOString and JSON write a Date, the usual form by
+ * far), whether it names a real date and clock, read without the pattern's captures;
+ * undefined for any other text, which the pattern reads. Both give the same answer.
+ */
+function canonicalTimestamp(value: string): boolean | undefined {
+  if (
+    value.length !== 24 ||
+    value[4] !== '-' ||
+    value[7] !== '-' ||
+    value[10] !== 'T' ||
+    value[13] !== ':' ||
+    value[16] !== ':' ||
+    value[19] !== '.' ||
+    value[23] !== 'Z' ||
+    digitsAt(value, 20, 3) < 0
+  ) {
+    return undefined;
+  }
+  const [y, mo, d, h, mi, s] = [0, 5, 8, 11, 14, 17].map((at) =>
+    digitsAt(value, at, at === 0 ? 4 : 2),
+  ) as [number, number, number, number, number, number];
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return undefined;
+  return realDate(y, mo, d) && realClock(h, mi, s);
+}
+
 /**
  * An RFC 3339 timestamp or a date alone (midnight UTC) that names a real moment from year 1
  * on, the way PostgreSQL reads it: `2026-02-30` and `24:00` are refused rather than rolled over.
  */
 export function isTimestampText(value: string): boolean {
+  const canonical = canonicalTimestamp(value);
+  if (canonical !== undefined) return canonical && !Number.isNaN(Date.parse(value));
   const m = RFC3339.exec(value);
   if (!m) return false;
   return (
