@@ -44,6 +44,7 @@ export {
   type Repository,
   type RepositoryOptions,
   type Row,
+  type RowSource,
   type RowTypes,
   type TimeBucketAnswer,
   type UntypedRows,

@@ -424,7 +424,8 @@ function plan(
  * inserts smaller batches, and any on the embedded database (asked once per client or
  * pool), with `INSERT … SELECT … FROM unnest($1::type[], …)`, `batchSize` rows per
  * statement. Rows leaving out different fields that have defaults go in separate
- * statements so that the database fills the defaults.
+ * statements so that the database fills the defaults. `rows` may be a RowSource, read row
+ * by row as the COPY goes (whole first where unnest or defaulted fields need every row).
  */
 export async function insertMany(
   client: Queryable,

@@ -48,6 +48,7 @@ export {
   type IngestMethod,
   type InsertOptions,
   type Queryable,
+  type RowSource,
 } from './insert.js';
 
 export type Row = Record<string, unknown>;
