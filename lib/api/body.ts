@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { UsageError } from '../errors.js';
+import type { RowSource } from '../query/insert.js';
 import { RequestRefusal } from './errors.js';
 
 /** Rows one POST may carry. */
@@ -23,7 +24,8 @@ export const UNSAFE_KEYS: readonly string[] = Object.freeze(['__proto__', 'const
 /** The rows of a body and where each came from (`row 3`, `line 5`). */
 export class IngestBody {
   constructor(
-    readonly rows: readonly Record<string, unknown>[],
+    /** Parsed rows, or (NDJSON) a source that parses each as it is read. */
+    readonly rows: readonly Record<string, unknown>[] | RowSource,
     /** The line of each row for NDJSON; undefined for a JSON array. */
     private readonly lines?: readonly number[],
   ) {}
@@ -267,33 +269,81 @@ export function parseJsonRows(text: string): IngestBody {
   return new IngestBody(value.map((row, index) => checkRow(row, `row ${index}`, surrogates)));
 }
 
-/** NDJSON: one row per non-empty line; stops at the row cap instead of reading on. */
-export function parseNdjsonRows(text: string): IngestBody {
+/** One NDJSON line (trimmed, not empty) as a checked row. */
+function ndjsonRow(line: string, lineNumber: number, surrogates: boolean): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(line) as unknown;
+  } catch (error) {
+    throw new UsageError(`line ${lineNumber}: not valid JSON: ${jsonError(error)}`);
+  }
+  return checkRow(value, `line ${lineNumber}`, surrogates && maySurrogate(line));
+}
+
+/**
+ * The non-empty lines of NDJSON, each parsed as it is met (`eager`) or only noted; stops at
+ * the row cap instead of reading on.
+ */
+function ndjsonLines(
+  text: string,
+  eager: boolean,
+): { rows: Record<string, unknown>[]; lines: number[]; starts: number[]; ends: number[] } {
   const rows: Record<string, unknown>[] = [];
   const lines: number[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const surrogates = maySurrogate(text);
   let lineNumber = 0;
   for (let at = 0; at < text.length;) {
     const newline = text.indexOf('\n', at);
     const end = newline === -1 ? text.length : newline;
     lineNumber += 1;
-    const line = text.slice(at, end).trim();
+    const start = at;
     at = end + 1;
+    // A line that starts with a visible ASCII character is not blank: no need to trim it here.
+    const first = text.charCodeAt(start);
+    const visible = first > 0x20 && first < 0x7f;
+    const line = eager || !visible ? text.slice(start, end).trim() : undefined;
     if (line === '') continue;
-    if (rows.length === MAX_INGEST_ROWS) {
+    if (lines.length === MAX_INGEST_ROWS) {
       throw new UsageError(`at most ${MAX_INGEST_ROWS} rows per request`, {
         hint: 'send the rest in further requests',
       });
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(line) as unknown;
-    } catch (error) {
-      throw new UsageError(`line ${lineNumber}: not valid JSON: ${jsonError(error)}`);
-    }
-    rows.push(checkRow(value, `line ${lineNumber}`, maySurrogate(line)));
+    if (eager) rows.push(ndjsonRow(line as string, lineNumber, surrogates));
     lines.push(lineNumber);
+    starts.push(start);
+    ends.push(end);
   }
+  return { rows, lines, starts, ends };
+}
+
+/** NDJSON: one row per non-empty line; stops at the row cap instead of reading on. */
+export function parseNdjsonRows(text: string): IngestBody {
+  const { rows, lines } = ndjsonLines(text, true);
   return new IngestBody(rows, lines);
+}
+
+/**
+ * NDJSON whose lines are parsed and checked only when insertMany reads them, so that
+ * parsing overlaps with the server storing the rows before; each refusal is the one
+ * parseNdjsonRows gives for that line (the first refused line or row is reported, and
+ * nothing is stored). A body over the row cap is refused as parseNdjsonRows refuses it.
+ */
+export function parseNdjsonRowsLazily(text: string): IngestBody {
+  let scanned: ReturnType<typeof ndjsonLines>;
+  try {
+    scanned = ndjsonLines(text, false);
+  } catch {
+    return parseNdjsonRows(text);
+  }
+  const { lines, starts, ends } = scanned;
+  const surrogates = maySurrogate(text);
+  const source: RowSource = {
+    length: lines.length,
+    row: (i) => ndjsonRow(text.slice(starts[i], ends[i]).trim(), lines[i] as number, surrogates),
+  };
+  return new IngestBody(source, lines);
 }
 
 /**
@@ -320,7 +370,7 @@ export function installBodyParsers(app: FastifyInstance): void {
   app.addContentTypeParser(
     ['application/x-ndjson', 'application/ndjson'],
     { parseAs: 'buffer' },
-    parse(parseNdjsonRows),
+    parse(parseNdjsonRowsLazily),
   );
 }
 

@@ -373,7 +373,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       const body = ingestBody(req.body);
       // All rows or none: a batch that fails half-way must not leave its first part behind.
       const inserted = await sessions
-        .transaction((session) => insertMany(session, model, body.rows as Row[]), {
+        .transaction((session) => insertMany(session, model, body.rows), {
           signal: clientGone(reply),
         })
         .catch((error: unknown) => {

@@ -27,6 +27,7 @@ export {
   type TimeInput,
 } from './sql.js';
 export {
+  COPY_MIN_ROWS,
   createRepository,
   createRepositoryFor,
   detectDialect,
@@ -35,12 +36,15 @@ export {
   validateRows,
   type AggregateOptions,
   type AggregateSource,
+  type IngestMethod,
+  type InsertOptions,
   type LatestOptions,
   type Queryable,
   type RangeOptions,
   type Repository,
   type RepositoryOptions,
   type Row,
+  type RowSource,
   type RowTypes,
   type TimeBucketAnswer,
   type UntypedRows,

@@ -7,12 +7,10 @@
  * json as parsed values. Aggregate `count` values are numbers. `prism-migrate types` writes
  * these shapes per model as TypeScript, for the repository's type parameter.
  */
-import type pg from 'pg';
 import { readSchema } from '../catalog/read.js';
 import { timescaleSchema } from '../catalog/relations.js';
 import { UsageError } from '../errors.js';
-import { columnType } from '../schema/column-types.js';
-import { quoteIdent, quoteTable } from '../sql/quote.js';
+import { quoteIdent } from '../sql/quote.js';
 import type { Model } from '../spec/types.js';
 import {
   materializedRangeQuery,
@@ -20,7 +18,13 @@ import {
   routeAggregateQuery,
   type MaterializedRange,
 } from './aggregate-routing.js';
-import { describeValue, fieldValue, passedAsText } from './values.js';
+import {
+  DEFAULT_BATCH_SIZE,
+  INGEST_METHODS,
+  insertMany,
+  type IngestMethod,
+  type Queryable,
+} from './insert.js';
 import {
   buildAggregateQuery,
   buildLatestQuery,
@@ -36,6 +40,16 @@ import {
   type RangeQueryInput,
   type TimeInput,
 } from './sql.js';
+
+export {
+  COPY_MIN_ROWS,
+  insertMany,
+  validateRows,
+  type IngestMethod,
+  type InsertOptions,
+  type Queryable,
+  type RowSource,
+} from './insert.js';
 
 export type Row = Record<string, unknown>;
 
@@ -58,8 +72,10 @@ export interface RepositoryOptions {
   readonly dialect: Dialect;
   /** The TimescaleDB extension schema (timescale dialect); default `public`. */
   readonly schema?: string | undefined;
-  /** Rows per INSERT statement in insertMany; default 5,000. */
+  /** Rows per unnest statement in insertMany; default 5,000. */
   readonly batchSize?: number | undefined;
+  /** How insertMany sends rows (see insertMany); default `auto`. */
+  readonly ingest?: IngestMethod | undefined;
 }
 
 /** The builders' inputs less what the repository supplies (dialect, schema, range, strategy). */
@@ -110,7 +126,10 @@ export interface Repository<T extends RowTypes = UntypedRows> {
     options?: AggregateOptions,
   ): Promise<TimeBucketAnswer>;
   getLatest(options?: LatestOptions): Promise<T['row'][]>;
-  /** Validates every row first, then inserts in batches; returns the number inserted. */
+  /**
+   * Validates and inserts the rows, all or none (see insertMany); returns the number
+   * inserted.
+   */
   insertMany(rows: readonly T['insert'][]): Promise<number>;
 }
 
@@ -140,12 +159,6 @@ export async function hasSegmentKeyIndex(client: Queryable, model: Model): Promi
   );
 }
 
-/**
- * What the repository sends queries through: a client, or a pool (which hands each query to
- * a free session and replaces a broken one).
- */
-export type Queryable = pg.ClientBase | pg.Pool;
-
 async function run(client: Queryable, q: BuiltQuery): Promise<Row[]> {
   const result = await client.query<Row>(q.sql, q.parameters as unknown[]);
   return result.rows;
@@ -166,9 +179,13 @@ export function createRepository<T extends RowTypes = UntypedRows>(
   }
   timeColumnOf(model);
   const { dialect, schema } = options;
-  const batchSize = options.batchSize ?? 5_000;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
     throw new UsageError(`batchSize must be a whole number of at least 1`);
+  }
+  const ingest = options.ingest ?? 'auto';
+  if (!INGEST_METHODS.includes(ingest)) {
+    throw new UsageError(`ingest must be one of ${INGEST_METHODS.join(', ')}`);
   }
   const knownZones = new Set<string>();
   let keyIndexed: boolean | undefined;
@@ -324,7 +341,7 @@ export function createRepository<T extends RowTypes = UntypedRows>(
       const strategy = keyIndexed === false ? 'scan' : 'index';
       return run(client, buildLatestQuery(model, { ...o, strategy }));
     },
-    insertMany: (rows: readonly object[]) => insertMany(client, model, rows, batchSize),
+    insertMany: (rows: readonly object[]) => insertMany(client, model, rows, { batchSize, ingest }),
   };
   // The rows are what `run` returns; T only names their shape for the caller.
   return Object.freeze(repository) as Repository<T>;
@@ -347,101 +364,8 @@ export async function detectDialect(
 export async function createRepositoryFor<T extends RowTypes = UntypedRows>(
   client: Queryable,
   model: Model,
-  options: { batchSize?: number | undefined } = {},
+  options: Pick<RepositoryOptions, 'batchSize' | 'ingest'> = {},
 ): Promise<Repository<T>> {
   const { dialect, schema } = await detectDialect(client);
-  return createRepository<T>(client, model, { dialect, schema, batchSize: options.batchSize });
-}
-
-// ---------------------------------------------------------------------------------------
-// insertMany
-
-/** Validates rows; returns, per row, the fields given (values converted for parameters). */
-export function validateRows(model: Model, rows: readonly unknown[]): Map<string, unknown>[] {
-  if (!Array.isArray(rows)) throw new UsageError('rows must be an array of objects');
-  const byName = new Map(model.fields.map((f) => [f.name, f]));
-  return rows.map((row, index) => {
-    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-      throw new UsageError(`row ${index}: expected an object, got ${describeValue(row)}`);
-    }
-    const out = new Map<string, unknown>();
-    for (const [name, value] of Object.entries(row as Record<string, unknown>)) {
-      const field = byName.get(name);
-      if (field === undefined) {
-        throw new UsageError(`row ${index}: unknown field ${JSON.stringify(name)}`, {
-          hint: `fields of ${model.name}: ${model.fields.map((f) => f.name).join(', ')}`,
-        });
-      }
-      if (value === undefined) continue;
-      if (value === null) {
-        if (!field.optional)
-          throw new UsageError(`row ${index}: field ${name} is not optional, got null`);
-        out.set(name, null);
-        continue;
-      }
-      try {
-        out.set(name, fieldValue(field, value));
-      } catch (e) {
-        throw new UsageError(`row ${index}: field ${name}: ${(e as Error).message}`);
-      }
-    }
-    for (const field of model.fields) {
-      if (!out.has(field.name) && !field.optional && field.default === undefined) {
-        throw new UsageError(`row ${index}: field ${field.name} is missing`, {
-          hint: 'it is neither optional nor has a default',
-        });
-      }
-    }
-    return out;
-  });
-}
-
-/**
- * Validates every row, then inserts them with `INSERT … SELECT … FROM unnest($1::type[], …)`
- * in batches. Rows leaving out different fields that have defaults are inserted in separate
- * statements so the database fills the defaults. Not wrapped in a transaction: wrap the
- * call in one for all-or-nothing.
- */
-export async function insertMany(
-  client: Queryable,
-  model: Model,
-  rows: readonly object[],
-  batchSize = 5_000,
-): Promise<number> {
-  const values = validateRows(model, rows);
-  // Columns: every field, except defaulted fields a given row leaves out.
-  const groups = new Map<string, Map<string, unknown>[]>();
-  for (const v of values) {
-    const key = model.fields
-      .filter((f) => f.default === undefined || v.has(f.name))
-      .map((f) => f.name)
-      .join('\0');
-    const list = groups.get(key) ?? [];
-    list.push(v);
-    groups.set(key, list);
-  }
-  let inserted = 0;
-  for (const list of groups.values()) {
-    const first = list[0] as Map<string, unknown>;
-    const fields = model.fields.filter((f) => f.default === undefined || first.has(f.name));
-    const names = fields.map((f) => quoteIdent(f.name)).join(', ');
-    const arrays = fields
-      .map((f, i) => `$${i + 1}::${passedAsText(f) ? 'text' : columnType(f)}[]`)
-      .join(', ');
-    const columns = fields.map((f, i) =>
-      passedAsText(f) ? `u.c${i}::${columnType(f)}` : `u.c${i}`,
-    );
-    const sql =
-      `INSERT INTO ${quoteTable({ schema: model.schema, name: model.table })} (${names}) SELECT ${columns.join(', ')}` +
-      ` FROM unnest(${arrays}) AS u(${fields.map((_, i) => `c${i}`).join(', ')})`;
-    for (let at = 0; at < list.length; at += batchSize) {
-      const batch = list.slice(at, at + batchSize);
-      const parameters = fields.map((f) =>
-        batch.map((v) => (v.has(f.name) ? v.get(f.name) : null)),
-      );
-      const result = await client.query(sql, parameters);
-      inserted += result.rowCount ?? 0;
-    }
-  }
-  return inserted;
+  return createRepository<T>(client, model, { ...options, dialect, schema });
 }

@@ -11,9 +11,12 @@ const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:[Zz]|[+-](\d{2}):?(\d{2})))?$/;
 const TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?$/;
 
+/** Days of each month in a leap year; February 29 is checked against the year. */
+const MONTH_DAYS: readonly number[] = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function realDate(y: number, m: number, d: number): boolean {
   // Date.UTC would roll 2026-02-30 over to March; PostgreSQL refuses it.
-  const days = new Date(Date.UTC(2000, m, 0)).getUTCDate();
+  const days = MONTH_DAYS[m - 1] ?? 0;
   const leap = m === 2 && d === 29 ? (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 : true;
   return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= days && leap;
 }
@@ -22,19 +25,60 @@ function realClock(h: number, min: number, s: number): boolean {
   return h <= 23 && min <= 59 && s <= 59;
 }
 
+/** A part a pattern may leave out, as a number (0 when left out). */
+const numberOr0 = (part: string | undefined): number => (part === undefined ? 0 : Number(part));
+
+/** The number written by `length` ASCII digits at `at`, or -1. */
+function digitsAt(text: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/**
+ * For `YYYY-MM-DDTHH:MM:SS.sssZ` (how toISOString and JSON write a Date, the usual form by
+ * far), whether it names a real date and clock, read without the pattern's captures;
+ * undefined for any other text, which the pattern reads. Both give the same answer.
+ */
+function canonicalTimestamp(value: string): boolean | undefined {
+  if (
+    value.length !== 24 ||
+    value[4] !== '-' ||
+    value[7] !== '-' ||
+    value[10] !== 'T' ||
+    value[13] !== ':' ||
+    value[16] !== ':' ||
+    value[19] !== '.' ||
+    value[23] !== 'Z' ||
+    digitsAt(value, 20, 3) < 0
+  ) {
+    return undefined;
+  }
+  const [y, mo, d, h, mi, s] = [0, 5, 8, 11, 14, 17].map((at) =>
+    digitsAt(value, at, at === 0 ? 4 : 2),
+  ) as [number, number, number, number, number, number];
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return undefined;
+  return realDate(y, mo, d) && realClock(h, mi, s);
+}
+
 /**
  * An RFC 3339 timestamp or a date alone (midnight UTC) that names a real moment from year 1
  * on, the way PostgreSQL reads it: `2026-02-30` and `24:00` are refused rather than rolled over.
  */
 export function isTimestampText(value: string): boolean {
+  const canonical = canonicalTimestamp(value);
+  if (canonical !== undefined) return canonical && !Number.isNaN(Date.parse(value));
   const m = RFC3339.exec(value);
   if (!m) return false;
-  const [, y, mo, d, h, mi, s, oh, om] = m.map((x) => (x === undefined ? 0 : Number(x)));
   return (
-    realDate(y as number, mo as number, d as number) &&
-    realClock(h as number, mi as number, s as number) &&
-    (oh as number) <= 15 &&
-    (om as number) <= 59 &&
+    realDate(Number(m[1]), Number(m[2]), Number(m[3])) &&
+    realClock(numberOr0(m[4]), numberOr0(m[5]), numberOr0(m[6])) &&
+    numberOr0(m[7]) <= 15 &&
+    numberOr0(m[8]) <= 59 &&
     !Number.isNaN(Date.parse(value))
   );
 }
@@ -54,6 +98,7 @@ function isTimeText(value: string): boolean {
 }
 
 /** Half of a UTF-16 surrogate pair without its other half: not text, and not storable. */
+const SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
@@ -61,7 +106,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * lone surrogate (the driver would send U+FFFD in its place, silently).
  */
 function unstorable(text: string): boolean {
-  return text.includes('\0') || LONE_SURROGATE.test(text);
+  // Most text has no surrogate at all; the exact test runs only on text that has one.
+  return text.includes('\0') || (SURROGATE.test(text) && LONE_SURROGATE.test(text));
 }
 
 /** True when a JSON value holds unstorable text in a string or key. */
@@ -154,7 +200,12 @@ export function fieldValue(field: Field, value: unknown): unknown {
       if (typeof value !== 'string') return bad('a string');
       if (unstorable(value))
         return bad('a string without NUL characters or lone surrogates (half of a pair)');
-      if (field.maxLength !== undefined && [...value].length > field.maxLength) {
+      // Characters (code points) are never more than UTF-16 units: count only if it may matter.
+      if (
+        field.maxLength !== undefined &&
+        value.length > field.maxLength &&
+        [...value].length > field.maxLength
+      ) {
         return bad(`at most ${field.maxLength} characters`);
       }
       return value;

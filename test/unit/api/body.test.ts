@@ -8,7 +8,9 @@ import {
   maySurrogate,
   parseJsonRows,
   parseNdjsonRows,
+  parseNdjsonRowsLazily,
 } from '../../../lib/api/body.js';
+import type { RowSource } from '../../../lib/query/insert.js';
 import { RequestRefusal } from '../../../lib/api/errors.js';
 import { UsageError } from '../../../lib/errors.js';
 
@@ -150,6 +152,36 @@ describe('ingest bodies', () => {
     expect(refused(() => parseNdjsonRows('{}\n'.repeat(MAX_INGEST_ROWS + 1))).message).to.equal(
       `at most ${MAX_INGEST_ROWS} rows per request`,
     );
+  });
+
+  it('reads NDJSON lazily: each line parsed when read, refused as parseNdjsonRows refuses it', () => {
+    const text = ` \n${JSON.stringify(row)}\r\n\n  ${JSON.stringify(row)}\n{"a": }\n\u00a0\n["x"]`;
+    const lazy = parseNdjsonRowsLazily(text);
+    const source = lazy.rows as RowSource;
+    expect(source.length).to.equal(4);
+    expect([0, 1, 2, 3].map((i) => lazy.placeOf(i))).to.deep.equal([
+      'line 2',
+      'line 4',
+      'line 5',
+      'line 7',
+    ]);
+    expect([source.row(0), source.row(1)]).to.deep.equal([row, row]);
+    expect(refused(() => source.row(2)).message).to.equal(
+      refused(() => parseNdjsonRows(text)).message,
+    );
+    expect(refused(() => source.row(3)).message).to.equal(
+      'line 7: expected an object, got an array',
+    );
+    expect(
+      refused(() => (parseNdjsonRowsLazily('{"s": "\\udc00"}').rows as RowSource).row(0)).message,
+    ).to.match(/^line 1: field s: holds a lone surrogate/);
+    // Over the cap: refused at once, as parseNdjsonRows refuses it.
+    expect(
+      refused(() => parseNdjsonRowsLazily('{}\n'.repeat(MAX_INGEST_ROWS + 1))).message,
+    ).to.equal(`at most ${MAX_INGEST_ROWS} rows per request`);
+    expect(
+      refused(() => parseNdjsonRowsLazily(`{\n${'{}\n'.repeat(MAX_INGEST_ROWS + 1)}`)).message,
+    ).to.match(/^line 1: not valid JSON/);
   });
 
   it('says a query-layer error about a row by its NDJSON line', () => {
