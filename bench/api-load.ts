@@ -22,10 +22,15 @@ import { DAY, END } from './data.js';
 import { fmtInt, fmtMs, log, record, type Result } from './report.js';
 
 export interface ApiLoadOptions {
+  /** The database holding bench.yaml's schema and data. */
   readonly url: string;
+  /** bench.yaml, parsed: the API serves its models. */
   readonly spec: Spec;
+  /** The Database column of the rows. */
   readonly databaseLabel: string;
+  /** Per endpoint and session count; default 10. */
   readonly durationSeconds?: number | undefined;
+  /** Concurrent HTTP connections; default 16. */
   readonly connections?: number | undefined;
 }
 
