@@ -27,7 +27,9 @@
  *   BENCH_EMBEDDED_INGEST     rows per ingest method on the embedded database (default 100,000)
  *   BENCH_RUNS                timed runs per query variant, median reported (default 15)
  *   BENCH_INGEST_RUNS         timed runs per ingest method, median reported (default 3)
- *   BENCH_SKIP                comma list of `server`, `timescale`, `embedded` to leave out
+ *   BENCH_SKIP                comma list of `server`, `timescale`, `embedded` to leave out, and of
+ *                             `load` (the HTTP API under load) and `tool` (generate and up at
+ *                             scale), both run on the TimescaleDB server
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -44,6 +46,8 @@ import { createRepository, detectDialect, type Repository, type Row } from '../l
 import { migrate } from '../lib/runner/migrate.js';
 import { refreshAggregates, refreshFailure } from '../lib/runner/refresh.js';
 import { parseSpec } from '../lib/spec/load.js';
+import { benchApiLoad } from './api-load.js';
+import { benchToolScale } from './tool-scale.js';
 import type { Model, Spec } from '../lib/spec/types.js';
 import {
   copyBuffers,
@@ -163,6 +167,8 @@ interface Target {
   readonly stepMinutes: number;
   readonly ingestRows: number;
   readonly latestPerSource: number;
+  /** The database's URL, for the HTTP API under load (servers only: see benchApiLoad). */
+  readonly apiLoadUrl?: string | undefined;
 }
 
 function modelOf(spec: Spec, name: string): Model {
@@ -796,6 +802,10 @@ async function benchTarget(t: Target): Promise<void> {
   await benchIngest(t, repo, reading, schema);
   await benchQueries(t, repo, reading, dialect, schema);
   await benchLatest(t, latestRepo, latest);
+  if (t.apiLoadUrl !== undefined) {
+    log(`${t.name}: the HTTP API under load, on the data above`);
+    await benchApiLoad({ url: t.apiLoadUrl, spec: t.spec, databaseLabel: t.name });
+  }
   if (dialect === 'timescale' && schema) await benchRetention(t, reading, schema);
   else log(`${t.name}: retention not measured (plain PostgreSQL has no chunks to drop)`);
 }
@@ -966,9 +976,17 @@ async function main(): Promise<void> {
           stepMinutes: timescaleStep,
           ingestRows: timescaleIngest,
           latestPerSource: serverLatest,
+          apiLoadUrl: SKIP.has('load') ? undefined : db.url,
         });
         await db.client.end();
         cleanups.pop();
+        if (!SKIP.has('tool')) {
+          await benchToolScale({
+            adminUrl: timescaleUrl,
+            temp: join(temp, 'tool'),
+            databaseLabel: `TimescaleDB ${tsVersion} server`,
+          });
+        }
       }
     }
     if (!SKIP.has('embedded')) {
