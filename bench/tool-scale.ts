@@ -131,6 +131,15 @@ async function benchGenerate(o: ToolScaleOptions, sizes: readonly number[]) {
       ratio: 0,
       baseline: false,
       note: `${fmtMs(ms / models)} per model; ${fmtInt(text.length)} characters of YAML`,
+      // n× the models for at most n× the time: no worse than linear.
+      target:
+        models === sizes[0]
+          ? undefined
+          : {
+              kind: 'time',
+              bound: models / (sizes[0] as number),
+              of: `${fmtInt(sizes[0] as number)} models`,
+            },
     });
   }
   // One field added to one model of the largest spec, generated onto its applied state.
@@ -324,6 +333,8 @@ async function benchUp(
     ratio: 0,
     baseline: false,
     note: `runs ${(times.get(name) ?? []).map(fmtMs).join(', ')}; ${fmtInt(statements.length)} statements; both end with ${expected}`,
+    target:
+      name === variants[0]?.[0] ? undefined : { kind: 'time', bound: 1.3, of: 'node-pg-migrate' },
   }));
   record(group, variants[0]?.[0] ?? '');
   return Math.max(...group.map((r) => r.ms));
