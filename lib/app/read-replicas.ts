@@ -150,7 +150,17 @@ export async function openReplicas(
       timeoutMs: number,
       statementMs: number,
     ) => {
+      // Every session from its creation on, a connecting one too: closing cuts them all.
+      const open = new Set<pg.Client>();
+      class TrackedClient extends pg.Client {
+        constructor(config?: string | pg.ClientConfig) {
+          super(config);
+          open.add(this);
+          this.once('end', () => open.delete(this));
+        }
+      }
       const made = new pg.Pool({
+        Client: TrackedClient as unknown as new () => pg.ClientBase,
         connectionString,
         max,
         idleTimeoutMillis: 0,
@@ -161,9 +171,6 @@ export async function openReplicas(
         keepAlive: true,
       });
       made.on('error', () => undefined);
-      const open = new Set<pg.Client>();
-      made.on('connect', (client) => open.add(client));
-      made.on('remove', (client) => open.delete(client));
       sessionsOf.set(made, open);
       onPool(made);
       return made;

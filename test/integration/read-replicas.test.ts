@@ -101,6 +101,14 @@ async function apiSessions(url: string): Promise<number> {
   });
 }
 
+/** The rows of datapoint in the database at `url`. */
+async function countRows(url: string): Promise<number> {
+  return withClient(url, async (c) => {
+    const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM datapoint');
+    return rows[0]?.n ?? 0;
+  });
+}
+
 /** Waits until the API has no session left on the database at `url`. */
 async function noApiSessions(url: string): Promise<void> {
   await waitFor(`no API session left on ${url}`, async () =>
@@ -203,10 +211,7 @@ describeNative(CURRENT_TSL, 'serve --read-url', (server: NativeServer) => {
       });
       expect(post.status, await post.clone().text()).to.equal(201);
       // The insert ran on the primary: its rows are there as soon as the POST answered.
-      const onPrimary = await withClient(db.url, (c) =>
-        c.query<{ n: number }>('SELECT count(*)::int AS n FROM datapoint'),
-      );
-      expect(onPrimary.rows[0]?.n).to.equal(ROWS.length);
+      expect(await countRows(db.url)).to.equal(ROWS.length);
       const rows = await waitFor('the rows replayed on the replica', async () => {
         const data = await rowsOf(api);
         return data.length === ROWS.length ? data : undefined;
@@ -274,8 +279,9 @@ describeNative(CURRENT_TSL, 'serve --read-url', (server: NativeServer) => {
       });
       let closed = false;
       try {
+        const rows = await countRows(db.url);
         await waitFor('a read on the replica', async () =>
-          (await rowsOf(api)).length > 0 && (await apiStatements(replicaDb)).some(readsTable)
+          (await rowsOf(api)).length === rows && (await apiStatements(replicaDb)).some(readsTable)
             ? true
             : undefined,
         );
@@ -283,9 +289,9 @@ describeNative(CURRENT_TSL, 'serve --read-url', (server: NativeServer) => {
         proxy.stall();
         // The session's query gets no answer: it gives up on this side, and the read is
         // answered by the primary.
-        expect(await rowsOf(api)).to.have.length(ROWS.length);
+        expect(await rowsOf(api)).to.have.length(rows);
         expect((await apiStatements(db.url)).filter(readsTable)).to.have.length(1);
-        expect(await rowsOf(api)).to.have.length(ROWS.length);
+        expect(await rowsOf(api)).to.have.length(rows);
         const health = await getJson(api, '/health');
         expect(health.body['database']).to.equal('ok');
         expect(health.status).to.equal(200);
@@ -538,11 +544,6 @@ describeNative(CURRENT_TSL, 'serve --read-url with a replica that stops', (serve
   /** `serve` with one read session on the replica, closed after the test. */
   const startApi = async (more: Partial<Parameters<typeof serve>[0]>) =>
     (current = await serveOn(db.url, [replicaDb], { sessions: 1, ...more }));
-  const countRows = () =>
-    withClient(db.url, async (c) => {
-      const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM datapoint');
-      return rows[0]?.n ?? 0;
-    });
   const insertRow = () =>
     withClient(db.url, (c) =>
       c.query(
@@ -571,7 +572,7 @@ describeNative(CURRENT_TSL, 'serve --read-url with a replica that stops', (serve
 
   it('answers from the primary while the replica is down, then reads there again', async () => {
     const api = await startApi({ replicaRetryMs: 200, healthTimeoutMs: 5_000 });
-    const rows = await countRows();
+    const rows = await countRows(db.url);
     await waitFor('a read on the replica', async () =>
       (await rowsOf(api)).length === rows ? readOnReplica() : undefined,
     );
@@ -602,7 +603,7 @@ describeNative(CURRENT_TSL, 'serve --read-url with a replica that stops', (serve
     await withClient(replicaServer, (c) => c.query('SELECT pg_catalog.pg_wal_replay_pause()'));
     try {
       await insertRow();
-      const rows = await countRows();
+      const rows = await countRows(db.url);
       // The new row is on the primary only: reading it shows where the read went.
       await waitFor('reads on the primary', async () =>
         (await rowsOf(api)).length === rows ? true : undefined,
@@ -616,7 +617,7 @@ describeNative(CURRENT_TSL, 'serve --read-url with a replica that stops', (serve
       await withClient(replicaServer, (c) => c.query('SELECT pg_catalog.pg_wal_replay_resume()'));
     }
     await waitFor('reads on the replica again', async () =>
-      (await rowsOf(api)).length === (await countRows()) ? readOnReplica() : undefined,
+      (await rowsOf(api)).length === (await countRows(db.url)) ? readOnReplica() : undefined,
     );
   });
 
@@ -646,7 +647,7 @@ describeNative(CURRENT_TSL, 'serve --read-url with a replica that stops', (serve
       expect(replica['status']).to.equal('behind');
       expect(replica['lagSeconds']).not.to.equal(0);
       await insertRow();
-      const rows = await countRows();
+      const rows = await countRows(db.url);
       await waitFor('reads on the primary', async () =>
         (await rowsOf(api)).length === rows ? true : undefined,
       );
