@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { createHealthCheck, lsnBytes, replicaAddress } from '../../../lib/api/health.js';
-import { replicaFailure, type ReplicaState } from '../../../lib/api/replicas.js';
+import { ReadRouter, replicaFailure, type ReplicaState } from '../../../lib/api/replicas.js';
+import { ApiSessions } from '../../../lib/api/sessions.js';
+import type { Queryable } from '../../../lib/query/repository.js';
 import { OverloadedError } from '../../../lib/errors.js';
 
 describe('replicaFailure', () => {
@@ -115,5 +117,51 @@ describe('/health with replicas', () => {
     expect(replicaProbes, 'the hung replica probe is shared').to.equal(1);
     expect(first.database).to.equal('ok');
     expect(second.replicas?.[0]?.status).to.equal('timeout');
+  });
+});
+
+describe('ReadRouter', () => {
+  it('keeps a replica down that a read marked down while a probe of it was in flight', async () => {
+    const primaryClient = { name: 'primary' };
+    const replicaClient = { name: 'replica' };
+    let answerProbe: (value: unknown) => void = () => undefined;
+    const control = {
+      query: () =>
+        new Promise((resolve) => {
+          answerProbe = resolve;
+        }),
+    };
+    const router = new ReadRouter({
+      primary: new ApiSessions({ client: primaryClient as unknown as Queryable }),
+      replicas: [
+        {
+          url: 'postgres://u@replica/db',
+          client: replicaClient as unknown as Queryable,
+          control: control as unknown as Queryable,
+        },
+      ],
+    });
+    const used: unknown[] = [];
+    const read = (session: unknown) => {
+      used.push(session);
+      if (session === replicaClient)
+        return Promise.reject(Object.assign(new Error('shutting down'), { code: '57P01' }));
+      return Promise.resolve('ok');
+    };
+    try {
+      const probing = router.probe(0);
+      // The read fails on the replica while the probe waits, and is answered by the primary.
+      expect(await router.use(read)).to.equal('ok');
+      expect(used).to.deep.equal([replicaClient, primaryClient]);
+      answerProbe({
+        rows: [{ recovery: true, replay_lsn: '0/1', streaming: true, lag_seconds: 0 }],
+      });
+      await probing;
+      // The probe began before the failure: it does not bring the replica back.
+      expect(await router.use(read)).to.equal('ok');
+      expect(used).to.deep.equal([replicaClient, primaryClient, primaryClient]);
+    } finally {
+      router.close();
+    }
   });
 });
