@@ -54,12 +54,29 @@ if [ -z "${PRISM_TEST_TIMESCALE_URLS:-}${PRISM_TEST_TIMESCALE_URL:-}" ]; then
     if [ "$(psql "$primary" -XAtc 'SHOW wal_keep_size')" = 0 ]; then
       psql "$primary" -XAtqc "ALTER SYSTEM SET wal_keep_size = '1GB'" -c 'SELECT pg_reload_conf()' >/dev/null
     fi
-    # A base backup also fails, to be taken again, when a DROP DATABASE's checkpoint ends
-    # its temporary replication slot.
+    # A replica that starts but never streams has a data directory older than the WAL
+    # the primary keeps (the primary was rebuilt, or recycled that WAL): it is stopped,
+    # its data directory removed, and a new base backup taken. A base backup also fails,
+    # to be taken again, when a DROP DATABASE's checkpoint ends its temporary slot.
+    replica_data=${PRISM_TSDB_CACHE:-/var/cache/prism-timescaledb}/2.28.3-tsl/data-5534
+    streams() {
+      for _ in $(seq 60); do
+        [ "$(psql "$1" -XAtc "SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'" 2>/dev/null)" = 1 ] && return 0
+        sleep 1
+      done
+      return 1
+    }
+    replica=
     for attempt in 1 2 3; do
-      replica=$(bash "$SERVER_SH" replica 2.28.3 tsl 5434 5534) && break
-      [ "$attempt" = 3 ] && exit 1
+      if url=$(bash "$SERVER_SH" replica 2.28.3 tsl 5434 5534); then
+        if streams "$url"; then replica=$url; break; fi
+        echo "the replica on port 5534 does not stream: taking a new base backup" >&2
+        bash "$SERVER_SH" stop 2.28.3 tsl 5534 >/dev/null
+        rm -rf "$replica_data"
+      fi
+      sleep 2
     done
+    [ -n "$replica" ] || { echo "the replica on port 5534 never streamed" >&2; exit 1; }
     export PRISM_TEST_TIMESCALE_REPLICA_URL=$replica
     export PRISM_TIMESCALE_SERVER_SH=$SERVER_SH
     export PRISM_TEST_REQUIRE_TIMESCALE=1

@@ -3,24 +3,32 @@
  * answered `SELECT 1` within the check's own short timeout. The check never waits behind
  * data queries: it uses a control session apart from theirs (servers), or goes ahead of
  * every waiting request for the next free session (the embedded database's one session).
- * Checks in flight are shared: however many requests ask, one probe runs at a time.
- * With read replicas, each is checked on a control session of its own, within the same
- * timeout, with its lag behind the primary; a replica that is down leaves the status ok
- * (reads fall back to the primary).
+ * Each target (the primary, each replica) has at most one probe in flight, shared by the
+ * requests that ask meanwhile, and each request waits for each within its own timeout:
+ * a replica that hangs never keeps the primary's status from being checked again. A
+ * replica that is down leaves the status ok (reads fall back to the primary).
  */
 import { OverloadedError } from '../errors.js';
 import type { ReplicaState } from './replicas.js';
 
 export type DatabaseHealth = 'ok' | 'timeout' | 'error';
-export type ReplicaHealth = 'ok' | 'down' | 'timeout';
+/** `behind`: it answers, but does not stream from the primary or lags beyond the limit. */
+export type ReplicaHealth = 'ok' | 'behind' | 'down' | 'timeout';
 
 export interface ReplicaReport {
-  /** Without its password. */
-  readonly url: string;
+  /** `host:port`: the replica's address. */
+  readonly address: string;
+  /** The URL without its password; only where /health requires the token. */
+  readonly url?: string | undefined;
   readonly status: ReplicaHealth;
+  /** Whether its WAL receiver streams from the primary; null when it did not answer. */
+  readonly streaming: boolean | null;
   /** WAL bytes the replica has yet to replay; null when either side did not answer. */
   readonly lagBytes: number | null;
-  /** Seconds behind (0 when it replayed all it received); null before anything replayed. */
+  /**
+   * Seconds since its last replayed transaction (0 when it streams and replayed all it
+   * received); null when that cannot be told.
+   */
   readonly lagSeconds: number | null;
 }
 
@@ -31,9 +39,21 @@ export interface HealthReport {
 }
 
 export interface ReplicaProbes {
+  /** The replicas' URLs without their passwords, in the order `probe` takes. */
   readonly urls: readonly string[];
-  /** One probe per replica, in the order of `urls`. */
-  probeAll(): Promise<ReplicaState>[];
+  /** Whether to show the URLs (when /health requires the token); else host:port only. */
+  readonly showUrls: boolean;
+  probe(index: number): Promise<ReplicaState>;
+}
+
+/** `postgres://u@db2:5432/app` → `db2:5432` (the port as given, else 5432). */
+export function replicaAddress(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}`;
+  } catch {
+    return '?';
+  }
 }
 
 /** Milliseconds the database check may take before `/health` reports `timeout`. */
@@ -54,9 +74,32 @@ function lagBytes(primaryLsn: string | undefined, replayLsn: string | null): num
   return primary > replayed ? Number(primary - replayed) : 0;
 }
 
-interface Probed {
-  readonly primary: Promise<{ health: DatabaseHealth; lsn?: string | undefined }>;
-  readonly replicas: Promise<ReplicaState | undefined>[];
+type PrimaryProbe = { health: DatabaseHealth; lsn?: string | undefined };
+
+/** Shares the one probe in flight among those who ask while it runs. */
+function single<T>(run: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= run().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+}
+
+/** `promise`, or `late` when it takes longer than `ms`. */
+async function within<T, L>(promise: Promise<T>, ms: number, late: L): Promise<T | L> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<L>((resolve) => {
+        timer = setTimeout(() => resolve(late), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -68,58 +111,53 @@ export function createHealthCheck(
   timeoutMs: number = DEFAULT_HEALTH_TIMEOUT_MS,
   replicas?: ReplicaProbes,
 ): () => Promise<HealthReport> {
-  let pending: Probed | undefined;
-  const start = (): Probed => {
-    const probed: Probed = {
-      primary: probe().then(
-        (result) => {
-          const lsn = (result as { walLsn?: unknown } | null)?.walLsn;
-          return { health: 'ok', lsn: typeof lsn === 'string' ? lsn : undefined };
-        },
-        (error: unknown) => ({ health: error instanceof OverloadedError ? 'timeout' : 'error' }),
+  const primary = single((): Promise<PrimaryProbe> =>
+    probe().then(
+      (result) => {
+        const lsn = (result as { walLsn?: unknown } | null)?.walLsn;
+        return { health: 'ok', lsn: typeof lsn === 'string' ? lsn : undefined };
+      },
+      (error: unknown) => ({ health: error instanceof OverloadedError ? 'timeout' : 'error' }),
+    ),
+  );
+  const probes = (replicas?.urls ?? []).map((_, i) =>
+    single(() =>
+      (replicas as ReplicaProbes).probe(i).then(
+        (state): ReplicaState | undefined => state,
+        () => undefined,
       ),
-      replicas: (replicas?.probeAll() ?? []).map((p) => p.catch(() => undefined)),
-    };
-    void Promise.all([probed.primary, ...probed.replicas]).finally(() => {
-      pending = undefined;
-    });
-    return probed;
-  };
+    ),
+  );
   return async () => {
-    pending ??= start();
-    const probed = pending;
-    let timer: NodeJS.Timeout | undefined;
-    const late = Symbol('late');
-    const deadline = new Promise<typeof late>((resolve) => {
-      timer = setTimeout(() => resolve(late), timeoutMs);
-    });
-    try {
-      const primary = await Promise.race([probed.primary, deadline]);
-      const database = primary === late ? 'timeout' : primary.health;
-      const report: HealthReport = { status: database === 'ok' ? 'ok' : 'unavailable', database };
-      if (replicas === undefined) return report;
-      const states = await Promise.all(probed.replicas.map((p) => Promise.race([p, deadline])));
-      return {
-        ...report,
-        replicas: replicas.urls.map((url, i): ReplicaReport => {
-          const state = states[i];
-          if (state === late || state === undefined)
-            return {
-              url,
-              status: state === late ? 'timeout' : 'down',
-              lagBytes: null,
-              lagSeconds: null,
-            };
+    const late = 'late' as const;
+    // Started together, each awaited within its own timeout.
+    const replicaStates = probes.map((p) => within(p(), timeoutMs, late));
+    const first = await within(primary(), timeoutMs, late);
+    const database = first === late ? 'timeout' : first.health;
+    const report: HealthReport = { status: database === 'ok' ? 'ok' : 'unavailable', database };
+    if (replicas === undefined) return report;
+    const states = await Promise.all(replicaStates);
+    return {
+      ...report,
+      replicas: replicas.urls.map((url, i): ReplicaReport => {
+        const state = states[i];
+        const named = { address: replicaAddress(url), ...(replicas.showUrls ? { url } : {}) };
+        if (state === late || state === undefined)
           return {
-            url,
-            status: 'ok',
-            lagBytes: lagBytes(primary === late ? undefined : primary.lsn, state.replayLsn),
-            lagSeconds: state.lagSeconds,
+            ...named,
+            status: state === late ? 'timeout' : 'down',
+            streaming: null,
+            lagBytes: null,
+            lagSeconds: null,
           };
-        }),
-      };
-    } finally {
-      clearTimeout(timer);
-    }
+        return {
+          ...named,
+          status: state.behind ? 'behind' : 'ok',
+          streaming: state.streaming,
+          lagBytes: lagBytes(first === late ? undefined : first.lsn, state.replayLsn),
+          lagSeconds: state.lagSeconds,
+        };
+      }),
+    };
   };
 }

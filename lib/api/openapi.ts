@@ -39,8 +39,22 @@ const HEALTH = Object.freeze({
           items: {
             type: 'object',
             properties: {
-              url: { type: 'string', description: 'without its password' },
-              status: { enum: ['ok', 'down', 'timeout'] },
+              address: { type: 'string', description: 'host:port' },
+              url: {
+                type: 'string',
+                description:
+                  'without its password; only where /health requires the token (serve --health-requires-token)',
+              },
+              status: {
+                enum: ['ok', 'behind', 'down', 'timeout'],
+                description:
+                  'behind: it answers but does not stream from the primary, or lags beyond serve --max-replica-lag',
+              },
+              streaming: {
+                type: ['boolean', 'null'],
+                description:
+                  'whether its WAL receiver streams from the primary; null when it did not answer',
+              },
               lagBytes: {
                 type: ['integer', 'null'],
                 description:
@@ -49,10 +63,10 @@ const HEALTH = Object.freeze({
               lagSeconds: {
                 type: ['number', 'null'],
                 description:
-                  'seconds since the last replayed transaction, 0 when all WAL received is replayed; null before anything was replayed',
+                  'seconds since the last replayed transaction; 0 when it streams and has replayed all WAL received; null when that cannot be told',
               },
             },
-            required: ['url', 'status', 'lagBytes', 'lagSeconds'],
+            required: ['address', 'status', 'streaming', 'lagBytes', 'lagSeconds'],
           },
         },
       },

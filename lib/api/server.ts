@@ -88,6 +88,8 @@ export interface ApiOptions {
    */
   readonly replicas?: readonly ReadReplica[] | undefined;
   readonly replicaRetryMs?: number | undefined;
+  /** Reads skip a replica more seconds behind than this (by a probe at most a second old). */
+  readonly maxReplicaLagSeconds?: number | undefined;
 }
 
 /** Paths answered without the token unless `healthRequiresToken`. */
@@ -200,6 +202,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     maxQueued: options.maxQueued,
     maxWaitMs: options.maxWaitMs,
     retryMs: options.replicaRetryMs,
+    maxLagSeconds: options.maxReplicaLagSeconds,
   });
   app.addHook('onClose', async () => reads.close());
   const health = createHealthCheck(
@@ -218,7 +221,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
           }),
     healthTimeoutMs,
     replicas.length > 0
-      ? { urls: replicas.map((r) => r.url), probeAll: () => reads.probeAll() }
+      ? {
+          urls: replicas.map((r) => r.url),
+          // Public /health shows host:port only: no user or database name.
+          showUrls: options.token !== undefined && options.healthRequiresToken === true,
+          probe: (i) => reads.probe(i),
+        }
       : undefined,
   );
   /** One repository per session and model (each caches what it learnt of its session). */
@@ -341,7 +349,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
             end,
             aggregateOptions,
           ),
-        { signal: clientGone(reply) },
+        // The watermark check and the data query see one snapshot: a refresh committed
+        // between them cannot move the watermark past what the data query reads.
+        { signal: clientGone(reply), snapshot: true },
       );
       return sendRows(reply, rows, { count: rows.length, bucket, source: source.name }, serialize);
     });

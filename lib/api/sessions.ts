@@ -4,7 +4,9 @@
  * database, up to the pool's size on a server. Work whose client has gone is dropped
  * while it waits; when it already runs and a control session is given, its statement is
  * cancelled there (`pg_cancel_backend`), and the session is released only after that, so
- * a late cancel can never hit the next request's statement.
+ * a late cancel can never hit the next request's statement. A session whose query got no
+ * answer in time (pg's client-side `query_timeout`) or whose connection failed is closed,
+ * never handed to the next request.
  */
 import type pg from 'pg';
 import { DatabaseError } from '../errors.js';
@@ -34,6 +36,23 @@ export interface UseOptions {
   /** Ahead of every waiting request (the health check), waiting at most `maxWaitMs`. */
   readonly priority?: boolean | undefined;
   readonly maxWaitMs?: number | undefined;
+  /**
+   * Runs `work` in one `REPEATABLE READ READ ONLY` transaction, so that all its statements
+   * see one snapshot (a standby allows it too).
+   */
+  readonly snapshot?: boolean | undefined;
+}
+
+const BEGIN = { write: 'BEGIN', snapshot: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' };
+type Begin = keyof typeof BEGIN;
+
+/** pg's errors of a session that can no longer be trusted to answer its next query. */
+function sessionLost(error: unknown): boolean {
+  const message = (error as { message?: unknown } | null)?.message;
+  return (
+    typeof message === 'string' &&
+    /Query read timeout|Connection terminated|not queryable|connection error/i.test(message)
+  );
 }
 
 /** A pool by its shape, so a pool from another copy of pg counts too. */
@@ -69,7 +88,10 @@ export class ApiSessions {
 
   /** Runs `work` on a session of its own once the queue lets it. */
   use<T>(work: (session: pg.ClientBase) => Promise<T>, options: UseOptions = {}): Promise<T> {
-    return this.queue.run(() => this.#onSession(work, options.signal, false), options);
+    return this.queue.run(
+      () => this.#onSession(work, options.signal, options.snapshot === true ? 'snapshot' : false),
+      options,
+    );
   }
 
   /** `work` inside BEGIN … COMMIT on one session, rolled back on any error. */
@@ -77,13 +99,13 @@ export class ApiSessions {
     work: (session: pg.ClientBase) => Promise<T>,
     options: UseOptions = {},
   ): Promise<T> {
-    return this.queue.run(() => this.#onSession(work, options.signal, true), options);
+    return this.queue.run(() => this.#onSession(work, options.signal, 'write'), options);
   }
 
   async #onSession<T>(
     work: (session: pg.ClientBase) => Promise<T>,
     signal: AbortSignal | undefined,
-    inTransaction: boolean,
+    inTransaction: Begin | false,
   ): Promise<T> {
     if (signal?.aborted) throw signal.reason as Error;
     if (!this.#pool) {
@@ -95,7 +117,7 @@ export class ApiSessions {
       const session = this.#client as pg.ClientBase;
       return this.#watched(session, signal, () =>
         inTransaction
-          ? this.#inTransaction(session, work, () => {
+          ? this.#inTransaction(session, inTransaction, work, () => {
               this.#broken = true;
             })
           : work(session),
@@ -107,11 +129,15 @@ export class ApiSessions {
       if (signal?.aborted) throw signal.reason as Error;
       return await this.#watched(session, signal, () =>
         inTransaction
-          ? this.#inTransaction(session, work, (e) => {
+          ? this.#inTransaction(session, inTransaction, work, (e) => {
               broken = e;
             })
           : work(session),
       );
+    } catch (error) {
+      // Its query may still be outstanding on the connection: the next one would queue behind.
+      if (sessionLost(error)) broken ??= error as Error;
+      throw error;
     } finally {
       session.release(broken);
     }
@@ -141,17 +167,20 @@ export class ApiSessions {
 
   async #inTransaction<T>(
     session: pg.ClientBase,
+    begin: Begin,
     work: (session: pg.ClientBase) => Promise<T>,
     onBroken: (e: Error) => void,
   ): Promise<T> {
-    await session.query('BEGIN');
+    await session.query(BEGIN[begin]);
     try {
       const result = await work(session);
       await session.query('COMMIT');
       return result;
     } catch (error) {
-      // A session whose rollback failed may still be inside the transaction: never reuse it.
-      await session.query('ROLLBACK').catch((rollbackError: Error) => onBroken(rollbackError));
+      // A lost session is closed, not rolled back (the rollback would wait behind its query);
+      // one whose rollback failed may still be inside the transaction: never reuse either.
+      if (sessionLost(error)) onBroken(error as Error);
+      else await session.query('ROLLBACK').catch((rollbackError: Error) => onBroken(rollbackError));
       throw error;
     }
   }

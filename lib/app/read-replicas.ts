@@ -1,8 +1,11 @@
 /**
  * The read replicas `serve` reads from: each URL checked, connected once to prove it is a
- * streaming replica (in recovery) with the primary's TimescaleDB version, then given a pool
- * of sessions for reads and a control session apart. Only reads go there: writes, and the
- * migrations and checks of other commands, stay on the primary.
+ * streaming replica (in recovery) of the primary's cluster (its system identifier), on the
+ * primary's database, with the primary's TimescaleDB version, then given a pool of sessions
+ * for reads and a control session apart. Only reads go there: writes, and the migrations
+ * and checks of other commands, stay on the primary. A replica may stop answering without
+ * closing its connections: its sessions then give up on a query on this side
+ * (`query_timeout`), and closing cuts the connections still busy.
  */
 import pg from 'pg';
 import { UsageError } from '../errors.js';
@@ -13,6 +16,43 @@ import { checkDatabaseUrl } from '../db/url.js';
 import type { ReadReplica } from '../api/replicas.js';
 
 const ORIGIN = '--read-url';
+/** Milliseconds `serve` waits for a replica to answer at start. */
+export const REPLICA_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Milliseconds a replica's session waits for an answer beyond the statement timeout before
+ * it gives up on this side: the server's own timeout cannot end a query whose server, or
+ * network, stopped answering.
+ */
+export const QUERY_TIMEOUT_MARGIN_MS = 2_000;
+/** Milliseconds `closeReplicaPool` lets sessions end on their own before cutting them. */
+const CLOSE_GRACE_MS = 1_000;
+
+/** What a replica must share with the primary. */
+export interface PrimaryIdentity {
+  readonly timescale: string | null;
+  /** `pg_control_system().system_identifier`; null where the role may not read it. */
+  readonly systemIdentifier: string | null;
+  readonly database: string;
+}
+
+const IDENTITY_SQL = 'SELECT current_database() AS database';
+const SYSTEM_SQL = 'SELECT system_identifier::text AS id FROM pg_catalog.pg_control_system()';
+
+/** The cluster's identifier and the database of `client`'s session. */
+export async function identityOf(
+  client: pg.ClientBase,
+): Promise<Omit<PrimaryIdentity, 'timescale'>> {
+  const { rows } = await client.query<{ database: string }>(IDENTITY_SQL);
+  const systemIdentifier = await client.query<{ id: string }>(SYSTEM_SQL).then(
+    (r) => r.rows[0]?.id ?? null,
+    // pg_control_system() needs superuser or pg_monitor-like rights on some servers.
+    (error: { code?: unknown }) => {
+      if (error.code === '42501') return null;
+      throw error;
+    },
+  );
+  return { database: rows[0]?.database ?? '', systemIdentifier };
+}
 
 export interface ReplicaPoolOptions {
   /** Sessions for reads on each replica (as on the primary). */
@@ -33,11 +73,15 @@ export function checkReadUrls(urls: readonly string[]): void {
   }
 }
 
-/** Refuses a server that is not a replica, or whose TimescaleDB differs from the primary's. */
-async function checkReplica(url: string, primaryTimescale: string | null): Promise<void> {
+/**
+ * Refuses a server that is not a replica of the primary's cluster, a database other than
+ * the primary's, or TimescaleDB other than the primary's.
+ */
+async function checkReplica(url: string, primary: PrimaryIdentity): Promise<void> {
+  const primaryTimescale = primary.timescale;
   let client: pg.Client;
   try {
-    client = await connect(url);
+    client = await connect(url, { connectionTimeoutMs: REPLICA_CONNECT_TIMEOUT_MS });
   } catch (error) {
     throw error instanceof ConnectionError ? error.from(ORIGIN) : error;
   }
@@ -51,6 +95,23 @@ async function checkReplica(url: string, primaryTimescale: string | null): Promi
         {
           hint: 'give --read-url the URL of a streaming replica (hot standby) of the primary; writes go to the primary',
         },
+      );
+    }
+    const identity = await identityOf(client);
+    if (
+      identity.systemIdentifier !== null &&
+      primary.systemIdentifier !== null &&
+      identity.systemIdentifier !== primary.systemIdentifier
+    ) {
+      throw new UsageError(
+        `${ORIGIN} ${displayUrl(url)} is a replica of another cluster: its system identifier is ${identity.systemIdentifier}, the primary's ${primary.systemIdentifier}`,
+        { hint: 'give --read-url the URL of a streaming replica of the primary itself' },
+      );
+    }
+    if (identity.database !== primary.database) {
+      throw new UsageError(
+        `${ORIGIN} ${displayUrl(url)} names database ${identity.database} where the primary's is ${primary.database}`,
+        { hint: 'the replica URL must name the same database as the primary URL' },
       );
     }
     const timescale = (await detectTimescale(client)).version;
@@ -74,14 +135,14 @@ async function checkReplica(url: string, primaryTimescale: string | null): Promi
  */
 export async function openReplicas(
   urls: readonly string[],
-  primaryTimescale: string | null,
+  primary: PrimaryIdentity,
   options: ReplicaPoolOptions,
   onPool: (pool: pg.Pool) => void,
 ): Promise<ReadReplica[]> {
   const env = options.env ?? process.env;
   const named = (url: string) =>
     env['PGAPPNAME'] ? url : withApplicationName(url, 'prism-migrate serve');
-  for (const url of urls) await checkReplica(named(url), primaryTimescale);
+  for (const url of urls) await checkReplica(named(url), primary);
   return urls.map((url) => {
     const pool = (
       max: number,
@@ -89,14 +150,28 @@ export async function openReplicas(
       timeoutMs: number,
       statementMs: number,
     ) => {
+      // Every session from its creation on, a connecting one too: closing cuts them all.
+      const open = new Set<pg.Client>();
+      class TrackedClient extends pg.Client {
+        constructor(config?: string | pg.ClientConfig) {
+          super(config);
+          open.add(this);
+          this.once('end', () => open.delete(this));
+        }
+      }
       const made = new pg.Pool({
+        Client: TrackedClient as unknown as new () => pg.ClientBase,
         connectionString,
         max,
         idleTimeoutMillis: 0,
         connectionTimeoutMillis: timeoutMs,
         statement_timeout: statementMs,
+        query_timeout: statementMs + QUERY_TIMEOUT_MARGIN_MS,
+        // A replica host that vanished is noticed by the OS without a query running.
+        keepAlive: true,
       });
       made.on('error', () => undefined);
+      sessionsOf.set(made, open);
       onPool(made);
       return made;
     };
@@ -112,4 +187,38 @@ export async function openReplicas(
       control: pool(1, renamedSession(named(url), 'prism-migrate serve (health)'), 10_000, 10_000),
     };
   });
+}
+
+const sessionsOf = new WeakMap<pg.Pool, Set<pg.Client>>();
+
+/** Closes a replica pool's sessions at once: their queries fail as if the replica went. */
+export function cutReplicaSessions(pool: pg.Pool): void {
+  for (const client of sessionsOf.get(pool) ?? []) {
+    (
+      client as unknown as { connection: { stream: { destroy(): void } } }
+    ).connection.stream.destroy();
+  }
+}
+
+/**
+ * Ends a replica pool. Sessions that did not end within a second (a replica that stopped
+ * answering never acknowledges the goodbye) are cut, so that closing never waits on it.
+ */
+export async function closeReplicaPool(pool: pg.Pool): Promise<void> {
+  const open = sessionsOf.get(pool);
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, CLOSE_GRACE_MS);
+  });
+  const ended = pool.end();
+  const settled = (async () => {
+    await ended;
+    while (open !== undefined && open.size > 0) {
+      await new Promise<void>((resolve) => pool.once('remove', () => resolve()));
+    }
+  })();
+  await Promise.race([settled, grace]);
+  clearTimeout(timer);
+  cutReplicaSessions(pool);
+  await ended;
 }

@@ -17,7 +17,13 @@ import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_WAIT_MS } from '../api/sessions.js';
 import { detectDialect } from '../query/repository.js';
 import { detectTimescale } from '../db/detect.js';
 import { displayUrl } from '../db/connect.js';
-import { checkReadUrls, openReplicas } from './read-replicas.js';
+import {
+  checkReadUrls,
+  closeReplicaPool,
+  cutReplicaSessions,
+  identityOf,
+  openReplicas,
+} from './read-replicas.js';
 import type { Dialect } from '../query/sql.js';
 import { namingOrigin, targetOf, type DatabaseOptions } from './database.js';
 
@@ -26,6 +32,9 @@ export const DEFAULT_API_SESSIONS = 4;
 
 /** Default statement timeout of `serve`, in milliseconds. */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+/** Milliseconds close() lets running requests finish before it cuts a replica's sessions. */
+const CLOSE_GRACE_MS = 1_000;
 
 export function isLoopback(host: string): boolean {
   return /^(127\.|localhost$|::1$)/.test(host);
@@ -52,6 +61,11 @@ export interface ServeOptions
   readonly readUrls?: readonly string[] | undefined;
   /** Milliseconds a replica that failed stays out of use before it is probed (default 5,000). */
   readonly replicaRetryMs?: number | undefined;
+  /**
+   * Reads skip a replica more seconds behind the primary than this, or not streaming from
+   * it (its lag probed at most every second); default: no limit.
+   */
+  readonly maxReplicaLagSeconds?: number | undefined;
 }
 
 export interface RunningApi {
@@ -74,13 +88,17 @@ export interface RunningApi {
 }
 
 /** The dialect, and whether the database gives one session at a time, on a session of its own. */
-async function probe(db: OpenDatabase) {
+async function probe(db: OpenDatabase, withReplicas: boolean) {
   const first = await connect(db.url);
   try {
     const { dialect, schema } = await detectDialect(first);
     // The embedded database reached through a URL looks like a server: ask it.
     const oneSession = db.embedded || (await isEmbeddedEngine(first));
-    return { dialect, schema, oneSession, timescale: (await detectTimescale(first)).version };
+    const timescale = (await detectTimescale(first)).version;
+    // What a replica must share with this database; the embedded one has none.
+    const identity =
+      oneSession || !withReplicas ? undefined : { timescale, ...(await identityOf(first)) };
+    return { dialect, schema, oneSession, timescale, identity };
   } finally {
     await first.end();
   }
@@ -115,14 +133,16 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
   const db = await openDatabase(target, { command: 'serve', log: options.log });
   const forget = options.trackClose?.(() => db.close());
   const pools: pg.Pool[] = [];
+  const replicaPools: pg.Pool[] = [];
   const closeAll = async () => {
     for (const pool of pools) await pool.end();
+    await Promise.all(replicaPools.map(closeReplicaPool));
     forget?.();
     await db.close();
   };
   try {
     options.onDatabase?.(db.description);
-    const { dialect, schema, oneSession, timescale } = await probe(db);
+    const { dialect, schema, oneSession, identity } = await probe(db, readUrls.length > 0);
     if (readUrls.length > 0 && oneSession) throw embeddedHasNoReplicas();
     if (oneSession && options.sessions !== undefined && options.sessions > 1)
       options.log?.('the embedded database serves one session: --sessions is ignored');
@@ -153,16 +173,19 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
       control.on('error', () => undefined);
       pools.push(control);
     }
-    const replicas = await openReplicas(
-      readUrls,
-      timescale,
-      {
-        sessions: options.sessions ?? DEFAULT_API_SESSIONS,
-        connectionTimeoutMs: maxWaitMs,
-        statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
-      },
-      (made) => pools.push(made),
-    );
+    const replicas =
+      identity === undefined
+        ? []
+        : await openReplicas(
+            readUrls,
+            identity,
+            {
+              sessions: options.sessions ?? DEFAULT_API_SESSIONS,
+              connectionTimeoutMs: maxWaitMs,
+              statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+            },
+            (made) => replicaPools.push(made),
+          );
     const app = buildApi({
       spec: options.spec,
       client: pool,
@@ -176,6 +199,7 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
       healthTimeoutMs: options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
       replicas,
       replicaRetryMs: options.replicaRetryMs,
+      maxReplicaLagSeconds: options.maxReplicaLagSeconds,
     });
     const address = await app.listen({ port: options.port, host: options.host });
     const addresses = app.addresses();
@@ -188,7 +212,14 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
       routes: options.spec.models.filter((m) => m.timeseries).map(routeOf),
       replicas: readUrls.map(displayUrl),
       close: async () => {
-        await app.close().catch(() => undefined);
+        // A read held by a replica that stopped answering would keep the API open until its
+        // query timeout: after a grace its connection is cut, and it ends on the primary.
+        const cut = setTimeout(() => replicaPools.forEach(cutReplicaSessions), CLOSE_GRACE_MS);
+        try {
+          await app.close().catch(() => undefined);
+        } finally {
+          clearTimeout(cut);
+        }
         await closeAll();
       },
     };

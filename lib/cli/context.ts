@@ -136,6 +136,13 @@ export function count(value: string): number {
   return Number(value);
 }
 
+/** Seconds, e.g. `5` or `0.5`. */
+export function positiveSeconds(value: string): number {
+  if (!/^\d{1,9}(\.\d+)?$/.test(value) || Number(value) <= 0)
+    throw new InvalidArgumentError('expected a number of seconds > 0, e.g. 5 or 0.5');
+  return Number(value);
+}
+
 /** A table or schema name (`--migrations-table`, `--migrations-schema`). */
 export function identifier(value: string): string {
   if (!isIdentifier(value)) throw new InvalidArgumentError(identifierHint(value));

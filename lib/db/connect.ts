@@ -153,6 +153,12 @@ export function describeConnectionFailure(error: unknown): ConnectionFailure {
       hint: 'remove sslmode from the URL (or PGSSLMODE), or set it to disable',
     };
   }
+  if (/connection timeout|timeout expired/i.test(message)) {
+    return {
+      reason: 'the server did not answer in time (connection timeout)',
+      hint: 'check that the host and port name a running server, and any firewall or proxy in between',
+    };
+  }
   if (/Connection terminated/i.test(message)) {
     return {
       reason: 'the server closed the connection while it was opening',
@@ -182,11 +188,20 @@ export class ConnectionError extends DatabaseError {
   }
 }
 
-export async function connect(url: string): Promise<pg.Client> {
+/** `connectionTimeoutMs`: give up on a server that does not answer (default: wait). */
+export async function connect(
+  url: string,
+  options: { connectionTimeoutMs?: number | undefined } = {},
+): Promise<pg.Client> {
   let client: pg.Client | undefined;
   try {
     // Inside: pg reads the files of sslrootcert/sslcert/sslkey as it is made.
-    client = new pg.Client({ connectionString: url });
+    client = new pg.Client({
+      connectionString: url,
+      ...(options.connectionTimeoutMs === undefined
+        ? {}
+        : { connectionTimeoutMillis: options.connectionTimeoutMs }),
+    });
     await client.connect();
   } catch (error) {
     // A login that failed on this side (no password for SCRAM) leaves the socket open,

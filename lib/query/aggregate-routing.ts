@@ -307,6 +307,8 @@ export interface MaterializedRange {
    * collected from the WAL, where pending ones cannot be seen.
    */
   readonly pending: boolean;
+  /** Whether the session is on a standby, where WAL-collected changes cannot be seen. */
+  readonly standby: boolean;
 }
 
 const F = '_timescaledb_functions';
@@ -355,7 +357,12 @@ export function materializedRangeQuery(
     ` SELECT (SELECT count(*) FROM chain)::int AS levels` +
     `, EXISTS (SELECT 1 FROM chain JOIN ${CATALOG}.hypertable h ON h.id = chain.raw_hypertable_id WHERE chain.parent_mat_hypertable_id IS NULL AND h.schema_name = $6 AND h.table_name = $7) AS "onTable"` +
     `, ${F}.to_unix_microseconds(b.lo)::text AS "from", ${F}.to_unix_microseconds(b.hi)::text AS "to"` +
-    `, (b.lo < b.hi AND (${pending})) AS pending FROM b`;
+    `, (b.lo < b.hi AND (${pending})) AS pending` +
+    // A standby's pg_replication_slots lists its own slots, not the primary's: there the
+    // slot of `invalidate_using = 'wal'` never shows, and nothing on the standby tells
+    // which hypertables use it. So on a standby the materialized rows are never taken as
+    // current; its reads answer from the table.
+    `, pg_catalog.pg_is_in_recovery() AS standby FROM b`;
   return Object.freeze({
     sql,
     parameters: Object.freeze([

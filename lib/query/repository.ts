@@ -252,6 +252,10 @@ export function createRepository<T extends RowTypes = UntypedRows>(
         refuse(`it does not read ${model.table}`);
       } else if (BigInt(range.from) >= BigInt(range.to)) {
         refuse('none of its materialized buckets lies inside the range');
+      } else if (range.standby) {
+        refuse(
+          'on a streaming replica, changes the primary collects from the WAL cannot be seen, so nothing proves it current',
+        );
       } else if (range.pending) {
         refuse(
           'changes to rows in the range may not be materialized yet (pending invalidations, or changes collected from the WAL)',

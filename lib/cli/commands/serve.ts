@@ -8,6 +8,7 @@ import {
   interruption,
   port,
   positiveCount,
+  positiveSeconds,
   type GlobalOptions,
 } from '../context.js';
 import { loadSpec } from '../../spec/load.js';
@@ -57,6 +58,11 @@ export function registerServe(program: Command, out: Output): void {
       (url: string, urls: string[]) => [...urls, url],
       [] as string[],
     )
+    .option(
+      '--max-replica-lag <seconds>',
+      'reads skip a replica further behind the primary than this, or not streaming from it (checked at most every second; default: no limit)',
+      positiveSeconds,
+    )
     .action(
       async (opts: {
         port: number;
@@ -68,6 +74,7 @@ export function registerServe(program: Command, out: Output): void {
         healthTimeout: number;
         healthRequiresToken?: boolean;
         readUrl: string[];
+        maxReplicaLag?: number;
       }) => {
         const globals = program.opts<GlobalOptions>();
         const loaded = await loadSpec(resolve(globals.spec));
@@ -84,6 +91,7 @@ export function registerServe(program: Command, out: Output): void {
           token: process.env['PRISM_API_TOKEN'],
           healthRequiresToken: opts.healthRequiresToken === true,
           readUrls: opts.readUrl,
+          maxReplicaLagSeconds: opts.maxReplicaLag,
         });
         out.line(`serving ${api.routes.join(', ')} (${api.dialect})`);
         if (api.replicas.length > 0) out.line(`reading from ${api.replicas.join(', ')}`);
