@@ -476,12 +476,17 @@ function plan(
  *   already being sent), so the caller may go on.
  *
  * `ingest` `auto` (default) streams batches of COPY_MIN_ROWS rows or more with `COPY …
- * FROM STDIN` (checking and rendering each row as the server takes the ones before), and
+ * FROM STDIN` into a table where COPY stores what INSERT would (see copy-target.ts;
+ * checking and rendering each row as the server takes the ones before), and
  * inserts smaller batches, and any on the embedded database (asked once per client or
  * pool), with `INSERT … SELECT … FROM unnest($1::type[], …)`, `batchSize` rows per
  * statement. Rows leaving out different fields that have defaults go in separate
  * statements so that the database fills the defaults. `rows` may be a RowSource, read row
- * by row as the COPY goes (whole first where unnest or defaulted fields need every row).
+ * by row as the COPY goes (whole first where unnest or defaulted fields need every row,
+ * each row checked as it is read, so the first refused row in order is reported).
+ *
+ * A client is one session: a call while another call or statement is under way on it is
+ * refused (UsageError); run concurrent calls on a pool.
  */
 export async function insertMany(
   client: Queryable,
