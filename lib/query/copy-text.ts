@@ -40,22 +40,38 @@ export function copyLine(values: readonly unknown[], columns: readonly number[])
 const CHUNK_CHARS = 64 * 1024;
 
 /**
+ * Chunks made between turns of the event loop. Over a local socket every write is taken at
+ * once, so the stream would otherwise make all its chunks without a turn: no timer would
+ * fire, and the server's error (a duplicate key at row 10) would be read only after the
+ * last row was made and sent.
+ */
+const CHUNKS_PER_TURN = 4;
+
+/**
  * The lines of `count` rows as a stream of chunks, made only when the reader asks, so that
  * making the next chunk overlaps with the server taking the last. `line(i)` gives row i's
- * line or throws; the stream then fails with that error.
+ * line or throws; the stream then fails with that error. Every CHUNKS_PER_TURN chunks it
+ * lets the event loop turn; once the stream is destroyed (the COPY failed) it makes no more.
  */
 export function copyStream(count: number, line: (index: number) => string): Readable {
   let at = 0;
+  let chunks = 0;
+  const produce = (stream: Readable): void => {
+    if (stream.destroyed) return;
+    try {
+      let text = '';
+      while (at < count && text.length < CHUNK_CHARS) text += line(at++);
+      if (text !== '') stream.push(Buffer.from(text, 'utf8'));
+      if (at >= count) stream.push(null);
+    } catch (error) {
+      stream.destroy(error as Error);
+    }
+  };
   return new Readable({
     read() {
-      try {
-        let text = '';
-        while (at < count && text.length < CHUNK_CHARS) text += line(at++);
-        if (text !== '') this.push(Buffer.from(text, 'utf8'));
-        if (at >= count) this.push(null);
-      } catch (error) {
-        this.destroy(error as Error);
-      }
+      chunks += 1;
+      if (chunks % CHUNKS_PER_TURN === 0) setImmediate(produce, this);
+      else produce(this);
     },
   });
 }

@@ -8,11 +8,13 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { isEmbeddedEngine } from '../db/engine-kind.js';
-import { UsageError } from '../errors.js';
+import { DatabaseError, UsageError } from '../errors.js';
 import { columnType } from '../schema/column-types.js';
 import { quoteIdent, quoteTable } from '../sql/quote.js';
+import { sqlTypeSql } from '../spec/sql-type.js';
 import type { Field, Model } from '../spec/types.js';
 import { copyLine, copyStream } from './copy-text.js';
+import { copyKeepsInsertSemantics } from './copy-target.js';
 import { describeValue, fieldValue, passedAsText } from './values.js';
 
 /**
@@ -172,6 +174,27 @@ function embeddedEngine(key: Queryable, session: pg.ClientBase): Promise<boolean
   return answer;
 }
 
+/** Clients (sessions) with an insertMany call under way. */
+const inUse = new WeakSet<object>();
+
+/**
+ * Marks a client as taken by this call, or refuses: a client is one session, and a call
+ * decides on BEGIN and savepoints from the session's transaction state, which another
+ * call's (or the caller's) statements sent meanwhile would change — two calls could then
+ * share one transaction, and one's failure roll back the other's rows. `_activeQuery` and
+ * `_queryQueue` are where pg keeps the statements a client has not yet answered.
+ */
+function claim(client: object): void {
+  const pending = client as { _activeQuery?: unknown; _queryQueue?: unknown };
+  const queued = Array.isArray(pending._queryQueue) && pending._queryQueue.length > 0;
+  if (inUse.has(client) || (pending._activeQuery ?? null) !== null || queued) {
+    throw new UsageError('the client is running other statements: insertMany needs it alone', {
+      hint: 'a client is one session; run concurrent calls on a pool, or await each call',
+    });
+  }
+  inUse.add(client);
+}
+
 /** A pool by its shape, so a pool from another copy of pg counts too. */
 function isPool(client: Queryable): client is pg.Pool {
   return typeof (client as { totalCount?: unknown }).totalCount === 'number';
@@ -235,7 +258,15 @@ async function atomically(
     await session.query('BEGIN');
     try {
       const n = await statements.run(session);
-      await session.query('COMMIT');
+      // COMMIT of a transaction that failed answers ROLLBACK without an error: whatever
+      // made it fail (another user of the session), these rows are not stored.
+      const commit = await session.query('COMMIT');
+      if (commit.command !== 'COMMIT') {
+        throw new DatabaseError(
+          `the rows were not stored: the transaction ended in ${commit.command ?? 'an unknown state'} instead of COMMIT`,
+          { hint: 'a client is one session: run concurrent insertMany calls on a pool' },
+        );
+      }
       return n;
     } catch (error) {
       const broken = await undo(session, 'ROLLBACK');
@@ -291,6 +322,32 @@ async function copyRows(
   return copy.rowCount;
 }
 
+/**
+ * An sql_type as the statement names it: without its modifiers, which the INSERT then
+ * applies as an assignment, as COPY does. An explicit cast to `varchar(3)` (or to a domain
+ * over it) would cut 'abcdef' to 'abc' where COPY and INSERT … VALUES refuse it (22001).
+ */
+const unmodifiedSqlType = (field: Field): string =>
+  sqlTypeSql({ ...(field.sqlType as NonNullable<Field['sqlType']>), modifiers: [] });
+
+/**
+ * The element type of a field's array parameter. An sql_type that is not an array goes as
+ * an array of its own type: the array's input reads each element with the type's input
+ * function (a domain's included), as COPY reads its text. Arrays go as text (an array of
+ * arrays would be flattened by unnest).
+ */
+function parameterType(field: Field): string {
+  if (field.type === 'sql' && field.sqlType?.array !== true) return unmodifiedSqlType(field);
+  return passedAsText(field) ? 'text' : columnType(field);
+}
+
+/** The cast of a value passed as text to its column's type; undefined where none is needed. */
+function selectCast(field: Field): string | undefined {
+  if (field.type === 'sql')
+    return field.sqlType?.array === true ? unmodifiedSqlType(field) : undefined;
+  return passedAsText(field) ? columnType(field) : undefined;
+}
+
 /** Rows of one column set (positions of the fields named) by unnest, `batchSize` per statement. */
 async function unnestRows(
   session: Queryable,
@@ -301,12 +358,11 @@ async function unnestRows(
 ): Promise<number> {
   const fields = columns.map((at) => model.fields[at] as Field);
   const names = fields.map((f) => quoteIdent(f.name)).join(', ');
-  const arrays = fields
-    .map((f, i) => `$${i + 1}::${passedAsText(f) ? 'text' : columnType(f)}[]`)
-    .join(', ');
-  const selected = fields.map((f, i) =>
-    passedAsText(f) ? `u.c${i}::${columnType(f)}` : `u.c${i}`,
-  );
+  const arrays = fields.map((f, i) => `$${i + 1}::${parameterType(f)}[]`).join(', ');
+  const selected = fields.map((f, i) => {
+    const cast = selectCast(f);
+    return cast === undefined ? `u.c${i}` : `u.c${i}::${cast}`;
+  });
   const sql =
     `INSERT INTO ${quoteTable({ schema: model.schema, name: model.table })} (${names}) SELECT ${selected.join(', ')}` +
     ` FROM unnest(${arrays}) AS u(${fields.map((_, i) => `c${i}`).join(', ')})`;
@@ -344,15 +400,17 @@ function plan(
   const checker = new RowChecker(model);
   const defaulted = model.fields.flatMap((f, at) => (f.default === undefined ? [] : [at]));
   const source = Array.isArray(rows) ? undefined : (rows as RowSource);
-  // Without defaulted fields a COPY names every column: a source's rows are read only as sent.
-  const list: readonly unknown[] | undefined =
-    source === undefined
-      ? (rows as readonly unknown[])
-      : method === 'copy' && defaulted.length === 0
-        ? undefined
-        : Array.from({ length: source.length }, (_, i) => source.row(i));
-  const sets = list === undefined ? new Set(['']) : columnSetsOf(model, list);
-  if (method === 'copy' && sets.size <= 1) {
+  // Without defaulted fields a COPY names every column: a source's rows are read only as
+  // sent. Otherwise a source is read whole first, each row checked as it is read, so that
+  // the first row refused in order is the one reported, as when they are read as sent.
+  const streamed = source !== undefined && method === 'copy' && defaulted.length === 0;
+  const list = source === undefined ? (rows as readonly unknown[]) : undefined;
+  const sets = streamed
+    ? new Set([''])
+    : list === undefined
+      ? undefined
+      : columnSetsOf(model, list);
+  if (method === 'copy' && sets !== undefined && sets.size <= 1) {
     // One column set: each row is checked as its line is made, while the server takes
     // the lines before it; a refused row fails the COPY (CopyFail), which stores none.
     const [set = ''] = sets;
@@ -375,13 +433,11 @@ function plan(
     };
   }
   // Several column sets (or unnest): every row checked before any statement.
-  const all = list ?? [];
-  const groups = [
-    ...groupByColumns(
-      model,
-      all.map((row, i) => checker.check(row, i)),
-    ),
-  ];
+  const checked =
+    list === undefined
+      ? Array.from({ length: rows.length }, (_, i) => checker.check(source?.row(i), i))
+      : list.map((row, i) => checker.check(row, i));
+  const groups = [...groupByColumns(model, checked)];
   return {
     count:
       method === 'copy'
@@ -420,12 +476,17 @@ function plan(
  *   already being sent), so the caller may go on.
  *
  * `ingest` `auto` (default) streams batches of COPY_MIN_ROWS rows or more with `COPY …
- * FROM STDIN` (checking and rendering each row as the server takes the ones before), and
+ * FROM STDIN` into a table where COPY stores what INSERT would (see copy-target.ts;
+ * checking and rendering each row as the server takes the ones before), and
  * inserts smaller batches, and any on the embedded database (asked once per client or
  * pool), with `INSERT … SELECT … FROM unnest($1::type[], …)`, `batchSize` rows per
  * statement. Rows leaving out different fields that have defaults go in separate
  * statements so that the database fills the defaults. `rows` may be a RowSource, read row
- * by row as the COPY goes (whole first where unnest or defaulted fields need every row).
+ * by row as the COPY goes (whole first where unnest or defaulted fields need every row,
+ * each row checked as it is read, so the first refused row in order is reported).
+ *
+ * A client is one session: a call while another call or statement is under way on it is
+ * refused (UsageError); run concurrent calls on a pool.
  */
 export async function insertMany(
   client: Queryable,
@@ -441,20 +502,33 @@ export async function insertMany(
   if (!INGEST_METHODS.includes(ingest)) {
     throw new UsageError(`ingest must be one of ${INGEST_METHODS.join(', ')}`);
   }
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+    throw new UsageError('batchSize must be a whole number of at least 1');
+  }
   if (rows.length === 0) return 0;
+  const pool = isPool(client);
   let method = ingest === 'auto' ? (rows.length < COPY_MIN_ROWS ? 'unnest' : undefined) : ingest;
   let statements = method === undefined ? undefined : plan(model, rows, method, batchSize);
   // One unnest statement is atomic on its own, and a pool may run it on any session.
-  if (method === 'unnest' && statements?.count === 1) return statements.run(client);
-  const session = isPool(client) ? await client.connect() : client;
+  if (pool && method === 'unnest' && statements?.count === 1) return statements.run(client);
+  if (!pool) claim(client);
+  let checkedOut: pg.PoolClient | undefined;
   let broken: Error | undefined;
   try {
-    method ??= (await embeddedEngine(client, session)) ? 'unnest' : 'copy';
+    if (pool) checkedOut = await client.connect();
+    const session = checkedOut ?? (client as pg.ClientBase);
+    if (method === undefined) {
+      const embedded = await embeddedEngine(client, session);
+      const table = quoteTable({ schema: model.schema, name: model.table });
+      method = !embedded && (await copyKeepsInsertSemantics(session, table)) ? 'copy' : 'unnest';
+    }
     statements ??= plan(model, rows, method, batchSize);
+    if (method === 'unnest' && statements.count === 1) return await statements.run(session);
     return await atomically(session, statements, (e) => {
       broken = e;
     });
   } finally {
-    if (session !== client) (session as pg.PoolClient).release(broken);
+    if (!pool) inUse.delete(client);
+    checkedOut?.release(broken);
   }
 }

@@ -25,6 +25,13 @@ function realClock(h: number, min: number, s: number): boolean {
   return h <= 23 && min <= 59 && s <= 59;
 }
 
+/**
+ * Whether a Date's year (NaN for an invalid Date) is one the text forms take: four digits
+ * from year 1. Before it toISOString writes `-000001` and a padded clock `00-1`, neither
+ * of which PostgreSQL reads as meant; text is held to the same years.
+ */
+const inYears = (year: number): boolean => year >= 1 && year <= 9999;
+
 /** A part a pattern may leave out, as a number (0 when left out). */
 const numberOr0 = (part: string | undefined): number => (part === undefined ? 0 : Number(part));
 
@@ -136,7 +143,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  */
 export function naiveTimestampText(value: unknown): string | undefined {
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) return undefined;
+    if (!inYears(value.getFullYear())) return undefined;
     const p = (n: number, w = 2) => String(n).padStart(w, '0');
     return (
       `${p(value.getFullYear(), 4)}-${p(value.getMonth() + 1)}-${p(value.getDate())}` +
@@ -243,7 +250,9 @@ export function fieldValue(field: Field, value: unknown): unknown {
     case 'timestamp':
       return (
         naiveTimestampText(value) ??
-        bad('a Date or a timestamp without time zone (YYYY-MM-DD[THH:MM[:SS[.ffffff]]])')
+        bad(
+          'a Date from year 1 to 9999 or a timestamp without time zone (YYYY-MM-DD[THH:MM[:SS[.ffffff]]])',
+        )
       );
     case 'bytea':
       // Sent in PostgreSQL's hex form; base64 is how JSON carries bytes.
@@ -268,7 +277,9 @@ export function fieldValue(field: Field, value: unknown): unknown {
       return typeof value === 'boolean' ? value : bad('a boolean');
     case 'datetime':
       if (value instanceof Date) {
-        return Number.isNaN(value.getTime()) ? bad('a valid Date') : value.toISOString();
+        return inYears(value.getUTCFullYear())
+          ? value.toISOString()
+          : bad('a valid Date from year 1 to 9999');
       }
       return typeof value === 'string' && isTimestampText(value)
         ? value.length === 10
@@ -276,8 +287,10 @@ export function fieldValue(field: Field, value: unknown): unknown {
           : value
         : bad('a Date or an RFC 3339 timestamp');
     case 'date':
-      if (value instanceof Date && !Number.isNaN(value.getTime())) {
-        return value.toISOString().slice(0, 10);
+      if (value instanceof Date) {
+        return inYears(value.getUTCFullYear())
+          ? value.toISOString().slice(0, 10)
+          : bad('a valid Date from year 1 to 9999');
       }
       return typeof value === 'string' && isDateText(value) ? value : bad('a date YYYY-MM-DD');
     case 'time':
@@ -300,7 +313,11 @@ export function fieldValue(field: Field, value: unknown): unknown {
 
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
-  if (value instanceof Date) return 'an invalid Date';
+  if (value instanceof Date) {
+    return Number.isNaN(value.getTime())
+      ? 'an invalid Date'
+      : `a Date in year ${value.getUTCFullYear()}`;
+  }
   if (typeof value === 'string')
     return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {

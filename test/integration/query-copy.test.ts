@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import pg from 'pg';
 import { buildApi } from '../../lib/api/server.js';
-import { UsageError } from '../../lib/errors.js';
+import { DatabaseError, UsageError } from '../../lib/errors.js';
 import { generateMigration } from '../../lib/generate/generate.js';
 import {
   createRepository,
@@ -23,6 +23,7 @@ import {
   insertMany,
   type IngestMethod,
   type Row,
+  type RowSource,
 } from '../../lib/query/index.js';
 import { migrate } from '../../lib/runner/migrate.js';
 import { parseSpec } from '../../lib/spec/load.js';
@@ -100,9 +101,16 @@ models:
     fields:
       - { name: id, type: int, primary_key: true }
       - { name: pos, sql_type: positive_int }
+  - name: Coded
+    table: coded
+    fields:
+      - { name: id, type: int, primary_key: true }
+      - { name: code, sql_type: short_code, optional: true }
+      - { name: codes, sql_type: "short_code[]", optional: true }
 `;
 
-const SETUP = 'CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0)';
+const SETUP =
+  'CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0); CREATE DOMAIN short_code AS varchar(3)';
 
 const TEXTS = [
   '',
@@ -232,7 +240,7 @@ function suite(make: () => Promise<TestDatabase>, embedded: boolean): void {
     await db?.dispose();
   });
   beforeEach(async () => {
-    await client.query('TRUNCATE by_copy, by_unnest, reading, keyed');
+    await client.query('TRUNCATE by_copy, by_unnest, reading, keyed, coded');
   });
 
   const methods: IngestMethod[] = embedded ? ['unnest'] : ['copy', 'unnest'];
@@ -311,7 +319,8 @@ function suite(make: () => Promise<TestDatabase>, embedded: boolean): void {
       // transaction goes on (as when validation refused rows before any statement).
       await client.query('BEGIN');
       try {
-        await insertMany(client, model('Reading'), readings(10), { ingest });
+        const others = readings(10).map((r) => ({ ...r, source: 'other' }));
+        await insertMany(client, model('Reading'), others, { ingest });
         const inTx = await refusal(insertMany(client, model('Reading'), rows, { ingest }));
         expect(inTx.message).to.equal(expected);
         expect(await count(client, 'reading')).to.equal(10);
@@ -346,6 +355,168 @@ function suite(make: () => Promise<TestDatabase>, embedded: boolean): void {
         await client.query('ROLLBACK');
       }
       expect(await count(client, 'keyed')).to.equal(0);
+    });
+  }
+
+  if (!embedded) {
+    it('auto inserts where COPY would differ: row-level security, an INSTEAD rule, a view', async function () {
+      this.timeout(120_000);
+      const role = `prism_rls_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+      const guarded = parseSpec(
+        `models:\n  - name: Guarded\n    table: guarded\n    fields:\n      - { name: id, type: int }\n      - { name: note, type: string, optional: true }\n`,
+        'prism.yaml',
+      ).spec.models[0] as Model;
+      const onTable = (table: string): Model => ({ ...guarded, table });
+      const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i, note: `n${i}` }));
+      await client.query(`
+        CREATE TABLE guarded (id integer NOT NULL, note varchar(10));
+        ALTER TABLE guarded ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY anyone ON guarded FOR ALL USING (true) WITH CHECK (id >= 0);
+        CREATE ROLE "${role}";
+        GRANT INSERT, SELECT ON guarded TO "${role}";
+        CREATE TABLE ruled (id integer NOT NULL, note varchar(10));
+        CREATE TABLE ruled_log (id integer NOT NULL, note varchar(10));
+        CREATE RULE redirect AS ON INSERT TO ruled DO INSTEAD INSERT INTO ruled_log VALUES (NEW.id, NEW.note);
+        CREATE VIEW viewed AS SELECT id, note FROM ruled_log;`);
+      const app = new pg.Client({ connectionString: db.url });
+      await app.connect();
+      try {
+        await app.query(`SET ROLE "${role}"`);
+        // A role under a permissive policy: COPY FROM is refused it (0A000); the policy holds.
+        expect(await insertMany(app, onTable('guarded'), rows(1_000))).to.equal(1_000);
+        const refused = await refusal(
+          insertMany(app, onTable('guarded'), [...rows(1_500), { id: -1 }]),
+        );
+        expect(refused.code).to.equal('42501');
+        expect(await count(client, 'guarded')).to.equal(1_000);
+        // The rule runs (COPY would skip it and store into ruled); a view takes INSERT only.
+        await insertMany(client, onTable('ruled'), rows(1_000));
+        expect(await count(client, 'ruled')).to.equal(0);
+        expect(await count(client, 'ruled_log')).to.equal(1_000);
+        expect(await insertMany(client, onTable('viewed'), rows(1_200))).to.equal(1_200);
+        expect(await count(client, 'ruled_log')).to.equal(2_200);
+      } finally {
+        await app.end();
+        await client.query(
+          `DROP VIEW viewed; DROP TABLE guarded, ruled, ruled_log; DROP OWNED BY "${role}"; DROP ROLE "${role}"`,
+        );
+      }
+    });
+
+    it('a client runs one call at a time; a transaction that did not commit is an error', async function () {
+      this.timeout(120_000);
+      // Rows leaving out different defaulted fields: several statements in one transaction.
+      const good = Array.from({ length: 1_000 }, (_, i) => sampleRow(i, true));
+      const bad = Array.from({ length: 1_000 }, (_, i) => sampleRow(5_000 + i, true));
+      bad[900] = { ...bad[900], pos: '0' };
+      const [first, second] = await Promise.allSettled([
+        insertMany(client, model('ByCopy'), good),
+        insertMany(client, model('ByCopy'), bad),
+      ]);
+      expect(first).to.deep.equal({ status: 'fulfilled', value: 1_000 });
+      expect(second?.status).to.equal('rejected');
+      const reason = (second as PromiseRejectedResult).reason as Error;
+      expect(reason).to.be.instanceOf(UsageError);
+      expect(reason.message).to.match(/insertMany needs it alone/);
+      expect(await count(client, 'by_copy')).to.equal(1_000);
+
+      // Another user of the session fails the transaction just before COMMIT.
+      const shared = new pg.Client({ connectionString: db.url });
+      await shared.connect();
+      try {
+        const query = shared.query.bind(shared) as (...args: unknown[]) => Promise<unknown>;
+        // COPY takes the stream query() returns: only COMMIT is wrapped in a promise.
+        (shared as unknown as { query: typeof query }).query = (...args: unknown[]) =>
+          args[0] === 'COMMIT'
+            ? query('SELECT 1/0')
+                .catch(() => undefined)
+                .then(() => query(...args))
+            : query(...args);
+        const lost = await refusal(insertMany(shared, model('ByCopy'), good));
+        expect(lost).to.be.instanceOf(DatabaseError);
+        expect(lost.message).to.match(/not stored.*ROLLBACK/);
+      } finally {
+        await shared.end();
+      }
+      expect(await count(client, 'by_copy')).to.equal(1_000);
+    });
+
+    it('COPY stops making rows once the server refused one', async function () {
+      this.timeout(120_000);
+      const total = 500_000;
+      let made = 0;
+      const source: RowSource = {
+        length: total,
+        row(i) {
+          made += 1;
+          return { id: i === 10 ? 3 : i, pos: String(i + 1) };
+        },
+      };
+      const dup = await refusal(insertMany(client, model('Keyed'), source, { ingest: 'copy' }));
+      expect(dup.code).to.equal('23505');
+      expect(made).to.be.below(total / 2);
+      expect(await count(client, 'keyed')).to.equal(0);
+    });
+  }
+
+  for (const ingest of methods) {
+    it(`${ingest}: an sql_type's length is enforced as on assignment, not cut`, async function () {
+      const coded = model('Coded');
+      for (const row of [
+        { id: 1, code: 'abcdef' },
+        { id: 1, codes: '{ab,abcdef}' },
+      ]) {
+        const refused = await refusal(insertMany(client, coded, [row], { ingest }));
+        expect(refused.code).to.equal('22001');
+      }
+      const ok = { id: 2, code: 'abc', codes: '{ab,NULL}' };
+      expect(await insertMany(client, coded, [ok], { ingest })).to.equal(1);
+      const { rows } = await client.query('SELECT id, code, codes::text FROM coded');
+      expect(rows).to.deep.equal([ok]);
+    });
+
+    it(`${ingest}: a Date before year 1 and a bad batchSize are refused`, async function () {
+      const early = new Date(Date.UTC(2026, 0, 1));
+      early.setUTCFullYear(-1);
+      const rows = [...readings(3), { ...readings(1)[0], time: early }];
+      const refused = await refusal(insertMany(client, model('Reading'), rows, { ingest }));
+      expect(refused.message).to.equal(
+        'row 3: field time: expected a valid Date from year 1 to 9999, got a Date in year -1',
+      );
+      for (const batchSize of [Number.NaN, 0, -1, 1.5]) {
+        const bad = await refusal(
+          insertMany(client, model('Reading'), readings(10), { ingest, batchSize }),
+        );
+        expect(bad).to.be.instanceOf(UsageError);
+        expect(bad.message).to.equal('batchSize must be a whole number of at least 1');
+      }
+      expect(await count(client, 'reading')).to.equal(0);
+    });
+  }
+
+  for (const size of [10, 2_000]) {
+    it(`POST of ${size} NDJSON lines: the first refused line in order is reported`, async function () {
+      this.timeout(60_000);
+      const { dialect, schema } = await detectDialect(client);
+      const app = buildApi({ spec, client, dialect, schema });
+      try {
+        const lines = readings(size).map((r) => JSON.stringify(r));
+        lines[1] = JSON.stringify({ time: '2026-01-01T00:00:00Z', source: 's', value: 'x' });
+        lines[size - 2] = '{"time": ';
+        const res = await app.inject({
+          method: 'POST',
+          url: '/api/readings',
+          headers: { 'content-type': 'application/x-ndjson' },
+          payload: lines.join('\n'),
+        });
+        expect(res.statusCode).to.equal(400, res.body);
+        expect(res.json().error.message).to.equal(
+          'line 2: field value: expected a finite number, got "x"',
+        );
+        expect(await count(client, 'reading')).to.equal(0);
+      } finally {
+        await app.close();
+      }
     });
   }
 

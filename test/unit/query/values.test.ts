@@ -9,6 +9,21 @@ const refuses = (type: string, value: unknown) =>
   expect(() => fieldValue(field(type), value), `${type} ${String(value)}`).to.throw(/expected/);
 
 describe('field values as PostgreSQL reads them', () => {
+  it('Dates: from year 1 to 9999, as the text forms; before year 1 refused, not misprinted', () => {
+    const inYear = (year: number) => {
+      const d = new Date(2026, 5, 15, 12);
+      d.setFullYear(year);
+      return d;
+    };
+    for (const type of ['datetime', 'timestamp', 'date']) {
+      accepts(type, inYear(1));
+      accepts(type, inYear(9999));
+      for (const year of [0, -1, 10_000]) refuses(type, inYear(year));
+      refuses(type, new Date(Number.NaN));
+    }
+    expect(fieldValue(field('timestamp'), inYear(1))).to.equal('0001-06-15T12:00:00.000');
+  });
+
   it('timestamps: real calendar days and clock times only, any RFC 3339 form', () => {
     for (const ok of [
       '2024-02-29',
