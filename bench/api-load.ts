@@ -17,8 +17,8 @@
 import autocannon from 'autocannon';
 import { routeOf } from '../lib/api/server.js';
 import { DEFAULT_API_SESSIONS, serve } from '../lib/app/serve.js';
-import type { Model, Spec } from '../lib/spec/types.js';
-import { DAY, END } from './data.js';
+import type { Spec } from '../lib/spec/types.js';
+import { DAY, END, modelOf } from './data.js';
 import { fmtInt, fmtMs, log, record, type Result } from './report.js';
 
 export interface ApiLoadOptions {
@@ -36,12 +36,6 @@ export interface ApiLoadOptions {
 
 /** Session counts compared; the first is the baseline. */
 const SESSIONS: readonly (number | undefined)[] = [1, undefined, 8];
-
-function modelOf(spec: Spec, name: string): Model {
-  const m = spec.models.find((x) => x.name === name);
-  if (!m) throw new Error(`the spec has no model ${name}`);
-  return m;
-}
 
 function sessionsLabel(sessions: number | undefined): string {
   return sessions === undefined

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { Model, Spec } from '../lib/spec/types.js';
 
 export const MINUTE = 60_000;
 export const DAY = 24 * 60 * MINUTE;
@@ -97,4 +98,11 @@ export async function copyIn(
 export async function copyBuffers(client: pg.ClientBase, table: string, chunks: readonly string[]) {
   const sink = client.query(copyFrom(`COPY ${table} ("time", "source", "value") FROM STDIN`));
   await pipeline(Readable.from(chunks), sink);
+}
+
+/** The model of bench.yaml named `name`. */
+export function modelOf(spec: Spec, name: string): Model {
+  const m = spec.models.find((x) => x.name === name);
+  if (!m) throw new Error(`bench.yaml has no model ${name}`);
+  return m;
 }

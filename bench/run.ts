@@ -69,6 +69,7 @@ import {
   SEED,
   SOURCES,
   START,
+  modelOf,
 } from './data.js';
 import {
   fmtBytes,
@@ -181,12 +182,6 @@ interface Target {
   readonly embedded?: boolean | undefined;
   /** The database's URL, for the HTTP API under load (servers only: see benchApiLoad). */
   readonly apiLoadUrl?: string | undefined;
-}
-
-function modelOf(spec: Spec, name: string): Model {
-  const m = spec.models.find((x) => x.name === name);
-  if (!m) throw new Error(`bench.yaml has no model ${name}`);
-  return m;
 }
 
 async function benchIngest(
