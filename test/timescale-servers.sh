@@ -66,8 +66,11 @@ if [ -z "${PRISM_TEST_TIMESCALE_URLS:-}${PRISM_TEST_TIMESCALE_URL:-}" ]; then
       done
       return 1
     }
+    # server.sh's base backup waits for a spread checkpoint, which paces its writes at
+    # 100 ms a buffer; an immediate one first leaves it next to nothing to write.
     replica=
     for attempt in 1 2 3; do
+      psql "$primary" -XAtqc CHECKPOINT
       if url=$(bash "$SERVER_SH" replica 2.28.3 tsl 5434 5534); then
         if streams "$url"; then replica=$url; break; fi
         echo "the replica on port 5534 does not stream: taking a new base backup" >&2

@@ -8,7 +8,8 @@
  * without closing its connections is the shared one seen through a proxy that stops
  * forwarding (test/helpers/stalling-proxy.ts).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
@@ -494,8 +495,33 @@ describeNative(CURRENT_TSL, 'serve --read-url with a replica that stops', (serve
   let replicaServer: string;
   let db: TestDatabase;
   let replicaDb: string;
-  const serverSh = (...args: string[]) =>
-    execFileSync('bash', [SERVER_SH as string, ...args], { encoding: 'utf8' }).trim();
+  const serverSh = async (...args: string[]) =>
+    (
+      await promisify(execFile)('bash', [SERVER_SH as string, ...args], { encoding: 'utf8' })
+    ).stdout.trim();
+  /**
+   * server.sh's base backup waits for a spread checkpoint, which paces its writes at
+   * 100 ms a buffer: minutes once the suites have dirtied the primary's buffers. An
+   * immediate checkpoint before it, and beside it while it runs, leaves it nothing to pace.
+   */
+  const withImmediateCheckpoints = async <T>(start: () => Promise<T>): Promise<T> => {
+    const checkpoint = () => withClient(server.url, (c) => c.query('CHECKPOINT'));
+    await checkpoint();
+    const work = start();
+    let done = false;
+    const hurry = (async () => {
+      while (!done) {
+        await new Promise((r) => setTimeout(r, 2_000));
+        await checkpoint().catch(() => undefined);
+      }
+    })();
+    try {
+      return await work;
+    } finally {
+      done = true;
+      await hurry;
+    }
+  };
   const dataDir = join(
     process.env['PRISM_TSDB_CACHE'] ?? '/var/cache/prism-timescaledb',
     '2.28.3-tsl',
@@ -513,17 +539,13 @@ describeNative(CURRENT_TSL, 'serve --read-url with a replica that stops', (serve
   const startReplica = async (): Promise<string> => {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const url = serverSh(
-          'replica',
-          '2.28.3',
-          'tsl',
-          new URL(server.url).port,
-          String(DEDICATED_PORT),
+        const url = await withImmediateCheckpoints(() =>
+          serverSh('replica', '2.28.3', 'tsl', new URL(server.url).port, String(DEDICATED_PORT)),
         );
         if (await streamsSoon(url)) return url;
         // It never streams: its data directory is older than the WAL the primary keeps
         // (the primary was rebuilt, or recycled that WAL). A new base backup replaces it.
-        serverSh('stop', '2.28.3', 'tsl', String(DEDICATED_PORT));
+        await serverSh('stop', '2.28.3', 'tsl', String(DEDICATED_PORT));
         rmSync(dataDir, { recursive: true, force: true });
       } catch (error) {
         // A base backup also fails, to be taken again, when a concurrent DROP DATABASE's
@@ -551,8 +573,11 @@ describeNative(CURRENT_TSL, 'serve --read-url with a replica that stops', (serve
       ),
     );
 
+  /** Starting the replica may take a base backup and wait up to a minute for streaming. */
+  const REPLICA_START_MS = 300_000;
   before(async function () {
     replicaOrSkip(this);
+    this.timeout(REPLICA_START_MS);
     replicaServer = await startReplica();
     db = await migrated(server);
     replicaDb = onDatabase(replicaServer, databaseOf(db.url));
@@ -565,18 +590,20 @@ describeNative(CURRENT_TSL, 'serve --read-url with a replica that stops', (serve
   });
   // The replica is left running, as the shared servers are: stopped for long, it could
   // miss WAL the primary has recycled and never catch up at the next start.
-  after(async () => {
+  after(async function () {
+    this.timeout(REPLICA_START_MS);
     if (SERVER_SH && replicaServer) await startReplica();
     await db?.dispose();
   });
 
-  it('answers from the primary while the replica is down, then reads there again', async () => {
+  it('answers from the primary while the replica is down, then reads there again', async function () {
+    this.timeout(REPLICA_START_MS);
     const api = await startApi({ replicaRetryMs: 200, healthTimeoutMs: 5_000 });
     const rows = await countRows(db.url);
     await waitFor('a read on the replica', async () =>
       (await rowsOf(api)).length === rows ? readOnReplica() : undefined,
     );
-    serverSh('stop', '2.28.3', 'tsl', String(DEDICATED_PORT));
+    await serverSh('stop', '2.28.3', 'tsl', String(DEDICATED_PORT));
     for (let i = 0; i < 5; i += 1) expect(await rowsOf(api)).to.have.length(rows);
     expect((await apiStatements(db.url)).filter(readsTable)).to.have.length(1);
     const health = await getJson(api, '/health');
