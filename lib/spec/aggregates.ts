@@ -545,35 +545,58 @@ function reachesPast(refresh: AggregateRefresh, dropAfter: TimeAmount): boolean 
   return reach === undefined || reach > magnitude(dropAfter);
 }
 
-/** A refresh over a range whose source rows were dropped deletes what was materialized there. */
+/** What a refresh reads from, with its retention: the model's table or a `from` aggregate. */
+export interface RetainedSource {
+  readonly dropAfter: TimeAmount;
+  /** 'model' or 'aggregate', and its name. */
+  readonly kind: 'model' | 'aggregate';
+  readonly name: string;
+}
+
+/**
+ * A refresh over a range whose source rows were dropped deletes what was materialized
+ * there: the message and fix, or undefined when `refresh` stays within `source`'s retention.
+ */
+export function refreshPastRetention(
+  refresh: AggregateRefresh,
+  source: RetainedSource,
+): { readonly message: string; readonly onStartOffset: boolean } | undefined {
+  const { dropAfter } = source;
+  if (!reachesPast(refresh, dropAfter)) return undefined;
+  const rows = source.kind === 'aggregate' ? 'source buckets' : 'raw rows';
+  const fix =
+    dropAfter.kind === 'interval' && refresh.startOffset?.kind === 'interval'
+      ? `set start_offset to at most ${durationText(magnitude(dropAfter) - refresh.scheduleInterval.micros)} (drop_after minus schedule_interval)`
+      : `set start_offset to at most ${amountText(dropAfter)}`;
+  return {
+    message: `the refresh reaches back past the retention of ${source.kind} '${source.name}' (drop_after ${amountText(dropAfter)}): ${reachText(refresh)}. A refresh over a range whose ${rows} were dropped deletes the buckets materialized there; ${fix}, or keep the source data longer`,
+    onStartOffset: refresh.startOffset !== null,
+  };
+}
+
 function sourceRetentionWarnings(
   refresh: AggregateRefresh | undefined,
   source: Source,
   ctx: AggregateContext,
   path: Path,
 ): Finding[] {
-  const dropAfter =
-    source.kind === 'table'
-      ? ctx.dropAfter
-      : source.kind === 'aggregate'
-        ? source.aggregate.retention?.dropAfter
+  const retained: RetainedSource | undefined =
+    source.kind === 'table' && ctx.dropAfter !== undefined
+      ? { kind: 'model', name: ctx.modelName, dropAfter: ctx.dropAfter }
+      : source.kind === 'aggregate' && source.aggregate.retention !== undefined
+        ? {
+            kind: 'aggregate',
+            name: source.aggregate.name,
+            dropAfter: source.aggregate.retention.dropAfter,
+          }
         : undefined;
-  if (refresh === undefined || dropAfter === undefined || !reachesPast(refresh, dropAfter))
-    return [];
-  const what =
-    source.kind === 'aggregate'
-      ? `the retention of aggregate '${source.aggregate.name}' (drop_after ${amountText(dropAfter)})`
-      : `the retention of model '${ctx.modelName}' (drop_after ${amountText(dropAfter)})`;
-  const rows = source.kind === 'aggregate' ? 'source buckets' : 'raw rows';
-  const fix =
-    dropAfter.kind === 'interval' && refresh.startOffset?.kind === 'interval'
-      ? `set start_offset to at most ${durationText(magnitude(dropAfter) - refresh.scheduleInterval.micros)} (drop_after minus schedule_interval)`
-      : `set start_offset to at most ${amountText(dropAfter)}`;
+  const past = refresh && retained ? refreshPastRetention(refresh, retained) : undefined;
+  if (past === undefined) return [];
   return [
     specWarning(
-      refresh.startOffset === null ? [...path, 'refresh'] : [...path, 'refresh', 'start_offset'],
-      `the refresh reaches back past ${what}: ${reachText(refresh)}. A refresh over a range whose ${rows} were dropped deletes the buckets materialized there; ${fix}, or keep the source data longer`,
-      refresh.startOffset === null ? 'key' : 'value',
+      past.onStartOffset ? [...path, 'refresh', 'start_offset'] : [...path, 'refresh'],
+      past.message,
+      past.onStartOffset ? 'value' : 'key',
     ),
   ];
 }

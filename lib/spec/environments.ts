@@ -6,7 +6,7 @@
  * sees a change of any environment's value, and the migration picks one when it runs.
  */
 import { closest } from '../util/closest.js';
-import { checkRefreshInEnvironment } from './aggregates.js';
+import { checkRefreshInEnvironment, refreshPastRetention } from './aggregates.js';
 import type { Finding, Path } from './findings.js';
 import { specError, specWarning } from './findings.js';
 import type {
@@ -136,12 +136,69 @@ function valuesOf(
       ),
     );
   }
+  findings.push(
+    ...retentionPastRefreshes(model, { dropAfter, drop, aggregates, raw }, environment, path),
+  );
   return Object.freeze({
     ...(chunkInterval ? { chunkInterval } : {}),
     ...(compressAfter ? { compressAfter } : {}),
     ...(dropAfter ? { dropAfter } : {}),
     ...(aggregates ? { aggregates } : {}),
   });
+}
+
+/**
+ * The refresh-past-retention warning of the model's aggregates, with what the environment
+ * changes: its own drop_after, or an aggregate's refresh there. Pointed at what the
+ * environment writes (the model's own values are warned about where they are written).
+ */
+function retentionPastRefreshes(
+  model: Model,
+  values: {
+    readonly dropAfter: TimeAmount | undefined;
+    readonly drop: TimeAmount | undefined;
+    readonly aggregates: EnvironmentValues['aggregates'];
+    readonly raw: RawEnvironmentValues;
+  },
+  environment: string,
+  path: Path,
+): Finding[] {
+  const findings: Finding[] = [];
+  const known = model.timeseries?.aggregates ?? [];
+  for (const aggregate of known) {
+    const ownRefresh = values.aggregates?.[aggregate.name]?.refresh;
+    const refresh = ownRefresh ?? aggregate.refresh;
+    const from =
+      aggregate.from === undefined ? undefined : known.find((a) => a.name === aggregate.from);
+    const source =
+      from !== undefined
+        ? from.retention && {
+            kind: 'aggregate' as const,
+            name: from.name,
+            dropAfter: from.retention.dropAfter,
+          }
+        : values.drop && { kind: 'model' as const, name: model.name, dropAfter: values.drop };
+    // Only what this environment changes: the table's retention, or this refresh.
+    const changed =
+      ownRefresh !== undefined || (from === undefined && values.dropAfter !== undefined);
+    const past = changed && refresh && source ? refreshPastRetention(refresh, source) : undefined;
+    if (past === undefined) continue;
+    const refreshAt: Path = [...path, 'aggregates', aggregate.name, 'refresh'];
+    const at: Path =
+      ownRefresh === undefined
+        ? [...path, 'retention', 'drop_after']
+        : values.raw.aggregates?.[aggregate.name]?.refresh?.start_offset !== undefined
+          ? [...refreshAt, 'start_offset']
+          : refreshAt;
+    findings.push(
+      specWarning(
+        at,
+        `in environment '${environment}', aggregate '${aggregate.name}': ${past.message}`,
+        at === refreshAt ? 'key' : 'value',
+      ),
+    );
+  }
+  return findings;
 }
 
 const REFRESH_KEYS = ['start_offset', 'end_offset', 'schedule_interval'] as const;

@@ -148,6 +148,60 @@ describe('aggregate refresh policies per environment: prism.yaml', () => {
     );
   });
 
+  it("warns when an environment's retention or refresh makes a refresh reach past the data it reads", () => {
+    // Retention of 90 days everywhere: the model's own refresh of 30 days stays within it.
+    const retained = MODELS.replace(
+      '      chunk_interval: 7 days\n',
+      '      chunk_interval: 7 days\n      retention: { drop_after: 90 days }\n',
+    );
+    const text = (...lines: string[]) => `${retained}\n${['environments:', ...lines].join('\n')}\n`;
+    const warningsOf = (t: string) =>
+      parseSpec(t, 'prism.yaml').warnings.map((w) => [w.line, w.column, w.message]);
+    expect(warningsOf(`${retained}\n`)).to.deep.equal([]);
+    const shorter = '    Reading: { retention: { drop_after: 7 days } }';
+    const reaching =
+      '    Reading: { retention: { drop_after: 40 days }, aggregates: { reading_hourly: { refresh: { start_offset: 44 days } } } }';
+    const fine = '    Reading: { retention: { drop_after: 60 days } }';
+    expect(
+      warningsOf(text('  staging:', shorter, '  dev:', reaching, '  test:', fine)),
+    ).to.deep.equal([
+      [
+        23,
+        column(shorter, '7 days'),
+        "in environment 'staging', aggregate 'reading_hourly': the refresh reaches back past the retention of model 'Reading' (drop_after 7 days): start_offset 30 days plus schedule_interval 30 minutes. A refresh over a range whose raw rows were dropped deletes the buckets materialized there; set start_offset to at most 6 days 23 hours 30 minutes (drop_after minus schedule_interval), or keep the source data longer",
+      ],
+      [
+        25,
+        column(reaching, '44 days'),
+        "in environment 'dev', aggregate 'reading_hourly': the refresh reaches back past the retention of model 'Reading' (drop_after 40 days): start_offset 44 days plus schedule_interval 30 minutes. A refresh over a range whose raw rows were dropped deletes the buckets materialized there; set start_offset to at most 39 days 23 hours 30 minutes (drop_after minus schedule_interval), or keep the source data longer",
+      ],
+    ]);
+  });
+
+  it("warns when an environment's refresh of a hierarchical aggregate reaches past its source's retention", () => {
+    const text = [
+      ...MODELS.split('\n').slice(0, 13),
+      '          columns: { samples: count(*) }',
+      '          refresh: { start_offset: 30 days, end_offset: 1 hour, schedule_interval: 30 minutes }',
+      '          retention: { drop_after: 60 days }',
+      '        - name: reading_daily',
+      '          from: reading_hourly',
+      '          bucket: 1 day',
+      '          columns: { samples: sum(samples) }',
+      '          refresh: { start_offset: 20 days, end_offset: 1 day, schedule_interval: 1 hour }',
+      'environments:',
+      '  dev:',
+      '    Reading: { aggregates: { reading_daily: { refresh: { start_offset: 90 days } } } }',
+      '',
+    ].join('\n');
+    const [warning, ...rest] = parseSpec(text, 'prism.yaml').warnings;
+    expect(rest).to.deep.equal([]);
+    expect(warning).to.include({ line: 24, column: 72 });
+    expect(warning?.message).to.equal(
+      "in environment 'dev', aggregate 'reading_daily': the refresh reaches back past the retention of aggregate 'reading_hourly' (drop_after 60 days): start_offset 90 days plus schedule_interval 1 hour. A refresh over a range whose source buckets were dropped deletes the buckets materialized there; set start_offset to at most 59 days 23 hours (drop_after minus schedule_interval), or keep the source data longer",
+    );
+  });
+
   it('checks the amounts against the time column, at their place', () => {
     const line =
       '    Reading: { aggregates: { reading_hourly: { refresh: { schedule_interval: often } } } }';
