@@ -116,3 +116,50 @@ export class AggregateRefreshError extends PrismError {
   static override readonly code: ErrorCode = 'aggregate-refresh-failed';
   readonly exitCode = ExitCode.aggregateRefresh;
 }
+
+/** What a file-system error code means, for a path the user gave. */
+const FILE_SYSTEM_REASONS: Readonly<Record<string, string>> = Object.freeze({
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'it, or a folder on its path, is a file, not a directory',
+  EEXIST: 'a file is in the way of a directory',
+  EISDIR: 'it is a directory, not a file',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  ENAMETOOLONG: 'the name is too long',
+});
+
+/** What the failed call was doing, by its name. */
+const FILE_SYSTEM_CALLS: Readonly<Record<string, string>> = Object.freeze({
+  access: 'access',
+  copyfile: 'copy',
+  lstat: 'read',
+  mkdir: 'create the directory',
+  open: 'open',
+  opendir: 'read the directory',
+  read: 'read',
+  rename: 'rename',
+  rmdir: 'remove the directory',
+  scandir: 'read the directory',
+  stat: 'read',
+  unlink: 'remove',
+  write: 'write',
+});
+
+/**
+ * A file-system failure on a path the command was given (`--migrations-dir` naming a file,
+ * `types --out` under one, a folder without write permission) as the bad input it is,
+ * naming the path; undefined for anything else.
+ */
+export function fileSystemFailure(error: unknown): UsageError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, syscall, path } = error as NodeJS.ErrnoException;
+  const reason = code === undefined ? undefined : FILE_SYSTEM_REASONS[code];
+  const doing = syscall === undefined ? undefined : FILE_SYSTEM_CALLS[syscall];
+  if (reason === undefined || path === undefined || doing === undefined) return undefined;
+  return new UsageError(`cannot ${doing} ${path}: ${reason} (${code})`, {
+    hint: 'check the paths given (--spec, --migrations-dir, --config, --env-path, --out) and their permissions',
+    cause: error,
+  });
+}

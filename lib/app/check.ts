@@ -7,6 +7,8 @@ import type { Spec } from '../spec/types.js';
 import type { DestructiveChange } from '../diff/destructive.js';
 import { structureChanges, type StructuredChange } from '../diff/structured.js';
 import { pendingChanges } from '../generate/generate.js';
+import { diffSpecs } from '../diff/diff.js';
+import { readSnapshot } from '../diff/snapshot.js';
 import { lineageProblems } from '../generate/lineage.js';
 import { connect } from '../db/connect.js';
 import { migrationStatus } from '../runner/migrate.js';
@@ -56,6 +58,17 @@ export function checkMigrations(spec: Spec, migrationsDir: string): MigrationsCh
   };
 }
 
+/**
+ * What the migrations make: the spec, or — while it holds changes that no migration holds —
+ * the spec as of the last generated migration. So a change not generated yet is reported
+ * once, as missing from the migrations, and not again as drift made by hand.
+ */
+function migratedSpec(spec: Spec, migrationsDir: string): Spec {
+  const snapshot = readSnapshot(migrationsDir);
+  if (snapshot === undefined || diffSpecs(snapshot.spec, spec).length === 0) return spec;
+  return snapshot.spec;
+}
+
 /** The part of `check` that reads the database; null when there is none to read. */
 export async function checkDatabase(options: CheckOptions): Promise<DatabaseCheck | null> {
   // Read-only: never creates the embedded database.
@@ -70,7 +83,10 @@ export async function checkDatabase(options: CheckOptions): Promise<DatabaseChec
       const client = await connect(db.url);
       try {
         const support = await detectTimescale(client);
-        const spec = specForEnvironment(options.spec, options.environment);
+        const spec = specForEnvironment(
+          migratedSpec(options.spec, options.migrationsDir),
+          options.environment,
+        );
         const other = (await appliedMigrations(client, historyTable(options))).find(
           (m) => m.environment !== null && m.environment !== (options.environment ?? null),
         );

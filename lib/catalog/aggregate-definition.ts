@@ -171,6 +171,12 @@ const RESERVED = new Set([
   'for',
 ]);
 
+/**
+ * The words of RESERVED that PostgreSQL does not reserve: it prints a column of that name
+ * unquoted (`r.at`, `… AS over`), so where a name is expected they are one.
+ */
+const UNRESERVED = new Set(['at', 'by', 'filter', 'nulls', 'over', 'within']);
+
 /** Multi-word type names as format_type prints them. */
 const TYPE_PHRASES = [
   ['timestamp', 'with', 'time', 'zone'],
@@ -224,7 +230,7 @@ class Parser {
   identifier(): string {
     const t = this.next();
     if (t.t === 'ident') return t.v;
-    if (t.t === 'word' && !RESERVED.has(t.v)) return t.v;
+    if (t.t === 'word' && (!RESERVED.has(t.v) || UNRESERVED.has(t.v))) return t.v;
     throw new ParseError(`${JSON.stringify(t.v)} where a name was expected`);
   }
 

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from './version.js';
-import { ExitCode, PrismError, UsageError } from '../errors.js';
+import { ExitCode, fileSystemFailure, PrismError, UsageError } from '../errors.js';
 import { createOutput, type Output } from './output.js';
 import { cleanups, identifier, interruption, loadProjectSettings } from './context.js';
 import { registerInit } from './commands/init.js';
@@ -150,8 +150,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       out.finish(error);
       return ExitCode.badInput;
     }
-    out.finish(error);
-    return error instanceof PrismError ? error.exitCode : ExitCode.database;
+    const failure = fileSystemFailure(error) ?? error;
+    out.finish(failure);
+    return failure instanceof PrismError ? failure.exitCode : ExitCode.database;
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);

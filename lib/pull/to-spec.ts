@@ -17,6 +17,7 @@ import type {
   Table,
 } from '../schema/types.js';
 import { aggregateCallText } from '../sql/aggregate-call.js';
+import { toOrderByTerm } from '../sql/order-by.js';
 import { functionDefaultText, parseDefault } from '../spec/defaults.js';
 import {
   defaultIndexName,
@@ -424,12 +425,14 @@ class ModelBuilder {
       : indexName === defaultIndexName(table, [time])
         ? [`${time} DESC`]
         : undefined;
+    // Terms with their directions, as the spec's validation matches them: `time DESC` is
+    // the column `time`, descending, and picks that index over an ascending one.
     const matched =
       terms === undefined
         ? undefined
         : matchReorderIndex(
-            terms.map((t) => ({ column: t.split(' ')[0] as string, direction: 'ASC' as const })),
-            candidates,
+            terms.map(toOrderByTerm),
+            candidates.map((c) => ({ ...c, columns: c.columns.map(toOrderByTerm) })),
             table,
             time,
           );

@@ -147,6 +147,33 @@ describe('prism-migrate CLI', function () {
       expect(readdirSync(dir)).to.deep.equal([]);
     });
 
+    it('exits 2 naming the path when a path given is a file where a directory is needed', async () => {
+      const dir = tempDir();
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'prism.yaml'), readFileSync(resolve('spec/examples/datapoint.yaml')));
+      for (const args of [
+        ['--migrations-dir', 'prism.yaml', 'create', 'foo'],
+        ['--migrations-dir', 'prism.yaml/sub', 'generate'],
+        [
+          '--migrations-dir',
+          'prism.yaml',
+          'status',
+          '--database-url',
+          'postgres://root@127.0.0.1:1/x',
+        ],
+        ['types', '--out', 'prism.yaml/types.ts'],
+      ]) {
+        const r = await runCli(args, { cwd: dir });
+        expect(r.code, args.join(' ')).to.equal(2);
+        expect(r.stderr, args.join(' ')).to.include(join(dir, 'prism.yaml'));
+        expect(r.stderr, args.join(' ')).to.not.include('unexpected');
+        expect(r.stderr, args.join(' ')).to.include('hint: ');
+        const json = await runCli(['--json', ...args], { cwd: dir });
+        expect(JSON.parse(json.stdout).error.code, args.join(' ')).to.equal('usage');
+      }
+      expect(readdirSync(dir)).to.deep.equal(['prism.yaml']);
+    });
+
     it('--version prints the package version', async () => {
       const r = await runCli(['--version'], { cwd: tempDir() });
       expect(r.code).to.equal(0);

@@ -141,6 +141,40 @@ function describeDriftAndDataLoss(title: string, target: Target): void {
       expect((await runCli(['check'], { cwd: dir, env })).code).to.equal(0);
     });
 
+    it('reports a spec change not generated yet as missing from the migrations, not as drift', async () => {
+      // The applied migrations hold drop_after 1 year; the spec now says 90 days.
+      writeFileSync(
+        join(dir, 'prism.yaml'),
+        SEED.replace('drop_after: 1 year', 'drop_after: 90 days'),
+      );
+      try {
+        const ahead = await runCli(['check'], { cwd: dir, env });
+        expect(ahead.code).to.equal(1);
+        expect(ahead.stdout).to.include('not in any migration: ');
+        expect(ahead.stdout).to.not.include('drift in');
+        expect(ahead.stderr).to.include('are in no migration');
+        expect(ahead.stderr).to.not.include('drifts from the spec');
+        const json = JSON.parse((await runCli(['check', '--json'], { cwd: dir, env })).stdout) as {
+          changes: unknown[];
+          database: { drift: unknown[] };
+        };
+        expect(json.changes).to.have.length(2);
+        expect(json.database.drift).to.deep.equal([]);
+
+        // A change by hand meanwhile is drift from what the migrations made.
+        await project.sql(`SELECT remove_retention_policy('datapoint')`);
+        const byHand = await runCli(['check'], { cwd: dir, env });
+        expect(byHand.code).to.equal(1);
+        expect(byHand.stdout).to.include(
+          'drift in datapoint: retention policy is none (removed?), expected drop_after 1 year',
+        );
+        await project.sql(`SELECT add_retention_policy('datapoint', INTERVAL '1 year')`);
+      } finally {
+        writeFileSync(join(dir, 'prism.yaml'), SEED);
+      }
+      expect((await runCli(['check'], { cwd: dir, env })).code).to.equal(0);
+    });
+
     it('refuses a shortened retention that would drop rows, previews it in a dry run, and applies it with --allow-data-loss', async () => {
       await project.sql(
         `INSERT INTO datapoint (id, "timestamp", source, value)

@@ -220,6 +220,48 @@ describe('parseAggregateDefinition', () => {
     });
   });
 
+  it('reads columns named with unreserved keywords, which PostgreSQL prints unquoted', () => {
+    // `at`, `by`, `nulls`, `filter`, `over` and `within` are keywords, but not reserved
+    // ones, so PostgreSQL prints them without quotes: qualified as PostgreSQL 15 and
+    // TimescaleDB 2.28.3 print a view, unqualified as PostgreSQL 17 (the embedded one) does.
+    const expected = {
+      source: { name: 'k' },
+      timeColumn: 'at',
+      bucket: { kind: 'interval', text: '1 day' },
+      bucketFunction: 'time_bucket',
+      groupBy: ['nulls'],
+      columns: [
+        { name: 'over', function: 'sum', argument: 'filter' },
+        { name: 'at', function: 'max', argument: 'over' },
+        { name: 'within', function: 'last', argument: 'within' },
+        { name: 'n', function: 'count', argument: 'window' },
+        { name: 'b', function: 'min', argument: 'by' },
+      ],
+    };
+    expect(
+      parsed(` SELECT time_bucket('1 day'::interval, k.at) AS bucket,
+    k.nulls,
+    sum(k.filter) AS over,
+    max(k.over) AS at,
+    last(k.within, k.at) AS within,
+    count(k."window") AS n,
+    min(k.by) AS b
+   FROM k
+  GROUP BY (time_bucket('1 day'::interval, k.at)), k.nulls;`),
+    ).to.deep.equal(expected);
+    expect(
+      parsed(` SELECT time_bucket('1 day'::interval, at) AS bucket,
+    nulls,
+    sum(filter) AS over,
+    max(over) AS at,
+    last(within, at) AS within,
+    count("window") AS n,
+    min(by) AS b
+   FROM k
+  GROUP BY (time_bucket('1 day'::interval, at)), nulls;`),
+    ).to.deep.equal(expected);
+  });
+
   it('refuses what prism.yaml cannot state, saying why', () => {
     const base = (select: string, rest = 'FROM r GROUP BY 1, 2') =>
       `SELECT time_bucket('01:00:00'::interval, r.t) AS bucket, r.s, ${select} ${rest}`;

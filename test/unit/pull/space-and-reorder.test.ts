@@ -54,6 +54,28 @@ describe('pull: space partitioning and reorder policies', () => {
     expect(p.hypertable?.reorderIndex).to.equal('by_device');
   });
 
+  it('writes a reorder policy on an index with a descending column, and beside one ascending', () => {
+    const byDeviceDesc: Index = {
+      ...index('by_device_desc'),
+      columns: [
+        { column: 'device_id', direction: 'ASC' },
+        { column: 'time', direction: 'DESC' },
+      ],
+    };
+    const p = pulled(reading({ reorderIndex: 'by_device_desc' }, [byDeviceDesc]));
+    expect(p.notes.map((n) => n.what)).to.not.include('reorder policy');
+    expect(p.text).to.include('      reorder:\n        index: [device_id, time DESC]\n');
+    expect(p.hypertable?.reorderIndex).to.equal('by_device_desc');
+    // With an ascending index of the same columns, each policy keeps its own index.
+    const both = [index('by_device', 'device_id', 'time'), byDeviceDesc];
+    expect(
+      pulled(reading({ reorderIndex: 'by_device_desc' }, both)).hypertable?.reorderIndex,
+    ).to.equal('by_device_desc');
+    expect(pulled(reading({ reorderIndex: 'by_device' }, both)).hypertable?.reorderIndex).to.equal(
+      'by_device',
+    );
+  });
+
   it('names the default time index by the time column, and the key by its columns', () => {
     expect(pulled(reading({ reorderIndex: 'reading_time_idx' })).text).to.include(
       'reorder:\n        index: [time DESC]\n',
