@@ -7,7 +7,7 @@
  */
 import { timescaleSchema } from '../catalog/read.js';
 import type { ClientBase } from 'pg';
-import { DatabaseError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { STAND_IN_COMMENT } from '../operations/aggregates/definition.js';
 import { quoteIdent } from '../sql/quote.js';
 import { refreshContinuousSql } from './refresh.js';
@@ -117,8 +117,8 @@ export async function runPolicyJobs(
 ): Promise<JobRun[]> {
   const schema = await timescaleSchema(client);
   const standIns = await standInRefreshes(client, options.table);
-  if (!schema && standIns.length === 0)
-    throw new DatabaseError('TimescaleDB is not installed here: there are no policy jobs to run');
+  // Without TimescaleDB there is nothing to run but stand-ins: none is no failure, so that
+  // `up && jobs run` holds on plain PostgreSQL too.
   const steps = schema
     ? [
         ...(await continuousRefreshes(client, schema, options.table)),
@@ -127,9 +127,13 @@ export async function runPolicyJobs(
       ]
     : standIns;
   if (options.table && steps.length === 0) {
-    throw new DatabaseError(
+    throw new UsageError(
       `no aggregate to refresh and no compression, reorder or retention policy on ${options.table}`,
-      { hint: '`prism-migrate timescale-info` lists the policy jobs' },
+      {
+        hint: schema
+          ? '`prism-migrate timescale-info` lists the policy jobs'
+          : 'TimescaleDB is not installed here: only materialized views standing in for aggregates are refreshed',
+      },
     );
   }
   const runs: JobRun[] = [];

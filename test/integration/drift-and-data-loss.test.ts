@@ -291,7 +291,7 @@ function describeDriftAndDataLoss(title: string, target: Target): void {
         expect(after.hypertables[0]?.chunks).to.equal(chunksBefore);
       }
       const missing = await runCli(['jobs', 'run', '--table', 'nope'], { cwd: dir, env });
-      expect(missing.code).to.equal(3);
+      expect(missing.code).to.equal(2);
       expect(missing.stderr).to.include('no compression, reorder or retention policy on nope');
     });
   });

@@ -215,7 +215,8 @@ function describeLifecycle(title: string, open: () => Promise<Target>): void {
 
     it('apply-timescale, jobs run, down, redo and create', async () => {
       const applied = await json(['apply-timescale', '--dry-run'], target.timescale ? 0 : 3);
-      const jobs = await json(['jobs', 'run'], target.timescale ? 0 : 3);
+      // Without TimescaleDB and with no stand-in, there is nothing to run, and no failure.
+      const jobs = await json(['jobs', 'run'], 0);
       if (target.timescale) {
         expect(applied['steps']).to.deep.equal([]);
         expect((jobs['runs'] as { kind: string }[]).map((r) => r.kind)).to.deep.equal([
@@ -223,7 +224,7 @@ function describeLifecycle(title: string, open: () => Promise<Target>): void {
         ]);
       } else {
         expect(applied.error?.code).to.equal('database');
-        expect(jobs.error?.code).to.equal('database');
+        expect(jobs['runs']).to.deep.equal([]);
       }
       const down = await json(['down'], 0);
       expect((down['migrations'] as { name: string }[]).map((m) => m.name)).to.have.length(1);
