@@ -1,9 +1,9 @@
 /**
  * What users set on a relation that a step drops and makes again (a stand-in swapped
  * between view and materialized view, the views built on it, an aggregate made anew or
- * made a continuous aggregate): privileges on it and on its columns, its owner, its
- * comment. Without them a reporting role granted SELECT gets "permission denied" after
- * the migration.
+ * made a continuous aggregate, a hypertable copied back into a plain table): privileges
+ * on it and on its columns, its owner, its comment. Without them a reporting role granted
+ * SELECT gets "permission denied" after the migration.
  *
  * The access is read into a jsonb value before the drop and applied to the new relation
  * after it, in the same transaction: `{owner: oid, acl: aclitem[] as text, columns:

@@ -11,6 +11,7 @@ import { STAND_IN_COMMENT } from '../../../lib/operations/aggregates/definition.
 import {
   createContinuousAggregate,
   dropContinuousAggregate,
+  revertHypertable,
   setAggregateRealtime,
 } from '../../../lib/operations/sql.js';
 
@@ -162,6 +163,18 @@ describe('operations: access kept across a drop and a create', () => {
         `EXECUTE 'CREATE VIEW "v" AS ' || definition;`,
         `EXECUTE pg_catalog.format('ALTER %s %s OWNER TO %I', 'VIEW', '"v"', access_owner);`,
         "EXECUTE pg_catalog.format('ALTER %s %s OWNER TO %I', CASE dep_kinds[i] WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, dep_names[i], access_owner);",
+      ]);
+    });
+
+    it('revertHypertable gives the copy its owner before the serial sequences move to it', () => {
+      const out = sql(revertHypertable('m'));
+      inOrder(out, [
+        `table_access := ${accessOf('target')};`,
+        "EXECUTE pg_catalog.format('CREATE TABLE %s (LIKE %s INCLUDING ALL EXCLUDING INDEXES)', tmp_qualified, qualified);",
+        "EXECUTE pg_catalog.format('ALTER %s %s OWNER TO %I', 'TABLE', tmp_qualified, access_owner);",
+        "EXECUTE pg_catalog.format('COMMENT ON %s %s IS %L', 'TABLE', tmp_qualified, (table_access ->> 'comment'));",
+        'FOREACH stmt IN ARRAY coalesce(owned_sequences',
+        "EXECUTE pg_catalog.format('DROP TABLE %s', qualified);",
       ]);
     });
   });
