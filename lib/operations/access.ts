@@ -12,6 +12,12 @@
  * the old one had; a privilege is granted again by the owner, whoever granted it before.
  * Column privileges of columns the new relation lacks go with them.
  *
+ * A continuous aggregate is not given back to an owner who cannot log in (a NOLOGIN
+ * role): TimescaleDB runs its policy jobs as its owner and refuses a policy whose owner
+ * cannot log in, so the policies the same migration adds would fail. It stays owned by
+ * the role running the migration, with a WARNING saying so; the old owner keeps its
+ * privileges, granted to it.
+ *
  * A drop and a create in separate statements (an aggregate made anew) hand it over in a
  * transaction-local setting, keyed by the relation's qualified name; without a
  * transaction around both, it is gone before the create.
@@ -37,6 +43,8 @@ export function accessOf(reg: string): string {
 export const ACCESS_DECLARE = Object.freeze([
   'access_reg pg_catalog.regclass;',
   'access_owner text;',
+  'access_owner_logs_in boolean;',
+  'access_made_by text;',
   'access_change record;',
 ]);
 
@@ -51,6 +59,11 @@ export interface RestoreAccess {
   readonly commentKind: string;
   /** A comment never put back (what marks the relation replaced as made by this tool). */
   readonly exceptComment?: string | undefined;
+  /**
+   * plpgsql boolean: the relation is a continuous aggregate, whose policy jobs TimescaleDB
+   * runs as its owner; an owner who cannot log in is then not put back (see above).
+   */
+  readonly policyJobsRunAsOwner?: string | undefined;
 }
 
 /** The privileges `saved` (jsonb) holds, then those of the relation `access_reg` now. */
@@ -76,7 +89,9 @@ const GRANT_CHANGES = (saved: string) =>
     '    WHERE a.attrelid = access_reg AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL',
     ')',
     // Revokes first: a grant option that changed is revoked with its privilege, then granted.
+    // Not the privileges of an owner other than the old one (an owner not put back).
     'SELECT false AS is_grant, * FROM (SELECT * FROM now EXCEPT SELECT * FROM was) r',
+    `  WHERE r.grantee IS DISTINCT FROM (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = access_reg AND c.relowner <> (${saved} ->> 'owner')::pg_catalog.oid)`,
     'UNION ALL',
     'SELECT true, * FROM (SELECT * FROM was EXCEPT SELECT * FROM now) g',
     'ORDER BY 1',
@@ -88,18 +103,31 @@ const GRANT_CHANGES = (saved: string) =>
  */
 export function restoreAccess(r: RestoreAccess): string[] {
   const comment = `(${r.saved} ->> 'comment')`;
+  const changeOwner = [
+    'BEGIN',
+    `  EXECUTE pg_catalog.format('ALTER %s %s OWNER TO %I', ${r.alterKind}, ${r.relation}, access_owner);`,
+    'EXCEPTION WHEN insufficient_privilege THEN',
+    `  RAISE EXCEPTION USING MESSAGE = pg_catalog.format('prism: cannot make %I the owner of %s again (this step made it anew): %s', access_owner, ${r.relation}, SQLERRM),`,
+    "    HINT = 'run it as a superuser, or as a role that may SET ROLE to that owner (which needs CREATE on the schema)';",
+    'END;',
+  ];
   return [
     `IF ${r.saved} IS NOT NULL THEN`,
     `  access_reg := (${r.relation})::pg_catalog.regclass;`,
-    `  SELECT o.rolname INTO access_owner FROM pg_catalog.pg_roles o WHERE o.oid = (${r.saved} ->> 'owner')::pg_catalog.oid;`,
-    '  IF access_owner IS NOT NULL AND access_owner IS DISTINCT FROM (SELECT o.rolname FROM pg_catalog.pg_class c',
-    '      JOIN pg_catalog.pg_roles o ON o.oid = c.relowner WHERE c.oid = access_reg) THEN',
-    '    BEGIN',
-    `      EXECUTE pg_catalog.format('ALTER %s %s OWNER TO %I', ${r.alterKind}, ${r.relation}, access_owner);`,
-    '    EXCEPTION WHEN insufficient_privilege THEN',
-    `      RAISE EXCEPTION USING MESSAGE = pg_catalog.format('prism: cannot make %I the owner of %s again (this step made it anew): %s', access_owner, ${r.relation}, SQLERRM),`,
-    "        HINT = 'run it as a superuser, or as a role that may SET ROLE to that owner (which needs CREATE on the schema)';",
-    '    END;',
+    `  SELECT o.rolname, o.rolcanlogin INTO access_owner, access_owner_logs_in FROM pg_catalog.pg_roles o WHERE o.oid = (${r.saved} ->> 'owner')::pg_catalog.oid;`,
+    '  SELECT o.rolname INTO access_made_by FROM pg_catalog.pg_class c',
+    '    JOIN pg_catalog.pg_roles o ON o.oid = c.relowner WHERE c.oid = access_reg;',
+    '  IF access_owner IS NOT NULL AND access_owner IS DISTINCT FROM access_made_by THEN',
+    ...(r.policyJobsRunAsOwner === undefined
+      ? changeOwner.map((l) => `    ${l}`)
+      : [
+          `    IF NOT access_owner_logs_in AND ${r.policyJobsRunAsOwner} THEN`,
+          `      RAISE WARNING USING MESSAGE = pg_catalog.format('prism: continuous aggregate %s, made again, stays owned by %I, not by %I as before: TimescaleDB runs an aggregate''s policy jobs as its owner, who must be able to log in, and %I cannot (NOLOGIN); its privileges are kept', ${r.relation}, access_made_by, access_owner, access_owner),`,
+          `        HINT = pg_catalog.format('ALTER ROLE %I LOGIN, then ALTER MATERIALIZED VIEW %s OWNER TO %I; or change the owner after the migration that adds its policies', access_owner, ${r.relation}, access_owner);`,
+          '    ELSE',
+          ...changeOwner.map((l) => `      ${l}`),
+          '    END IF;',
+        ]),
     '  END IF;',
     '  FOR access_change IN',
     ...GRANT_CHANGES(r.saved).map((l) => `  ${l}`),

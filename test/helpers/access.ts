@@ -11,17 +11,21 @@ export interface TestRoles {
   /** Granted SELECT on what it reports from. */
   readonly reader: string;
   /**
-   * Owns some of the relations instead of the user running the migrations. It can log in:
-   * TimescaleDB adds no policy to a continuous aggregate whose owner cannot.
+   * Owns some of the relations instead of the user running the migrations. It can log in
+   * unless made with `ownerLogsIn` false: a continuous aggregate made again is not given
+   * back to an owner who cannot (TimescaleDB would refuse its policies).
    */
   readonly owner: string;
 }
 
-export async function createTestRoles(client: pg.ClientBase): Promise<TestRoles> {
+export async function createTestRoles(
+  client: pg.ClientBase,
+  ownerLogsIn = true,
+): Promise<TestRoles> {
   const suffix = `${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const roles = { reader: `prism "reader" ${suffix}`, owner: `prism owner ${suffix}` };
   await client.query(`CREATE ROLE ${quoteIdent(roles.reader)}`);
-  await client.query(`CREATE ROLE ${quoteIdent(roles.owner)} LOGIN`);
+  await client.query(`CREATE ROLE ${quoteIdent(roles.owner)} ${ownerLogsIn ? 'LOGIN' : 'NOLOGIN'}`);
   return roles;
 }
 

@@ -408,3 +408,74 @@ describeNative(
     }).timeout(TIMEOUT);
   },
 );
+
+describeNative(
+  CURRENT_TSL,
+  'an aggregate made again whose owner cannot log in',
+  (server: NativeServer) => {
+    it('stays owned by the migrating user, with a warning, so that its policies are added; its grants are kept', async () => {
+      let roles: TestRoles | undefined;
+      const db = await createNativeDatabase(server);
+      const dir = join(tempDir(), 'migrations');
+      try {
+        let now = Date.UTC(2026, 0, 1);
+        for (const step of STEPS) {
+          const { spec } = await loadSpec(step);
+          generateMigration({ spec, migrationsDir: dir, now: new Date((now += 1000)) });
+        }
+        const up = (log: string[] = []) =>
+          migrate({
+            url: db.url,
+            migrationsDir: dir,
+            direction: 'up',
+            count: 1,
+            log: (l) => log.push(l),
+          });
+        await up();
+        await up();
+        const owner = await withClient(db.url, async (client) => {
+          await insertRows(client);
+          // A NOLOGIN role owning the hourly aggregate, as teams own objects by group roles.
+          roles = await createTestRoles(client, false);
+          await grantReporting(client, roles, 'continuous');
+          const { rows } = await client.query<{ user: string }>('SELECT current_user AS user');
+          return rows[0]?.user as string;
+        });
+        const log: string[] = [];
+        // Step 2 makes reading_hourly again and adds its policies.
+        expect((await up(log)).map((m) => m.name)).to.have.length(1);
+        const warning = log.find((l) => l.includes('stays owned by'));
+        expect(warning).to.equal(
+          `notice: prism: continuous aggregate public.reading_hourly, made again, stays owned by ${owner}, not by ${quoteIdent((roles as TestRoles).owner)} as before: TimescaleDB runs an aggregate's policy jobs as its owner, who must be able to log in, and ${quoteIdent((roles as TestRoles).owner)} cannot (NOLOGIN); its privileges are kept`,
+        );
+        await withClient(db.url, async (client) => {
+          const access = await relationAccess(client, ['reading_hourly']);
+          expect(access.map((a) => [a.owner, a.comment])).to.deep.equal([
+            [owner, 'hourly numbers, for reporting'],
+          ]);
+          const who = (roles as TestRoles).owner;
+          // The old owner keeps what it had, the reader its SELECT.
+          expect(access[0]?.privileges).to.include(`${who} SELECT by ${owner}`);
+          expect(access[0]?.privileges).to.include(
+            `${(roles as TestRoles).reader} SELECT by ${owner}`,
+          );
+          expect(access[0]?.privileges).to.include(`${owner} SELECT by ${owner}`);
+          expect(await reporting(client, roles as TestRoles)).to.deep.equal(['ok', 'ok']);
+          const { rows } = await client.query<{ proc_name: string }>(
+            // The jobs of a continuous aggregate name it as their hypertable.
+            `SELECT proc_name FROM timescaledb_information.jobs
+              WHERE hypertable_name = 'reading_hourly' ORDER BY 1`,
+          );
+          expect(rows.map((r) => r.proc_name)).to.deep.equal([
+            'policy_compression',
+            'policy_refresh_continuous_aggregate',
+            'policy_retention',
+          ]);
+        });
+      } finally {
+        if (roles) await withClient(db.url, (c) => dropTestRoles(c, roles as TestRoles));
+        await db.dispose();
+      }
+    }).timeout(TIMEOUT);
+  },
+);

@@ -27,7 +27,8 @@ const AGG_QUALIFIED = "pg_catalog.format('%I.%I', agg_schema, agg_name)";
 /**
  * plpgsql: the privileges, owner and comment a `dropAggregateSql` of the same name noted
  * earlier in the transaction (it is made again), put on the aggregate just made; not the
- * comment marking a stand-in, which a continuous aggregate made in its place must not have.
+ * comment marking a stand-in, which a continuous aggregate made in its place must not have,
+ * nor, on a continuous aggregate, an owner who cannot log in (its policies would fail).
  */
 function restoreKeptAccess(view: TableArg): string[] {
   return [
@@ -41,6 +42,8 @@ function restoreKeptAccess(view: TableArg): string[] {
         "CASE WHEN is_continuous OR agg_kind = 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END",
       commentKind: "CASE agg_kind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END",
       exceptComment: STAND_IN_COMMENT,
+      // Not a stand-in: its policies are skipped, and a view has no jobs.
+      policyJobsRunAsOwner: 'is_continuous',
     }),
   ];
 }
