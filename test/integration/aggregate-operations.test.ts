@@ -5,7 +5,8 @@
  * aggregates right after it (the refresh after commit) with the raw query's numbers;
  * `jobs run` brings in rows added later; down and up again. A migration whose refresh
  * fails (a float sum that overflows) stays applied, its aggregate exists empty, and the
- * run ends with the typed error.
+ * run ends with the typed error. A realtime change that swaps a stand-in keeps what the
+ * users granted on it and on the views built on it, their owners and comments.
  *
  * Continuous aggregates on TimescaleDB 2.28.3 and 2.12.2 (Timescale License) and the
  * embedded database; materialized views standing in for them on the Apache-only build
@@ -19,6 +20,7 @@ import { AggregateRefreshError, ExitCode } from '../../lib/errors.js';
 import { createContinuousAggregateSql } from '../../lib/operations/aggregates/createContinuousAggregate.js';
 import { runPolicyJobs } from '../../lib/runner/jobs.js';
 import { appliedMigrations, migrate, MigrationFailedError } from '../../lib/runner/migrate.js';
+import { quoteIdent } from '../../lib/sql/quote.js';
 import {
   createEmbeddedDatabase,
   createServerDatabase,
@@ -28,6 +30,7 @@ import {
 } from '../helpers/databases.js';
 import { createNativeDatabase, CURRENT_TSL, describeNative } from '../helpers/timescale-servers.js';
 import { runCli } from '../helpers/cli.js';
+import { createTestRoles, dropTestRoles, outcomesAs, relationAccess } from '../helpers/access.js';
 import { cleanEnv } from '../helpers/embedded-process.js';
 
 const TIMEOUT = 180_000;
@@ -343,6 +346,69 @@ function aggregateSuite(open: Open, continuous: boolean, withPolicies: boolean):
       expect(await kinds(c)).to.deep.equal(continuous ? ['v', 'v'] : ['m', 'm']);
       await numbers(c);
     });
+  });
+
+  it('a realtime change keeps the privileges, owner and comment of the aggregate and of the views built on it', async function () {
+    this.timeout(TIMEOUT);
+    writeFileSync(join(dir, '2700_hourly_realtime.js'), HOURLY_REALTIME_MIGRATION);
+    const relations = ['reading_daily', 'reading_hourly', 'reading_report'];
+    const reads = [
+      'SELECT count(*) FROM reading_hourly',
+      'SELECT bucket, sensor, max_temp FROM reading_daily',
+      'SELECT count(*) FROM reading_report',
+    ];
+    const readable = (c: pg.Client, role: string) => outcomesAs(c, role, reads);
+    const roles = await withClient(db.url, createTestRoles);
+    const reader = quoteIdent(roles.reader);
+    const owner = quoteIdent(roles.owner);
+    try {
+      const before = await withClient(db.url, async (c) => {
+        // A team's reporting setup: a role reading the aggregates, a view of theirs on
+        // them, relations owned by another role.
+        await c.query(
+          `CREATE VIEW reading_report AS SELECT bucket, sensor, max_temp FROM reading_daily`,
+        );
+        await c.query(`COMMENT ON VIEW reading_report IS 'the daily maxima, for reporting'`);
+        await c.query(`GRANT SELECT ON reading TO ${owner}`);
+        await c.query(`GRANT SELECT ON reading_daily TO ${owner}`);
+        await c.query(`ALTER MATERIALIZED VIEW reading_hourly OWNER TO ${owner}`);
+        await c.query(`ALTER VIEW reading_report OWNER TO ${owner}`);
+        await c.query(`GRANT SELECT ON reading_hourly TO ${reader} WITH GRANT OPTION`);
+        await c.query(`GRANT SELECT (bucket, sensor, max_temp) ON reading_daily TO ${reader}`);
+        await c.query(`GRANT SELECT ON reading_report TO ${reader}`);
+        // What the relations made again get by default, and the old ones had not.
+        await c.query(
+          `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT INSERT ON TABLES TO ${reader}`,
+        );
+        expect(await readable(c, roles.reader)).to.deep.equal(['ok', 'ok', 'ok']);
+        return relationAccess(c, relations);
+      });
+      expect(before.map((r) => r.relation)).to.deep.equal(relations);
+      const state = async (c: pg.Client) =>
+        [
+          await relkinds(c),
+          await relationAccess(c, relations),
+          await readable(c, roles.reader),
+        ] as const;
+      expect((await up()).map((r) => r.name)).to.deep.equal(['2700_hourly_realtime']);
+      const afterUp = await withClient(db.url, state);
+      // Down before asserting, so that a failure leaves the suite where the next test expects it.
+      await migrate({ url: db.url, migrationsDir: dir, direction: 'down', count: 1 });
+      const afterDown = await withClient(db.url, state);
+      expect(afterUp[0]['reading_hourly']).to.equal('v');
+      expect(afterDown[0]['reading_hourly']).to.equal(continuous ? 'v' : 'm');
+      expect(afterUp.slice(1), 'after up').to.deep.equal([before, ['ok', 'ok', 'ok']]);
+      expect(afterDown.slice(1), 'after down').to.deep.equal([before, ['ok', 'ok', 'ok']]);
+    } finally {
+      rmSync(join(dir, '2700_hourly_realtime.js'), { force: true });
+      await withClient(db.url, async (c) => {
+        await c.query('DROP VIEW IF EXISTS reading_report');
+        await c.query(
+          `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE INSERT ON TABLES FROM ${reader}`,
+        );
+        await dropTestRoles(c, roles);
+      });
+    }
   });
 
   it('a refresh that fails leaves the migration applied and its aggregate empty, with the typed error', async function () {

@@ -4,7 +4,9 @@
  * a definition change of the lower aggregate with the upper one's policy and realtime
  * setting changed in place (step 2). Each `up` must leave both aggregates materialized with
  * the raw rows' numbers (the refresh after commit), `check` clean, and each `down` the
- * step before, until up again.
+ * step before, until up again. What a team granted on the aggregates (a reading role, an
+ * owner of its own, a comment) survives their being made again, and apply-timescale making
+ * stand-ins continuous aggregates.
  *
  * On every database: native 2.28.3 (Timescale License), 2.12.2, the Apache-only build
  * (`auto`: views and materialized views), embedded TimescaleDB, and PostgreSQL without
@@ -22,6 +24,15 @@ import { timescaleInfo } from '../../lib/introspect/info.js';
 import { applyTimescale } from '../../lib/runner/apply-timescale.js';
 import { migrate } from '../../lib/runner/migrate.js';
 import { loadSpec } from '../../lib/spec/load.js';
+import { quoteIdent } from '../../lib/sql/quote.js';
+import {
+  createTestRoles,
+  dropTestRoles,
+  outcomesAs,
+  relationAccess,
+  type RelationAccess,
+  type TestRoles,
+} from '../helpers/access.js';
 import {
   createEmbeddedDatabase,
   createServerDatabase,
@@ -99,10 +110,39 @@ async function relations(client: pg.Client): Promise<string[]> {
 
 type Kind = 'continuous' | 'degraded';
 
+/**
+ * A team's reporting setup on the aggregates: `reader` may read them, `owner` owns the
+ * hourly one and may read columns of the daily one; a comment on a continuous aggregate (a
+ * stand-in's is the one it was made with). Not column privileges for `reader`: TimescaleDB
+ * 2.28 refuses them on a compressed aggregate (the hourly one), 2.12 reading a real-time one
+ * with them alone (the daily one at step 2).
+ */
+async function grantReporting(client: pg.Client, roles: TestRoles, kind: Kind): Promise<void> {
+  const owner = quoteIdent(roles.owner);
+  const reader = quoteIdent(roles.reader);
+  await client.query(`GRANT SELECT ON reading TO ${owner}`);
+  await client.query(`ALTER MATERIALIZED VIEW reading_hourly OWNER TO ${owner}`);
+  await client.query(`GRANT SELECT ON reading_hourly, reading_daily TO ${reader}`);
+  await client.query(`GRANT SELECT (bucket, sensor, samples) ON reading_daily TO ${owner}`);
+  if (kind === 'continuous')
+    await client.query(`COMMENT ON VIEW reading_hourly IS 'hourly numbers, for reporting'`);
+}
+
+/** What `reader` gets from each aggregate: 'ok', or the error. */
+async function reporting(client: pg.Client, roles: TestRoles): Promise<string[]> {
+  const reads = ['SELECT count(*) FROM reading_hourly', 'SELECT count(*) FROM reading_daily'];
+  return outcomesAs(client, roles.reader, reads);
+}
+
+const AGGREGATES = ['reading_daily', 'reading_hourly'];
+
 function aggregateSteps(make: () => Promise<TestDatabase>, kind: Kind): void {
   let db: TestDatabase;
   const dir = join(tempDir(), 'migrations');
   const files: string[] = [];
+  let roles: TestRoles | undefined;
+  /** Privileges, owner and comments of the aggregates at step 1. */
+  let granted: RelationAccess[] = [];
 
   const driftAt = async (client: pg.Client, step: number) => {
     const { spec } = await loadSpec(STEPS[step] as string);
@@ -137,7 +177,10 @@ function aggregateSteps(make: () => Promise<TestDatabase>, kind: Kind): void {
       files.push(readFileSync(result.file, 'utf8'));
     }
   });
-  after(async () => db?.dispose());
+  after(async () => {
+    if (roles) await withClient(db.url, (c) => dropTestRoles(c, roles as TestRoles));
+    await db?.dispose();
+  });
 
   it("the README's migration is the one generated from spec/examples/aggregates.yaml", () => {
     const readme = readFileSync('README.md', 'utf8');
@@ -195,9 +238,16 @@ function aggregateSteps(make: () => Promise<TestDatabase>, kind: Kind): void {
           ? ['reading_daily v', 'reading_hourly v']
           : ['reading_daily m', 'reading_hourly m'],
       );
+      roles = await createTestRoles(client);
+      await grantReporting(client, roles, kind);
+      granted = await relationAccess(client, AGGREGATES);
+      expect(await reporting(client, roles)).to.deep.equal(['ok', 'ok']);
       await insertRows(client, 3);
       await up(client);
       await expectMaterialized(client, 2);
+      // Both were made again; what the team granted on them was kept.
+      expect(await relationAccess(client, AGGREGATES)).to.deep.equal(granted);
+      expect(await reporting(client, roles)).to.deep.equal(['ok', 'ok']);
       expect(await driftAt(client, 2), 'drift after step 2').to.deep.equal([]);
       // The old spec against the new database: the definition differs.
       const kinds = (await driftAt(client, 1)).map((d) => d.kind);
@@ -261,6 +311,8 @@ function aggregateSteps(make: () => Promise<TestDatabase>, kind: Kind): void {
       await down(client);
       await expectMaterialized(client, 1);
       expect(await driftAt(client, 1), 'drift after down to step 1').to.deep.equal([]);
+      expect(await relationAccess(client, AGGREGATES)).to.deep.equal(granted);
+      expect(await reporting(client, roles as TestRoles)).to.deep.equal(['ok', 'ok']);
       await down(client);
       expect(await relations(client)).to.deep.equal([]);
       expect(await driftAt(client, 0), 'drift after down to step 0').to.deep.equal([]);
@@ -294,15 +346,20 @@ describeNative(
   'apply-timescale makes stand-in aggregates continuous aggregates',
   (server: NativeServer) => {
     it('drops the stand-ins, creates the aggregates with their policies, fills them, then has nothing to do', async () => {
+      let roles: TestRoles | undefined;
       const db = await createNativeDatabase(server);
       const dir = join(tempDir(), 'migrations');
       try {
         const { spec } = await loadSpec(STEPS[1] as string);
         generateMigration({ spec, migrationsDir: dir, now: new Date(Date.UTC(2026, 0, 1)) });
         await migrate({ url: db.url, migrationsDir: dir, direction: 'up', timescale: 'off' });
-        await withClient(db.url, async (client) => {
+        const standIns = await withClient(db.url, async (client) => {
           await insertRows(client);
           expect(await relations(client)).to.deep.equal(['reading_daily m', 'reading_hourly m']);
+          roles = await createTestRoles(client);
+          await grantReporting(client, roles, 'degraded');
+          await client.query(`COMMENT ON MATERIALIZED VIEW reading_hourly IS 'hourly numbers'`);
+          return relationAccess(client, AGGREGATES);
         });
         const logged: string[] = [];
         const result = await applyTimescale({
@@ -336,10 +393,87 @@ describeNative(
           );
           expect(rows.map((r) => r.view_name)).to.deep.equal(['reading_daily', 'reading_hourly']);
           expect(await detectDrift(client, spec, await detectTimescale(client))).to.deep.equal([]);
+          // The team's privileges, owner and comment; not the stand-ins' own comment.
+          expect(await relationAccess(client, AGGREGATES)).to.deep.equal(
+            standIns.map((r) => (r.relation === 'reading_daily' ? { ...r, comment: null } : r)),
+          );
+          expect(await reporting(client, roles as TestRoles)).to.deep.equal(['ok', 'ok']);
         });
         const again = await applyTimescale({ url: db.url, migrationsDir: dir });
         expect(again.steps).to.deep.equal([]);
       } finally {
+        if (roles) await withClient(db.url, (c) => dropTestRoles(c, roles as TestRoles));
+        await db.dispose();
+      }
+    }).timeout(TIMEOUT);
+  },
+);
+
+describeNative(
+  CURRENT_TSL,
+  'an aggregate made again whose owner cannot log in',
+  (server: NativeServer) => {
+    it('stays owned by the migrating user, with a warning, so that its policies are added; its grants are kept', async () => {
+      let roles: TestRoles | undefined;
+      const db = await createNativeDatabase(server);
+      const dir = join(tempDir(), 'migrations');
+      try {
+        let now = Date.UTC(2026, 0, 1);
+        for (const step of STEPS) {
+          const { spec } = await loadSpec(step);
+          generateMigration({ spec, migrationsDir: dir, now: new Date((now += 1000)) });
+        }
+        const up = (log: string[] = []) =>
+          migrate({
+            url: db.url,
+            migrationsDir: dir,
+            direction: 'up',
+            count: 1,
+            log: (l) => log.push(l),
+          });
+        await up();
+        await up();
+        const owner = await withClient(db.url, async (client) => {
+          await insertRows(client);
+          // A NOLOGIN role owning the hourly aggregate, as teams own objects by group roles.
+          roles = await createTestRoles(client, false);
+          await grantReporting(client, roles, 'continuous');
+          const { rows } = await client.query<{ user: string }>('SELECT current_user AS user');
+          return rows[0]?.user as string;
+        });
+        const log: string[] = [];
+        // Step 2 makes reading_hourly again and adds its policies.
+        expect((await up(log)).map((m) => m.name)).to.have.length(1);
+        const warning = log.find((l) => l.includes('stays owned by'));
+        expect(warning).to.equal(
+          `notice: prism: continuous aggregate public.reading_hourly, made again, stays owned by ${owner}, not by ${quoteIdent((roles as TestRoles).owner)} as before: TimescaleDB runs an aggregate's policy jobs as its owner, who must be able to log in, and ${quoteIdent((roles as TestRoles).owner)} cannot (NOLOGIN); its privileges are kept`,
+        );
+        await withClient(db.url, async (client) => {
+          const access = await relationAccess(client, ['reading_hourly']);
+          expect(access.map((a) => [a.owner, a.comment])).to.deep.equal([
+            [owner, 'hourly numbers, for reporting'],
+          ]);
+          const who = (roles as TestRoles).owner;
+          // The old owner keeps what it had, the reader its SELECT.
+          expect(access[0]?.privileges).to.include(`${who} SELECT by ${owner}`);
+          expect(access[0]?.privileges).to.include(
+            `${(roles as TestRoles).reader} SELECT by ${owner}`,
+          );
+          expect(access[0]?.privileges).to.include(`${owner} SELECT by ${owner}`);
+          expect(await reporting(client, roles as TestRoles)).to.deep.equal(['ok', 'ok']);
+          const { rows } = await client.query<{ proc_name: string }>(
+            // The jobs of a continuous aggregate name it as their hypertable.
+            `SELECT proc_name FROM timescaledb_information.jobs
+              WHERE hypertable_name = 'reading_hourly' ORDER BY 1`,
+          );
+          expect(rows.map((r) => r.proc_name)).to.deep.equal([
+            'policy_compression',
+            'policy_refresh_continuous_aggregate',
+            'policy_retention',
+          ]);
+        });
+      } finally {
+        if (roles) await withClient(db.url, (c) => dropTestRoles(c, roles as TestRoles));
         await db.dispose();
       }
     }).timeout(TIMEOUT);

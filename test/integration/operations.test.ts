@@ -2,14 +2,17 @@
  * A hand-written migration set using every operation goes up, down and up again on the
  * embedded TimescaleDB, on every native TimescaleDB server (each in a new database where
  * the first `up` creates the extension) and on the PostgreSQL server (auto and require);
- * the catalog after down→up equals the catalog before.
+ * the catalog after down→up equals the catalog before. revertHypertable, which copies the
+ * table, keeps its privileges, owner and comment.
  */
 import { resolve } from 'node:path';
 import { expect } from 'chai';
 import { DatabaseError } from '../../lib/errors.js';
 import { migrate, MigrationFailedError } from '../../lib/runner/migrate.js';
 import { readSchema } from '../../lib/catalog/read.js';
+import { quoteIdent } from '../../lib/sql/quote.js';
 import { snapshotCatalog } from '../helpers/catalog.js';
+import { createTestRoles, dropTestRoles, outcomesAs, relationAccess } from '../helpers/access.js';
 import {
   createEmbeddedDatabase,
   createServerDatabase,
@@ -255,6 +258,61 @@ describeNative(
     });
   },
 );
+
+for (const license of ['timescale', 'apache'] as const) {
+  describeNative({ license, before213: false }, 'revertHypertable', (server: NativeServer) => {
+    let db: TestDatabase;
+    before(async () => {
+      db = await createNativeDatabase(server);
+    });
+    after(async () => db?.dispose());
+
+    it('keeps the privileges, owner and comment of the table it copies', async () => {
+      const { createHypertable, revertHypertable } = await import('../../lib/operations/sql.js');
+      await withClient(db.url, async (c) => {
+        const roles = await createTestRoles(c);
+        const owner = quoteIdent(roles.owner);
+        const reader = quoteIdent(roles.reader);
+        const reads = [
+          'SELECT count(*) FROM swap_me',
+          `INSERT INTO swap_me (time, v) VALUES (now(), 1)`,
+          `UPDATE swap_me SET v = 2`,
+        ];
+        const readable = () => outcomesAs(c, roles.reader, reads);
+        try {
+          await c.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
+          await c.query(
+            'CREATE TABLE swap_me (id serial, time timestamptz NOT NULL, v int, PRIMARY KEY (id, time))',
+          );
+          await c.query(createHypertable('swap_me', { timeColumn: 'time' }) as string);
+          await c.query(
+            `INSERT INTO swap_me (time, v) SELECT now() - i * interval '1 day', i FROM generate_series(1, 5) i`,
+          );
+          await c.query(`ALTER TABLE swap_me OWNER TO ${owner}`);
+          await c.query(`GRANT SELECT, INSERT ON swap_me TO ${reader}`);
+          await c.query(`GRANT UPDATE (v) ON swap_me TO ${reader}`);
+          await c.query(`GRANT USAGE ON SEQUENCE swap_me_id_seq TO ${reader}`);
+          await c.query(`COMMENT ON TABLE swap_me IS 'swapped, not lost'`);
+          const before = await relationAccess(c, ['swap_me', 'swap_me_id_seq']);
+          expect(await readable()).to.deep.equal(['ok', 'ok', 'ok']);
+          await c.query('BEGIN');
+          await c.query(revertHypertable('swap_me') as string);
+          await c.query('COMMIT');
+          const hypertables = await c.query(
+            `SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'swap_me'`,
+          );
+          expect(hypertables.rowCount).to.equal(0);
+          expect(await relationAccess(c, ['swap_me', 'swap_me_id_seq'])).to.deep.equal(before);
+          expect(await readable()).to.deep.equal(['ok', 'ok', 'ok']);
+        } finally {
+          await c.query('ROLLBACK').catch(() => undefined);
+          await c.query('DROP TABLE IF EXISTS swap_me');
+          await dropTestRoles(c, roles);
+        }
+      });
+    });
+  });
+}
 
 describe('every operation on the PostgreSQL server without TimescaleDB', function () {
   let db: TestDatabase;

@@ -1,6 +1,7 @@
 import { quoteLiteral, quoteTable } from '../../sql/quote.js';
 import { displayName, reversible, type ReversibleOperation, type TableArg } from '../common.js';
 import { effectiveMode } from '../mode.js';
+import { ACCESS_DECLARE, keepAccess, restoreAccess, takeKeptAccess } from '../access.js';
 import {
   aggregateBlock,
   checkDefinition,
@@ -11,6 +12,7 @@ import {
   INTEGER_TYPES,
   LICENSE_REASON,
   lookupView,
+  STAND_IN_COMMENT,
   TIMESTAMP,
   TIMESTAMPTZ,
   type CreateContinuousAggregateOptions,
@@ -19,13 +21,42 @@ import { refreshMarker } from './refresh-marker.js';
 
 const TIME_TYPES = [TIMESTAMPTZ, TIMESTAMP, DATE];
 
+/** plpgsql text: the aggregate found by `lookupView`, qualified. */
+const AGG_QUALIFIED = "pg_catalog.format('%I.%I', agg_schema, agg_name)";
+
+/**
+ * plpgsql: the privileges, owner and comment a `dropAggregateSql` of the same name noted
+ * earlier in the transaction (it is made again), put on the aggregate just made; not the
+ * comment marking a stand-in, which a continuous aggregate made in its place must not have,
+ * nor, on a continuous aggregate, an owner who cannot log in (its policies would fail).
+ */
+function restoreKeptAccess(view: TableArg): string[] {
+  return [
+    ...lookupView(view),
+    ...takeKeptAccess(AGG_QUALIFIED, 'kept_access'),
+    ...restoreAccess({
+      relation: AGG_QUALIFIED,
+      saved: 'kept_access',
+      // A continuous aggregate is a view that ALTER takes as a materialized view.
+      alterKind:
+        "CASE WHEN is_continuous OR agg_kind = 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END",
+      commentKind: "CASE agg_kind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END",
+      exceptComment: STAND_IN_COMMENT,
+      // Not a stand-in: its policies are skipped, and a view has no jobs.
+      policyJobsRunAsOwner: 'is_continuous',
+    }),
+  ];
+}
+
 /**
  * Creates the aggregate empty, in the migration's transaction; the runner refreshes it
  * once the migration has committed. Where TimescaleDB with the Timescale License reads
  * the source (a hypertable, or a continuous aggregate below this one), a continuous
  * aggregate; otherwise, unless the mode is `require`, a stand-in of the same name and
  * columns with time_bucket's buckets: a view when realtime, else a materialized view
- * (`jobs run` refreshes it). The marker line tells the runner to refresh it.
+ * (`jobs run` refreshes it). The marker line tells the runner to refresh it. When the
+ * transaction dropped an aggregate of this name before (it is made anew), its privileges,
+ * owner and comment are put on this one.
  */
 export function createContinuousAggregateSql(
   view: TableArg,
@@ -37,7 +68,8 @@ export function createContinuousAggregateSql(
   const source = displayName(def.source);
   const expected = def.integer ? INTEGER_TYPES : TIME_TYPES;
   /** Inside the IF on the time column's type. */
-  const standIn = (timeType: string) => createStandInSql(view, def, timeType).map((l) => `  ${l}`);
+  const standIn = (timeType: string) =>
+    createStandInSql(view, def, timeType).map((l) => `    ${l}`);
   const what = def.realtime
     ? 'a view'
     : 'a materialized view (`prism-migrate jobs run` refreshes it)';
@@ -75,38 +107,53 @@ export function createContinuousAggregateSql(
           'END IF;',
           'IF reason IS NULL THEN',
           `  ${execTemplate(createContinuousSql(view, def))}`,
-          '  RETURN;',
           'END IF;',
         ]),
     ...(mode === 'require'
       ? [
-          `RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: continuous aggregate ${name} needs TimescaleDB: `)} || reason,`,
-          `  HINT = ${quoteLiteral('continuous aggregates need TimescaleDB with the Timescale License, reading a hypertable; or run with --timescale auto to create a plain view in its place')};`,
+          'IF reason IS NOT NULL THEN',
+          `  RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: continuous aggregate ${name} needs TimescaleDB: `)} || reason,`,
+          `    HINT = ${quoteLiteral('continuous aggregates need TimescaleDB with the Timescale License, reading a hypertable; or run with --timescale auto to create a plain view in its place')};`,
+          'END IF;',
         ]
       : [
-          `RAISE NOTICE '%', ${quoteLiteral(`prism: continuous aggregate ${name} is ${what} instead: `)} || reason;`,
+          'IF reason IS NOT NULL THEN',
+          `  RAISE NOTICE '%', ${quoteLiteral(`prism: continuous aggregate ${name} is ${what} instead: `)} || reason;`,
           ...(def.integer
             ? // The integer form takes the type from `time_type` (%2$s).
-              createStandInSql(view, def, 'integer')
+              createStandInSql(view, def, 'integer').map((l) => `  ${l}`)
             : [
-                `IF time_type = ${quoteLiteral(TIMESTAMPTZ)} THEN`,
+                `  IF time_type = ${quoteLiteral(TIMESTAMPTZ)} THEN`,
                 ...standIn(TIMESTAMPTZ),
-                `ELSIF time_type = ${quoteLiteral(DATE)} THEN`,
+                `  ELSIF time_type = ${quoteLiteral(DATE)} THEN`,
                 ...standIn(DATE),
-                'ELSE',
+                '  ELSE',
                 ...standIn(TIMESTAMP),
-                'END IF;',
+                '  END IF;',
               ]),
+          'END IF;',
         ]),
+    ...restoreKeptAccess(view),
   ];
   const block = aggregateBlock(
-    ['source_reg pg_catalog.regclass;', 'source_schema text;', 'source_name text;', 'reason text;'],
+    [
+      'source_reg pg_catalog.regclass;',
+      'source_schema text;',
+      'source_name text;',
+      'reason text;',
+      'kept_access jsonb;',
+      ...ACCESS_DECLARE,
+    ],
     body,
   );
   return `${refreshMarker(view, 'created')}\n${block}`;
 }
 
-/** Drops the aggregate in whichever form it exists (none: a NOTICE). */
+/**
+ * Drops the aggregate in whichever form it exists (none: a NOTICE). Its privileges, owner
+ * and comment are noted until the end of the transaction, for a create of the same name
+ * (the aggregate made anew).
+ */
 export function dropAggregateSql(view: TableArg): string {
   quoteTable(view);
   const name = displayName(view);
@@ -117,12 +164,15 @@ export function dropAggregateSql(view: TableArg): string {
       ...lookupView(view),
       'IF agg_reg IS NULL THEN',
       `  RAISE NOTICE '%', ${quoteLiteral(`prism: aggregate ${name} does not exist; nothing to drop`)};`,
-      "ELSIF is_continuous OR agg_kind = 'm' THEN",
-      `  ${drop('MATERIALIZED VIEW')}`,
-      "ELSIF agg_kind = 'v' THEN",
-      `  ${drop('VIEW')}`,
-      'ELSE',
+      "ELSIF agg_kind NOT IN ('v', 'm') THEN",
       `  RAISE EXCEPTION USING MESSAGE = ${quoteLiteral(`prism: cannot drop aggregate ${name}: it is not a view`)};`,
+      'ELSE',
+      `  ${keepAccess('agg_reg', AGG_QUALIFIED)}`,
+      "  IF is_continuous OR agg_kind = 'm' THEN",
+      `    ${drop('MATERIALIZED VIEW')}`,
+      '  ELSE',
+      `    ${drop('VIEW')}`,
+      '  END IF;',
       'END IF;',
     ],
   );

@@ -8,6 +8,7 @@ import {
   type TimescaleOption,
 } from '../common.js';
 import { effectiveMode } from '../mode.js';
+import { accessOf, ACCESS_DECLARE, restoreAccess } from '../access.js';
 import { aggregateBlock, lookupView, STAND_IN_COMMENT } from './definition.js';
 import { refreshMarker } from './refresh-marker.js';
 
@@ -30,7 +31,8 @@ function check(view: TableArg, options: SetAggregateRealtimeOptions): void {
 /**
  * plpgsql: the views and materialized views built on `agg_reg`, directly or through others
  * (an aggregate built on this one, a user's view), into `dep_*`, sources before the views
- * built on them: a view cannot be dropped under them, so they are dropped and made again.
+ * built on them: a view cannot be dropped under them, so they are dropped and made again,
+ * with their privileges, owners and comments.
  */
 const saveDependentViews = [
   'WITH RECURSIVE dependent(oid, depth) AS (',
@@ -46,11 +48,14 @@ const saveDependentViews = [
   "SELECT pg_catalog.array_agg(pg_catalog.format('%I.%I', n.nspname, c.relname) ORDER BY x.depth, c.oid),",
   '       pg_catalog.array_agg(c.relkind::text ORDER BY x.depth, c.oid),',
   "       pg_catalog.array_agg(pg_catalog.rtrim(pg_catalog.pg_get_viewdef(c.oid), E'; \\n') ORDER BY x.depth, c.oid),",
-  "       pg_catalog.array_agg(pg_catalog.obj_description(c.oid, 'pg_class') ORDER BY x.depth, c.oid)",
-  '  INTO dep_names, dep_kinds, dep_definitions, dep_comments',
+  `       pg_catalog.array_agg(${accessOf('c.oid')} ORDER BY x.depth, c.oid)`,
+  '  INTO dep_names, dep_kinds, dep_definitions, dep_access',
   '  FROM deepest x JOIN pg_catalog.pg_class c ON c.oid = x.oid',
   '  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace;',
 ];
+
+/** plpgsql text: what the saved dependent `i` is, as ALTER and COMMENT ON name it. */
+const DEPENDENT_KIND = "CASE dep_kinds[i] WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END";
 
 /** plpgsql condition: one of the saved dependents is a materialized view. */
 const MATERIALIZED_DEPENDENT = "'m' = ANY (coalesce(dep_kinds, '{}'))";
@@ -60,7 +65,8 @@ const MATERIALIZED_DEPENDENT = "'m' = ANY (coalesce(dep_kinds, '{}'))";
  * materialized view (not) swap, keeping the definition; a new materialized view is empty
  * until the runner refreshes it after commit (the marker line asks for that). Views built
  * on it (a stand-in built on this one) are dropped and made again as they were, filled in
- * this transaction (and it with them), since the runner knows only this view.
+ * this transaction (and it with them), since the runner knows only this view. What users
+ * set on each (privileges, owner, comment) is put back.
  */
 export function setAggregateRealtimeSql(
   view: TableArg,
@@ -78,8 +84,10 @@ export function setAggregateRealtimeSql(
       'dep_names text[];',
       'dep_kinds text[];',
       'dep_definitions text[];',
-      'dep_comments text[];',
+      'dep_access jsonb[];',
+      'agg_access jsonb;',
       'i integer;',
+      ...ACCESS_DECLARE,
     ],
     [
       ...lookupView(view),
@@ -108,6 +116,7 @@ export function setAggregateRealtimeSql(
       'END IF;',
       "definition := pg_catalog.rtrim(pg_catalog.pg_get_viewdef(agg_reg), E'; \\n');",
       ...saveDependentViews,
+      `agg_access := ${accessOf('agg_reg')};`,
       // Deepest first: each one's dependents are gone before it.
       'FOR i IN REVERSE coalesce(pg_catalog.array_length(dep_names, 1), 0) .. 1 LOOP',
       "  EXECUTE 'DROP ' || CASE dep_kinds[i] WHEN 'm' THEN 'MATERIALIZED VIEW ' ELSE 'VIEW ' END || dep_names[i];",
@@ -118,12 +127,21 @@ export function setAggregateRealtimeSql(
         : // Views built on it that are materialized are filled here, so it must be too.
           `EXECUTE ${quoteLiteral(`CREATE ${to} ${target} AS `)} || definition || CASE WHEN ${MATERIALIZED_DEPENDENT} THEN '' ELSE ' WITH NO DATA' END;`,
       `EXECUTE ${quoteLiteral(`COMMENT ON ${to} ${target} IS ${quoteLiteral(STAND_IN_COMMENT)}`)};`,
+      ...restoreAccess({
+        relation: quoteLiteral(target),
+        saved: 'agg_access',
+        alterKind: quoteLiteral(to),
+        commentKind: quoteLiteral(to),
+      }),
       // Sources first, each as it was, filled (the runner refreshes only this view).
       'FOR i IN 1 .. coalesce(pg_catalog.array_length(dep_names, 1), 0) LOOP',
       "  EXECUTE 'CREATE ' || CASE dep_kinds[i] WHEN 'm' THEN 'MATERIALIZED VIEW ' ELSE 'VIEW ' END || dep_names[i] || ' AS ' || dep_definitions[i];",
-      '  IF dep_comments[i] IS NOT NULL THEN',
-      "    EXECUTE pg_catalog.format('COMMENT ON %s %s IS %L', CASE dep_kinds[i] WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, dep_names[i], dep_comments[i]);",
-      '  END IF;',
+      ...restoreAccess({
+        relation: 'dep_names[i]',
+        saved: 'dep_access[i]',
+        alterKind: DEPENDENT_KIND,
+        commentKind: DEPENDENT_KIND,
+      }).map((l) => `  ${l}`),
       'END LOOP;',
     ],
   );

@@ -11,6 +11,7 @@ import {
   type TimescaleOption,
 } from '../common.js';
 import { guarded } from '../guard.js';
+import { accessOf, ACCESS_DECLARE, restoreAccess } from '../access.js';
 import { effectiveMode } from '../mode.js';
 import { createHypertable } from './createHypertable.js';
 import type { SpacePartitioningOptions } from './addDimension.js';
@@ -28,9 +29,10 @@ export interface RevertHypertableOptions
  * copies it inside the migration's transaction: a new table LIKE the old one (defaults,
  * CHECK constraints, identity, column comments), every row, then the old indexes (but
  * the `<table>_<time>_idx` that create_hypertable adds by default) and
- * key/foreign-key constraints under their old names, the table comment, and the serial
- * and identity sequences. Policies and chunks go with the old table. Dependent views or
- * foreign keys from other tables make the DROP fail, which rolls the migration back.
+ * key/foreign-key constraints under their old names, the table's privileges (and its
+ * columns'), owner and comment, and the serial and identity sequences. Policies and
+ * chunks go with the old table. Dependent views or foreign keys from other tables make
+ * the DROP fail, which rolls the migration back.
  */
 function forward(table: TableArg, options: RevertHypertableOptions = {}): string {
   const name = displayName(table);
@@ -44,7 +46,8 @@ function forward(table: TableArg, options: RevertHypertableOptions = {}): string
       'time_column text;',
       'qualified text;',
       'tmp_qualified text;',
-      'table_comment text;',
+      'table_access jsonb;',
+      ...ACCESS_DECLARE,
       'index_defs text[];',
       'constraint_defs text[];',
       'owned_sequences text[];',
@@ -62,7 +65,7 @@ function forward(table: TableArg, options: RevertHypertableOptions = {}): string
       '  WHERE d.hypertable_schema = rel_schema AND d.hypertable_name = rel_name AND d.dimension_number = 1;',
       "tmp_name := pg_catalog.left(rel_name, 40) || '_prism_revert';",
       "tmp_qualified := pg_catalog.format('%I.%I', rel_schema, tmp_name);",
-      "table_comment := pg_catalog.obj_description(target, 'pg_class');",
+      `table_access := ${accessOf('target')};`,
       'SELECT pg_catalog.array_agg(pg_catalog.pg_get_indexdef(i.indexrelid) ORDER BY i.indexrelid) INTO index_defs',
       '  FROM pg_catalog.pg_index i WHERE i.indrelid = target',
       '  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = target)',
@@ -77,6 +80,13 @@ function forward(table: TableArg, options: RevertHypertableOptions = {}): string
       "  WHERE d.refobjid = target AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'a';",
       "SELECT pg_catalog.array_agg(a.attname::text) INTO identity_columns FROM pg_catalog.pg_attribute a WHERE a.attrelid = target AND a.attidentity <> '' AND NOT a.attisdropped;",
       "EXECUTE pg_catalog.format('CREATE TABLE %s (LIKE %s INCLUDING ALL EXCLUDING INDEXES)', tmp_qualified, qualified);",
+      // Its owner first: a serial sequence can only belong to a table of its owner.
+      ...restoreAccess({
+        relation: 'tmp_qualified',
+        saved: 'table_access',
+        alterKind: "'TABLE'",
+        commentKind: "'TABLE'",
+      }),
       "EXECUTE pg_catalog.format('INSERT INTO %s OVERRIDING SYSTEM VALUE SELECT * FROM %s', tmp_qualified, qualified);",
       'FOREACH stmt IN ARRAY coalesce(owned_sequences, ARRAY[]::text[]) LOOP',
       // Re-own serial sequences (they are still named after the old table) before the drop.
@@ -89,7 +99,6 @@ function forward(table: TableArg, options: RevertHypertableOptions = {}): string
       'FOREACH col IN ARRAY coalesce(identity_columns, ARRAY[]::text[]) LOOP',
       "  EXECUTE pg_catalog.format('SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence(%L, %L), coalesce((SELECT max(%I) FROM %s), 0) + 1, false)', qualified, col, col, qualified);",
       'END LOOP;',
-      "IF table_comment IS NOT NULL THEN EXECUTE pg_catalog.format('COMMENT ON TABLE %s IS %L', qualified, table_comment); END IF;",
     ],
   });
 }

@@ -144,7 +144,7 @@ describe('operations: continuous aggregates', () => {
 
     it('reverses by dropping whichever form exists; dropContinuousAggregate reverses by creating', () => {
       const drop = sql(createContinuousAggregate.reverse('reading_hourly', HOURLY));
-      expect(drop).to.include("ELSIF is_continuous OR agg_kind = 'm' THEN");
+      expect(drop).to.include("  IF is_continuous OR agg_kind = 'm' THEN");
       expect(drop).to.include(`EXECUTE 'DROP MATERIALIZED VIEW "reading_hourly"';`);
       expect(drop).to.include(`EXECUTE 'DROP VIEW "reading_hourly"';`);
       expect(sql(dropContinuousAggregate('reading_hourly'))).to.equal(drop);
