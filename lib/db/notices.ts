@@ -8,6 +8,16 @@
 export interface ServerNotice {
   readonly message?: string | undefined;
   readonly severity?: string | undefined;
+  readonly hint?: string | undefined;
+}
+
+/** A notice as the log shows it: `notice: …` or `warning: …`, and its hint on a line of its own. */
+export function noticeLines(notice: ServerNotice): string[] {
+  const kind = notice.severity === 'WARNING' ? 'warning' : 'notice';
+  return [
+    `${kind}: ${notice.message ?? ''}`,
+    ...(notice.hint === undefined ? [] : [`  hint: ${notice.hint}`]),
+  ];
 }
 
 const ENGINE_BOOKKEEPING = /^# \d+: /;

@@ -123,7 +123,7 @@ export function restoreAccess(r: RestoreAccess): string[] {
       : [
           `    IF NOT access_owner_logs_in AND ${r.policyJobsRunAsOwner} THEN`,
           `      RAISE WARNING USING MESSAGE = pg_catalog.format('prism: continuous aggregate %s, made again, stays owned by %I, not by %I as before: TimescaleDB runs an aggregate''s policy jobs as its owner, who must be able to log in, and %I cannot (NOLOGIN); its privileges are kept', ${r.relation}, access_made_by, access_owner, access_owner),`,
-          `        HINT = pg_catalog.format('ALTER ROLE %I LOGIN, then ALTER MATERIALIZED VIEW %s OWNER TO %I; or change the owner after the migration that adds its policies', access_owner, ${r.relation}, access_owner);`,
+          `        HINT = pg_catalog.format('to hand it back: ALTER ROLE %I LOGIN, then ALTER MATERIALIZED VIEW %s OWNER TO %I', access_owner, ${r.relation}, access_owner);`,
           '    ELSE',
           ...changeOwner.map((l) => `      ${l}`),
           '    END IF;',

@@ -28,7 +28,7 @@ import { timeseriesSteps } from '../diff/model-steps.js';
 import { readSnapshot } from '../diff/snapshot.js';
 import { CheckFailedError, DatabaseError, UsageError } from '../errors.js';
 import { describeAvailability, detectTimescale, type TimescaleSupport } from '../db/detect.js';
-import { isUserNotice, type ServerNotice } from '../db/notices.js';
+import { isUserNotice, noticeLines, type ServerNotice } from '../db/notices.js';
 import { assessDataLoss, type DataLoss } from '../introspect/data-loss.js';
 import { ALLOW_DATA_LOSS_SETTING } from '../operations/retention-loss-guard.js';
 import {
@@ -239,7 +239,7 @@ export async function applyTimescale(
   }
   const client = await connect(options.url);
   const onNotice = (n: ServerNotice) => {
-    if (isUserNotice(n)) log(`notice: ${n.message ?? ''}`);
+    if (isUserNotice(n)) for (const line of noticeLines(n)) log(line);
   };
   client.on('notice', onNotice);
   try {

@@ -29,7 +29,7 @@ import {
   type TimescaleSupport,
 } from '../db/detect.js';
 import { connect } from '../db/connect.js';
-import { isUserNotice, type ServerNotice } from '../db/notices.js';
+import { isUserNotice, noticeLines, type ServerNotice } from '../db/notices.js';
 import { installLegacyMethods } from './legacy-methods.js';
 import { MIGRATION_LOADERS } from './loader.js';
 import { ALLOW_DATA_LOSS_SETTING, DATA_LOSS_SQLSTATE } from '../operations/retention-loss-guard.js';
@@ -596,7 +596,7 @@ async function migrateIn(
     error: () => undefined, // the thrown error says it, once
   };
   const onNotice = (notice: ServerNotice) => {
-    if (!quiet && isUserNotice(notice)) log(`notice: ${notice.message ?? ''}`);
+    if (!quiet && isUserNotice(notice)) for (const line of noticeLines(notice)) log(line);
   };
   client.on('notice', onNotice);
   /**

@@ -110,7 +110,7 @@ describe('operations: access kept across a drop and a create', () => {
       inOrder(aggregate, [
         'IF NOT access_owner_logs_in AND is_continuous THEN',
         'RAISE WARNING USING MESSAGE = ',
-        "HINT = pg_catalog.format('ALTER ROLE %I LOGIN, then ALTER MATERIALIZED VIEW %s OWNER TO %I; or change the owner after the migration that adds its policies', access_owner, r, access_owner);",
+        "HINT = pg_catalog.format('to hand it back: ALTER ROLE %I LOGIN, then ALTER MATERIALIZED VIEW %s OWNER TO %I', access_owner, r, access_owner);",
         'ELSE',
         "EXECUTE pg_catalog.format('ALTER %s %s OWNER TO %I', 'MATERIALIZED VIEW', r, access_owner);",
         'FOR access_change IN',
