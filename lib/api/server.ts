@@ -7,6 +7,7 @@
  * read replicas, the GET endpoints read there (lib/api/replicas.ts); ingest stays on the
  * primary.
  */
+import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { UsageError } from '../errors.js';
@@ -182,8 +183,37 @@ export function serializer(model: Model): (rows: readonly Row[]) => Row[] {
     });
 }
 
+/**
+ * `close()` waits for every connection to end, and Node closes only the idle ones: the
+ * connection of a request still being answered would stay open after its answer for the
+ * keep-alive timeout (72 s). So the answers under way when closing begins end their
+ * connections: `Connection: close` where the headers are still to be sent, else the
+ * connection is ended once the answer is out.
+ */
+function closeConnectionsOnClose(app: FastifyInstance): void {
+  const underway = new Set<ServerResponse>();
+  app.addHook('onRequest', (_req, reply, done) => {
+    const res = reply.raw;
+    underway.add(res);
+    res.once('close', () => underway.delete(res));
+    done();
+  });
+  app.addHook('preClose', (done) => {
+    for (const res of underway) {
+      if (!res.headersSent) {
+        res.setHeader('Connection', 'close');
+      } else if (!res.writableFinished) {
+        const socket = res.socket;
+        res.once('finish', () => socket?.end());
+      }
+    }
+    done();
+  });
+}
+
 export function buildApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES, ...errorShapeOptions });
+  closeConnectionsOnClose(app);
   installBodyParsers(app);
   const sessions = new ApiSessions({
     client: options.client,
