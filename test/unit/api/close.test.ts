@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { resolve } from 'node:path';
 import { expect } from 'chai';
 import { buildApi } from '../../../lib/api/server.js';
@@ -96,6 +97,25 @@ describe('closing the API', () => {
     expect(await r.json()).to.deep.equal({ status: 'ok', database: 'ok' });
     // Kept alive, the connection would hold close() for the keep-alive timeout (72 s).
     expect(await within(closing, 5_000)).not.to.equal('late');
+  });
+
+  it('cuts a connection whose request never arrives whole', async () => {
+    const app = buildApi({ spec: SPEC, client: {} as Queryable, dialect: 'postgres' });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as net.AddressInfo;
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    const cut = new Promise<void>((r) => socket.once('close', () => r()));
+    // The headers, but never the blank line that ends them.
+    await new Promise<void>((r) =>
+      socket.write('GET /health/live HTTP/1.1\r\nHost: a\r\n', () => r()),
+    );
+    const closing = app.close();
+    const closed = await within(closing, 5_000);
+    socket.destroy();
+    await closing;
+    expect(closed, 'close() waited for the request to arrive').not.to.equal('late');
+    await cut;
   });
 
   it('ends the connection of an answer already streaming once it is sent', async () => {
