@@ -291,9 +291,9 @@ export function errorReply(error: unknown, context: ErrorContext = {}): ErrorRep
 
 /**
  * The database cannot serve the request now, through no fault of the request: it refused
- * or lost the connection (class 08, socket errors), is out of resources or sessions
- * (class 53, e.g. the embedded database's one session held too long), or is shutting
- * down or restarting (57P01–57P03).
+ * or lost the connection (class 08, socket errors) or stopped answering, is out of
+ * resources or sessions (class 53, e.g. the embedded database's one session held too
+ * long), or is shutting down or restarting (57P01–57P03).
  */
 function databaseUnavailable(error: unknown): boolean {
   if (error === null || typeof error !== 'object') return false;
@@ -304,10 +304,13 @@ function databaseUnavailable(error: unknown): boolean {
       return true;
   }
   const message = (error as { message?: unknown }).message;
-  // pg's own words when the server closed the connection or a connect timed out.
+  // pg's own words when the server closed the connection, a connect timed out, a query got
+  // no answer in time (a server that stopped answering), or the session is already gone.
   return (
     typeof message === 'string' &&
-    /^(Connection terminated|timeout exceeded when trying to connect)/.test(message)
+    /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Client was closed)/.test(
+      message,
+    )
   );
 }
 

@@ -7,6 +7,8 @@
  * read replicas, the GET endpoints read there (lib/api/replicas.ts); ingest stays on the
  * primary.
  */
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { UsageError } from '../errors.js';
@@ -182,8 +184,55 @@ export function serializer(model: Model): (rows: readonly Row[]) => Row[] {
     });
 }
 
+/** Milliseconds a connection whose request has not arrived whole may stay once closing began. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * `close()` waits for every connection to end, and Node closes only the idle ones: the
+ * connection of a request still being answered would stay open after its answer for the
+ * keep-alive timeout (72 s), and one whose request never arrives whole (a client that
+ * stalled while sending its headers) for ever, as Node stops timing requests out once
+ * closing began. So the answers under way when closing begins end their connections
+ * (`Connection: close` where the headers are still to be sent, else the connection is
+ * ended once the answer is out), and a connection with no request under way is cut after
+ * a grace in which a request arriving whole is answered 503.
+ */
+function closeConnectionsOnClose(app: FastifyInstance): void {
+  const underway = new Set<ServerResponse>();
+  const connections = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
+  app.addHook('onRequest', (_req, reply, done) => {
+    const res = reply.raw;
+    underway.add(res);
+    res.once('close', () => underway.delete(res));
+    done();
+  });
+  const answering = (socket: Socket) => [...underway].some((res) => res.socket === socket);
+  app.addHook('preClose', (done) => {
+    for (const res of underway) {
+      if (!res.headersSent) {
+        res.setHeader('Connection', 'close');
+      } else if (!res.writableFinished) {
+        const socket = res.socket;
+        res.once('finish', () => socket?.end());
+      }
+    }
+    const waiting = [...connections].filter((socket) => !answering(socket));
+    if (waiting.length > 0) {
+      setTimeout(() => {
+        for (const socket of waiting) if (!answering(socket)) socket.destroy();
+      }, CLOSE_GRACE_MS).unref();
+    }
+    done();
+  });
+}
+
 export function buildApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: MAX_BODY_BYTES, ...errorShapeOptions });
+  closeConnectionsOnClose(app);
   installBodyParsers(app);
   const sessions = new ApiSessions({
     client: options.client,

@@ -125,6 +125,13 @@ export class ApiSessions {
     }
     const session = await this.#pool.connect();
     let broken: Error | undefined;
+    // A session that loses its connection while checked out (the server ended it, or close()
+    // cut it) emits 'error'; the pool listens only to idle ones, and an 'error' nobody
+    // listens to ends the process. Its statement fails too, and it is released broken.
+    const onLost = (error: Error) => {
+      broken ??= error;
+    };
+    session.on('error', onLost);
     try {
       if (signal?.aborted) throw signal.reason as Error;
       return await this.#watched(session, signal, () =>
@@ -139,6 +146,7 @@ export class ApiSessions {
       if (sessionLost(error)) broken ??= error as Error;
       throw error;
     } finally {
+      session.off('error', onLost);
       session.release(broken);
     }
   }

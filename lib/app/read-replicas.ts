@@ -5,27 +5,20 @@
  * for reads and a control session apart. Only reads go there: writes, and the migrations
  * and checks of other commands, stay on the primary. A replica may stop answering without
  * closing its connections: its sessions then give up on a query on this side
- * (`query_timeout`), and closing cuts the connections still busy.
+ * (`query_timeout`), and closing cuts the connections still busy (lib/db/pool.ts).
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { UsageError } from '../errors.js';
 import { connect, displayUrl, ConnectionError } from '../db/connect.js';
 import { detectTimescale } from '../db/detect.js';
 import { renamedSession, withApplicationName } from '../db/open.js';
 import { checkDatabaseUrl } from '../db/url.js';
+import { openPool, QUERY_TIMEOUT_MARGIN_MS } from '../db/pool.js';
 import type { ReadReplica } from '../api/replicas.js';
 
 const ORIGIN = '--read-url';
 /** Milliseconds `serve` waits for a replica to answer at start. */
 export const REPLICA_CONNECT_TIMEOUT_MS = 10_000;
-/**
- * Milliseconds a replica's session waits for an answer beyond the statement timeout before
- * it gives up on this side: the server's own timeout cannot end a query whose server, or
- * network, stopped answering.
- */
-export const QUERY_TIMEOUT_MARGIN_MS = 2_000;
-/** Milliseconds `closeReplicaPool` lets sessions end on their own before cutting them. */
-const CLOSE_GRACE_MS = 1_000;
 
 /** What a replica must share with the primary. */
 export interface PrimaryIdentity {
@@ -147,31 +140,18 @@ export async function openReplicas(
     const pool = (
       max: number,
       connectionString: string,
-      timeoutMs: number,
-      statementMs: number,
+      connectionTimeoutMs: number,
+      statementTimeoutMs: number,
     ) => {
-      // Every session from its creation on, a connecting one too: closing cuts them all.
-      const open = new Set<pg.Client>();
-      class TrackedClient extends pg.Client {
-        constructor(config?: string | pg.ClientConfig) {
-          super(config);
-          open.add(this);
-          this.once('end', () => open.delete(this));
-        }
-      }
-      const made = new pg.Pool({
-        Client: TrackedClient as unknown as new () => pg.ClientBase,
+      const made = openPool({
         connectionString,
         max,
-        idleTimeoutMillis: 0,
-        connectionTimeoutMillis: timeoutMs,
-        statement_timeout: statementMs,
-        query_timeout: statementMs + QUERY_TIMEOUT_MARGIN_MS,
+        connectionTimeoutMs,
+        statementTimeoutMs,
+        queryTimeoutMs: statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
         // A replica host that vanished is noticed by the OS without a query running.
         keepAlive: true,
       });
-      made.on('error', () => undefined);
-      sessionsOf.set(made, open);
       onPool(made);
       return made;
     };
@@ -187,38 +167,4 @@ export async function openReplicas(
       control: pool(1, renamedSession(named(url), 'prism-migrate serve (health)'), 10_000, 10_000),
     };
   });
-}
-
-const sessionsOf = new WeakMap<pg.Pool, Set<pg.Client>>();
-
-/** Closes a replica pool's sessions at once: their queries fail as if the replica went. */
-export function cutReplicaSessions(pool: pg.Pool): void {
-  for (const client of sessionsOf.get(pool) ?? []) {
-    (
-      client as unknown as { connection: { stream: { destroy(): void } } }
-    ).connection.stream.destroy();
-  }
-}
-
-/**
- * Ends a replica pool. Sessions that did not end within a second (a replica that stopped
- * answering never acknowledges the goodbye) are cut, so that closing never waits on it.
- */
-export async function closeReplicaPool(pool: pg.Pool): Promise<void> {
-  const open = sessionsOf.get(pool);
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, CLOSE_GRACE_MS);
-  });
-  const ended = pool.end();
-  const settled = (async () => {
-    await ended;
-    while (open !== undefined && open.size > 0) {
-      await new Promise<void>((resolve) => pool.once('remove', () => resolve()));
-    }
-  })();
-  await Promise.race([settled, grace]);
-  clearTimeout(timer);
-  cutReplicaSessions(pool);
-  await ended;
 }

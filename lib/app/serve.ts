@@ -4,7 +4,7 @@
  * replicas (lib/app/read-replicas.ts).
  */
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import { UsageError } from '../errors.js';
 import { openDatabase, renamedSession, type OpenDatabase } from '../db/open.js';
 import { isEmbeddedEngine } from '../db/engine-kind.js';
@@ -17,13 +17,8 @@ import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_WAIT_MS } from '../api/sessions.js';
 import { detectDialect } from '../query/repository.js';
 import { detectTimescale } from '../db/detect.js';
 import { displayUrl } from '../db/connect.js';
-import {
-  checkReadUrls,
-  closeReplicaPool,
-  cutReplicaSessions,
-  identityOf,
-  openReplicas,
-} from './read-replicas.js';
+import { closePool, cutSessions, openPool, QUERY_TIMEOUT_MARGIN_MS } from '../db/pool.js';
+import { checkReadUrls, identityOf, openReplicas } from './read-replicas.js';
 import type { Dialect } from '../query/sql.js';
 import { namingOrigin, targetOf, type DatabaseOptions } from './database.js';
 
@@ -34,7 +29,7 @@ export const DEFAULT_API_SESSIONS = 4;
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 /** Milliseconds close() lets running requests finish before it cuts a replica's sessions. */
-const CLOSE_GRACE_MS = 1_000;
+const REPLICA_GRACE_MS = 1_000;
 
 export function isLoopback(host: string): boolean {
   return /^(127\.|localhost$|::1$)/.test(host);
@@ -135,8 +130,9 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
   const pools: pg.Pool[] = [];
   const replicaPools: pg.Pool[] = [];
   const closeAll = async () => {
-    for (const pool of pools) await pool.end();
-    await Promise.all(replicaPools.map(closeReplicaPool));
+    // Sessions still busy serve no request by now (those answered, or their clients left):
+    // each pool cuts them after a grace, a database that stopped answering included.
+    await Promise.all([...pools, ...replicaPools].map(closePool));
     forget?.();
     await db.close();
   };
@@ -146,31 +142,35 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
     if (readUrls.length > 0 && oneSession) throw embeddedHasNoReplicas();
     if (oneSession && options.sessions !== undefined && options.sessions > 1)
       options.log?.('the embedded database serves one session: --sessions is ignored');
+    const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+    // A server that stops answering (a hung host, a network partition) never ends a query
+    // at its statement timeout: the session gives up on this side a little later. The
+    // embedded database runs in this process and has no statement timeout.
+    const queryTimeoutMs = (statementMs: number) =>
+      oneSession ? undefined : statementMs + QUERY_TIMEOUT_MARGIN_MS;
     // Requests wait in the API's bounded queue for one of these sessions; the pool
     // replaces a session the database dropped.
-    const pool = new pg.Pool({
+    const pool = openPool({
       connectionString: db.url,
       max: oneSession ? 1 : (options.sessions ?? DEFAULT_API_SESSIONS),
-      idleTimeoutMillis: 0,
       // A database that stops answering must not hold a queue slot for the OS's TCP
       // timeout: a connect fails like a wait in the queue would.
-      connectionTimeoutMillis: maxWaitMs,
-      statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      connectionTimeoutMs: maxWaitMs,
+      statementTimeoutMs,
+      queryTimeoutMs: queryTimeoutMs(statementTimeoutMs),
     });
-    pool.on('error', () => undefined);
     pools.push(pool);
     // On a server, a session apart for /health and for cancelling the statements of
     // clients that left; the embedded database has no second session to give.
     let control: pg.Pool | undefined;
     if (!oneSession) {
-      control = new pg.Pool({
+      control = openPool({
         connectionString: renamedSession(db.url, 'prism-migrate serve (health)'),
         max: 1,
-        idleTimeoutMillis: 0,
-        connectionTimeoutMillis: 10_000,
-        statement_timeout: 10_000,
+        connectionTimeoutMs: 10_000,
+        statementTimeoutMs: 10_000,
+        queryTimeoutMs: queryTimeoutMs(10_000),
       });
-      control.on('error', () => undefined);
       pools.push(control);
     }
     const replicas =
@@ -182,7 +182,7 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
             {
               sessions: options.sessions ?? DEFAULT_API_SESSIONS,
               connectionTimeoutMs: maxWaitMs,
-              statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+              statementTimeoutMs,
             },
             (made) => replicaPools.push(made),
           );
@@ -214,7 +214,7 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
       close: async () => {
         // A read held by a replica that stopped answering would keep the API open until its
         // query timeout: after a grace its connection is cut, and it ends on the primary.
-        const cut = setTimeout(() => replicaPools.forEach(cutReplicaSessions), CLOSE_GRACE_MS);
+        const cut = setTimeout(() => replicaPools.forEach(cutSessions), REPLICA_GRACE_MS);
         try {
           await app.close().catch(() => undefined);
         } finally {

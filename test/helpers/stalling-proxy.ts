@@ -9,6 +9,8 @@ export interface StallingProxy {
   readonly port: number;
   /** From now on nothing is forwarded either way; connections stay open. */
   stall(): void;
+  /** Bytes from clients not forwarded since the stall: a statement sent there shows here. */
+  held(): number;
   /** Closes every connection and stops listening. */
   close(): Promise<void>;
 }
@@ -18,6 +20,7 @@ export async function startStallingProxy(
   options: { stalled?: boolean } = {},
 ): Promise<StallingProxy> {
   let stalled = options.stalled === true;
+  let held = 0;
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
     sockets.add(socket);
@@ -28,8 +31,9 @@ export async function startStallingProxy(
     track(client);
     const upstream = net.connect(targetPort, '127.0.0.1');
     track(upstream);
-    client.on('data', (chunk) => {
-      if (!stalled) upstream.write(chunk);
+    client.on('data', (chunk: Buffer) => {
+      if (stalled) held += chunk.length;
+      else upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
       if (!stalled) client.write(chunk);
@@ -45,6 +49,7 @@ export async function startStallingProxy(
     stall: () => {
       stalled = true;
     },
+    held: () => held,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

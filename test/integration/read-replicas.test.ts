@@ -312,6 +312,43 @@ describeNative(CURRENT_TSL, 'serve --read-url', (server: NativeServer) => {
     }
   });
 
+  it('closes while a read waits on a replica that stopped answering; the read ends on the primary', async function () {
+    this.timeout(120_000);
+    const proxy = await startStallingProxy(Number(new URL(replicaServer).port));
+    const throughProxy = `postgres://postgres@127.0.0.1:${proxy.port}/${databaseOf(db.url)}`;
+    try {
+      // The query timeout on this side (statement timeout + 2 s) comes long after the grace.
+      const api = await serveOn(db.url, [throughProxy], {
+        sessions: 1,
+        statementTimeoutMs: 60_000,
+      });
+      let closed = false;
+      try {
+        const rows = await countRows(db.url);
+        await waitFor('a read on the replica', async () =>
+          (await rowsOf(api)).length === rows && (await apiStatements(replicaDb)).some(readsTable)
+            ? true
+            : undefined,
+        );
+        proxy.stall();
+        const held = rowsOf(api);
+        await waitFor('the read sent to the replica', async () =>
+          proxy.held() > 0 ? true : undefined,
+        );
+        const started = Date.now();
+        await api.close();
+        closed = true;
+        expect(Date.now() - started, 'close() waited for the query timeout').to.be.below(20_000);
+        expect(await held).to.have.length(rows);
+      } finally {
+        if (!closed) await api.close();
+      }
+      await noApiSessions(replicaDb);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('gives up on a --read-url that does not answer at start, naming it', async function () {
     this.timeout(120_000);
     const proxy = await startStallingProxy(Number(new URL(replicaServer).port), {

@@ -176,6 +176,8 @@ describe('API errors', () => {
       { code: '08006', message: 'connection failure' },
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
       new Error('Connection terminated unexpectedly'),
+      new Error('Query read timeout'),
+      new Error('Client has encountered a connection error and is not queryable'),
     ]) {
       const reply = errorReply(error);
       expect(reply.status, JSON.stringify(error)).to.equal(503);
