@@ -514,8 +514,17 @@ export async function insertMany(
   if (!pool) claim(client);
   let checkedOut: pg.PoolClient | undefined;
   let broken: Error | undefined;
+  // A checked-out session whose connection ends (the server went away mid-COPY) emits
+  // 'error', which the pool listens to only on idle sessions: unheard, it ends the process.
+  // Its statement fails as well; the session is released broken.
+  const onLost = (error: Error) => {
+    broken ??= error;
+  };
   try {
-    if (pool) checkedOut = await client.connect();
+    if (pool) {
+      checkedOut = await client.connect();
+      checkedOut.on('error', onLost);
+    }
     const session = checkedOut ?? (client as pg.ClientBase);
     if (method === undefined) {
       const embedded = await embeddedEngine(client, session);
@@ -529,6 +538,7 @@ export async function insertMany(
     });
   } finally {
     if (!pool) inUse.delete(client);
+    checkedOut?.off('error', onLost);
     checkedOut?.release(broken);
   }
 }

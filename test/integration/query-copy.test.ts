@@ -246,6 +246,33 @@ function suite(make: () => Promise<TestDatabase>, embedded: boolean): void {
   const methods: IngestMethod[] = embedded ? ['unnest'] : ['copy', 'unnest'];
 
   if (!embedded) {
+    it('a pool session the server ends half way through COPY fails the call, stores none, and the process goes on', async function () {
+      this.timeout(120_000);
+      const app = 'prism-copy-ended';
+      const pool = new pg.Pool({ connectionString: db.url, max: 1, application_name: app });
+      try {
+        const call = refusal(
+          insertMany(pool, model('Reading'), readings(400_000), { ingest: 'copy' }),
+        );
+        let ended = false;
+        for (let i = 0; i < 1_000 && !ended; i += 1) {
+          const r = await client.query(
+            `SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity
+              WHERE application_name = $1 AND query LIKE 'COPY%' AND state = 'active'`,
+            [app],
+          );
+          ended = (r.rowCount ?? 0) > 0;
+          if (!ended) await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        expect(ended, 'the COPY was seen running and ended').to.equal(true);
+        // Unheard, the ended session's 'error' event would have ended this process.
+        expect(await call).to.be.instanceOf(Error);
+      } finally {
+        await pool.end();
+      }
+      expect(await count(client, 'reading')).to.equal(0);
+    });
+
     it('COPY and unnest store the same rows of every type', async function () {
       this.timeout(120_000);
       const mixed = Array.from({ length: 300 }, (_, i) => sampleRow(i, i % 2 === 1));
