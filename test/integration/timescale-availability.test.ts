@@ -209,7 +209,7 @@ describeNative(
       expect(dry.stdout).to.include(
         `would apply: create TimescaleDB ${server.version} in this database`,
       );
-      expect(dry.stdout).to.include('dry run: 4 step(s) rolled back, nothing changed');
+      expect(dry.stdout).to.include('dry run: 5 step(s) rolled back, nothing changed');
       expect(await catalog(userUrl)).to.deep.include({ extension: null, hypertable: false });
 
       const since = await withClient(db.url, serverNow);

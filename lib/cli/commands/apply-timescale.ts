@@ -39,12 +39,14 @@ export function registerApplyTimescale(program: Command, out: Output): void {
       if (result.createdExtension !== null)
         out.line(`${verb}: create TimescaleDB ${result.createdExtension} in this database`);
       for (const step of result.steps) out.line(`${verb}: ${step.description}`);
+      // Every line listed counts, the extension's creation too.
+      const listed = result.steps.length + (result.createdExtension === null ? 0 : 1);
       out.line(
-        result.steps.length === 0
+        listed === 0
           ? 'Nothing to apply: every timeseries model has the TimescaleDB objects this server allows.'
           : result.dryRun
-            ? `dry run: ${result.steps.length} step(s) rolled back, nothing changed`
-            : `${result.steps.length} step(s) applied`,
+            ? `dry run: ${listed} step(s) rolled back, nothing changed`
+            : `${listed} step(s) applied`,
       );
       out.result({
         dryRun: result.dryRun,
