@@ -454,6 +454,11 @@ async function countTo(
     });
   }
   const index = applied.lastIndexOf(name);
+  if (index < 0 && !known.includes(name)) {
+    throw new UsageError(`--to ${to}: there is no migration ${name} in ${options.migrationsDir}`, {
+      hint: 'name an applied migration as `prism-migrate status` lists it (its file name without the extension)',
+    });
+  }
   if (index < 0) {
     throw new UsageError(`--to ${to}: ${name} is not applied, so down cannot stop at it`, {
       hint: 'name an applied migration as `prism-migrate status` lists it; down --to <name> reverts every migration applied after it',

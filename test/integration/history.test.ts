@@ -211,6 +211,9 @@ function historyTests(make: () => Promise<TestDatabase>): void {
     expect(error.message).to.equal(
       '--to 3000_seed: 3000_seed is not applied, so down cannot stop at it',
     );
+    const unknown = await rejection(run({ direction: 'down', to: '9999_nosuch' }));
+    expect(unknown).to.be.instanceOf(UsageError);
+    expect(unknown.message).to.match(/^--to 9999_nosuch: there is no migration 9999_nosuch in /);
   });
 }
 
