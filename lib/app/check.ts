@@ -59,11 +59,14 @@ export function checkMigrations(spec: Spec, migrationsDir: string): MigrationsCh
 }
 
 /**
- * What the migrations make: the spec, or — while it holds changes that no migration holds —
- * the spec as of the last generated migration. So a change not generated yet is reported
- * once, as missing from the migrations, and not again as drift made by hand.
+ * What the database should hold: the spec, or — once every migration is applied while the
+ * spec holds changes that no migration holds — the spec as of the last generated migration.
+ * So a change not generated yet is reported once, as missing from the migrations, and not
+ * again as drift made by hand. With migrations pending, the spec given is compared as is
+ * (it may be an earlier one, matching what is applied).
  */
-function migratedSpec(spec: Spec, migrationsDir: string): Spec {
+function migratedSpec(spec: Spec, migrationsDir: string, allApplied: boolean): Spec {
+  if (!allApplied) return spec;
   const snapshot = readSnapshot(migrationsDir);
   if (snapshot === undefined || diffSpecs(snapshot.spec, spec).length === 0) return spec;
   return snapshot.spec;
@@ -84,7 +87,7 @@ export async function checkDatabase(options: CheckOptions): Promise<DatabaseChec
       try {
         const support = await detectTimescale(client);
         const spec = specForEnvironment(
-          migratedSpec(options.spec, options.migrationsDir),
+          migratedSpec(options.spec, options.migrationsDir, unapplied.length === 0),
           options.environment,
         );
         const other = (await appliedMigrations(client, historyTable(options))).find(

@@ -13,7 +13,7 @@ import { connect, displayUrl, ConnectionError } from '../db/connect.js';
 import { detectTimescale } from '../db/detect.js';
 import { renamedSession, withApplicationName } from '../db/open.js';
 import { checkDatabaseUrl } from '../db/url.js';
-import { openPool, QUERY_TIMEOUT_MARGIN_MS } from '../db/pool.js';
+import { openPool, queryTimeoutFor } from '../db/pool.js';
 import type { ReadReplica } from '../api/replicas.js';
 
 const ORIGIN = '--read-url';
@@ -148,7 +148,7 @@ export async function openReplicas(
         max,
         connectionTimeoutMs,
         statementTimeoutMs,
-        queryTimeoutMs: statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
+        queryTimeoutMs: queryTimeoutFor(statementTimeoutMs),
         // A replica host that vanished is noticed by the OS without a query running.
         keepAlive: true,
       });

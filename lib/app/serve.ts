@@ -17,7 +17,7 @@ import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_WAIT_MS } from '../api/sessions.js';
 import { detectDialect } from '../query/repository.js';
 import { detectTimescale } from '../db/detect.js';
 import { displayUrl } from '../db/connect.js';
-import { closePool, cutSessions, openPool, QUERY_TIMEOUT_MARGIN_MS } from '../db/pool.js';
+import { closePool, cutSessions, openPool, queryTimeoutFor } from '../db/pool.js';
 import { checkReadUrls, identityOf, openReplicas } from './read-replicas.js';
 import type { Dialect } from '../query/sql.js';
 import { namingOrigin, targetOf, type DatabaseOptions } from './database.js';
@@ -147,7 +147,7 @@ export async function serve(options: ServeOptions): Promise<RunningApi> {
     // at its statement timeout: the session gives up on this side a little later. The
     // embedded database runs in this process and has no statement timeout.
     const queryTimeoutMs = (statementMs: number) =>
-      oneSession ? undefined : statementMs + QUERY_TIMEOUT_MARGIN_MS;
+      oneSession ? undefined : queryTimeoutFor(statementMs);
     // Requests wait in the API's bounded queue for one of these sessions; the pool
     // replaces a session the database dropped.
     const pool = openPool({

@@ -17,6 +17,11 @@ export const CLOSE_GRACE_MS = 1_000;
  */
 export const QUERY_TIMEOUT_MARGIN_MS = 2_000;
 
+/** The client-side limit for a statement timeout; none where the statement has none (0). */
+export function queryTimeoutFor(statementTimeoutMs: number): number | undefined {
+  return statementTimeoutMs > 0 ? statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS : undefined;
+}
+
 export interface SessionPoolOptions {
   readonly connectionString: string;
   readonly max: number;

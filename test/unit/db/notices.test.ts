@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { isUserNotice } from '../../../lib/db/notices.js';
+import { isUserNotice, noticeLines } from '../../../lib/db/notices.js';
 
 describe('db/notices', () => {
   it("shows migrations' notices, not the embedded engine's debug messages and bookkeeping", () => {
@@ -10,5 +10,14 @@ describe('db/notices', () => {
     expect(
       isUserNotice({ severity: 'NOTICE', message: '# 1743: aborting transaction 742' }),
     ).to.equal(false);
+  });
+
+  it('shows a warning as a warning, with its hint on a line of its own', () => {
+    expect(noticeLines({ severity: 'NOTICE', message: 'prism: skipped' })).to.deep.equal([
+      'notice: prism: skipped',
+    ]);
+    expect(
+      noticeLines({ severity: 'WARNING', message: 'prism: kept', hint: 'ALTER ROLE r LOGIN' }),
+    ).to.deep.equal(['warning: prism: kept', '  hint: ALTER ROLE r LOGIN']);
   });
 });
